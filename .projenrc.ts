@@ -1,0 +1,78 @@
+import { awscdk, javascript } from 'projen';
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: 'cdk-fargate-fan-out',
+  description: 'Run a container once for every item in a list: an ECS Fargate fan-out driven by a Step Functions Map or Distributed Map, with throttling-safe retries and concurrency caps.',
+  author: 'cdk-fargate-fan-out developers',
+  authorAddress: 'cdk-fargate-fan-out@users.noreply.github.com',
+  repositoryUrl: 'https://github.com/cdk-fargate-fan-out/cdk-fargate-fan-out.git',
+  license: 'Apache-2.0',
+  keywords: ['cdk', 'aws-cdk', 'fargate', 'ecs', 'step-functions', 'distributed-map', 'fan-out', 'batch'],
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  projenVersion: '0.103.25',
+  github: false,
+  release: false,
+
+  // Versions that are known to build green together on these machines (see shared/projen-notes.md).
+  cdkVersion: '2.276.0',
+  constructsVersion: '10.5.1',
+  jsiiVersion: '~5.9.0',
+  typescriptVersion: '~5.9.0',
+  minNodeVersion: '20.16.0',
+
+  tsconfigDevFile: 'tsconfig.dev.json',
+  tsconfigDev: {
+    include: ['src/**/*.ts', 'test/**/*.ts', 'examples/**/*.ts', '.projenrc.ts', 'projenrc/**/*.ts'],
+    compilerOptions: { skipLibCheck: true },
+  },
+  eslintOptions: {
+    dirs: ['src'],
+    devdirs: ['test', 'examples'],
+    projectService: false,
+    tsconfigPath: './tsconfig.dev.json',
+  },
+  jestOptions: {
+    // A snapshot test must be able to fail: never rewrite snapshots during `projen test`.
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    jestConfig: {
+      testPathIgnorePatterns: ['/node_modules/', '/cdk.out/'],
+    },
+  },
+
+  devDeps: [
+    'asl-validator@4.0.0',
+    'aws-local-stepfunctions@3.0.0',
+    '@sinonjs/fake-timers@^15',
+    '@types/sinonjs__fake-timers',
+  ],
+
+  publishToPypi: {
+    distName: 'cdk-fargate-fan-out',
+    module: 'cdk_fargate_fan_out',
+  },
+  publishToMaven: {
+    javaPackage: 'io.github.cdkfargatefanout',
+    mavenGroupId: 'io.github.cdkfargatefanout',
+    mavenArtifactId: 'cdk-fargate-fan-out',
+  },
+  publishToNuget: {
+    dotNetNamespace: 'CdkFargateFanOut',
+    packageId: 'CdkFargateFanOut',
+  },
+  publishToGo: {
+    moduleName: 'github.com/cdk-fargate-fan-out/cdk-fargate-fan-out-go',
+    packageName: 'cdkfargatefanout',
+  },
+
+  gitignore: ['cdk.out', '/examples/**/cdk.out', '/.tmp'],
+});
+
+// The main job: synthesize the example app and print what the construct built and why.
+project.addTask('example', {
+  description: 'Synthesize the example app (examples/app.ts) into cdk.out and print what FargateFanOut built',
+  exec: 'ts-node --project tsconfig.dev.json examples/app.ts',
+});
+
+project.synth();
