@@ -1,5 +1,4 @@
-export class Hello {
-  public sayHello() {
-    return 'hello, world!';
-  }
-}
+export * from './fargate-fan-out';
+export * from './fan-out-items';
+export * from './fan-out-mode';
+export * from './fan-out-retry';

@@ -1,0 +1,173 @@
+/**
+ * Every AWS quota, limit and error name the construct relies on, in one place.
+ *
+ * Each constant names its source. `../shared/aws-facts.md` (kept beside the project) has the
+ * full notes, including the ones that could not be confirmed. Nothing here was measured
+ * against a live account: these are documented values.
+ */
+
+// ---------------------------------------------------------------------------------------------
+// Step Functions
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Hard quota on events in one Standard execution's history; the 25,000th event that is not
+ * `ExecutionSucceeded` fails the execution.
+ * Source: https://docs.aws.amazon.com/step-functions/latest/dg/bp-history-limit.html
+ */
+export const SFN_HISTORY_EVENT_LIMIT = 25_000;
+
+/**
+ * Maximum size of a state's input or output (UTF-8 bytes). Going over raises
+ * `States.DataLimitExceeded`, which no catcher can catch.
+ * Source: https://docs.aws.amazon.com/step-functions/latest/dg/limits.html
+ */
+export const SFN_PAYLOAD_LIMIT_BYTES = 262_144;
+
+/**
+ * An inline Map runs at most 40 iterations at a time, whatever MaxConcurrency says.
+ * Source: https://docs.aws.amazon.com/step-functions/latest/dg/state-map-inline.html
+ */
+export const INLINE_MAP_MAX_CONCURRENCY = 40;
+
+/**
+ * A Distributed Map runs at most 10,000 child executions in parallel.
+ * Source: https://docs.aws.amazon.com/step-functions/latest/dg/concepts-orchestrate-large-scale-parallel-workloads.html
+ */
+export const DISTRIBUTED_MAP_MAX_CONCURRENCY = 10_000;
+
+/**
+ * History events one successful item adds to an inline Map's parent execution:
+ * MapIterationStarted, TaskStateEntered, TaskScheduled, TaskStarted, TaskSubmitted,
+ * TaskSucceeded, TaskStateExited, MapIterationSucceeded.
+ * Source: derived; the six Task events were recorded against real AWS in
+ * https://github.com/localstack/localstack/blob/main/tests/aws/services/stepfunctions/v2/services/test_ecs_task_service.snapshot.json
+ */
+export const HISTORY_EVENTS_PER_INLINE_ITEM = 8;
+
+/**
+ * History events one retried attempt adds (TaskScheduled, TaskStarted, TaskFailed).
+ * Source: derived from the event types in https://docs.aws.amazon.com/step-functions/latest/apireference/API_HistoryEvent.html
+ */
+export const HISTORY_EVENTS_PER_RETRY = 3;
+
+/**
+ * Retries per item the inline history budget reserves room for, on average. Throttling is rare
+ * at inline concurrency (at most 40 tasks), so two retries per item is a generous allowance.
+ * Source: a design choice, not an AWS number.
+ */
+export const INLINE_RETRY_ALLOWANCE_PER_ITEM = 2;
+
+/**
+ * History events the parent execution spends outside the per-item iterations (start, item
+ * count, Map entered/exited, summary, end), rounded up generously.
+ * Source: derived from the workflow this construct builds.
+ */
+export const PARENT_HISTORY_OVERHEAD_EVENTS = 50;
+
+/**
+ * Retrier `MaxAttempts` ceiling.
+ * Source: https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html
+ * (the archived copy: a positive integer, at most 99999999).
+ */
+export const SFN_MAX_RETRY_ATTEMPTS = 99_999_999;
+
+/**
+ * Upper bound for a retrier's `MaxDelaySeconds` (exclusive): about one year.
+ * Source: LocalStack's ASL parser (`MaxDelaySecondsDecl`, 1..31622401); AWS's own wording was not
+ * found, see aws-facts.md 1.5.
+ */
+export const SFN_MAX_DELAY_SECONDS_LIMIT = 31_622_401;
+
+/**
+ * Longest a Standard execution may run (one year); `TimeoutSeconds` above it is meaningless.
+ * Source: https://docs.aws.amazon.com/step-functions/latest/dg/limits.html
+ */
+export const SFN_MAX_EXECUTION_SECONDS = 365 * 24 * 60 * 60;
+
+/**
+ * Task `TimeoutSeconds` ceiling (the default when unset).
+ * Source: https://docs.aws.amazon.com/step-functions/latest/dg/state-task.html
+ */
+export const SFN_MAX_TASK_TIMEOUT_SECONDS = 99_999_999;
+
+// ---------------------------------------------------------------------------------------------
+// ECS / Fargate
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Fargate task launches: a bucket of 100 that refills at 20 per second, per account and Region.
+ * Source: https://docs.aws.amazon.com/AmazonECS/latest/userguide/throttling.html
+ */
+export const FARGATE_LAUNCH_BURST = 100;
+
+/** Source: https://docs.aws.amazon.com/AmazonECS/latest/userguide/throttling.html */
+export const FARGATE_LAUNCH_RATE_PER_SECOND = 20;
+
+/**
+ * `awsvpcConfiguration` accepts at most 5 security groups and 16 subnets.
+ * Source: https://github.com/awsdocs/amazon-ecs-developer-guide/blob/master/doc_source/service-quotas.md
+ */
+export const ECS_MAX_SECURITY_GROUPS = 5;
+
+/**
+ * Total size of a RunTask `overrides` structure, in characters, JSON punctuation included.
+ * Source: https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html (overrides)
+ */
+export const ECS_CONTAINER_OVERRIDES_MAX_CHARS = 8_192;
+
+/**
+ * Fargate task sizes: CPU units and the memory (MiB) each allows.
+ * Source: https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html#fargate-tasks-size
+ */
+export const FARGATE_TASK_SIZES: ReadonlyArray<{ readonly cpu: number; readonly memoryMiB: readonly number[] }> = [
+  { cpu: 256, memoryMiB: [512, 1024, 2048] },
+  { cpu: 512, memoryMiB: gibRange(1, 4, 1) },
+  { cpu: 1024, memoryMiB: gibRange(2, 8, 1) },
+  { cpu: 2048, memoryMiB: gibRange(4, 16, 1) },
+  { cpu: 4096, memoryMiB: gibRange(8, 30, 1) },
+  { cpu: 8192, memoryMiB: gibRange(16, 60, 4) },
+  { cpu: 16384, memoryMiB: gibRange(32, 120, 8) },
+];
+
+/** One vCPU is 1,024 ECS CPU units. Source: https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html#task_size */
+export const CPU_UNITS_PER_VCPU = 1024;
+
+// ---------------------------------------------------------------------------------------------
+// Error names Step Functions raises for `arn:aws:states:::ecs:runTask.sync`
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A throttled RunTask ("Rate exceeded", ThrottlingException) and "Capacity is unavailable at
+ * this time" both surface with this name.
+ * Sources: https://github.com/AllenInstitute/neuron_morphology/issues/151 ;
+ * https://repost.aws/knowledge-center/ecs-fargate-runtask-capacity
+ */
+export const ERROR_ECS_EXCEPTION = 'ECS.AmazonECSException';
+
+/**
+ * Throttling of calls ECS makes on the caller's behalf (VPC, security-group lookups) surfaces
+ * with this name. Source: https://github.com/AllenInstitute/neuron_morphology/pull/155
+ */
+export const ERROR_ECS_INVALID_PARAMETER = 'ECS.InvalidParameterException';
+
+/**
+ * A RunTask that answers 200 with a non-empty `failures` list (no capacity, vCPU quota reached)
+ * fails a `.sync` state with this name (note the `AmazonECS.` prefix).
+ * Source: https://docs.aws.amazon.com/step-functions/latest/dg/connect-ecs.html
+ */
+export const ERROR_ECS_UNKNOWN = 'AmazonECS.Unknown';
+
+/**
+ * A task whose essential container exits non-zero (or never starts, or is interrupted on Spot)
+ * fails a `.sync` state with this name. Source: https://github.com/aws/copilot-cli/issues/3160
+ */
+export const ERROR_TASK_FAILED = 'States.TaskFailed';
+
+function gibRange(fromGib: number, toGib: number, stepGib: number): number[] {
+  const values: number[] = [];
+  for (let gib = fromGib; gib <= toGib; gib += stepGib) {
+    values.push(gib * 1024);
+  }
+  return values;
+}

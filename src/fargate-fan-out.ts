@@ -1,0 +1,478 @@
+import { Annotations, Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { ECS_MAX_SECURITY_GROUPS, SFN_MAX_EXECUTION_SECONDS, SFN_MAX_TASK_TIMEOUT_SECONDS } from './aws-limits';
+import { decideConcurrency, tasksWithinVcpuBudget } from './concurrency';
+import { FanOutItems } from './fan-out-items';
+import { FanOutMode } from './fan-out-mode';
+import { FanOutRetryOptions, FanOutRetryPolicy } from './fan-out-retry';
+import { FanOutWorkflow } from './fan-out-workflow';
+import { chooseMode } from './mode-choice';
+import { defaultTaskSubnets, PrivateTaskNetwork } from './private-network';
+import {
+  DEFAULT_TASK_RETRY,
+  DEFAULT_THROTTLE_RETRY,
+  describeRetryPolicy,
+  resolveRetryPolicy,
+  toRetryProps,
+} from './retry-policy';
+import { checkFargateTaskSize, vcpusOf } from './task-size';
+import { checkInteger, checkNumber } from './validation';
+
+/** The environment variable that carries the item (a JSON string) into the container. */
+export const FANOUT_ITEM_ENV = 'FANOUT_ITEM';
+
+/** Environment variable names the construct sets itself; users may not set them. */
+const RESERVED_ENVIRONMENT = [FANOUT_ITEM_ENV, 'FANOUT_TASK_TOKEN'];
+
+const DEFAULT_CPU = 256;
+const DEFAULT_MEMORY_MIB = 512;
+const DEFAULT_TASK_TIMEOUT = Duration.hours(24);
+
+/**
+ * Properties of a FargateFanOut.
+ */
+export interface FargateFanOutProps {
+  /**
+   * The container image to run once per item. Give this or `taskDefinition`, not both.
+   *
+   * @default - none; `taskDefinition` must be given
+   */
+  readonly image?: ecs.ContainerImage;
+
+  /**
+   * A Fargate task definition to run once per item, instead of one built from `image`. Its
+   * default container receives the item. `cpu`, `memoryLimitMiB`, `command`, `environment` and
+   * `secrets` may not be combined with it.
+   *
+   * @default - built from `image`
+   */
+  readonly taskDefinition?: ecs.FargateTaskDefinition;
+
+  /**
+   * CPU units of each task (256 = 0.25 vCPU); one of the Fargate task sizes.
+   *
+   * @default 256
+   */
+  readonly cpu?: number;
+
+  /**
+   * Memory of each task in MiB; valid for the chosen `cpu`.
+   *
+   * @default 512
+   */
+  readonly memoryLimitMiB?: number;
+
+  /**
+   * The command the container runs.
+   *
+   * @default - the image's CMD
+   */
+  readonly command?: string[];
+
+  /**
+   * Environment variables for the container (`FANOUT_ITEM` is reserved).
+   *
+   * @default - none besides FANOUT_ITEM
+   */
+  readonly environment?: { [key: string]: string };
+
+  /**
+   * Secrets exposed to the container as environment variables.
+   *
+   * @default - none
+   */
+  readonly secrets?: { [key: string]: ecs.Secret };
+
+  /**
+   * Where the items come from.
+   *
+   * @default FanOutItems.fromJsonPath('$.items')
+   */
+  readonly items?: FanOutItems;
+
+  /**
+   * How many items a run is expected to have. Lets AUTO choose a mode at synth time instead of
+   * at run time.
+   *
+   * @default - unknown
+   */
+  readonly expectedItemCount?: number;
+
+  /**
+   * Which Map runs the items.
+   *
+   * @default FanOutMode.AUTO
+   */
+  readonly mode?: FanOutMode;
+
+  /**
+   * The most tasks running at once (1 to 10,000; at most 40 with an inline Map).
+   *
+   * @default - 100 in a Distributed Map (Fargate's launch burst), 40 in an inline Map, or what
+   * `maxVcpus` allows
+   */
+  readonly maxConcurrency?: number;
+
+  /**
+   * A budget of vCPUs for the tasks running at once, as AWS Batch's maxvCpus: the cap becomes
+   * floor(maxVcpus / task vCPU). Set it to your Fargate vCPU quota (or a share of it) to stay
+   * under the quota instead of retrying against it.
+   *
+   * @default - no budget
+   */
+  readonly maxVcpus?: number;
+
+  /**
+   * Retry for throttling and capacity errors (`ECS.AmazonECSException`,
+   * `ECS.InvalidParameterException`, `AmazonECS.Unknown`): ECS could not start the task yet.
+   *
+   * @default - 30 retries, 2 s doubling, at most 60 s apart, full jitter
+   */
+  readonly throttleRetry?: FanOutRetryOptions;
+
+  /**
+   * Retry for tasks that ran and failed (`States.TaskFailed`: a non-zero exit code, a task that
+   * stopped or was interrupted). Only set it if your task is safe to run again.
+   *
+   * @default - failed tasks are not retried
+   */
+  readonly taskRetry?: FanOutRetryOptions;
+
+  /**
+   * An existing ECS cluster to run the tasks in.
+   *
+   * @default - a new cluster in `vpc`
+   */
+  readonly cluster?: ecs.ICluster;
+
+  /**
+   * The VPC for the tasks (ignored when `cluster` is given: its VPC is used).
+   *
+   * @default - a new VPC with isolated subnets in two AZs and VPC endpoints for ECR, CloudWatch
+   * Logs and S3; no NAT gateway
+   */
+  readonly vpc?: ec2.IVpc;
+
+  /**
+   * Subnets for the tasks.
+   *
+   * @default - public subnets if `assignPublicIp` is set, otherwise the VPC's private subnets
+   * (with egress if it has them, else isolated)
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * Security groups for the tasks (at most 5).
+   *
+   * @default - a new security group that allows no inbound traffic
+   */
+  readonly securityGroups?: ec2.ISecurityGroup[];
+
+  /**
+   * Whether tasks get a public IP address (needed in a public subnet without NAT to pull images).
+   *
+   * @default false
+   */
+  readonly assignPublicIp?: boolean;
+
+  /**
+   * Longest one task may run before its item is failed with States.Timeout.
+   *
+   * @default Duration.hours(24)
+   */
+  readonly taskTimeout?: Duration;
+
+  /**
+   * Longest a whole execution may run.
+   *
+   * @default - no timeout (a Standard execution runs at most one year)
+   */
+  readonly timeout?: Duration;
+
+  /**
+   * How long container logs are kept.
+   *
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * Runs a container once for every item in a list: an ECS cluster, a Fargate task definition and
+ * a Step Functions state machine whose Map (inline) or Distributed Map runs one Fargate task per
+ * item with `ecs:runTask.sync`, retries throttling and capacity errors with jittered backoff,
+ * caps concurrency, and ends with a summary of the failed items.
+ *
+ * Start an execution with `{ "items": [ ... ] }` (or the items path you chose), or with any
+ * input when the items are read from S3.
+ */
+export class FargateFanOut extends Construct {
+  /** The state machine that runs the fan-out. */
+  public readonly stateMachine: sfn.StateMachine;
+
+  /** The cluster the tasks run in. */
+  public readonly cluster: ecs.ICluster;
+
+  /** The task definition run once per item. */
+  public readonly taskDefinition: ecs.FargateTaskDefinition;
+
+  /** The container that receives the item in `FANOUT_ITEM`. */
+  public readonly container: ecs.ContainerDefinition;
+
+  /** The Map flavour built: INLINE, DISTRIBUTED or RUN_TIME (never AUTO). */
+  public readonly mode: FanOutMode;
+
+  /** Why that mode was built, in one sentence. */
+  public readonly modeReason: string;
+
+  /** The effective cap on tasks running at once (the Distributed Map's in RUN_TIME mode). */
+  public readonly maxConcurrency: number;
+
+  /** Why the cap is what it is. */
+  public readonly maxConcurrencyReason: string;
+
+  /** The retry applied to throttling and capacity errors. */
+  public readonly throttleRetryPolicy: FanOutRetryPolicy;
+
+  /**
+   * The retry applied to failed tasks.
+   *
+   * @default - undefined when failed tasks are not retried
+   */
+  public readonly taskRetryPolicy?: FanOutRetryPolicy;
+
+  /** Where the items come from. */
+  public readonly items: FanOutItems;
+
+  /** The security groups of the tasks. */
+  public readonly securityGroups: ec2.ISecurityGroup[];
+
+  /**
+   * The VPC the construct created for the tasks.
+   *
+   * @default - undefined when a VPC or cluster was given
+   */
+  public readonly vpc?: ec2.IVpc;
+
+  /**
+   * The log group of the container.
+   *
+   * @default - undefined when `taskDefinition` was given
+   */
+  public readonly logGroup?: logs.ILogGroup;
+
+  constructor(scope: Construct, id: string, props: FargateFanOutProps) {
+    super(scope, id);
+    validateProps(props);
+
+    this.items = props.items ?? FanOutItems.fromJsonPath('$.items');
+
+    // Task definition and container.
+    if (props.taskDefinition) {
+      this.taskDefinition = props.taskDefinition;
+      const container = props.taskDefinition.defaultContainer;
+      if (!container) {
+        throw new Error('taskDefinition must have a container (its default container receives the item)');
+      }
+      this.container = container;
+    } else {
+      const cpu = props.cpu ?? DEFAULT_CPU;
+      const memoryLimitMiB = props.memoryLimitMiB ?? DEFAULT_MEMORY_MIB;
+      this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', { cpu, memoryLimitMiB });
+      const logGroup = new logs.LogGroup(this, 'ContainerLogs', {
+        retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      this.logGroup = logGroup;
+      this.container = this.taskDefinition.addContainer('Task', {
+        image: props.image!,
+        command: props.command,
+        environment: props.environment,
+        secrets: props.secrets,
+        essential: true,
+        logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: 'fan-out' }),
+      });
+    }
+
+    // Mode and concurrency: pure decisions, wired here.
+    const taskVcpus = vcpusOf(this.taskDefinition.cpu);
+    const modeChoice = chooseMode({
+      requestedMode: props.mode ?? FanOutMode.AUTO,
+      itemsFromS3: this.items.isFromS3,
+      expectedItemCount: props.expectedItemCount,
+      requestedConcurrency: props.maxConcurrency,
+      vcpuBudgetConcurrency: props.maxVcpus !== undefined ? tasksWithinVcpuBudget(props.maxVcpus, taskVcpus) : undefined,
+    });
+    this.mode = modeChoice.mode;
+    this.modeReason = modeChoice.reason;
+    const concurrency = decideConcurrency({ mode: this.mode, maxConcurrency: props.maxConcurrency, maxVcpus: props.maxVcpus, taskVcpus });
+    this.maxConcurrency = concurrency.maxConcurrency;
+    this.maxConcurrencyReason = concurrency.reason;
+
+    this.throttleRetryPolicy = resolveRetryPolicy('throttleRetry', props.throttleRetry, DEFAULT_THROTTLE_RETRY);
+    this.taskRetryPolicy = props.taskRetry ? resolveRetryPolicy('taskRetry', props.taskRetry, DEFAULT_TASK_RETRY) : undefined;
+
+    // Network and cluster.
+    let network: PrivateTaskNetwork | undefined;
+    let vpc: ec2.IVpc;
+    if (props.cluster) {
+      this.cluster = props.cluster;
+      vpc = props.cluster.vpc;
+    } else {
+      if (props.vpc) {
+        vpc = props.vpc;
+      } else {
+        network = new PrivateTaskNetwork(this, 'Network');
+        vpc = network.vpc;
+        this.vpc = vpc;
+        if (props.image instanceof ecs.RepositoryImage) {
+          Annotations.of(this).addWarningV2('cdk-fargate-fan-out:imageWithoutInternet',
+            'The VPC created for the tasks has no internet route: an image from a public registry cannot be pulled. Use an ECR image (ContainerImage.fromAsset or fromEcrRepository), or pass a vpc with NAT.');
+        }
+      }
+      this.cluster = new ecs.Cluster(this, 'Cluster', { vpc });
+    }
+    this.securityGroups = props.securityGroups ?? [new ec2.SecurityGroup(this, 'TaskSecurityGroup', {
+      vpc,
+      description: 'Fargate tasks of the fan-out: no inbound traffic',
+      allowAllOutbound: true,
+    })];
+    if (network) {
+      for (const securityGroup of this.securityGroups) {
+        network.allowTasks(securityGroup);
+      }
+    }
+
+    const subnets = props.vpcSubnets ?? defaultTaskSubnets(vpc, props.assignPublicIp ?? false);
+    const taskTimeout = props.taskTimeout ?? DEFAULT_TASK_TIMEOUT;
+    const throttleRetry = this.throttleRetryPolicy;
+    const taskRetry = this.taskRetryPolicy;
+    const createItemTask = (taskScope: Construct, taskId: string, stateName: string): sfn.TaskStateBase => {
+      const task = tasks.EcsRunTask.jsonPath(taskScope, taskId, {
+        stateName,
+        comment: 'Runs the container for one item and waits for it to stop (.sync).',
+        integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+        cluster: this.cluster,
+        taskDefinition: this.taskDefinition,
+        launchTarget: new tasks.EcsFargateLaunchTarget({ platformVersion: ecs.FargatePlatformVersion.LATEST }),
+        containerOverrides: [{
+          containerDefinition: this.container,
+          environment: [{ name: FANOUT_ITEM_ENV, value: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.item')) }],
+        }],
+        subnets,
+        securityGroups: this.securityGroups,
+        assignPublicIp: props.assignPublicIp,
+        taskTimeout: sfn.Timeout.duration(taskTimeout),
+        // The .sync result is the whole ECS task description (kilobytes); keep none of it so that
+        // thousands of iteration results stay within the 256 KiB state payload.
+        resultSelector: {},
+      });
+      task.addRetry(toRetryProps(throttleRetry));
+      if (taskRetry) {
+        task.addRetry(toRetryProps(taskRetry));
+      }
+      return task;
+    };
+
+    const workflow = new FanOutWorkflow(this, 'Workflow', {
+      mode: this.mode,
+      itemsPath: this.items.itemsPath,
+      itemReader: this.items._itemReader,
+      inlineMaxConcurrency: concurrency.inlineMaxConcurrency,
+      distributedMaxConcurrency: concurrency.maxConcurrency,
+      createItemTask,
+    });
+
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromChainable(workflow.definition),
+      timeout: props.timeout,
+      comment: `Fan-out: one Fargate task per item of ${this.items.description}. ${this.modeReason}`,
+    });
+    // Item readers grant s3:GetObject / s3:ListBucket themselves; an SSE-KMS bucket needs the key too.
+    this.items._bucket?.encryptionKey?.grantDecrypt(this.stateMachine);
+  }
+
+  /** Allows `grantee` to start executions of the fan-out. */
+  public grantStartExecution(grantee: iam.IGrantable): iam.Grant {
+    return this.stateMachine.grantStartExecution(grantee);
+  }
+
+  /** What was built and why, in a few lines for people (the example app prints it). */
+  public describe(): string {
+    const lines = [
+      `mode: ${this.mode} (${this.modeReason})`,
+      `items: ${this.items.description}`,
+      `max concurrency: ${this.maxConcurrency} (${this.maxConcurrencyReason})`,
+      `throttle retry: ${describeRetryPolicy(this.throttleRetryPolicy)}`,
+      `task retry: ${this.taskRetryPolicy ? describeRetryPolicy(this.taskRetryPolicy) : 'none (a failed task fails its item)'}`,
+      `task: ${this.taskDefinition.cpu} CPU units, ${this.taskDefinition.memoryMiB} MiB, container '${this.container.containerName}' gets the item in ${FANOUT_ITEM_ENV}`,
+    ];
+    return lines.join('\n');
+  }
+}
+
+/** Checks that do not depend on decisions; each names the prop and the allowed values. */
+function validateProps(props: FargateFanOutProps): void {
+  if (props.image && props.taskDefinition) {
+    throw new Error('image and taskDefinition are mutually exclusive: give one');
+  }
+  if (!props.image && !props.taskDefinition) {
+    throw new Error('image or taskDefinition is required');
+  }
+  if (props.taskDefinition) {
+    for (const prop of ['cpu', 'memoryLimitMiB', 'command', 'environment', 'secrets', 'logRetention'] as const) {
+      if (props[prop] !== undefined) {
+        throw new Error(`${prop} cannot be combined with taskDefinition: set it on the task definition instead`);
+      }
+    }
+    if (!props.taskDefinition.isFargateCompatible) {
+      throw new Error('taskDefinition must be Fargate compatible (an ecs.FargateTaskDefinition)');
+    }
+  } else {
+    const cpu = props.cpu ?? DEFAULT_CPU;
+    const memory = props.memoryLimitMiB ?? DEFAULT_MEMORY_MIB;
+    if (!Token.isUnresolved(cpu) && !Token.isUnresolved(memory)) {
+      checkFargateTaskSize(cpu, memory);
+    }
+  }
+  for (const name of Object.keys(props.environment ?? {}).concat(Object.keys(props.secrets ?? {}))) {
+    if (RESERVED_ENVIRONMENT.includes(name)) {
+      throw new Error(`environment and secrets may not set ${name}: the construct sets it for each item`);
+    }
+  }
+  checkInteger('expectedItemCount', props.expectedItemCount, 0, Number.MAX_SAFE_INTEGER);
+  checkInteger('maxConcurrency', props.maxConcurrency, 1, 10_000);
+  checkNumber('maxVcpus', props.maxVcpus, Number.MIN_VALUE, Number.MAX_SAFE_INTEGER);
+  if (props.maxVcpus !== undefined && !Token.isUnresolved(props.maxVcpus) && props.maxVcpus <= 0) {
+    throw new Error(`maxVcpus must be a positive number of vCPUs, got ${props.maxVcpus}`);
+  }
+  if (props.cluster && props.vpc && props.vpc !== props.cluster.vpc) {
+    throw new Error('vpc must be left out when cluster is given: the tasks run in the cluster\'s VPC');
+  }
+  if (props.securityGroups !== undefined && (props.securityGroups.length < 1 || props.securityGroups.length > ECS_MAX_SECURITY_GROUPS)) {
+    throw new Error(`securityGroups must hold 1 to ${ECS_MAX_SECURITY_GROUPS} security groups (the ECS awsvpc limit), got ${props.securityGroups.length}`);
+  }
+  checkDuration('taskTimeout', props.taskTimeout, SFN_MAX_TASK_TIMEOUT_SECONDS);
+  checkDuration('timeout', props.timeout, SFN_MAX_EXECUTION_SECONDS);
+  if (props.taskTimeout && props.timeout && !props.taskTimeout.isUnresolved() && !props.timeout.isUnresolved()
+    && props.taskTimeout.toSeconds() > props.timeout.toSeconds()) {
+    throw new Error(`taskTimeout (${props.taskTimeout.toHumanString()}) must not be longer than timeout (${props.timeout.toHumanString()}), the limit of the whole execution`);
+  }
+}
+
+function checkDuration(prop: string, duration: Duration | undefined, maxSeconds: number): void {
+  if (duration === undefined || duration.isUnresolved()) {
+    return;
+  }
+  const seconds = duration.toMilliseconds() / 1000;
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > maxSeconds) {
+    throw new Error(`${prop} must be a whole number of seconds from 1 to ${maxSeconds}, got ${duration.toHumanString()}`);
+  }
+}

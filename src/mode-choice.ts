@@ -1,0 +1,101 @@
+import {
+  HISTORY_EVENTS_PER_INLINE_ITEM,
+  HISTORY_EVENTS_PER_RETRY,
+  INLINE_MAP_MAX_CONCURRENCY,
+  INLINE_RETRY_ALLOWANCE_PER_ITEM,
+  PARENT_HISTORY_OVERHEAD_EVENTS,
+  SFN_HISTORY_EVENT_LIMIT,
+} from './aws-limits';
+import { FanOutMode } from './fan-out-mode';
+
+/**
+ * The most items an inline Map may run while the parent execution stays under the 25,000-event
+ * history limit, with room for the allowed retries per item.
+ */
+export const INLINE_MAX_ITEMS = Math.floor(
+  (SFN_HISTORY_EVENT_LIMIT - PARENT_HISTORY_OVERHEAD_EVENTS)
+  / (HISTORY_EVENTS_PER_INLINE_ITEM + INLINE_RETRY_ALLOWANCE_PER_ITEM * HISTORY_EVENTS_PER_RETRY),
+);
+
+/** What the mode choice depends on. */
+export interface ModeChoiceInput {
+  /** The mode the user asked for. */
+  readonly requestedMode: FanOutMode;
+  /** True when the items are read from S3 by an ItemReader. */
+  readonly itemsFromS3: boolean;
+  /** How many items the user expects, if known. */
+  readonly expectedItemCount?: number;
+  /** The parallelism the user asked for (explicit `maxConcurrency`), if any. */
+  readonly requestedConcurrency?: number;
+  /** The parallelism the vCPU budget allows (`floor(maxVcpus / task vCPU)`), if a budget is set. */
+  readonly vcpuBudgetConcurrency?: number;
+}
+
+/** The mode to build and why. */
+export interface ModeChoice {
+  /** INLINE, DISTRIBUTED or RUN_TIME; never AUTO. */
+  readonly mode: FanOutMode;
+  /** One sentence a user can read. */
+  readonly reason: string;
+}
+
+/**
+ * Chooses the Map flavour. Pure: it throws, naming the prop, when a forced mode cannot work.
+ */
+export function chooseMode(input: ModeChoiceInput): ModeChoice {
+  switch (input.requestedMode) {
+    case FanOutMode.INLINE:
+      checkInlineIsPossible(input, 'INLINE');
+      return { mode: FanOutMode.INLINE, reason: 'mode is set to INLINE.' };
+    case FanOutMode.DISTRIBUTED:
+      return { mode: FanOutMode.DISTRIBUTED, reason: 'mode is set to DISTRIBUTED.' };
+    case FanOutMode.RUN_TIME:
+      checkInlineIsPossible({ ...input, expectedItemCount: undefined, requestedConcurrency: undefined }, 'RUN_TIME');
+      return { mode: FanOutMode.RUN_TIME, reason: `mode is set to RUN_TIME: arrays of up to ${INLINE_MAX_ITEMS} items run in an inline Map, longer ones in a Distributed Map.` };
+    case FanOutMode.AUTO:
+    default:
+      return chooseAutomatically(input);
+  }
+}
+
+function chooseAutomatically(input: ModeChoiceInput): ModeChoice {
+  if (input.itemsFromS3) {
+    return { mode: FanOutMode.DISTRIBUTED, reason: 'Distributed Map: items are read from S3, and only a Distributed Map has an ItemReader.' };
+  }
+  const wanted = Math.min(input.requestedConcurrency ?? Infinity, input.vcpuBudgetConcurrency ?? Infinity);
+  if (Number.isFinite(wanted) && wanted > INLINE_MAP_MAX_CONCURRENCY) {
+    const asked = input.requestedConcurrency !== undefined ? `maxConcurrency ${input.requestedConcurrency}` : `the vCPU budget (room for ${input.vcpuBudgetConcurrency} tasks)`;
+    return {
+      mode: FanOutMode.DISTRIBUTED,
+      reason: `Distributed Map: ${asked} is above the ${INLINE_MAP_MAX_CONCURRENCY} iterations an inline Map runs at once.`,
+    };
+  }
+  if (input.expectedItemCount !== undefined) {
+    if (input.expectedItemCount > INLINE_MAX_ITEMS) {
+      return {
+        mode: FanOutMode.DISTRIBUTED,
+        reason: `Distributed Map: ${input.expectedItemCount} expected items would not fit an inline Map's share of the ${SFN_HISTORY_EVENT_LIMIT}-event history (at most ${INLINE_MAX_ITEMS} items with room for retries).`,
+      };
+    }
+    return {
+      mode: FanOutMode.INLINE,
+      reason: `Inline Map: ${input.expectedItemCount} expected items fit the ${SFN_HISTORY_EVENT_LIMIT}-event history (up to ${INLINE_MAX_ITEMS}) and need no child executions.`,
+    };
+  }
+  return {
+    mode: FanOutMode.RUN_TIME,
+    reason: `Chosen at run time: items come in the execution input and expectedItemCount is not set, so arrays of up to ${INLINE_MAX_ITEMS} items run in an inline Map and longer ones in a Distributed Map.`,
+  };
+}
+
+function checkInlineIsPossible(input: ModeChoiceInput, modeName: string): void {
+  if (input.itemsFromS3) {
+    throw new Error(`mode ${modeName} cannot read items from S3: items from S3 need mode DISTRIBUTED or AUTO (only a Distributed Map has an ItemReader)`);
+  }
+  if (input.requestedConcurrency !== undefined && input.requestedConcurrency > INLINE_MAP_MAX_CONCURRENCY) {
+    throw new Error(`maxConcurrency must be at most ${INLINE_MAP_MAX_CONCURRENCY} with mode ${modeName} (an inline Map runs at most ${INLINE_MAP_MAX_CONCURRENCY} iterations at once), got ${input.requestedConcurrency}; use mode DISTRIBUTED or AUTO for more`);
+  }
+  if (input.expectedItemCount !== undefined && input.expectedItemCount > INLINE_MAX_ITEMS) {
+    throw new Error(`expectedItemCount must be at most ${INLINE_MAX_ITEMS} with mode ${modeName} (the inline Map's share of the ${SFN_HISTORY_EVENT_LIMIT}-event execution history), got ${input.expectedItemCount}; use mode DISTRIBUTED or AUTO`);
+  }
+}
