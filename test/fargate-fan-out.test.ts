@@ -1,0 +1,338 @@
+import { Duration } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { FanOutMode, FargateFanOut } from '../src';
+import { INLINE_MAX_ITEMS } from '../src/mode-choice';
+import { actionsOf, allStates, expectValidAsl, newStack, stateMachineStatements, synthFanOut, withImage } from './util/synth';
+
+const THROTTLE_ERRORS = ['ECS.AmazonECSException', 'ECS.InvalidParameterException', 'AmazonECS.Unknown'];
+
+describe('the per-item task', () => {
+  const { definition, template } = synthFanOut(withImage({ mode: FanOutMode.INLINE }));
+  const task = allStates(definition).RunItemTask;
+
+  test('runs the task definition on Fargate with .sync and waits for it', () => {
+    expect(task.Resource).toBe('arn:aws:states:::ecs:runTask.sync');
+    expect(task.Parameters.LaunchType).toBe('FARGATE');
+    expect(task.Parameters.PlatformVersion).toBe('LATEST');
+    expect(task.TimeoutSeconds).toBe(24 * 60 * 60);
+  });
+
+  test('passes the item to the container as FANOUT_ITEM, a JSON string', () => {
+    expect(task.Parameters.Overrides.ContainerOverrides).toEqual([
+      { Name: 'Task', Environment: [{ 'Name': 'FANOUT_ITEM', 'Value.$': 'States.JsonToString($.item)' }] },
+    ]);
+  });
+
+  test('each iteration gets its item and index', () => {
+    expect(definition.States.RunItemsInline.ItemSelector).toEqual({ 'index.$': '$$.Map.Item.Index', 'item.$': '$$.Map.Item.Value' });
+  });
+
+  test('keeps none of the ECS task description in its output', () => {
+    expect(task.ResultSelector).toEqual({});
+  });
+
+  test('retries throttling and capacity errors with capped, fully jittered backoff, and nothing else', () => {
+    expect(task.Retry).toEqual([{
+      ErrorEquals: THROTTLE_ERRORS,
+      IntervalSeconds: 2,
+      MaxAttempts: 30,
+      BackoffRate: 2,
+      MaxDelaySeconds: 60,
+      JitterStrategy: 'FULL',
+    }]);
+  });
+
+  test('records a failed item as its index and error, without the cause', () => {
+    expect(task.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'RecordItemFailure' }]);
+    expect(allStates(definition).RecordItemFailure.Parameters).toEqual({ 'index.$': '$.index', 'error.$': '$.failure.Error' });
+  });
+
+  test('runs in private subnets without a public IP', () => {
+    const vpcConfig = task.Parameters.NetworkConfiguration.AwsvpcConfiguration;
+    expect(vpcConfig.AssignPublicIp).toBeUndefined();
+    expect(vpcConfig.Subnets).toHaveLength(2);
+    template.resourceCountIs('AWS::EC2::NatGateway', 0);
+    template.resourceCountIs('AWS::EC2::InternetGateway', 0);
+  });
+
+  test('the task definition is a Fargate task of 256 CPU units and 512 MiB with logs kept a month', () => {
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      RequiresCompatibilities: ['FARGATE'],
+      NetworkMode: 'awsvpc',
+      Cpu: '256',
+      Memory: '512',
+      ContainerDefinitions: [Match.objectLike({ Name: 'Task', Essential: true, LogConfiguration: Match.objectLike({ LogDriver: 'awslogs' }) })],
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  test('the definition is valid ASL', () => {
+    expectValidAsl(definition);
+  });
+});
+
+describe('the summary', () => {
+  const { definition } = synthFanOut(withImage({ mode: FanOutMode.INLINE }));
+
+  test('the Map reduces its results to a count and the failed items', () => {
+    expect(definition.States.RunItemsInline.ResultSelector).toEqual({
+      'itemCount.$': 'States.ArrayLength($)',
+      'failedItems.$': '$[?(@.error)]',
+    });
+    expect(definition.States.RunItemsInline.Next).toBe('Summarize');
+  });
+
+  test('the execution fails with FanOut.ItemsFailed when any item failed, and succeeds otherwise', () => {
+    expect(definition.States.Summarize.Parameters['failedCount.$']).toBe('States.ArrayLength($.failedItems)');
+    expect(definition.States.AnyItemFailed.Choices).toEqual([{ Variable: '$.failedCount', NumericGreaterThan: 0, Next: 'ItemsFailed' }]);
+    expect(definition.States.AnyItemFailed.Default).toBe('AllItemsSucceeded');
+    expect(definition.States.ItemsFailed.Error).toBe('FanOut.ItemsFailed');
+    expect(definition.States.ItemsFailed.CausePath).toMatch(/^States.Format\('\{\} of \{\} items failed/);
+  });
+});
+
+describe('modes', () => {
+  test('INLINE builds one inline Map and no child executions', () => {
+    const { definition, fanOut, template } = synthFanOut(withImage({ mode: FanOutMode.INLINE }));
+    expect(fanOut.mode).toBe(FanOutMode.INLINE);
+    expect(definition.StartAt).toBe('RunItemsInline');
+    expect(definition.States.RunItemsInline.ItemProcessor.ProcessorConfig).toEqual({ Mode: 'INLINE' });
+    expect(definition.States.RunItemsDistributed).toBeUndefined();
+    expect(actionsOf(stateMachineStatements(template))).not.toContain('states:StartExecution');
+  });
+
+  test('DISTRIBUTED builds a Distributed Map with STANDARD children', () => {
+    const { definition, fanOut } = synthFanOut(withImage({ mode: FanOutMode.DISTRIBUTED }));
+    expect(fanOut.mode).toBe(FanOutMode.DISTRIBUTED);
+    const map = definition.States.RunItemsDistributed;
+    expect(definition.StartAt).toBe('RunItemsDistributed');
+    expect(map.ItemProcessor.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
+    expect(map.Label).toBe('FanOut');
+    expect(map.ItemsPath).toBe('$.items');
+    expect(map.ItemProcessor.States.RunItemTaskInChild.Resource).toBe('arn:aws:states:::ecs:runTask.sync');
+    expectValidAsl(definition);
+  });
+
+  test('AUTO with a small expected count builds an inline Map and says why', () => {
+    const { fanOut } = synthFanOut(withImage({ expectedItemCount: 200 }));
+    expect(fanOut.mode).toBe(FanOutMode.INLINE);
+    expect(fanOut.modeReason).toMatch(/200 expected items fit/);
+  });
+
+  test('AUTO with a large expected count builds a Distributed Map', () => {
+    const { fanOut } = synthFanOut(withImage({ expectedItemCount: 50_000 }));
+    expect(fanOut.mode).toBe(FanOutMode.DISTRIBUTED);
+  });
+
+  test('AUTO with maxConcurrency above 40 builds a Distributed Map', () => {
+    const { fanOut, definition } = synthFanOut(withImage({ expectedItemCount: 100, maxConcurrency: 200 }));
+    expect(fanOut.mode).toBe(FanOutMode.DISTRIBUTED);
+    expect(definition.States.RunItemsDistributed.MaxConcurrency).toBe(200);
+  });
+
+  test('AUTO without a count decides at run time by the array length', () => {
+    const { definition, fanOut } = synthFanOut(withImage());
+    expect(fanOut.mode).toBe(FanOutMode.RUN_TIME);
+    expect(definition.StartAt).toBe('CountItems');
+    expect(definition.States.CountItems).toEqual(expect.objectContaining({
+      Type: 'Pass',
+      Parameters: { 'itemCount.$': 'States.ArrayLength($.items)' },
+      ResultPath: '$.fanOut',
+      Next: 'ChooseMap',
+    }));
+    expect(definition.States.ChooseMap.Choices).toEqual([{ Variable: '$.fanOut.itemCount', NumericLessThanEquals: INLINE_MAX_ITEMS, Next: 'RunItemsInline' }]);
+    expect(definition.States.ChooseMap.Default).toBe('RunItemsDistributed');
+    expect(definition.States.RunItemsInline.Next).toBe('Summarize');
+    expect(definition.States.RunItemsDistributed.Next).toBe('Summarize');
+    expect(definition.States.RunItemsDistributed.ItemProcessor.ProcessorConfig.ExecutionType).toBe('STANDARD');
+    expectValidAsl(definition);
+  });
+
+  test('RUN_TIME builds one security group for both Maps', () => {
+    const { template } = synthFanOut(withImage({ mode: FanOutMode.RUN_TIME }));
+    template.resourceCountIs('AWS::EC2::SecurityGroup', 1 + 3);
+  });
+});
+
+describe('concurrency caps', () => {
+  test('maxConcurrency becomes the Distributed Map MaxConcurrency', () => {
+    const { definition, fanOut } = synthFanOut(withImage({ mode: FanOutMode.DISTRIBUTED, maxConcurrency: 750 }));
+    expect(definition.States.RunItemsDistributed.MaxConcurrency).toBe(750);
+    expect(fanOut.maxConcurrency).toBe(750);
+  });
+
+  test('maxVcpus becomes floor(maxVcpus / task vCPU)', () => {
+    const { definition, fanOut } = synthFanOut(withImage({ mode: FanOutMode.DISTRIBUTED, cpu: 2048, memoryLimitMiB: 4096, maxVcpus: 50 }));
+    expect(definition.States.RunItemsDistributed.MaxConcurrency).toBe(25);
+    expect(fanOut.maxConcurrencyReason).toMatch(/maxVcpus 50 holds 25 tasks of 2 vCPU/);
+  });
+
+  test('the default Distributed cap is 100 and the inline cap 40', () => {
+    const { definition } = synthFanOut(withImage({ mode: FanOutMode.RUN_TIME }));
+    expect(definition.States.RunItemsDistributed.MaxConcurrency).toBe(100);
+    expect(definition.States.RunItemsInline.MaxConcurrency).toBe(40);
+  });
+
+  test('an inline cap below 40 is used as is', () => {
+    const { definition } = synthFanOut(withImage({ mode: FanOutMode.INLINE, maxConcurrency: 7 }));
+    expect(definition.States.RunItemsInline.MaxConcurrency).toBe(7);
+  });
+});
+
+describe('retry options', () => {
+  test('throttleRetry overrides are rendered', () => {
+    const { definition } = synthFanOut(withImage({
+      mode: FanOutMode.INLINE,
+      throttleRetry: { maxAttempts: 50, interval: Duration.seconds(5), backoffRate: 1.5, maxDelay: Duration.minutes(2), jitter: false },
+    }));
+    expect(allStates(definition).RunItemTask.Retry[0]).toEqual({
+      ErrorEquals: THROTTLE_ERRORS, IntervalSeconds: 5, MaxAttempts: 50, BackoffRate: 1.5, MaxDelaySeconds: 120, JitterStrategy: 'NONE',
+    });
+  });
+
+  test('taskRetry adds a second retrier for States.TaskFailed after the throttle retrier', () => {
+    const { definition, fanOut } = synthFanOut(withImage({ mode: FanOutMode.DISTRIBUTED, taskRetry: { maxAttempts: 1 } }));
+    const retry = allStates(definition).RunItemTaskInChild.Retry;
+    expect(retry).toHaveLength(2);
+    expect(retry[0].ErrorEquals).toEqual(THROTTLE_ERRORS);
+    expect(retry[1]).toEqual({ ErrorEquals: ['States.TaskFailed'], IntervalSeconds: 10, MaxAttempts: 1, BackoffRate: 2, MaxDelaySeconds: 300, JitterStrategy: 'FULL' });
+    expect(fanOut.taskRetryPolicy?.maxAttempts).toBe(1);
+  });
+});
+
+describe('IAM of the state machine', () => {
+  test('inline: RunTask on the task definition, PassRole on its two roles, the .sync EventBridge rule, Stop/Describe', () => {
+    const { template } = synthFanOut(withImage({ mode: FanOutMode.INLINE }));
+    const statements = stateMachineStatements(template);
+    expect(actionsOf(statements)).toEqual([
+      'ecs:DescribeTasks', 'ecs:RunTask', 'ecs:StopTask',
+      'events:DescribeRule', 'events:PutRule', 'events:PutTargets',
+      'iam:PassRole',
+    ]);
+    const passRole = statements.find((s) => s.Action === 'iam:PassRole');
+    expect(passRole.Resource).toEqual([
+      { 'Fn::GetAtt': [expect.stringMatching(/^FanOutTaskDefinitionTaskRole/), 'Arn'] },
+      { 'Fn::GetAtt': [expect.stringMatching(/^FanOutTaskDefinitionExecutionRole/), 'Arn'] },
+    ]);
+    const events = statements.find((s) => Array.isArray(s.Action) && s.Action.includes('events:PutRule'));
+    expect(JSON.stringify(events.Resource)).toContain('rule/StepFunctionsGetEventsForECSTaskRule');
+    const runTask = statements.find((s) => s.Action === 'ecs:RunTask');
+    expect(runTask.Resource).not.toBe('*');
+  });
+
+  test('distributed: the parent may start, describe, stop and redrive its own child executions', () => {
+    const { template } = synthFanOut(withImage({ mode: FanOutMode.DISTRIBUTED }));
+    const actions = actionsOf(stateMachineStatements(template));
+    expect(actions).toEqual(expect.arrayContaining(['states:StartExecution', 'states:DescribeExecution', 'states:StopExecution', 'states:RedriveExecution']));
+    const start = stateMachineStatements(template).find((s) => s.Action === 'states:StartExecution');
+    expect(start.Resource).toEqual({ Ref: expect.stringMatching(/^FanOutStateMachine/) });
+  });
+
+  test('grantStartExecution lets a principal start runs of this state machine only', () => {
+    const stack = newStack();
+    const caller = new iam.Role(stack, 'Caller', { assumedBy: new iam.AccountRootPrincipal() });
+    const fanOut = new FargateFanOut(stack, 'FanOut', withImage());
+    fanOut.grantStartExecution(caller);
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('^Caller') }],
+      PolicyDocument: { Statement: [{ Action: 'states:StartExecution', Effect: 'Allow', Resource: { Ref: Match.stringLikeRegexp('^FanOutStateMachine') } }] },
+    });
+  });
+});
+
+describe('networking and cluster', () => {
+  test('without a VPC, builds one with isolated subnets, no NAT, and endpoints for ECR, ECR Docker, Logs and S3', () => {
+    const { template, fanOut } = synthFanOut(withImage());
+    expect(fanOut.vpc).toBeDefined();
+    template.resourceCountIs('AWS::EC2::NatGateway', 0);
+    const services = Object.values(template.findResources('AWS::EC2::VPCEndpoint')).map((e: any) => JSON.stringify(e.Properties.ServiceName));
+    expect(services.some((s) => s.includes('.ecr.api'))).toBe(true);
+    expect(services.some((s) => s.includes('.ecr.dkr'))).toBe(true);
+    expect(services.some((s) => s.includes('.logs'))).toBe(true);
+    expect(services.some((s) => s.includes('.s3'))).toBe(true);
+    // Endpoints admit HTTPS from the task security group only, not the whole VPC.
+    const ingress = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress'));
+    expect(ingress).toHaveLength(3);
+    for (const rule of ingress as any[]) {
+      expect(rule.Properties.FromPort).toBe(443);
+      expect(rule.Properties.SourceSecurityGroupId['Fn::GetAtt'][0]).toMatch(/^FanOutTaskSecurityGroup/);
+    }
+  });
+
+  test('warns when a public-registry image meets the VPC without internet', () => {
+    const { stack } = synthFanOut(withImage());
+    Annotations.fromStack(stack).hasWarning('/TestStack/FanOut', Match.stringLikeRegexp('no internet route'));
+  });
+
+  test('uses a given VPC and its private subnets with egress', () => {
+    const stack = newStack();
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
+    const { definition, fanOut, template } = synthFanOut(withImage({ vpc, mode: FanOutMode.INLINE }), stack);
+    expect(fanOut.vpc).toBeUndefined();
+    template.resourceCountIs('AWS::EC2::VPC', 1);
+    const subnets = allStates(definition).RunItemTask.Parameters.NetworkConfiguration.AwsvpcConfiguration.Subnets;
+    expect(subnets.every((s: string) => s.includes('PrivateSubnet'))).toBe(true);
+  });
+
+  test('assignPublicIp puts tasks in public subnets with a public IP', () => {
+    const stack = newStack();
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'Public', subnetType: ec2.SubnetType.PUBLIC }] });
+    const { definition } = synthFanOut(withImage({ vpc, assignPublicIp: true, mode: FanOutMode.INLINE }), stack);
+    const vpcConfig = allStates(definition).RunItemTask.Parameters.NetworkConfiguration.AwsvpcConfiguration;
+    expect(vpcConfig.AssignPublicIp).toBe('ENABLED');
+    expect(vpcConfig.Subnets.every((s: string) => s.includes('PublicSubnet'))).toBe(true);
+  });
+
+  test('uses a given cluster and its VPC, creating neither', () => {
+    const stack = newStack();
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2 });
+    const cluster = new ecs.Cluster(stack, 'Shared', { vpc });
+    const { fanOut, template } = synthFanOut(withImage({ cluster, mode: FanOutMode.INLINE }), stack);
+    expect(fanOut.cluster).toBe(cluster);
+    template.resourceCountIs('AWS::ECS::Cluster', 1);
+    template.resourceCountIs('AWS::EC2::VPC', 1);
+  });
+
+  test('uses given security groups', () => {
+    const stack = newStack();
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2 });
+    const sg = new ec2.SecurityGroup(stack, 'Mine', { vpc });
+    const { definition, fanOut } = synthFanOut(withImage({ vpc, securityGroups: [sg], mode: FanOutMode.INLINE }), stack);
+    expect(fanOut.securityGroups).toEqual([sg]);
+    expect(allStates(definition).RunItemTask.Parameters.NetworkConfiguration.AwsvpcConfiguration.SecurityGroups).toEqual([expect.stringMatching(/^Mine.*-GroupId$/)]);
+  });
+});
+
+describe('a given task definition', () => {
+  test('is run as is; its default container receives the item', () => {
+    const stack = newStack();
+    const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Own', { cpu: 1024, memoryLimitMiB: 2048 });
+    taskDefinition.addContainer('Worker', { image: ecs.ContainerImage.fromRegistry('worker') });
+    const { definition, fanOut, template } = synthFanOut({ taskDefinition, mode: FanOutMode.INLINE }, stack);
+    expect(fanOut.taskDefinition).toBe(taskDefinition);
+    expect(fanOut.container.containerName).toBe('Worker');
+    expect(allStates(definition).RunItemTask.Parameters.Overrides.ContainerOverrides[0].Name).toBe('Worker');
+    template.resourceCountIs('AWS::ECS::TaskDefinition', 1);
+    template.resourceCountIs('AWS::Logs::LogGroup', 0);
+  });
+});
+
+describe('timeouts', () => {
+  test('taskTimeout and timeout are rendered', () => {
+    const { definition } = synthFanOut(withImage({ mode: FanOutMode.INLINE, taskTimeout: Duration.minutes(30), timeout: Duration.hours(6) }));
+    expect(allStates(definition).RunItemTask.TimeoutSeconds).toBe(1800);
+    expect(definition.TimeoutSeconds).toBe(21600);
+  });
+});
+
+test('describe() lists mode, items, cap, retries and task', () => {
+  const { fanOut } = synthFanOut(withImage({ maxVcpus: 4 }));
+  const text = fanOut.describe();
+  expect(text).toMatch(/^mode: RUN_TIME/);
+  expect(text).toMatch(/max concurrency: 16 \(maxVcpus 4 holds 16 tasks of 0.25 vCPU/);
+  expect(text).toMatch(/throttle retry: .*up to 30 retries/);
+  expect(text).toMatch(/task retry: none/);
+});
