@@ -61,7 +61,8 @@ describe('chooseMode with a forced mode', () => {
   });
 
   test('INLINE within limits is kept', () => {
-    expect(chooseMode({ requestedMode: FanOutMode.INLINE, itemsFromS3: false, expectedItemCount: 100, requestedConcurrency: 40 }).mode).toBe(FanOutMode.INLINE);
+    const choice = chooseMode({ requestedMode: FanOutMode.INLINE, itemsFromS3: false, expectedItemCount: 100, requestedConcurrency: 40 });
+    expect(choice.mode).toBe(FanOutMode.INLINE);
   });
 
   test('INLINE ignores a vCPU budget above 40 (a budget is a ceiling, not a demand)', () => {
