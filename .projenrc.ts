@@ -46,6 +46,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'aws-local-stepfunctions@3.0.0',
     '@sinonjs/fake-timers@^15',
     '@types/sinonjs__fake-timers',
+    'cdk-nag@^3.0.2',
   ],
 
   publishToPypi: {

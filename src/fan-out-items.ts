@@ -1,4 +1,5 @@
 import { Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 
@@ -38,13 +39,13 @@ export class FanOutItems {
   /** A JSON file in S3 whose top level is an array; each element is one item. */
   public static fromS3Json(bucket: s3.IBucket, key: string): FanOutItems {
     checkKey('fromS3Json', key);
-    return new FanOutItems(`the JSON array in s3://${describeBucket(bucket)}/${key}`, undefined, new sfn.S3JsonItemReader({ bucket, key }), bucket);
+    return new FanOutItems(`the JSON array in s3://${describeBucket(bucket)}/${key}`, undefined, new SingleObjectItemReader(new sfn.S3JsonItemReader({ bucket, key }), key), bucket);
   }
 
   /** A JSON Lines file in S3; each line is one item. */
   public static fromS3JsonLines(bucket: s3.IBucket, key: string): FanOutItems {
     checkKey('fromS3JsonLines', key);
-    return new FanOutItems(`the JSON Lines in s3://${describeBucket(bucket)}/${key}`, undefined, new sfn.S3JsonLItemReader({ bucket, key }), bucket);
+    return new FanOutItems(`the JSON Lines in s3://${describeBucket(bucket)}/${key}`, undefined, new SingleObjectItemReader(new sfn.S3JsonLItemReader({ bucket, key }), key), bucket);
   }
 
   /**
@@ -56,7 +57,7 @@ export class FanOutItems {
       throw new Error('items: fromS3Csv headers must name at least one column; leave headers out to use the first row');
     }
     const csvHeaders = options.headers !== undefined ? sfn.CsvHeaders.use(options.headers) : sfn.CsvHeaders.useFirstRow();
-    const reader = new sfn.S3CsvItemReader({ bucket, key, csvHeaders, csvDelimiter: options.delimiter });
+    const reader = new SingleObjectItemReader(new sfn.S3CsvItemReader({ bucket, key, csvHeaders, csvDelimiter: options.delimiter }), key);
     return new FanOutItems(`the rows of the CSV s3://${describeBucket(bucket)}/${key}`, undefined, reader, bucket);
   }
 
@@ -103,6 +104,36 @@ export class FanOutItems {
   /** True when a Distributed Map reads the items from S3. */
   public get isFromS3(): boolean {
     return this._itemReader !== undefined;
+  }
+}
+
+/**
+ * An item reader of one S3 object that may read that object only. aws-cdk's file readers grant
+ * s3:GetObject on every object of the bucket; the items file is all Step Functions reads.
+ */
+class SingleObjectItemReader implements sfn.IItemReader {
+  public readonly bucket: s3.IBucket;
+  public readonly bucketNamePath?: string;
+  public readonly resource: string;
+  public readonly maxItems?: number;
+
+  constructor(private readonly reader: sfn.IItemReader, private readonly key: string) {
+    this.bucket = reader.bucket;
+    this.bucketNamePath = reader.bucketNamePath;
+    this.resource = reader.resource;
+    this.maxItems = reader.maxItems;
+  }
+
+  public render(queryLanguage?: sfn.QueryLanguage): any {
+    return this.reader.render(queryLanguage);
+  }
+
+  public providePolicyStatements(): iam.PolicyStatement[] {
+    return [new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.bucket.arnForObjects(this.key)] })];
+  }
+
+  public validateItemReader(): string[] {
+    return this.reader.validateItemReader();
   }
 }
 

@@ -19,6 +19,9 @@ export const StateNames = {
   ALL_SUCCEEDED: 'AllItemsSucceeded',
 } as const;
 
+/** The Distributed Map's Map Run label; child execution metrics carry it. */
+export const DISTRIBUTED_MAP_LABEL = 'FanOut';
+
 /** The error the execution fails with when one or more items failed. */
 export const ITEMS_FAILED_ERROR = 'FanOut.ItemsFailed';
 
@@ -125,7 +128,7 @@ export class FanOutWorkflow extends Construct {
       itemReader: props.itemReader,
       itemSelector: itemSelector(),
       maxConcurrency: props.distributedMaxConcurrency,
-      label: 'FanOut',
+      label: DISTRIBUTED_MAP_LABEL,
       resultSelector: summaryOfResults(),
     });
     map.itemProcessor(this.itemProcessor(props, 'Child', StateNames.DISTRIBUTED_TASK, StateNames.DISTRIBUTED_RECORD_FAILURE));

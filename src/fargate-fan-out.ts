@@ -1,19 +1,23 @@
-import { Annotations, Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Annotations, Aspects, Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { STEPFUNCTIONS_TASKS_FIX_RUN_ECS_TASK_POLICY } from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { ECS_MAX_SECURITY_GROUPS, SFN_MAX_EXECUTION_SECONDS, SFN_MAX_TASK_TIMEOUT_SECONDS } from './aws-limits';
 import { decideConcurrency, tasksWithinVcpuBudget } from './concurrency';
+import { FanOutAlarms } from './fan-out-alarms';
 import { FanOutItems } from './fan-out-items';
 import { FanOutMode } from './fan-out-mode';
 import { FanOutRetryOptions, FanOutRetryPolicy } from './fan-out-retry';
-import { FanOutWorkflow } from './fan-out-workflow';
+import { DISTRIBUTED_MAP_LABEL, FanOutWorkflow } from './fan-out-workflow';
 import { chooseMode } from './mode-choice';
 import { defaultTaskSubnets, PrivateTaskNetwork } from './private-network';
+import { RequiredWildcardAcknowledgements } from './required-wildcards';
 import {
   DEFAULT_TASK_RETRY,
   DEFAULT_THROTTLE_RETRY,
@@ -196,11 +200,41 @@ export interface FargateFanOutProps {
   readonly timeout?: Duration;
 
   /**
-   * How long container logs are kept.
+   * How long container and state machine logs are kept.
    *
    * @default logs.RetentionDays.ONE_MONTH
    */
   readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * Which execution events the state machine logs to CloudWatch Logs. ALL logs every state
+   * transition of every item, which costs more the more items a run has.
+   *
+   * @default sfn.LogLevel.ERROR
+   */
+  readonly logLevel?: sfn.LogLevel;
+
+  /**
+   * Whether state machine logs include state input and output (the items).
+   *
+   * @default false
+   */
+  readonly includeExecutionDataInLogs?: boolean;
+
+  /**
+   * Whether the state machine sends traces to AWS X-Ray.
+   *
+   * @default true
+   */
+  readonly tracingEnabled?: boolean;
+
+  /**
+   * Whether to create alarms on failed, timed-out, aborted and throttled executions (and failed
+   * Distributed Map child executions). They have no actions; add yours through `alarms`.
+   *
+   * @default true
+   */
+  readonly createAlarms?: boolean;
 }
 
 /**
@@ -267,9 +301,18 @@ export class FargateFanOut extends Construct {
    */
   public readonly logGroup?: logs.ILogGroup;
 
+  /** The log group of the state machine. */
+  public readonly stateMachineLogGroup: logs.ILogGroup;
+
+  /** The alarms created (empty when `createAlarms` is false). */
+  public readonly alarms: cloudwatch.Alarm[];
+
   constructor(scope: Construct, id: string, props: FargateFanOutProps) {
     super(scope, id);
     validateProps(props);
+    // Scope ecs:RunTask to the exact task definition revision this construct registers, not to
+    // every revision of the family (aws-cdk's EcsRunTask default without this flag).
+    this.node.setContext(STEPFUNCTIONS_TASKS_FIX_RUN_ECS_TASK_POLICY, true);
 
     this.items = props.items ?? FanOutItems.fromJsonPath('$.items');
 
@@ -328,7 +371,7 @@ export class FargateFanOut extends Construct {
       if (props.vpc) {
         vpc = props.vpc;
       } else {
-        network = new PrivateTaskNetwork(this, 'Network');
+        network = new PrivateTaskNetwork(this, 'Network', { logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH });
         vpc = network.vpc;
         this.vpc = vpc;
         if (props.image instanceof ecs.RepositoryImage) {
@@ -336,7 +379,7 @@ export class FargateFanOut extends Construct {
             'The VPC created for the tasks has no internet route: an image from a public registry cannot be pulled. Use an ECR image (ContainerImage.fromAsset or fromEcrRepository), or pass a vpc with NAT.');
         }
       }
-      this.cluster = new ecs.Cluster(this, 'Cluster', { vpc });
+      this.cluster = new ecs.Cluster(this, 'Cluster', { vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
     }
     this.securityGroups = props.securityGroups ?? [new ec2.SecurityGroup(this, 'TaskSecurityGroup', {
       vpc,
@@ -389,12 +432,34 @@ export class FargateFanOut extends Construct {
       createItemTask,
     });
 
+    this.stateMachineLogGroup = new logs.LogGroup(this, 'StateMachineLogs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const logLevel = props.logLevel ?? sfn.LogLevel.ERROR;
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineType: sfn.StateMachineType.STANDARD,
       definitionBody: sfn.DefinitionBody.fromChainable(workflow.definition),
       timeout: props.timeout,
       comment: `Fan-out: one Fargate task per item of ${this.items.description}. ${this.modeReason}`,
+      logs: { destination: this.stateMachineLogGroup, level: logLevel, includeExecutionData: props.includeExecutionDataInLogs ?? false },
+      tracingEnabled: props.tracingEnabled ?? true,
     });
+    if (logLevel !== sfn.LogLevel.ALL) {
+      Validations.of(this.stateMachine).acknowledge({
+        id: 'AwsSolutions-SF1',
+        reason: `Logs ${logLevel} events by design: ALL would log every transition of every item, at a cost that grows with the item count. Set logLevel to ALL to log everything.`,
+      });
+    }
+    Aspects.of(this).add(new RequiredWildcardAcknowledgements());
+
+    const hasDistributedMap = this.mode === FanOutMode.DISTRIBUTED || this.mode === FanOutMode.RUN_TIME;
+    this.alarms = (props.createAlarms ?? true)
+      ? new FanOutAlarms(this, 'Alarms', {
+        stateMachine: this.stateMachine,
+        childExecutionsFailed: hasDistributedMap ? this.metricChildExecutionsFailed() : undefined,
+      }).alarms
+      : [];
     // Item readers grant s3:GetObject / s3:ListBucket themselves; an SSE-KMS bucket needs the key too.
     this.items._bucket?.encryptionKey?.grantDecrypt(this.stateMachine);
   }
@@ -402,6 +467,38 @@ export class FargateFanOut extends Construct {
   /** Allows `grantee` to start executions of the fan-out. */
   public grantStartExecution(grantee: iam.IGrantable): iam.Grant {
     return this.stateMachine.grantStartExecution(grantee);
+  }
+
+  /**
+   * A Step Functions metric of the fan-out state machine (`AWS/States`, by StateMachineArn),
+   * for example `ExecutionsFailed`, `ExecutionsSucceeded`, `ExecutionThrottled`.
+   */
+  public metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.stateMachine.metric(metricName, props);
+  }
+
+  /** Failed executions of the fan-out. */
+  public metricFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.stateMachine.metricFailed(props);
+  }
+
+  /** Executions of the fan-out that Step Functions throttled. */
+  public metricThrottled(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.stateMachine.metricThrottled(props);
+  }
+
+  /**
+   * Failed Distributed Map child executions (one per item or batch). Child executions report
+   * under the state machine ARN followed by `/` and the Map Run label.
+   */
+  public metricChildExecutionsFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: 'AWS/States',
+      metricName: 'ExecutionsFailed',
+      dimensionsMap: { StateMachineArn: `${this.stateMachine.stateMachineArn}/${DISTRIBUTED_MAP_LABEL}` },
+      statistic: cloudwatch.Stats.SUM,
+      ...props,
+    });
   }
 
   /** What was built and why, in a few lines for people (the example app prints it). */

@@ -1,5 +1,13 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+
+/** Options of the private task network. */
+export interface PrivateTaskNetworkProps {
+  /** How long flow logs are kept. */
+  readonly logRetention: logs.RetentionDays;
+}
 
 /**
  * A VPC for Fargate tasks with no route to the internet and no NAT gateway: isolated subnets in
@@ -13,12 +21,15 @@ export class PrivateTaskNetwork extends Construct {
   /** The interface endpoints the tasks use (ECR API, ECR Docker, CloudWatch Logs). */
   public readonly interfaceEndpoints: ec2.InterfaceVpcEndpoint[];
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: PrivateTaskNetworkProps) {
     super(scope, id);
+    const flowLogs = new logs.LogGroup(this, 'FlowLogs', { retention: props.logRetention, removalPolicy: RemovalPolicy.RETAIN });
     this.vpc = new ec2.Vpc(this, 'Vpc', {
       maxAzs: 2,
       natGateways: 0,
       subnetConfiguration: [{ name: 'Tasks', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 }],
+      // Rejected traffic only: it shows what the tasks tried to reach and could not, at little cost.
+      flowLogs: { Rejected: { trafficType: ec2.FlowLogTrafficType.REJECT, destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs) } },
     });
     // Image layers are served from S3, so ECR pulls need the S3 gateway endpoint (free) as well.
     this.vpc.addGatewayEndpoint('S3', { service: ec2.GatewayVpcEndpointAwsService.S3 });

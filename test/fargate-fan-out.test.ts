@@ -211,6 +211,10 @@ describe('IAM of the state machine', () => {
       'ecs:DescribeTasks', 'ecs:RunTask', 'ecs:StopTask',
       'events:DescribeRule', 'events:PutRule', 'events:PutTargets',
       'iam:PassRole',
+      // Step Functions log delivery and X-Ray tracing (see operations.test.ts).
+      'logs:CreateLogDelivery', 'logs:DeleteLogDelivery', 'logs:DescribeLogGroups', 'logs:DescribeResourcePolicies',
+      'logs:GetLogDelivery', 'logs:ListLogDeliveries', 'logs:PutResourcePolicy', 'logs:UpdateLogDelivery',
+      'xray:GetSamplingRules', 'xray:GetSamplingTargets', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments',
     ]);
     const passRole = statements.find((s) => s.Action === 'iam:PassRole');
     expect(passRole.Resource).toEqual([
@@ -316,7 +320,8 @@ describe('a given task definition', () => {
     expect(fanOut.container.containerName).toBe('Worker');
     expect(allStates(definition).RunItemTask.Parameters.Overrides.ContainerOverrides[0].Name).toBe('Worker');
     template.resourceCountIs('AWS::ECS::TaskDefinition', 1);
-    template.resourceCountIs('AWS::Logs::LogGroup', 0);
+    expect(fanOut.logGroup).toBeUndefined();
+    template.resourceCountIs('AWS::Logs::LogGroup', 2); // flow logs and state machine logs only
   });
 });
 

@@ -1,0 +1,105 @@
+import { IAspect, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { IConstruct } from 'constructs';
+
+/**
+ * Actions that AWS only authorizes on `Resource: "*"` (no resource-level permissions), each
+ * with the reason, so that a wildcard granted for them is acknowledged and any other is not.
+ */
+const ACTIONS_THAT_REQUIRE_STAR: Record<string, string> = {
+  'ecs:StopTask': 'the .sync integration stops tasks whose ARNs are not known in advance (AWS\'s own ecs:runTask.sync policy uses *)',
+  'ecs:DescribeTasks': 'the .sync integration polls tasks whose ARNs are not known in advance (AWS\'s own ecs:runTask.sync policy uses *)',
+  'ecr:GetAuthorizationToken': 'ecr:GetAuthorizationToken has no resource-level permissions',
+  'xray:PutTraceSegments': 'X-Ray actions have no resource-level permissions',
+  'xray:PutTelemetryRecords': 'X-Ray actions have no resource-level permissions',
+  'xray:GetSamplingRules': 'X-Ray actions have no resource-level permissions',
+  'xray:GetSamplingTargets': 'X-Ray actions have no resource-level permissions',
+  'logs:CreateLogDelivery': 'CloudWatch Logs vended-log delivery actions need * (Step Functions logging)',
+  'logs:GetLogDelivery': 'CloudWatch Logs vended-log delivery actions need * (Step Functions logging)',
+  'logs:UpdateLogDelivery': 'CloudWatch Logs vended-log delivery actions need * (Step Functions logging)',
+  'logs:DeleteLogDelivery': 'CloudWatch Logs vended-log delivery actions need * (Step Functions logging)',
+  'logs:ListLogDeliveries': 'CloudWatch Logs vended-log delivery actions need * (Step Functions logging)',
+  'logs:PutResourcePolicy': 'CloudWatch Logs vended-log delivery actions need * (Step Functions logging)',
+  'logs:DescribeResourcePolicies': 'CloudWatch Logs vended-log delivery actions need * (Step Functions logging)',
+  'logs:DescribeLogGroups': 'CloudWatch Logs vended-log delivery actions need * (Step Functions logging)',
+};
+
+/**
+ * Actions on this state machine's own executions: a Distributed Map's child executions get
+ * generated names, so only a wildcard after the state machine name can match them.
+ */
+const CHILD_EXECUTION_ACTIONS = new Set(['states:DescribeExecution', 'states:StopExecution', 'states:RedriveExecution']);
+
+/**
+ * Acknowledges, for policy-validation plugins such as cdk-nag's `AwsSolutions-IAM5`, the
+ * wildcard resources in the construct's own IAM policies that AWS requires, and no other:
+ * `*` only where every action of the statement has no resource-level permissions, and
+ * `execution:<this state machine>:*` only for actions on its own child executions.
+ *
+ * The acknowledgement id names the exact resource (`AwsSolutions-IAM5[Resource::...]`), in the
+ * form cdk-nag prints it, so a new wildcard anywhere still reports.
+ */
+export class RequiredWildcardAcknowledgements implements IAspect {
+  public visit(node: IConstruct): void {
+    if (!(node instanceof iam.CfnPolicy)) {
+      return;
+    }
+    const document = Stack.of(node).resolve(node.policyDocument);
+    // A finding id names a resource, not a statement: gather every action granted on each
+    // wildcard resource of the policy, so that one unneeded action keeps the finding open.
+    const actionsByResource = new Map<string, Set<string>>();
+    for (const statement of document?.Statement ?? []) {
+      if (statement.Effect !== 'Allow') {
+        continue;
+      }
+      for (const resource of asArray(statement.Resource).map(flattenReference)) {
+        const actions = actionsByResource.get(resource) ?? new Set<string>();
+        asArray(statement.Action).forEach((action: string) => actions.add(action));
+        actionsByResource.set(resource, actions);
+      }
+    }
+    const acknowledged = new Map<string, string>();
+    for (const [resource, actions] of actionsByResource) {
+      const reason = reasonForWildcard([...actions], resource);
+      if (reason) {
+        acknowledged.set(`AwsSolutions-IAM5[Resource::${resource}]`, reason);
+      }
+    }
+    for (const [id, reason] of acknowledged) {
+      Validations.of(node).acknowledge({ id, reason: `Required by AWS: ${reason}.` });
+    }
+  }
+}
+
+function reasonForWildcard(actions: string[], resource: string): string | undefined {
+  if (resource === '*') {
+    const reasons = actions.map((action) => ACTIONS_THAT_REQUIRE_STAR[action]);
+    return reasons.every((r) => r !== undefined) ? [...new Set(reasons)].join('; ') : undefined;
+  }
+  if (/:execution:.+:\*$/.test(resource) && actions.every((action) => CHILD_EXECUTION_ACTIONS.has(action))) {
+    return 'Distributed Map child executions have generated names, so the parent may only be scoped to its own executions with a trailing wildcard';
+  }
+  return undefined;
+}
+
+/**
+ * A resolved CloudFormation value as a string in the form cdk-nag reports it: joins are joined,
+ * pseudo parameters become `<AWS::Name>`, other intrinsics their JSON.
+ */
+export function flattenReference(value: any): string {
+  if (typeof value === 'string') {
+    return value;
+  }
+  if (value && Array.isArray(value['Fn::Join'])) {
+    const [separator, parts] = value['Fn::Join'];
+    return (parts as any[]).map(flattenReference).join(separator);
+  }
+  if (value && typeof value.Ref === 'string' && value.Ref.startsWith('AWS::')) {
+    return `<${value.Ref}>`;
+  }
+  return Token.isUnresolved(value) ? String(value) : JSON.stringify(value);
+}
+
+function asArray(value: any): any[] {
+  return Array.isArray(value) ? value : value === undefined ? [] : [value];
+}

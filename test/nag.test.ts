@@ -1,0 +1,87 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { FanOutItems, FargateFanOut, FargateFanOutProps } from '../src';
+import { TEST_ENV } from './util/synth';
+
+interface Finding {
+  readonly rule: string;
+  readonly severity: string;
+  readonly path: string;
+}
+
+const WORKER = path.join(__dirname, '..', 'examples', 'worker');
+
+/** Synthesizes the app with cdk-nag's AwsSolutions pack and returns every unacknowledged finding. */
+function nagFindings(build: (stack: Stack) => void): Finding[] {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'nag-'));
+  const app = new App({ outdir });
+  build(new Stack(app, 'NagStack', { env: TEST_ENV }));
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  try {
+    app.synth();
+  } catch (e) {
+    if (!/Validation ?Failed/i.test(String(e))) {
+      throw e;
+    }
+  }
+  const report = JSON.parse(fs.readFileSync(path.join(outdir, 'validation-report.json'), 'utf8'));
+  fs.rmSync(outdir, { recursive: true, force: true });
+  const plugins: any[] = report.pluginReports ?? [];
+  return plugins.flatMap((plugin) => (plugin.violations ?? []).flatMap((v: any) =>
+    v.violatingConstructs.map((c: any) => ({ rule: v.ruleName, severity: v.severity, path: c.constructPath }))));
+}
+
+function fanOutAtDefaults(stack: Stack, props: Partial<FargateFanOutProps> = {}): FargateFanOut {
+  return new FargateFanOut(stack, 'FanOut', { image: ecs.ContainerImage.fromAsset(WORKER), ...props });
+}
+
+describe('cdk-nag AwsSolutions', () => {
+  test('the construct at its defaults has no unacknowledged error or warning', () => {
+    expect(nagFindings((stack) => fanOutAtDefaults(stack))).toEqual([]);
+  });
+
+  test('with every feature on, the construct has no unacknowledged error or warning', () => {
+    const findings = nagFindings((stack) => {
+      const key = new kms.Key(stack, 'ItemsKey', { enableKeyRotation: true });
+      const bucket = new s3.Bucket(stack, 'Items', { encryption: s3.BucketEncryption.KMS, encryptionKey: key, enforceSSL: true });
+      const fanOut = fanOutAtDefaults(stack, {
+        items: FanOutItems.fromS3JsonLines(bucket, 'items.jsonl'),
+        cpu: 2048,
+        memoryLimitMiB: 8192,
+        maxVcpus: 400,
+        environment: { STAGE: 'test' },
+        taskRetry: { maxAttempts: 2 },
+        throttleRetry: { maxAttempts: 50 },
+        taskTimeout: Duration.hours(2),
+        timeout: Duration.hours(12),
+        logLevel: sfn.LogLevel.ALL,
+        includeExecutionDataInLogs: true,
+      });
+      // The user's own choice, not the construct's: a non-secret value in a plain variable.
+      Validations.of(fanOut.taskDefinition).acknowledge({ id: 'AwsSolutions-ECS2', reason: 'STAGE is not a secret' });
+    });
+    // The test's own bucket is not the construct's concern; everything under FanOut is.
+    expect(findings.filter((f) => f.path.startsWith('NagStack/FanOut'))).toEqual([]);
+  });
+
+  test('fails when a wildcard is added that AWS does not require (the acknowledgements are narrow)', () => {
+    const findings = nagFindings((stack) => {
+      const fanOut = fanOutAtDefaults(stack);
+      fanOut.stateMachine.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] }));
+    });
+    expect(findings).toEqual([{ rule: 'AwsSolutions-IAM5[Resource::*]', severity: 'error', path: 'NagStack/FanOut/StateMachine/Role/DefaultPolicy/Resource' }]);
+  });
+
+  test('fails when X-Ray tracing is turned off', () => {
+    const findings = nagFindings((stack) => fanOutAtDefaults(stack, { tracingEnabled: false }));
+    expect(findings.map((f) => f.rule)).toEqual(['AwsSolutions-SF2']);
+  });
+});
