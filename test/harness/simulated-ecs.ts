@@ -1,0 +1,470 @@
+import { TokenBucket } from './token-bucket';
+
+/** ECS limit on `overrides` in RunTask: 8,192 characters of JSON (aws-facts.md 2.4). */
+export const CONTAINER_OVERRIDES_MAX_CHARS = 8192;
+
+/** The environment variable the container reads its item from. */
+export const FANOUT_ITEM_ENV = 'FANOUT_ITEM';
+
+/** Key used for calls whose overrides carry no item. */
+export const NO_ITEM_KEY = '(no FANOUT_ITEM)';
+
+/** Error names exactly as Step Functions raises them for `ecs:runTask.sync` (aws-facts.md 3). */
+export const EcsErrors = {
+  /** RunTask throttled (ThrottlingException, "Rate exceeded"). */
+  THROTTLED: 'ECS.AmazonECSException',
+  /** Bad request, and also how a throttled VPC/EC2 lookup inside RunTask surfaces. */
+  INVALID_PARAMETER: 'ECS.InvalidParameterException',
+  /** RunTask answered 200 with a non-empty `failures` list (capacity, vCPU quota). */
+  FAILURES: 'AmazonECS.Unknown',
+  /** The task ran and stopped badly (non-zero exit code, Spot interruption). */
+  TASK_FAILED: 'States.TaskFailed',
+} as const;
+
+/** The three errors a fan-out should retry: throttling, VPC-lookup throttling, capacity. */
+export const RETRYABLE_ECS_ERRORS = [EcsErrors.THROTTLED, EcsErrors.INVALID_PARAMETER, EcsErrors.FAILURES];
+
+export type AttemptResult = 'succeeded' | 'failed' | 'throttled' | 'capacity' | 'invalid';
+
+export type AttemptDetail =
+  | 'exit-0'
+  | 'exit-code'
+  | 'spot-interruption'
+  | 'api-throttle'
+  | 'vpc-throttle'
+  | 'launch-rate'
+  | 'vcpu-quota'
+  | 'capacity'
+  | 'overrides-too-large';
+
+/** One RunTask call as the simulated ECS saw it. */
+export interface Attempt {
+  /** Virtual time of the RunTask call (ms since epoch). */
+  readonly calledAt: number;
+  readonly result: AttemptResult;
+  readonly detail: AttemptDetail;
+  /** When the container started and stopped, for calls that launched a task. */
+  readonly startedAt?: number;
+  readonly stoppedAt?: number;
+  readonly exitCode?: number;
+  readonly taskArn?: string;
+}
+
+export interface SimulatedEcsOptions {
+  /** Fargate task-launch bucket burst. @default 100 */
+  readonly launchBurst?: number;
+  /** Fargate task-launch bucket refill per second. @default 20 */
+  readonly launchRatePerSecond?: number;
+  /** RunTask API bucket refill per second. @default 20 */
+  readonly runTaskCallsPerSecond?: number;
+  /** RunTask API bucket burst. @default - same as runTaskCallsPerSecond */
+  readonly runTaskBurst?: number;
+  /** Fargate vCPU quota; running tasks × taskVcpu may not exceed it. @default Infinity */
+  readonly vcpuQuota?: number;
+  /** vCPU of one task. @default 0.25 */
+  readonly taskVcpu?: number;
+  /** Memory of one task in MiB (only echoed in the task description). @default 512 */
+  readonly taskMemoryMiB?: number;
+  /** How long the container runs, in virtual ms. @default 60_000 */
+  readonly taskDurationMs?: number | ((item: unknown, attempt: number) => number);
+  /** Probability that a RunTask call is throttled on top of the buckets. @default 0 */
+  readonly throttleRate?: number;
+  /** Probability that RunTask fails on a throttled VPC/EC2 lookup. @default 0 */
+  readonly vpcThrottleRate?: number;
+  /** Probability that RunTask reports "Capacity is unavailable". @default 0 */
+  readonly capacityFailureRate?: number;
+  /** Probability that a started task is stopped by a Spot interruption. @default 0 */
+  readonly spotInterruptionRate?: number;
+  /** Exit code of the container for an item (attempt counts launched tasks for that item, from 1). @default - always 0 */
+  readonly exitCodeFor?: (item: unknown, attempt: number) => number;
+  /** Seed of the PRNG that draws the faults and task ids. @default 1 */
+  readonly seed?: number;
+  /** How a call's item key is read from the RunTask parameters. @default - the FANOUT_ITEM environment entry */
+  readonly itemKeyOf?: (params: any) => string | undefined;
+  /** Region and account in generated ARNs. @default us-east-1 / 123456789012 */
+  readonly region?: string;
+  readonly account?: string;
+}
+
+/** An error whose `name` is the ASL error and whose `message` is the Cause. */
+export class SimulatedStatesError extends Error {
+  constructor(name: string, cause: string) {
+    super(cause);
+    this.name = name;
+  }
+}
+
+/** mulberry32: small, fast, good enough for fault injection. */
+/* eslint-disable no-bitwise */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+/* eslint-enable no-bitwise */
+
+/** Reads the FANOUT_ITEM environment value from RunTask parameters (PascalCase, as Step Functions passes them). */
+export function fanOutItemOf(params: any): string | undefined {
+  const overrides = params?.Overrides?.ContainerOverrides;
+  if (!Array.isArray(overrides)) return undefined;
+  for (const container of overrides) {
+    for (const env of container?.Environment ?? []) {
+      if (env?.Name === FANOUT_ITEM_ENV) return String(env.Value);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The key the harness uses for an item you handed to the workflow: `JSON.stringify(item)`,
+ * which is what `States.JsonToString($.item)` produces for items without `"` or `\` inside strings.
+ */
+export function itemKey(item: unknown): string {
+  return JSON.stringify(item);
+}
+
+/**
+ * Stands in for Amazon ECS behind an `arn:aws:states:::ecs:runTask.sync` Task state.
+ * Use `runTaskSync` as the local handler; everything runs in virtual time.
+ */
+export class SimulatedEcs {
+  readonly options: Required<Omit<SimulatedEcsOptions, 'exitCodeFor' | 'itemKeyOf' | 'runTaskBurst'>> &
+  Pick<SimulatedEcsOptions, 'exitCodeFor' | 'itemKeyOf'> & { runTaskBurst: number };
+
+  /** Every RunTask call, including throttled ones. */
+  runTaskCalls = 0;
+  /** Calls rejected by throttling (API bucket, random throttle, VPC throttle). */
+  throttled = 0;
+  apiThrottled = 0;
+  vpcThrottled = 0;
+  /** Calls answered with a failures list (launch rate, vCPU quota, capacity). */
+  capacityFailures = 0;
+  launchRateFailures = 0;
+  vcpuQuotaFailures = 0;
+  invalidRequests = 0;
+  tasksStarted = 0;
+  tasksSucceeded = 0;
+  tasksFailed = 0;
+  spotInterruptions = 0;
+  inFlight = 0;
+  maxInFlight = 0;
+  maxVcpuInUse = 0;
+  /** Largest `Overrides` JSON seen, in characters. */
+  maxOverridesChars = 0;
+  /** Successful task runs per item key (raw FANOUT_ITEM string). */
+  readonly successesByItem = new Map<string, number>();
+  /** Every RunTask call per item key, in call order. */
+  readonly attemptsByItem = new Map<string, Attempt[]>();
+
+  private readonly random: () => number;
+  private readonly launchBucket: TokenBucket;
+  private readonly runTaskBucket: TokenBucket;
+  private readonly launchesByItem = new Map<string, number>();
+  private readonly idPrefix: string;
+  private readonly imageDigest: string;
+  private idCounter = 0;
+
+  constructor(options: SimulatedEcsOptions = {}) {
+    const runTaskCallsPerSecond = options.runTaskCallsPerSecond ?? 20;
+    this.options = {
+      launchBurst: options.launchBurst ?? 100,
+      launchRatePerSecond: options.launchRatePerSecond ?? 20,
+      runTaskCallsPerSecond,
+      runTaskBurst: options.runTaskBurst ?? runTaskCallsPerSecond,
+      vcpuQuota: options.vcpuQuota ?? Infinity,
+      taskVcpu: options.taskVcpu ?? 0.25,
+      taskMemoryMiB: options.taskMemoryMiB ?? 512,
+      taskDurationMs: options.taskDurationMs ?? 60_000,
+      throttleRate: options.throttleRate ?? 0,
+      vpcThrottleRate: options.vpcThrottleRate ?? 0,
+      capacityFailureRate: options.capacityFailureRate ?? 0,
+      spotInterruptionRate: options.spotInterruptionRate ?? 0,
+      exitCodeFor: options.exitCodeFor,
+      itemKeyOf: options.itemKeyOf,
+      seed: options.seed ?? 1,
+      region: options.region ?? 'us-east-1',
+      account: options.account ?? '123456789012',
+    };
+    this.random = seededRandom(this.options.seed);
+    this.idPrefix = this.hex(20);
+    this.imageDigest = `sha256:${this.hex(64)}`;
+    this.launchBucket = new TokenBucket(this.options.launchBurst, this.options.launchRatePerSecond);
+    this.runTaskBucket = new TokenBucket(this.options.runTaskBurst, runTaskCallsPerSecond);
+    this.runTaskSync = this.runTaskSync.bind(this);
+  }
+
+  /**
+   * The local handler for a `runTask.sync` Task state. Every check that can reject
+   * the call runs synchronously, before the first `await`, so calls made in the
+   * same virtual instant are judged in call order.
+   */
+  async runTaskSync(params: any): Promise<any> {
+    const calledAt = Date.now();
+    this.runTaskCalls++;
+    const key = this.keyOf(params);
+    const item = parseItem(key);
+    const attempts = this.attemptsFor(key);
+    const reject = (result: AttemptResult, detail: AttemptDetail, name: string, cause: string): never => {
+      attempts.push({ calledAt, result, detail });
+      throw new SimulatedStatesError(name, cause);
+    };
+
+    if (!this.runTaskBucket.tryTake() || this.chance(this.options.throttleRate)) {
+      this.throttled++;
+      this.apiThrottled++;
+      reject('throttled', 'api-throttle', EcsErrors.THROTTLED,
+        `Rate exceeded. (Service: AmazonECS; Status Code: 400; Error Code: ThrottlingException; Request ID: ${this.uuid()}; Proxy: null)`);
+    }
+
+    const overridesChars = JSON.stringify(params?.Overrides ?? {}).length;
+    this.maxOverridesChars = Math.max(this.maxOverridesChars, overridesChars);
+    if (overridesChars > CONTAINER_OVERRIDES_MAX_CHARS) {
+      this.invalidRequests++;
+      reject('invalid', 'overrides-too-large', EcsErrors.INVALID_PARAMETER,
+        `Container Overrides length must be at most ${CONTAINER_OVERRIDES_MAX_CHARS} (got ${overridesChars}). (Service: AmazonECS; Status Code: 400; Error Code: InvalidParameterException; Request ID: ${this.uuid()}; Proxy: null)`);
+    }
+
+    if (this.chance(this.options.vpcThrottleRate)) {
+      this.throttled++;
+      this.vpcThrottled++;
+      reject('throttled', 'vpc-throttle', EcsErrors.INVALID_PARAMETER,
+        `Error retrieving subnet information for [subnet-0a1b2c3d4e5f60718]: Request limit exceeded. (Service: AmazonEC2; Status Code: 503; Error Code: RequestLimitExceeded; Request ID: ${this.uuid()}) (Service: AmazonECS; Status Code: 400; Error Code: InvalidParameterException; Request ID: ${this.uuid()}; Proxy: null)`);
+    }
+
+    if ((this.inFlight + 1) * this.options.taskVcpu > this.options.vcpuQuota + 1e-9) {
+      this.capacityFailures++;
+      this.vcpuQuotaFailures++;
+      reject('capacity', 'vcpu-quota', EcsErrors.FAILURES, this.failuresCause(
+        "You've reached the limit on the number of vCPUs you can run concurrently"));
+    }
+    if (this.chance(this.options.capacityFailureRate)) {
+      this.capacityFailures++;
+      reject('capacity', 'capacity', EcsErrors.FAILURES, this.failuresCause(
+        'Capacity is unavailable at this time. Please try again later or in a different availability zone'));
+    }
+    if (!this.launchBucket.tryTake()) {
+      this.capacityFailures++;
+      this.launchRateFailures++;
+      reject('capacity', 'launch-rate', EcsErrors.FAILURES, this.failuresCause(
+        'Fargate task launch rate exceeded (simulated: the launch bucket is empty)'));
+    }
+
+    // The task launches.
+    const launch = (this.launchesByItem.get(key) ?? 0) + 1;
+    this.launchesByItem.set(key, launch);
+    const spotInterrupted = this.chance(this.options.spotInterruptionRate);
+    const taskId = this.hex(32);
+    const durationOption = this.options.taskDurationMs;
+    const durationMs = typeof durationOption === 'function' ? durationOption(item, launch) : durationOption;
+    this.tasksStarted++;
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    this.maxVcpuInUse = Math.max(this.maxVcpuInUse, this.inFlight * this.options.taskVcpu);
+
+    await new Promise<void>((resolve) => setTimeout(resolve, spotInterrupted ? Math.floor(durationMs / 2) : durationMs));
+
+    this.inFlight--;
+    const stoppedAt = Date.now();
+    const startedAt = calledAt;
+    const taskArn = `arn:aws:ecs:${this.options.region}:${this.options.account}:task/${clusterName(params)}/${taskId}`;
+
+    if (spotInterrupted) {
+      this.spotInterruptions++;
+      this.tasksFailed++;
+      attempts.push({ calledAt, result: 'failed', detail: 'spot-interruption', startedAt, stoppedAt, taskArn });
+      throw new SimulatedStatesError(EcsErrors.TASK_FAILED, JSON.stringify(this.describeTask(params, taskId, startedAt, stoppedAt, {
+        exitCode: undefined,
+        stopCode: 'SpotInterruption',
+        stoppedReason: 'Your Spot Task was interrupted.',
+      })));
+    }
+
+    const exitCode = this.options.exitCodeFor ? this.options.exitCodeFor(item, launch) : 0;
+    if (exitCode !== 0) {
+      this.tasksFailed++;
+      attempts.push({ calledAt, result: 'failed', detail: 'exit-code', startedAt, stoppedAt, exitCode, taskArn });
+      throw new SimulatedStatesError(EcsErrors.TASK_FAILED, JSON.stringify(this.describeTask(params, taskId, startedAt, stoppedAt, {
+        exitCode,
+        stopCode: 'EssentialContainerExited',
+        stoppedReason: 'Essential container in task exited',
+      })));
+    }
+
+    this.tasksSucceeded++;
+    this.successesByItem.set(key, (this.successesByItem.get(key) ?? 0) + 1);
+    attempts.push({ calledAt, result: 'succeeded', detail: 'exit-0', startedAt, stoppedAt, exitCode: 0, taskArn });
+    return this.describeTask(params, taskId, startedAt, stoppedAt, {
+      exitCode: 0,
+      stopCode: 'EssentialContainerExited',
+      stoppedReason: 'Essential container in task exited',
+    });
+  }
+
+  /** Item keys whose task succeeded more than once (work done twice). */
+  itemsSucceededMoreThanOnce(): string[] {
+    return [...this.successesByItem].filter(([, n]) => n > 1).map(([key]) => key);
+  }
+
+  /**
+   * The items, of those given, that never had a successful task. Items are matched by
+   * `keyOf(item)`, by default `JSON.stringify(item)`; pass raw keys with `keyOf = String`.
+   */
+  itemsNeverSucceeded<T>(allItems: readonly T[], keyOf: (item: T) => string = itemKey): T[] {
+    return allItems.filter((item) => !this.successesByItem.has(keyOf(item)));
+  }
+
+  /** Counters in one object, for logging and `toMatchObject`. */
+  summary() {
+    return {
+      runTaskCalls: this.runTaskCalls,
+      throttled: this.throttled,
+      apiThrottled: this.apiThrottled,
+      vpcThrottled: this.vpcThrottled,
+      capacityFailures: this.capacityFailures,
+      launchRateFailures: this.launchRateFailures,
+      vcpuQuotaFailures: this.vcpuQuotaFailures,
+      invalidRequests: this.invalidRequests,
+      tasksStarted: this.tasksStarted,
+      tasksSucceeded: this.tasksSucceeded,
+      tasksFailed: this.tasksFailed,
+      spotInterruptions: this.spotInterruptions,
+      maxInFlight: this.maxInFlight,
+      maxVcpuInUse: this.maxVcpuInUse,
+      maxOverridesChars: this.maxOverridesChars,
+      distinctItems: this.attemptsByItem.size,
+    };
+  }
+
+  private keyOf(params: any): string {
+    const key = this.options.itemKeyOf ? this.options.itemKeyOf(params) : fanOutItemOf(params);
+    return key ?? NO_ITEM_KEY;
+  }
+
+  private attemptsFor(key: string): Attempt[] {
+    let attempts = this.attemptsByItem.get(key);
+    if (!attempts) {
+      attempts = [];
+      this.attemptsByItem.set(key, attempts);
+    }
+    return attempts;
+  }
+
+  private chance(p: number): boolean {
+    return p > 0 && this.random() < p;
+  }
+
+  private hex(length: number): string {
+    let out = '';
+    while (out.length < length) out += Math.floor(this.random() * 0x100000000).toString(16).padStart(8, '0');
+    return out.slice(0, length);
+  }
+
+  /** Unique, repeatable, uuid-shaped (counter-based: the PRNG is kept for faults and task ids). */
+  private uuid(): string {
+    const h = (++this.idCounter).toString(16).padStart(12, '0');
+    return `${this.idPrefix.slice(0, 8)}-${this.idPrefix.slice(8, 12)}-4${this.idPrefix.slice(13, 16)}-8${this.idPrefix.slice(17, 20)}-${h}`;
+  }
+
+  /** What `.sync` puts in Cause when RunTask answers 200 with failures. */
+  private failuresCause(reason: string): string {
+    return JSON.stringify({
+      Failures: [{ Arn: `arn:aws:ecs:${this.options.region}:${this.options.account}:container-instance/${this.uuid()}`, Reason: reason }],
+      Tasks: [],
+    });
+  }
+
+  /** A PascalCase ECS task description, shaped like what `runTask.sync` returns (about 2 KB). */
+  private describeTask(params: any, taskId: string, startedAt: number, stoppedAt: number, stop: {
+    exitCode: number | undefined; stopCode: string; stoppedReason: string;
+  }): Record<string, unknown> {
+    const { region, account } = this.options;
+    const cluster = clusterName(params);
+    const clusterArn = `arn:aws:ecs:${region}:${account}:cluster/${cluster}`;
+    const taskArn = `arn:aws:ecs:${region}:${account}:task/${cluster}/${taskId}`;
+    const taskDefinitionArn = String(params?.TaskDefinition ?? `arn:aws:ecs:${region}:${account}:task-definition/fanout:1`);
+    const containerName = params?.Overrides?.ContainerOverrides?.[0]?.Name ?? 'Task';
+    const eniId = `eni-${taskId.slice(0, 17)}`;
+    const attachmentId = this.uuid();
+    const privateIp = `10.0.${this.idCounter % 256}.${(this.tasksStarted % 254) + 1}`;
+    const subnet = params?.NetworkConfiguration?.AwsvpcConfiguration?.Subnets?.[0] ?? 'subnet-0a1b2c3d4e5f60718';
+    const container: Record<string, unknown> = {
+      ContainerArn: `arn:aws:ecs:${region}:${account}:container/${cluster}/${taskId}/${this.uuid()}`,
+      Cpu: '0',
+      GpuIds: [],
+      Image: `${account}.dkr.ecr.${region}.amazonaws.com/fanout-worker:latest`,
+      ImageDigest: this.imageDigest,
+      LastStatus: 'STOPPED',
+      ManagedAgents: [],
+      Name: containerName,
+      NetworkBindings: [],
+      NetworkInterfaces: [{ AttachmentId: attachmentId, PrivateIpv4Address: privateIp }],
+      RuntimeId: `${taskId}-${this.idCounter}`,
+      TaskArn: taskArn,
+    };
+    if (stop.exitCode !== undefined) container.ExitCode = stop.exitCode;
+    return {
+      Attachments: [{
+        Details: [
+          { Name: 'subnetId', Value: subnet },
+          { Name: 'networkInterfaceId', Value: eniId },
+          { Name: 'macAddress', Value: '0a:1b:2c:3d:4e:5f' },
+          { Name: 'privateDnsName', Value: `ip-${privateIp.replace(/\./g, '-')}.ec2.internal` },
+          { Name: 'privateIPv4Address', Value: privateIp },
+        ],
+        Id: attachmentId,
+        Status: 'DELETED',
+        Type: 'ElasticNetworkInterface',
+      }],
+      Attributes: [{ Name: 'ecs.cpu-architecture', Value: 'x86_64' }],
+      AvailabilityZone: `${region}a`,
+      ClusterArn: clusterArn,
+      Connectivity: 'CONNECTED',
+      ConnectivityAt: startedAt,
+      Containers: [container],
+      Cpu: String(Math.round(this.options.taskVcpu * 1024)),
+      CreatedAt: startedAt,
+      DesiredStatus: 'STOPPED',
+      EnableExecuteCommand: false,
+      EphemeralStorage: { SizeInGiB: 20 },
+      ExecutionStoppedAt: stoppedAt,
+      Group: `family:${taskDefinitionArn.split('/').pop()?.split(':')[0] ?? 'fanout'}`,
+      HealthStatus: 'UNKNOWN',
+      LastStatus: 'STOPPED',
+      LaunchType: params?.LaunchType ?? 'FARGATE',
+      Memory: String(this.options.taskMemoryMiB),
+      Overrides: { ContainerOverrides: params?.Overrides?.ContainerOverrides ?? [], InferenceAcceleratorOverrides: [] },
+      PlatformFamily: 'Linux',
+      PlatformVersion: '1.4.0',
+      PullStartedAt: startedAt,
+      PullStoppedAt: startedAt,
+      StartedAt: startedAt,
+      StartedBy: 'AWS Step Functions',
+      StopCode: stop.stopCode,
+      StoppedAt: stoppedAt,
+      StoppedReason: stop.stoppedReason,
+      StoppingAt: stoppedAt,
+      Tags: [],
+      TaskArn: taskArn,
+      TaskDefinitionArn: taskDefinitionArn,
+      Version: 5,
+    };
+  }
+}
+
+function clusterName(params: any): string {
+  const cluster = String(params?.Cluster ?? 'default');
+  return cluster.includes('/') ? cluster.split('/').pop()! : cluster;
+}
+
+function parseItem(key: string): unknown {
+  try {
+    return JSON.parse(key);
+  } catch {
+    return key;
+  }
+}
