@@ -63,6 +63,7 @@ export class FanOutWorkflow extends Construct {
         itemCount: sfn.JsonPath.numberAt('$.itemCount'),
         failedCount: sfn.JsonPath.arrayLength(sfn.JsonPath.listAt('$.failedItems')),
         failedItems: sfn.JsonPath.listAt('$.failedItems'),
+        message: sfn.JsonPath.format('{} of {} items failed', sfn.JsonPath.arrayLength(sfn.JsonPath.listAt('$.failedItems')), sfn.JsonPath.stringAt('$.itemCount')),
       },
     });
     const outcome = new sfn.Choice(this, 'AnyItemFailed', { stateName: StateNames.ANY_FAILED })
@@ -71,7 +72,9 @@ export class FanOutWorkflow extends Construct {
         new sfn.Fail(this, 'ItemsFailed', {
           stateName: StateNames.ITEMS_FAILED,
           error: ITEMS_FAILED_ERROR,
-          causePath: sfn.JsonPath.format('{} of {} items failed; the Summarize state output lists them', sfn.JsonPath.stringAt('$.failedCount'), sfn.JsonPath.stringAt('$.itemCount')),
+          // The message is built in Summarize: a plain path here, because not every ASL runtime
+          // evaluates intrinsic functions in CausePath.
+          causePath: '$.message',
         }),
       )
       .otherwise(new sfn.Succeed(this, 'AllItemsSucceeded', { stateName: StateNames.ALL_SUCCEEDED }));

@@ -90,7 +90,8 @@ describe('the summary', () => {
     expect(definition.States.AnyItemFailed.Choices).toEqual([{ Variable: '$.failedCount', NumericGreaterThan: 0, Next: 'ItemsFailed' }]);
     expect(definition.States.AnyItemFailed.Default).toBe('AllItemsSucceeded');
     expect(definition.States.ItemsFailed.Error).toBe('FanOut.ItemsFailed');
-    expect(definition.States.ItemsFailed.CausePath).toMatch(/^States.Format\('\{\} of \{\} items failed/);
+    expect(definition.States.Summarize.Parameters['message.$']).toBe("States.Format('{} of {} items failed', States.ArrayLength($.failedItems), $.itemCount)");
+    expect(definition.States.ItemsFailed.CausePath).toBe('$.message');
   });
 });
 
