@@ -342,3 +342,13 @@ test('describe() lists mode, items, cap, retries and task', () => {
   expect(text).toMatch(/throttle retry: .*up to 30 retries/);
   expect(text).toMatch(/task retry: none/);
 });
+
+test('the asl-validator check used on every definition rejects a broken one', () => {
+  const { definition } = synthFanOut(withImage({ mode: FanOutMode.DISTRIBUTED }));
+  const broken = JSON.parse(JSON.stringify(definition));
+  broken.States.RunItemsDistributed.ItemProcessor.ProcessorConfig.Mode = 'SIDEWAYS';
+  expect(() => expectValidAsl(broken)).toThrow(/asl-validator rejected the definition/);
+  delete broken.States.RunItemsDistributed.ItemProcessor.ProcessorConfig;
+  broken.States.Summarize.Next = 'NoSuchState';
+  expect(() => expectValidAsl(broken)).toThrow(/asl-validator rejected/);
+});

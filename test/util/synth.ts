@@ -26,11 +26,16 @@ export interface SynthesizedFanOut {
   readonly definition: any;
 }
 
-/** Builds a FargateFanOut in a new stack and returns its template and parsed definition. */
+/**
+ * Builds a FargateFanOut in a new stack and returns its template and parsed definition. Every
+ * definition a test synthesizes this way is checked with asl-validator.
+ */
 export function synthFanOut(props: FargateFanOutProps, stack: Stack = newStack()): SynthesizedFanOut {
   const fanOut = new FargateFanOut(stack, 'FanOut', props);
   const template = Template.fromStack(stack);
-  return { stack, fanOut, template, definition: definitionOf(template) };
+  const definition = definitionOf(template);
+  expectValidAsl(definition);
+  return { stack, fanOut, template, definition };
 }
 
 /** The one state machine's definition in `template`, parsed. */
