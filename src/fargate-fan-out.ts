@@ -26,7 +26,7 @@ import {
   toRetryProps,
 } from './retry-policy';
 import { checkFargateTaskSize, vcpusOf } from './task-size';
-import { checkInteger, checkNumber } from './validation';
+import { checkConcrete, checkInteger } from './validation';
 
 /** The environment variable that carries the item (a JSON string) into the container. */
 export const FANOUT_ITEM_ENV = 'FANOUT_ITEM';
@@ -544,10 +544,12 @@ function validateProps(props: FargateFanOutProps): void {
       throw new Error(`environment and secrets may not set ${name}: the construct sets it for each item`);
     }
   }
+  for (const prop of ['expectedItemCount', 'maxConcurrency', 'maxVcpus', 'cpu'] as const) {
+    checkConcrete(prop, props[prop]);
+  }
   checkInteger('expectedItemCount', props.expectedItemCount, 0, Number.MAX_SAFE_INTEGER);
   checkInteger('maxConcurrency', props.maxConcurrency, 1, 10_000);
-  checkNumber('maxVcpus', props.maxVcpus, Number.MIN_VALUE, Number.MAX_SAFE_INTEGER);
-  if (props.maxVcpus !== undefined && !Token.isUnresolved(props.maxVcpus) && props.maxVcpus <= 0) {
+  if (props.maxVcpus !== undefined && !Token.isUnresolved(props.maxVcpus) && !(Number.isFinite(props.maxVcpus) && props.maxVcpus > 0)) {
     throw new Error(`maxVcpus must be a positive number of vCPUs, got ${props.maxVcpus}`);
   }
   if (props.cluster && props.vpc && props.vpc !== props.cluster.vpc) {

@@ -13,12 +13,12 @@ export function checkInteger(prop: string, value: number | undefined, min: numbe
   }
 }
 
-/** Throws unless `value` is a finite number in [min, max]; unresolved tokens pass. */
-export function checkNumber(prop: string, value: number | undefined, min: number, max: number): void {
-  if (value === undefined || Token.isUnresolved(value)) {
-    return;
-  }
-  if (!Number.isFinite(value) || value < min || value > max) {
-    throw new Error(`${prop} must be a number from ${min} to ${max}, got ${value}`);
+/**
+ * Throws when `value` is an unresolved token: the construct decides the Map mode and the
+ * concurrency cap from it at synth time, so it has to be known then.
+ */
+export function checkConcrete(prop: string, value: number | undefined): void {
+  if (value !== undefined && Token.isUnresolved(value)) {
+    throw new Error(`${prop} must be a number known at synth time (not a token or parameter): the mode and concurrency cap are decided from it`);
   }
 }

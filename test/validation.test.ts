@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { CfnParameter, Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -62,6 +62,8 @@ const invalid: Array<[string, PropsFactory, RegExp]> = [
     const cluster = new ecs.Cluster(s, 'Cluster', { vpc: new ec2.Vpc(s, 'ClusterVpc') });
     return withImage({ cluster, vpc: new ec2.Vpc(s, 'Other') });
   }, /vpc must be left out when cluster is given/],
+  ['a token maxConcurrency', (s) => withImage({ maxConcurrency: new CfnParameter(s, 'Cap', { type: 'Number' }).valueAsNumber }), /maxConcurrency must be a number known at synth time/],
+  ['a token maxVcpus', (s) => withImage({ maxVcpus: new CfnParameter(s, 'Vcpus', { type: 'Number' }).valueAsNumber }), /maxVcpus must be a number known at synth time/],
   ['six security groups', (s) => withImage({ securityGroups: securityGroups(s, 6) }), /securityGroups must hold 1 to 5 security groups/],
   ['an empty security group list', (s) => withImage({ securityGroups: securityGroups(s, 0) }), /securityGroups must hold 1 to 5 security groups/],
 ];
