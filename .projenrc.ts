@@ -24,12 +24,12 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   tsconfigDevFile: 'tsconfig.dev.json',
   tsconfigDev: {
-    include: ['src/**/*.ts', 'test/**/*.ts', 'examples/**/*.ts', '.projenrc.ts', 'projenrc/**/*.ts'],
+    include: ['src/**/*.ts', 'test/**/*.ts', 'examples/**/*.ts', 'benchmarks/**/*.ts', '.projenrc.ts', 'projenrc/**/*.ts'],
     compilerOptions: { skipLibCheck: true },
   },
   eslintOptions: {
     dirs: ['src'],
-    devdirs: ['test', 'examples'],
+    devdirs: ['test', 'examples', 'benchmarks'],
     projectService: false,
     tsconfigPath: './tsconfig.dev.json',
   },
@@ -68,12 +68,19 @@ const project = new awscdk.AwsCdkConstructLibrary({
   },
 
   gitignore: ['cdk.out', '/examples/**/cdk.out', '/.tmp'],
+  bin: { 'cdk-fargate-fan-out': 'lib/cli.js' },
 });
 
 // The main job: synthesize the example app and print what the construct built and why.
 project.addTask('example', {
   description: 'Synthesize the example app (examples/app.ts) into cdk.out and print what FargateFanOut built',
   exec: 'ts-node --project tsconfig.dev.json examples/app.ts',
+});
+
+// Not a test: prints launch policies and synth time side by side with baselines from the same run.
+project.addTask('benchmark', {
+  description: 'Simulate 10,000 one-minute items under four launch policies, and compare synth time with a hand-written stack',
+  exec: 'ts-node --project tsconfig.dev.json benchmarks/fan-out-benchmark.ts',
 });
 
 project.synth();

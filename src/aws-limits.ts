@@ -171,3 +171,46 @@ function gibRange(fromGib: number, toGib: number, stepGib: number): number[] {
   }
   return values;
 }
+
+/**
+ * Fargate's default "Fargate On-Demand vCPU resource count" quota per account and Region (quota
+ * code L-3032A538). Accounts differ: read yours in Service Quotas.
+ * Source: the AWS Batch ResourceRequirement API text (botocore) and
+ * https://docs.aws.amazon.com/general/latest/gr/ecs-service.html ; see aws-facts.md 2.2.
+ */
+export const FARGATE_DEFAULT_VCPU_QUOTA = 6;
+
+/**
+ * RunTask calls on Fargate: 20 per second, burst and sustained.
+ * Source: https://docs.aws.amazon.com/AmazonECS/latest/userguide/throttling.html
+ */
+export const FARGATE_RUN_TASK_CALLS_PER_SECOND = 20;
+
+// ---------------------------------------------------------------------------------------------
+// Prices (us-east-1), for the planner's cost estimates. Read 2026-11; check the pricing pages.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Step Functions Standard: $0.025 per 1,000 state transitions (us-east-1).
+ * Source: https://aws.amazon.com/step-functions/pricing/ (read 2026-11)
+ */
+export const PRICE_SFN_STANDARD_PER_TRANSITION_USD = 0.000025;
+
+/**
+ * Fargate On-Demand Linux/x86: $0.04048 per vCPU-hour (us-east-1).
+ * Source: https://aws.amazon.com/fargate/pricing/ as quoted by several third parties (the page
+ * fills its numbers in by script); see aws-facts.md 6 (read 2026-11).
+ */
+export const PRICE_FARGATE_VCPU_HOUR_USD = 0.04048;
+
+/**
+ * Fargate On-Demand Linux/x86: $0.004445 per GB-hour (us-east-1).
+ * Source: as PRICE_FARGATE_VCPU_HOUR_USD.
+ */
+export const PRICE_FARGATE_GB_HOUR_USD = 0.004445;
+
+/**
+ * Fargate bills per second with a one-minute minimum per task.
+ * Source: https://aws.amazon.com/fargate/pricing/ ; see aws-facts.md 6.
+ */
+export const FARGATE_MINIMUM_BILLED_SECONDS = 60;

@@ -1,0 +1,63 @@
+import { performance } from 'perf_hooks';
+import { App } from 'aws-cdk-lib';
+import { HandWrittenStack } from './hand-written-stack';
+import { ExampleStack } from '../examples/example-stack';
+import { FanOutRetryPolicy } from '../src';
+import { makespanLowerBound, simulateLaunches } from '../src/launch-simulation';
+import { DEFAULT_THROTTLE_RETRY } from '../src/retry-policy';
+
+/**
+ * Benchmarks, not tests: every figure is printed next to a baseline measured in the same run.
+ *
+ * 1. 10,000 one-minute items against Fargate's launch limits (burst 100 / 20 per second, 20
+ *    RunTask calls per second), vCPU quota out of the way, with four launch policies. Makespan is
+ *    given as a ratio to the lower bound no schedule can beat.
+ * 2. Synth time of the example stack against the same stack written by hand with the L2s.
+ */
+const ITEMS = 10_000;
+const TASK_SECONDS = 60;
+
+const policies: Array<[string, { retry?: FanOutRetryPolicy; pollingSeconds?: number }]> = [
+  ['FargateFanOut default (2 s x2, max 60 s, 30 attempts, full jitter)', { retry: DEFAULT_THROTTLE_RETRY }],
+  ['a few short retries (3 attempts, 3 s, x2)', { retry: { ...DEFAULT_THROTTLE_RETRY, maxAttempts: 3, intervalSeconds: 3, backoffRate: 2, maxDelaySeconds: 3600, jitter: false } }],
+  ['long fixed retry (120 s, 200 attempts, no jitter)', { retry: { ...DEFAULT_THROTTLE_RETRY, maxAttempts: 200, intervalSeconds: 120, backoffRate: 1, maxDelaySeconds: 120, jitter: false } }],
+  ['one-minute polling loop', { pollingSeconds: 60 }],
+];
+
+for (const cap of [100, 1000, 10_000]) {
+  const bound = makespanLowerBound(ITEMS, TASK_SECONDS, cap, 20, 20);
+  console.log(`\n${ITEMS} items of ${TASK_SECONDS} s, cap ${cap}: lower bound ${bound.toFixed(0)} s`);
+  console.log(pad('policy', 70) + pad('makespan/bound', 16) + pad('items lost', 12) + pad('retries', 10) + 'transitions/item');
+  for (const [name, policy] of policies) {
+    const run = simulateLaunches({ items: ITEMS, taskSeconds: TASK_SECONDS, taskVcpus: 0.25, maxConcurrency: cap, vcpuQuota: 1e9, ...policy });
+    const transitionsPerItem = (run.runTaskCalls + run.itemsLost) / ITEMS;
+    console.log(pad(name, 70) + pad(`${(run.makespanSeconds / bound).toFixed(3)}x`, 16) + pad(String(run.itemsLost), 12) + pad(String(run.retries), 10) + transitionsPerItem.toFixed(2));
+  }
+}
+
+const REPEATS = 7;
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const timeSynth = (build: (app: App) => void, outdir: string) => {
+  const start = performance.now();
+  const app = new App({ outdir });
+  build(app);
+  app.synth();
+  return performance.now() - start;
+};
+const buildHandWritten = (app: App) => new HandWrittenStack(app, 'HandWritten');
+const buildExample = (app: App) => new ExampleStack(app, 'Example');
+// Warm both code paths once, then alternate, so that neither pays for module loading or JIT alone.
+timeSynth(buildHandWritten, '.tmp/benchmark-warm-a');
+timeSynth(buildExample, '.tmp/benchmark-warm-b');
+const handWritten: number[] = [];
+const withConstruct: number[] = [];
+for (let i = 0; i < REPEATS; i++) {
+  handWritten.push(timeSynth(buildHandWritten, `.tmp/benchmark-a-${i}`));
+  withConstruct.push(timeSynth(buildExample, `.tmp/benchmark-b-${i}`));
+}
+console.log(`\nsynth time, median of ${REPEATS} alternating runs: example with FargateFanOut ${median(withConstruct).toFixed(0)} ms, `
+  + `hand-written L2 equivalent ${median(handWritten).toFixed(0)} ms, ratio ${(median(withConstruct) / median(handWritten)).toFixed(2)}x`);
+
+function pad(text: string, width: number): string {
+  return text.length >= width ? `${text} ` : text + ' '.repeat(width - text.length);
+}

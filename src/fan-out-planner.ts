@@ -1,0 +1,228 @@
+import { Duration } from 'aws-cdk-lib';
+import {
+  FARGATE_DEFAULT_VCPU_QUOTA,
+  FARGATE_LAUNCH_BURST,
+  FARGATE_LAUNCH_RATE_PER_SECOND,
+  FARGATE_MINIMUM_BILLED_SECONDS,
+  FARGATE_RUN_TASK_CALLS_PER_SECOND,
+  FARGATE_TASK_SIZES,
+  PRICE_FARGATE_GB_HOUR_USD,
+  PRICE_FARGATE_VCPU_HOUR_USD,
+  PRICE_SFN_STANDARD_PER_TRANSITION_USD,
+} from './aws-limits';
+import { DEFAULT_DISTRIBUTED_MAX_CONCURRENCY } from './concurrency';
+import { FanOutRetryOptions } from './fan-out-retry';
+import { makespanLowerBound, simulateLaunches } from './launch-simulation';
+import { DEFAULT_THROTTLE_RETRY, resolveRetryPolicy } from './retry-policy';
+import { checkFargateTaskSize, vcpusOf } from './task-size';
+import { checkInteger } from './validation';
+
+/** State transitions a run spends outside the items (count, choose, Map, summary, end). */
+const TRANSITIONS_PER_RUN = 6;
+
+/** What to plan. */
+export interface FanOutPlanOptions {
+  /** How many items the run has. */
+  readonly items: number;
+
+  /** How long one task runs. */
+  readonly taskDuration: Duration;
+
+  /**
+   * CPU units of each task.
+   *
+   * @default 256
+   */
+  readonly cpu?: number;
+
+  /**
+   * Memory of each task in MiB.
+   *
+   * @default - the smallest Fargate allows for `cpu`
+   */
+  readonly memoryLimitMiB?: number;
+
+  /**
+   * The cap on items in progress at once.
+   *
+   * @default 100 (the construct's Distributed Map default)
+   */
+  readonly maxConcurrency?: number;
+
+  /**
+   * The account's Fargate On-Demand vCPU quota.
+   *
+   * @default 6 (AWS's default; read yours in Service Quotas)
+   */
+  readonly vcpuQuota?: number;
+
+  /**
+   * The retry for throttling and capacity errors.
+   *
+   * @default - the construct's default throttle retry
+   */
+  readonly throttleRetry?: FanOutRetryOptions;
+
+  /**
+   * A share of RunTask calls throttled at random on top of the documented limits (0 to 1), to
+   * model other callers in the same account.
+   *
+   * @default 0
+   */
+  readonly extraThrottleRate?: number;
+
+  /**
+   * Seed of the simulation's random numbers (jitter).
+   *
+   * @default 1
+   */
+  readonly seed?: number;
+}
+
+/** The expected run. */
+export interface FanOutPlan {
+  /** Items planned. */
+  readonly items: number;
+  /** Expected seconds from start to the last item's end. */
+  readonly makespanSeconds: number;
+  /** Seconds no schedule can beat under the limits. */
+  readonly lowerBoundSeconds: number;
+  /** The limit that sets the pace: 'concurrency cap', 'vCPU quota' or 'launch rate'. */
+  readonly bindingLimit: string;
+  /** Tasks running at once at most (the smaller of the cap and what the vCPU quota holds). */
+  readonly effectiveParallelism: number;
+  /** RunTask calls, retries included. */
+  readonly runTaskCalls: number;
+  /** Calls throttled (`ECS.AmazonECSException`). */
+  readonly throttledCalls: number;
+  /** Calls refused for launch rate or vCPU quota (`AmazonECS.Unknown`). */
+  readonly capacityFailures: number;
+  /** Retried calls. */
+  readonly retries: number;
+  /** Items given up after the last retry. */
+  readonly itemsLost: number;
+  /** Step Functions state transitions (billed). */
+  readonly stateTransitions: number;
+  /** Fargate vCPU-hours billed (one-minute minimum per task). */
+  readonly vcpuHours: number;
+  /** Fargate GB-hours billed. */
+  readonly gbHours: number;
+  /** Cost of the vCPU-hours, in USD (us-east-1 On-Demand x86). */
+  readonly vcpuCostUsd: number;
+  /** Cost of the GB-hours, in USD. */
+  readonly memoryCostUsd: number;
+  /** Cost of the state transitions, in USD (Standard). */
+  readonly stepFunctionsCostUsd: number;
+  /** All of the above, in USD. */
+  readonly totalCostUsd: number;
+}
+
+/**
+ * Answers "how long will it take, what will it cost, which limit binds?" before deploying, by
+ * simulating the run against Fargate's documented limits (launch burst 100 and 20 per second,
+ * 20 RunTask calls per second, the vCPU quota) with the retry policy. Prices are us-east-1
+ * On-Demand x86 and Standard workflows (see aws-limits.ts).
+ */
+export class FanOutPlanner {
+  /** Plans a run. */
+  public static plan(options: FanOutPlanOptions): FanOutPlan {
+    checkInteger('items', options.items, 0, 100_000_000);
+    checkInteger('maxConcurrency', options.maxConcurrency, 1, 10_000);
+    const cpu = options.cpu ?? 256;
+    const memoryLimitMiB = options.memoryLimitMiB ?? smallestMemoryFor(cpu);
+    checkFargateTaskSize(cpu, memoryLimitMiB);
+    const taskSeconds = options.taskDuration.toSeconds();
+    if (!(taskSeconds > 0)) {
+      throw new Error(`taskDuration must be at least one second, got ${options.taskDuration.toHumanString()}`);
+    }
+    const vcpuQuota = options.vcpuQuota ?? FARGATE_DEFAULT_VCPU_QUOTA;
+    const taskVcpus = vcpusOf(cpu);
+    if (!(vcpuQuota >= taskVcpus)) {
+      throw new Error(`vcpuQuota must hold at least one task (${taskVcpus} vCPU), got ${vcpuQuota}`);
+    }
+    const extraThrottleRate = options.extraThrottleRate ?? 0;
+    if (!(extraThrottleRate >= 0 && extraThrottleRate < 1)) {
+      throw new Error(`extraThrottleRate must be from 0 to below 1, got ${extraThrottleRate}`);
+    }
+    const retry = resolveRetryPolicy('throttleRetry', options.throttleRetry, DEFAULT_THROTTLE_RETRY);
+    const maxConcurrency = options.maxConcurrency ?? DEFAULT_DISTRIBUTED_MAX_CONCURRENCY;
+
+    const byQuota = Math.floor(vcpuQuota / taskVcpus + 1e-9);
+    const parallel = Math.min(maxConcurrency, byQuota);
+    // Step Functions launches one task per RunTask call, so the call bucket caps the burst too.
+    const launchBurst = Math.min(FARGATE_LAUNCH_BURST, FARGATE_RUN_TASK_CALLS_PER_SECOND);
+    const launchRate = Math.min(FARGATE_LAUNCH_RATE_PER_SECOND, FARGATE_RUN_TASK_CALLS_PER_SECOND);
+    const lowerBound = makespanLowerBound(options.items, taskSeconds, parallel, launchBurst, launchRate);
+    const slotBound = Math.ceil(options.items / parallel) * taskSeconds;
+    const rateBound = makespanLowerBound(options.items, taskSeconds, Number.MAX_SAFE_INTEGER, launchBurst, launchRate);
+    const bindingLimit = rateBound > slotBound ? 'launch rate' : byQuota < maxConcurrency ? 'vCPU quota' : 'concurrency cap';
+
+    const run = simulateLaunches({
+      items: options.items,
+      taskSeconds,
+      taskVcpus,
+      maxConcurrency,
+      vcpuQuota,
+      retry,
+      extraThrottleRate,
+      seed: options.seed,
+    });
+
+    const billedHoursPerTask = Math.max(taskSeconds, FARGATE_MINIMUM_BILLED_SECONDS) / 3600;
+    const vcpuHours = run.itemsSucceeded * taskVcpus * billedHoursPerTask;
+    const gbHours = run.itemsSucceeded * (memoryLimitMiB / 1024) * billedHoursPerTask;
+    // One transition per attempt of the Task state, one per failure record, and the run's own.
+    const stateTransitions = TRANSITIONS_PER_RUN + run.runTaskCalls + run.itemsLost;
+    const vcpuCostUsd = vcpuHours * PRICE_FARGATE_VCPU_HOUR_USD;
+    const memoryCostUsd = gbHours * PRICE_FARGATE_GB_HOUR_USD;
+    const stepFunctionsCostUsd = stateTransitions * PRICE_SFN_STANDARD_PER_TRANSITION_USD;
+    return {
+      items: options.items,
+      makespanSeconds: run.makespanSeconds,
+      lowerBoundSeconds: lowerBound,
+      bindingLimit,
+      effectiveParallelism: parallel,
+      runTaskCalls: run.runTaskCalls,
+      throttledCalls: run.throttledCalls,
+      capacityFailures: run.capacityFailures,
+      retries: run.retries,
+      itemsLost: run.itemsLost,
+      stateTransitions,
+      vcpuHours,
+      gbHours,
+      vcpuCostUsd,
+      memoryCostUsd,
+      stepFunctionsCostUsd,
+      totalCostUsd: vcpuCostUsd + memoryCostUsd + stepFunctionsCostUsd,
+    };
+  }
+
+  /** A short plain-text report of a plan. */
+  public static formatReport(plan: FanOutPlan): string {
+    const ratio = plan.lowerBoundSeconds > 0 ? plan.makespanSeconds / plan.lowerBoundSeconds : 1;
+    return [
+      `items:               ${plan.items}`,
+      `makespan:            ${formatSeconds(plan.makespanSeconds)} (${ratio.toFixed(2)}x the lower bound of ${formatSeconds(plan.lowerBoundSeconds)})`,
+      `binding limit:       ${plan.bindingLimit} (${plan.effectiveParallelism} tasks at once at most)`,
+      `RunTask calls:       ${plan.runTaskCalls} (${plan.retries} retries: ${plan.throttledCalls} throttled, ${plan.capacityFailures} capacity)`,
+      `items lost:          ${plan.itemsLost}`,
+      `state transitions:   ${plan.stateTransitions}`,
+      `Fargate:             ${plan.vcpuHours.toFixed(2)} vCPU-hours $${plan.vcpuCostUsd.toFixed(2)} + ${plan.gbHours.toFixed(2)} GB-hours $${plan.memoryCostUsd.toFixed(2)}`,
+      `Step Functions:      $${plan.stepFunctionsCostUsd.toFixed(2)}`,
+      `total:               $${plan.totalCostUsd.toFixed(2)} (us-east-1 On-Demand x86 and Standard prices)`,
+    ].join('\n');
+  }
+}
+
+function smallestMemoryFor(cpu: number): number {
+  // An unknown cpu gets any value here: checkFargateTaskSize then names the allowed sizes.
+  return FARGATE_TASK_SIZES.find((size) => size.cpu === cpu)?.memoryMiB[0] ?? 0;
+}
+
+function formatSeconds(seconds: number): string {
+  if (seconds < 120) {
+    return `${seconds.toFixed(0)} s`;
+  }
+  const minutes = seconds / 60;
+  return minutes < 120 ? `${minutes.toFixed(1)} min` : `${(minutes / 60).toFixed(2)} h`;
+}
