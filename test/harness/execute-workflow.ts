@@ -1,5 +1,6 @@
 import * as FakeTimers from '@sinonjs/fake-timers';
 import { HistoryCounter, InterpreterEvent } from './history-budget';
+import { activateIndefinitePathCorrection } from './indefinite-paths';
 import { seededRandom } from './simulated-ecs';
 
 /** Step Functions payload quota: 262,144 bytes of UTF-8 JSON (aws-facts.md 1.1). */
@@ -47,6 +48,13 @@ export interface ExecuteWorkflowOptions {
   readonly captureStackTraces?: boolean;
   /** Context object passed to the run (`$$`). */
   readonly context?: Record<string, unknown>;
+  /**
+   * Correct the interpreter toward AWS: an indefinite JSONPath (filter, wildcard, slice, union,
+   * deep scan) that matches nothing gives `[]` instead of failing with `States.Runtime`
+   * (see indefinite-paths.ts). Turn off to see the interpreter's own behaviour.
+   * @default true
+   */
+  readonly correctIndefinitePaths?: boolean;
 }
 
 export type PayloadKind =
@@ -370,6 +378,7 @@ export async function executeWorkflow(definition: object, input: unknown, option
 
   // Virtual time and a repeatable Math.random (FULL jitter) for the run.
   const startTime = options.startTime ?? DEFAULT_START_TIME;
+  const releaseCorrection = (options.correctIndefinitePaths ?? true) ? activateIndefinitePathCorrection() : () => {};
   const originalRandom = Math.random;
   const clock = FakeTimers.install({ now: startTime, toFake: ['setTimeout', 'clearTimeout', 'Date'] });
   Math.random = seededRandom(options.seed ?? 1);
@@ -414,6 +423,7 @@ export async function executeWorkflow(definition: object, input: unknown, option
     clock.uninstall();
     Math.random = originalRandom;
     Error.stackTraceLimit = originalStackTraceLimit;
+    releaseCorrection();
   }
 
   const base = {

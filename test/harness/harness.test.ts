@@ -1,6 +1,7 @@
 import * as FakeTimers from '@sinonjs/fake-timers';
 import { executeWorkflow, ExecuteWorkflowOptions, PAYLOAD_LIMIT_BYTES } from './execute-workflow';
 import { HISTORY_EVENT_LIMIT } from './history-budget';
+import { isIndefinitePath } from './indefinite-paths';
 import { CONTAINER_OVERRIDES_MAX_CHARS, EcsErrors, RETRYABLE_ECS_ERRORS, SimulatedEcs, itemKey } from './simulated-ecs';
 import { TokenBucket } from './token-bucket';
 
@@ -482,11 +483,56 @@ describe('interpreter behaviour', () => {
     expect(some.output).toEqual({ count: 2, failed: [{ error: 'E' }], nFailed: 1 });
   });
 
-  test('a filter expression that matches nothing fails with States.Runtime (AWS gives [])', async () => {
-    const none = await executeWorkflow(pass({ 'failed.$': '$.r[?(@.error)]' }), { r: [{ ok: 1 }] });
+  test('raw interpreter: a filter expression that matches nothing fails with States.Runtime (AWS gives [])', async () => {
+    const raw = { correctIndefinitePaths: false };
+    const none = await executeWorkflow(pass({ 'failed.$': '$.r[?(@.error)]' }), { r: [{ ok: 1 }] }, raw);
     expect(none).toMatchObject({ status: 'FAILED', error: 'States.Runtime', cause: expect.stringMatching(/does not point to a value/) });
-    const count = await executeWorkflow(pass({ 'n.$': 'States.ArrayLength($.r[?(@.error)])' }), { r: [{ ok: 1 }] });
+    const count = await executeWorkflow(pass({ 'n.$': 'States.ArrayLength($.r[?(@.error)])' }), { r: [{ ok: 1 }] }, raw);
     expect(count).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
+  });
+
+  test('corrected (the default): an indefinite path that matches nothing gives [], as Jayway JsonPath does on AWS', async () => {
+    const selector = {
+      'filter.$': '$.r[?(@.error)]',
+      'nFailed.$': 'States.ArrayLength($.r[?(@.error)])',
+      'wildcard.$': '$.empty[*]',
+      'wildcardField.$': '$.r[*].nope',
+      'deepScan.$': '$..nope',
+      'slice.$': '$.r[5:9]',
+      'union.$': '$.r[5,6]',
+    };
+    const result = await executeWorkflow(pass(selector), { r: [{ ok: 1 }], empty: [] });
+    expect(result.output).toEqual({ filter: [], nFailed: 0, wildcard: [], wildcardField: [], deepScan: [], slice: [], union: [] });
+    // Matches are unchanged.
+    const some = await executeWorkflow(pass({ 'failed.$': '$.r[?(@.error)]' }), { r: [{ ok: 1 }, { error: 'E' }] });
+    expect(some.output).toEqual({ failed: [{ error: 'E' }] });
+  });
+
+  test('corrected: a definite path that points nowhere still fails with States.Runtime, as on AWS', async () => {
+    for (const path of ['$.missing', '$.r[7]', '$.r[0].nope', "$['missing']"]) {
+      const result = await executeWorkflow(pass({ 'v.$': path }), { r: [{ ok: 1 }] });
+      expect(result).toMatchObject({ status: 'FAILED', error: 'States.Runtime', cause: expect.stringMatching(/does not point to a value/) });
+    }
+  });
+
+  test('isIndefinitePath: filters, wildcards, slices, unions and deep scans are indefinite; names and indexes are not', () => {
+    for (const path of ['$[?(@.error)]', '$.r[?(@.a == 1)].b', '$.r[*]', '$.o.*', '$..a', '$.r[1:3]', '$.r[-1:]', '$.r[0,1]', "$['a','b']"]) {
+      expect([path, isIndefinitePath(path)]).toEqual([path, true]);
+    }
+    for (const path of ['$', '$.a', '$.a.b', '$.r[0]', "$['a:b']", "$['a,b']", '$.r[-1]']) {
+      expect([path, isIndefinitePath(path)]).toEqual([path, false]);
+    }
+  });
+
+  test('nested intrinsic functions work: States.Format with States.ArrayLength inside', async () => {
+    const parameters = {
+      'failedCount.$': 'States.ArrayLength($.failedItems)',
+      'message.$': "States.Format('{} of {} items failed', States.ArrayLength($.failedItems), $.itemCount)",
+    };
+    const none = await executeWorkflow(pass(parameters), { itemCount: 5, failedItems: [] });
+    expect(none.output).toEqual({ failedCount: 0, message: '0 of 5 items failed' });
+    const two = await executeWorkflow(pass(parameters), { itemCount: 5, failedItems: [{ index: 1 }, { index: 3 }] });
+    expect(two.output).toEqual({ failedCount: 2, message: '2 of 5 items failed' });
   });
 
   test('$$.Map.Item.Index and $$.Map.Item.Value work in ItemSelector', async () => {

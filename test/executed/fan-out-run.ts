@@ -1,0 +1,202 @@
+import { FanOutMode } from '../../src';
+import { INLINE_MAP_MAX_CONCURRENCY } from '../../src/aws-limits';
+import { ITEMS_FAILED_ERROR, StateNames } from '../../src/fan-out-workflow';
+import { FargateFanOutProps } from '../../src/fargate-fan-out';
+import { executeWorkflow, ExecuteWorkflowOptions, ExecuteWorkflowResult, PAYLOAD_LIMIT_BYTES } from '../harness/execute-workflow';
+import { HISTORY_EVENT_LIMIT } from '../harness/history-budget';
+import { Attempt, EcsErrors, itemKey, SimulatedEcs } from '../harness/simulated-ecs';
+import { allStates, SynthesizedFanOut, synthFanOut, withImage } from '../util/synth';
+
+/** One item of a test run: small, distinct, and free of `"`/`\` inside strings (see harness README). */
+export interface TestItem {
+  readonly id: number;
+  /** Padding, to make an item large. */
+  readonly pad?: string;
+}
+
+export function makeItems(count: number): TestItem[] {
+  return Array.from({ length: count }, (_, id) => ({ id }));
+}
+
+/** The id of the item a simulated ECS call was for (the key is `States.JsonToString($.item)`). */
+export function idOf(item: unknown): number {
+  return (item as TestItem).id;
+}
+
+const synthesized = new Map<string, SynthesizedFanOut>();
+
+/**
+ * The real construct, synthesized once per distinct set of props in a test file (synthesis with
+ * its VPC costs about a second). `props` is spread over `withImage()`; keep it JSON-describable
+ * apart from Durations, which are keyed by their string form.
+ */
+export function fanOutWith(props: Partial<FargateFanOutProps> = {}): SynthesizedFanOut {
+  const key = JSON.stringify(props, (_k, v) => (v && typeof v === 'object' && typeof v.toHumanString === 'function' ? `Duration(${v.toHumanString()})` : v));
+  let found = synthesized.get(key);
+  if (!found) {
+    found = synthFanOut(withImage(props));
+    synthesized.set(key, found);
+  }
+  return found;
+}
+
+/** What one executed fan-out produced, for the accounting below. */
+export interface FanOutRun {
+  readonly fanOut: SynthesizedFanOut['fanOut'];
+  /** The definition that was executed (as synthesized, before the harness's rewrite). */
+  readonly definition: any;
+  readonly items: readonly TestItem[];
+  readonly ecs: SimulatedEcs;
+  readonly result: ExecuteWorkflowResult;
+  /** The output of the Summarize state (the Fail state hides it from the execution output). */
+  readonly summary: { itemCount: number; failedCount: number; failedItems: Array<{ index: number; error: string }>; message: string } | undefined;
+  /** Which Map ran the items. */
+  readonly mapRan: 'inline' | 'distributed' | 'none';
+  /** Virtual hours and wall seconds, for logs. */
+  readonly describe: string;
+}
+
+/** Executes the synthesized definition on `items` against `ecs`. */
+export async function runFanOut(
+  synth: SynthesizedFanOut, items: readonly TestItem[], ecs: SimulatedEcs, options: ExecuteWorkflowOptions = {},
+): Promise<FanOutRun> {
+  let summary: FanOutRun['summary'];
+  let inlineEntered = false;
+  const result = await executeWorkflow(synth.definition, { items }, {
+    seed: 1,
+    ...options,
+    taskHandlers: { [StateNames.INLINE_TASK]: ecs.runTaskSync, [StateNames.DISTRIBUTED_TASK]: ecs.runTaskSync },
+    onEvent: (event, execution) => {
+      if (execution !== 'root') return;
+      if (event.type === 'StateExited' && event.state?.name === StateNames.SUMMARIZE) summary = event.state.output;
+      if (event.type === 'StateEntered' && event.state?.name === StateNames.INLINE_MAP) inlineEntered = true;
+      options.onEvent?.(event, execution);
+    },
+  });
+  const mapRan = result.mapRuns.length > 0 ? 'distributed' : inlineEntered ? 'inline' : 'none';
+  const describe = `${items.length} items, ${mapRan} Map: ${result.status}, ${ecs.runTaskCalls} RunTask calls ` +
+    `(${ecs.throttled} throttled, ${ecs.capacityFailures} capacity), ${ecs.tasksStarted} tasks started, ` +
+    `max ${ecs.maxInFlight} in flight, ${(result.virtualMs / 3_600_000).toFixed(2)} h virtual, ${result.wallMs} ms wall`;
+  return { fanOut: synth.fanOut, definition: synth.definition, items, ecs, result, summary, mapRan, describe };
+}
+
+/** The ASL error a recorded attempt failed with. */
+export function errorOf(attempt: Attempt): string | undefined {
+  switch (attempt.detail) {
+    case 'exit-0': return undefined;
+    case 'exit-code':
+    case 'spot-interruption': return EcsErrors.TASK_FAILED;
+    case 'api-throttle': return EcsErrors.THROTTLED;
+    case 'vpc-throttle':
+    case 'overrides-too-large': return EcsErrors.INVALID_PARAMETER;
+    case 'launch-rate':
+    case 'vcpu-quota':
+    case 'capacity': return EcsErrors.FAILURES;
+    default: throw new Error(`unknown attempt detail ${attempt.detail}`);
+  }
+}
+
+/** The accounting of a run, by counting the simulated ECS's per-item records. */
+export interface Accounting {
+  /** Items whose task succeeded exactly once. */
+  readonly succeededOnce: number;
+  /** Indexes of items the simulation failed (their last attempt did not succeed), ascending. */
+  readonly failedBySimulation: number[];
+  /** Indexes the workflow reported failed (Summarize's failedItems), ascending. */
+  readonly reportedFailed: number[];
+  /** Items that never reached ECS at all. */
+  readonly neverCalled: number[];
+  /** Items with more than one successful task. */
+  readonly succeededMoreThanOnce: number[];
+  /** Items that were called again after a success. */
+  readonly calledAfterSuccess: number[];
+}
+
+export function account(run: FanOutRun): Accounting {
+  const failedBySimulation: number[] = [];
+  const neverCalled: number[] = [];
+  const succeededMoreThanOnce: number[] = [];
+  const calledAfterSuccess: number[] = [];
+  let succeededOnce = 0;
+  run.items.forEach((item, index) => {
+    const attempts = run.ecs.attemptsByItem.get(itemKey(item));
+    if (!attempts || attempts.length === 0) {
+      neverCalled.push(index);
+      return;
+    }
+    const successes = attempts.filter((a) => a.result === 'succeeded').length;
+    if (successes === 1) succeededOnce++;
+    if (successes > 1) succeededMoreThanOnce.push(index);
+    const firstSuccess = attempts.findIndex((a) => a.result === 'succeeded');
+    if (firstSuccess >= 0 && firstSuccess < attempts.length - 1) calledAfterSuccess.push(index);
+    if (attempts[attempts.length - 1].result !== 'succeeded') failedBySimulation.push(index);
+  });
+  const reportedFailed = (run.summary?.failedItems ?? []).map((f) => f.index).sort((a, b) => a - b);
+  return { succeededOnce, failedBySimulation, reportedFailed, neverCalled, succeededMoreThanOnce, calledAfterSuccess };
+}
+
+/**
+ * The invariants every run must satisfy, whatever the faults:
+ * - every item reached the container: exactly once with success, or it is reported failed, and
+ *   the reported failures are exactly the items the simulation failed, each with the error of its
+ *   last attempt; no item lost, none run again after a success;
+ * - the execution fails with FanOut.ItemsFailed and "<n> of <N> items failed" exactly when n > 0;
+ * - tasks in flight never exceed the effective cap of the Map that ran: `fanOut.maxConcurrency`
+ *   for the Distributed Map, at most 40 for the inline Map; `expectedCap`, when given, must be it;
+ * - no state input or output, task parameters or result, or Map result is over 262,144 bytes
+ *   (unless the run was made with `measurePayloads: false`).
+ * Returns the accounting for further checks.
+ */
+export function expectEveryItemAccountedFor(run: FanOutRun, expectedCap?: number): Accounting {
+  const { items, result, summary, ecs } = run;
+  const accounting = account(run);
+
+  expect(summary).toBeDefined();
+  expect(summary!.itemCount).toBe(items.length);
+  expect(accounting.neverCalled).toEqual([]);
+  expect(accounting.succeededMoreThanOnce).toEqual([]);
+  expect(accounting.calledAfterSuccess).toEqual([]);
+  expect(new Set(accounting.reportedFailed).size).toBe(accounting.reportedFailed.length);
+  expect(accounting.reportedFailed).toEqual(accounting.failedBySimulation);
+  expect(accounting.succeededOnce + accounting.reportedFailed.length).toBe(items.length);
+  // Each failure carries the error of the item's last attempt.
+  const wrongErrors = summary!.failedItems.filter((failure) => {
+    const attempts = ecs.attemptsByItem.get(itemKey(items[failure.index]))!;
+    return failure.error !== errorOf(attempts[attempts.length - 1]);
+  });
+  expect(wrongErrors).toEqual([]);
+
+  expect(summary!.failedCount).toBe(accounting.reportedFailed.length);
+  expect(summary!.message).toBe(`${accounting.reportedFailed.length} of ${items.length} items failed`);
+  if (accounting.reportedFailed.length > 0) {
+    expect(result).toMatchObject({ status: 'FAILED', error: ITEMS_FAILED_ERROR, cause: summary!.message });
+  } else {
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.output).toEqual({ itemCount: items.length, failedCount: 0, failedItems: [], message: `0 of ${items.length} items failed` });
+  }
+
+  const cap = effectiveCap(run);
+  if (expectedCap !== undefined) expect(cap).toBe(expectedCap);
+  const mapState = run.mapRan === 'inline' ? StateNames.INLINE_MAP : StateNames.DISTRIBUTED_MAP;
+  if (run.mapRan !== 'none') expect(allStates(run.definition)[mapState].MaxConcurrency).toBe(cap);
+  expect(ecs.maxInFlight).toBeLessThanOrEqual(cap);
+  for (const mapRun of result.mapRuns) expect(mapRun.maxChildrenInFlight).toBeLessThanOrEqual(cap);
+
+  if (result.payloads.measured > 0) {
+    expect(result.payloads.overLimit).toEqual([]);
+    expect(result.payloads.max!.bytes).toBeLessThan(PAYLOAD_LIMIT_BYTES);
+  }
+  return accounting;
+}
+
+/** The inline Map's cap for a construct (40 at most; the Distributed Map's cap is `fanOut.maxConcurrency`). */
+export function inlineCapOf(run: { fanOut: FanOutRun['fanOut'] }): number {
+  return run.fanOut.mode === FanOutMode.INLINE ? run.fanOut.maxConcurrency : Math.min(run.fanOut.maxConcurrency, INLINE_MAP_MAX_CONCURRENCY);
+}
+
+/** The cap of the Map that ran the items. */
+export function effectiveCap(run: FanOutRun): number {
+  return run.mapRan === 'inline' ? inlineCapOf(run) : run.fanOut.maxConcurrency;
+}
+
+export { HISTORY_EVENT_LIMIT, PAYLOAD_LIMIT_BYTES };

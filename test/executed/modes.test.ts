@@ -1,0 +1,173 @@
+/**
+ * Executes the state machine definitions FargateFanOut really synthesizes (INLINE, DISTRIBUTED,
+ * RUN_TIME), offline, against a simulated ECS (test/harness), and proves by counting that every
+ * item is run exactly once or reported failed, within the caps, payload and history limits.
+ */
+import { account, expectEveryItemAccountedFor, fanOutWith, HISTORY_EVENT_LIMIT, inlineCapOf, makeItems, runFanOut } from './fan-out-run';
+import { FanOutMode } from '../../src';
+import { StateNames } from '../../src/fan-out-workflow';
+import { INLINE_MAX_ITEMS } from '../../src/mode-choice';
+import { EcsErrors, itemKey, SimulatedEcs } from '../harness/simulated-ecs';
+import { allStates } from '../util/synth';
+
+jest.setTimeout(60_000);
+
+describe('INLINE mode', () => {
+  test('300 items with throttled RunTask and VPC calls: each runs exactly once, 40 at a time, and the execution succeeds', async () => {
+    const synth = fanOutWith({ mode: FanOutMode.INLINE });
+    expect(synth.fanOut.mode).toBe(FanOutMode.INLINE);
+    expect(allStates(synth.definition)[StateNames.INLINE_MAP].MaxConcurrency).toBe(40);
+    const ecs = new SimulatedEcs({ throttleRate: 0.2, vpcThrottleRate: 0.05, seed: 11 });
+
+    const run = await runFanOut(synth, makeItems(300), ecs);
+
+    expect(run.mapRan).toBe('inline');
+    expectEveryItemAccountedFor(run, synth.fanOut.maxConcurrency);
+    expect(ecs.maxInFlight).toBe(40);
+    expect(ecs.throttled).toBeGreaterThan(50);
+    // No failure at all: the filter $[?(@.error)] matched nothing and gave [] (as on AWS).
+    expect(run.result.output).toEqual({ itemCount: 300, failedCount: 0, failedItems: [], message: '0 of 300 items failed' });
+  });
+
+  test('maxConcurrency 10 caps the tasks in flight at 10', async () => {
+    const synth = fanOutWith({ mode: FanOutMode.INLINE, maxConcurrency: 10 });
+    expect(synth.fanOut.maxConcurrency).toBe(10);
+    const ecs = new SimulatedEcs({ throttleRate: 0.1, seed: 12 });
+
+    const run = await runFanOut(synth, makeItems(100), ecs);
+
+    expectEveryItemAccountedFor(run, 10);
+    expect(ecs.maxInFlight).toBe(10);
+  });
+
+  test('items whose container exits non-zero are reported by index and error; the execution fails with FanOut.ItemsFailed', async () => {
+    const synth = fanOutWith({ mode: FanOutMode.INLINE });
+    const failing = (id: number) => id % 25 === 7;
+    const ecs = new SimulatedEcs({ throttleRate: 0.1, exitCodeFor: (item: any) => (failing(item.id) ? 3 : 0), seed: 13 });
+    const items = makeItems(200);
+
+    const run = await runFanOut(synth, items, ecs);
+
+    const accounting = expectEveryItemAccountedFor(run, 40);
+    const expected = items.filter((i) => failing(i.id)).map((i) => i.id);
+    expect(accounting.reportedFailed).toEqual(expected);
+    expect(run.summary!.failedItems).toEqual(expected.map((index) => ({ index, error: EcsErrors.TASK_FAILED })));
+    expect(run.result).toMatchObject({ status: 'FAILED', error: 'FanOut.ItemsFailed', cause: `${expected.length} of 200 items failed` });
+    // Not retried: each failed item launched exactly one task.
+    for (const index of expected) {
+      expect(ecs.attemptsByItem.get(itemKey(items[index]))!.filter((a) => a.startedAt !== undefined)).toHaveLength(1);
+    }
+  });
+});
+
+describe('DISTRIBUTED mode', () => {
+  test('1,000 items with throttling and capacity faults: one child each, at most fanOut.maxConcurrency (100) at a time', async () => {
+    const synth = fanOutWith({ mode: FanOutMode.DISTRIBUTED });
+    expect(synth.fanOut.maxConcurrency).toBe(100);
+    expect(allStates(synth.definition)[StateNames.DISTRIBUTED_MAP].MaxConcurrency).toBe(100);
+    const ecs = new SimulatedEcs({ throttleRate: 0.2, capacityFailureRate: 0.1, seed: 21 });
+
+    const run = await runFanOut(synth, makeItems(1000), ecs);
+
+    expect(run.mapRan).toBe('distributed');
+    expectEveryItemAccountedFor(run, 100);
+    expect(run.result.mapRuns).toHaveLength(1);
+    expect(run.result.mapRuns[0]).toMatchObject({ itemsRead: 1000, childExecutions: 1000, succeeded: 1000, failed: 0, maxChildrenInFlight: 100 });
+    expect(ecs.maxInFlight).toBe(100);
+    expect(ecs.capacityFailures).toBeGreaterThan(50);
+  });
+
+  test('maxConcurrency 250: in flight reaches 250 and never more, though RunTask admits 20 calls a second', async () => {
+    const synth = fanOutWith({ mode: FanOutMode.DISTRIBUTED, maxConcurrency: 250 });
+    const ecs = new SimulatedEcs({ seed: 22 });
+
+    const run = await runFanOut(synth, makeItems(750), ecs);
+
+    expectEveryItemAccountedFor(run, 250);
+    expect(ecs.maxInFlight).toBe(250);
+    expect(ecs.apiThrottled).toBeGreaterThan(0);
+  });
+
+  test('with failures: the reported indexes are exactly the failed items, across child executions', async () => {
+    const synth = fanOutWith({ mode: FanOutMode.DISTRIBUTED });
+    const ecs = new SimulatedEcs({ throttleRate: 0.1, exitCodeFor: (item: any) => (item.id % 97 === 5 ? 1 : 0), seed: 23 });
+    const items = makeItems(500);
+
+    const run = await runFanOut(synth, items, ecs);
+
+    const accounting = expectEveryItemAccountedFor(run, 100);
+    expect(accounting.reportedFailed).toEqual([5, 102, 199, 296, 393, 490]);
+    expect(run.result).toMatchObject({ status: 'FAILED', error: 'FanOut.ItemsFailed', cause: '6 of 500 items failed' });
+    // Failures are caught in the child, so the Map Run itself sees no failed child.
+    expect(run.result.mapRuns[0]).toMatchObject({ succeeded: 500, failed: 0 });
+  });
+});
+
+describe('RUN_TIME mode (the default without expectedItemCount)', () => {
+  const synth = () => fanOutWith({});
+
+  test('is what the construct builds by default, with a 40-task inline Map and a 100-task Distributed Map', () => {
+    const { fanOut, definition } = synth();
+    expect(fanOut.mode).toBe(FanOutMode.RUN_TIME);
+    expect(INLINE_MAX_ITEMS).toBe(1782);
+    const states = allStates(definition);
+    expect(states[StateNames.INLINE_MAP].MaxConcurrency).toBe(inlineCapOf({ fanOut }));
+    expect(states[StateNames.DISTRIBUTED_MAP].MaxConcurrency).toBe(fanOut.maxConcurrency);
+  });
+
+  test('a short array (50 items) runs in the inline Map', async () => {
+    const ecs = new SimulatedEcs({ throttleRate: 0.3, seed: 31 });
+    const run = await runFanOut(synth(), makeItems(50), ecs);
+    expect(run.mapRan).toBe('inline');
+    expectEveryItemAccountedFor(run, 40);
+    expect(run.result.status).toBe('SUCCEEDED');
+  });
+
+  test('an empty array succeeds with "0 of 0 items failed"', async () => {
+    const ecs = new SimulatedEcs({ seed: 32 });
+    const run = await runFanOut(synth(), [], ecs);
+    expect(run.mapRan).toBe('inline');
+    expect(run.result).toMatchObject({ status: 'SUCCEEDED', output: { itemCount: 0, failedCount: 0, failedItems: [], message: '0 of 0 items failed' } });
+    expect(ecs.runTaskCalls).toBe(0);
+  });
+
+  test(`${INLINE_MAX_ITEMS} items (the threshold) with 30% throttling run inline, under the 25,000-event history with every retry counted`, async () => {
+    const ecs = new SimulatedEcs({ throttleRate: 0.3, seed: 33 });
+    const run = await runFanOut(synth(), makeItems(INLINE_MAX_ITEMS), ecs);
+
+    expect(run.mapRan).toBe('inline');
+    expectEveryItemAccountedFor(run, 40);
+    expect(ecs.maxInFlight).toBe(40);
+    // Every failed RunTask attempt is in the estimate (3 events each), and the total fits.
+    const failedAttempts = ecs.runTaskCalls - ecs.tasksSucceeded;
+    expect(failedAttempts).toBeGreaterThan(500);
+    expect(run.result.history.byEventType.TaskFailed).toBe(failedAttempts);
+    expect(run.result.history.byEventType.TaskSucceeded).toBe(INLINE_MAX_ITEMS);
+    expect(run.result.history.total).toBeLessThan(HISTORY_EVENT_LIMIT);
+    console.log(`RUN_TIME inline at the threshold: ${run.describe}; ~${run.result.history.total} history events`);
+  });
+
+  test(`${INLINE_MAX_ITEMS + 1} items run in the Distributed Map, 100 at a time`, async () => {
+    const ecs = new SimulatedEcs({ throttleRate: 0.3, seed: 34 });
+    const run = await runFanOut(synth(), makeItems(INLINE_MAX_ITEMS + 1), ecs);
+
+    expect(run.mapRan).toBe('distributed');
+    expectEveryItemAccountedFor(run, 100);
+    expect(run.result.mapRuns[0]).toMatchObject({ itemsRead: INLINE_MAX_ITEMS + 1, maxChildrenInFlight: 100 });
+    expect(run.result.history.total).toBeLessThan(100);
+    expect(run.result.mapRuns[0].maxChildHistoryEvents).toBeLessThan(200);
+  });
+
+  test('a short array with failures fails the execution with the count in the cause', async () => {
+    const ecs = new SimulatedEcs({ spotInterruptionRate: 0.1, seed: 35 });
+    const items = makeItems(120);
+    const run = await runFanOut(synth(), items, ecs);
+
+    expect(run.mapRan).toBe('inline');
+    const accounting = expectEveryItemAccountedFor(run, 40);
+    expect(accounting.reportedFailed.length).toBe(ecs.spotInterruptions);
+    expect(accounting.reportedFailed.length).toBeGreaterThan(0);
+    expect(run.result).toMatchObject({ status: 'FAILED', error: 'FanOut.ItemsFailed', cause: `${ecs.spotInterruptions} of 120 items failed` });
+    expect(account(run).failedBySimulation).toEqual(accounting.reportedFailed);
+  });
+});

@@ -1,0 +1,124 @@
+/**
+ * 10,000 items with 30% of RunTask calls throttled, on the Distributed Map the construct
+ * synthesizes. The default retry gets every item through; a short retry without jitter, in the
+ * same scenario, loses items: the accounting can fail. A third run (5,000 items) raises the cap to 1,000 so
+ * that the RunTask (20/s) and Fargate launch (burst 100, 20/s) buckets throttle as well.
+ */
+import { Duration } from 'aws-cdk-lib';
+import { expectEveryItemAccountedFor, fanOutWith, FanOutRun, makeItems, PAYLOAD_LIMIT_BYTES, runFanOut } from './fan-out-run';
+import { FanOutMode } from '../../src';
+import { StateNames } from '../../src/fan-out-workflow';
+import { DEFAULT_THROTTLE_RETRY } from '../../src/retry-policy';
+import { EcsErrors, itemKey, SimulatedEcs } from '../harness/simulated-ecs';
+
+jest.setTimeout(90_000);
+
+const ITEMS = makeItems(10_000);
+/** Twice the default cap, so the first wave overruns the RunTask bucket (burst 20). */
+const CAP = 200;
+/** A cap that keeps the RunTask and launch buckets saturated for most of the run. */
+const HEAVY_CAP = 1000;
+/** Half the items, to keep the suite fast (10,000 at this cap: 28,321 calls, worst item 28 attempts). */
+const HEAVY_ITEMS = ITEMS.slice(0, 5000);
+const THROTTLE_RATE = 0.3;
+const scenario = () => new SimulatedEcs({ throttleRate: THROTTLE_RATE, seed: 42 });
+
+describe(`${ITEMS.length} items, ${THROTTLE_RATE * 100}% of RunTask calls throttled, DISTRIBUTED mode`, () => {
+  test(`maxConcurrency ${CAP} and the DEFAULT retry policy: every item succeeds exactly once; none lost, none run twice`, async () => {
+    const synth = fanOutWith({ mode: FanOutMode.DISTRIBUTED, maxConcurrency: CAP });
+    expect(synth.fanOut.throttleRetryPolicy).toEqual(DEFAULT_THROTTLE_RETRY);
+    expect(synth.fanOut.maxConcurrency).toBe(CAP);
+    const ecs = scenario();
+
+    const run = await runFanOut(synth, ITEMS, ecs);
+
+    const accounting = expectEveryItemAccountedFor(run, CAP);
+    expect(run.result.status).toBe('SUCCEEDED');
+    expect(accounting.succeededOnce).toBe(ITEMS.length);
+    expect(ecs.successesByItem.size).toBe(ITEMS.length);
+    expect(ecs.tasksStarted).toBe(ITEMS.length);
+    expect(ecs.throttled / ecs.runTaskCalls).toBeGreaterThanOrEqual(THROTTLE_RATE);
+    const worst = worstAttempts(ecs);
+    expect(worst).toBeLessThanOrEqual(DEFAULT_THROTTLE_RETRY.maxAttempts + 1);
+    // Payloads: the Map's raw result is `{}` per item (3 bytes with the comma), far below the limit.
+    const map = run.result.payloads.byState[StateNames.DISTRIBUTED_MAP];
+    expect(map.maxMapResultBytes).toBe(3 * ITEMS.length + 1);
+    expect(run.result.payloads.max!.bytes).toBeLessThan(PAYLOAD_LIMIT_BYTES / 2);
+    expect(run.result.mapRuns[0].maxChildHistoryEvents).toBeLessThan(200);
+    log('default retry', run, worst);
+  });
+
+  test('negative control: the same scenario with throttleRetry of 3 attempts from 3 s, x2, no jitter LOSES items (reported failed, never run)', async () => {
+    const shortRetry = { maxAttempts: 3, interval: Duration.seconds(3), backoffRate: 2, jitter: false };
+    const synth = fanOutWith({ mode: FanOutMode.DISTRIBUTED, maxConcurrency: CAP, throttleRetry: shortRetry });
+    const ecs = scenario();
+
+    const run = await runFanOut(synth, ITEMS, ecs);
+
+    // The accounting still holds: what is lost is reported, not silently dropped...
+    const accounting = expectEveryItemAccountedFor(run, CAP);
+    // ...and items ARE lost: never run, reported failed with the throttling error after 4 attempts.
+    const lost = accounting.reportedFailed;
+    expect(lost.length).toBeGreaterThan(100);
+    expect(accounting.succeededOnce).toBe(ITEMS.length - lost.length);
+    expect(run.result).toMatchObject({ status: 'FAILED', error: 'FanOut.ItemsFailed', cause: `${lost.length} of ${ITEMS.length} items failed` });
+    expect(new Set(run.summary!.failedItems.map((f) => f.error))).toEqual(new Set([EcsErrors.THROTTLED]));
+    for (const index of lost) {
+      const attempts = ecs.attemptsByItem.get(itemKey(ITEMS[index]))!;
+      expect(attempts.map((a) => a.result)).toEqual(['throttled', 'throttled', 'throttled', 'throttled']);
+    }
+    log('short retry (negative control)', run);
+  });
+
+  test(`throttle-heavy: ${HEAVY_ITEMS.length} items with maxConcurrency ${HEAVY_CAP}, the buckets throttle too, and the DEFAULT retry still gets every item through once`, async () => {
+    const synth = fanOutWith({ mode: FanOutMode.DISTRIBUTED, maxConcurrency: HEAVY_CAP });
+    const ecs = scenario();
+
+    // Payloads are the same as at maxConcurrency 200 (checked above); skip measuring them here.
+    const run = await runFanOut(synth, HEAVY_ITEMS, ecs, { measurePayloads: false });
+
+    const accounting = expectEveryItemAccountedFor(run, HEAVY_CAP);
+    expect(run.result.status).toBe('SUCCEEDED');
+    expect(accounting.succeededOnce).toBe(HEAVY_ITEMS.length);
+    // More throttled calls than items: well over the random 30%, from the buckets.
+    expect(ecs.throttled).toBeGreaterThan(2 * HEAVY_ITEMS.length);
+    expect(ecs.throttled / ecs.runTaskCalls).toBeGreaterThan(0.5);
+    const worst = worstAttempts(ecs);
+    expect(worst).toBeGreaterThan(10);
+    expect(worst).toBeLessThanOrEqual(DEFAULT_THROTTLE_RETRY.maxAttempts + 1);
+    log('throttle-heavy, default retry', run, worst);
+  });
+});
+
+/**
+ * Opt-in (about 20 s under jest): set FANOUT_SLOW_TESTS=1. At maxConcurrency 2,000 and 60-second
+ * tasks the demand (about 33 RunTask calls a second) stays above what RunTask admits (20 a
+ * second) for the whole run, and the default 30 retries run out for a few items.
+ */
+const slowTest = process.env.FANOUT_SLOW_TESTS ? test : test.skip;
+
+slowTest('KNOWN PROBLEM (slow): with maxConcurrency 2000 and 30% throttling, the DEFAULT retry runs out and a few of 10,000 items are lost (reported failed)', async () => {
+  const synth = fanOutWith({ mode: FanOutMode.DISTRIBUTED, maxConcurrency: 2000 });
+  const ecs = scenario();
+
+  const run = await runFanOut(synth, ITEMS, ecs);
+
+  const accounting = expectEveryItemAccountedFor(run, 2000);
+  expect(accounting.reportedFailed.length).toBeGreaterThan(0);
+  expect(new Set(run.summary!.failedItems.map((f) => f.error))).toEqual(new Set([EcsErrors.THROTTLED]));
+  expect(accounting.reportedFailed.map((i) => ecs.attemptsByItem.get(itemKey(ITEMS[i]))!.length)).toEqual(accounting.reportedFailed.map(() => 31));
+  log('maxConcurrency 2000, default retry (known problem)', run, worstAttempts(ecs));
+});
+
+function worstAttempts(ecs: SimulatedEcs): number {
+  return Math.max(...[...ecs.attemptsByItem.values()].map((a) => a.length));
+}
+
+function log(label: string, run: FanOutRun, worst?: number): void {
+  const lost = run.summary?.failedCount ?? 0;
+  const duplicates = [...run.ecs.successesByItem.values()].filter((n) => n > 1).length;
+  console.log(`${label}: ${run.describe}; lost ${lost}, duplicates ${duplicates}` +
+    (worst ? `, worst item ${worst} attempts` : '') +
+    (run.result.payloads.max ? `, largest payload ${run.result.payloads.max.bytes} bytes (${run.result.payloads.max.kind})` : '') +
+    `, largest child history ${run.result.mapRuns[0]?.maxChildHistoryEvents} events`);
+}
