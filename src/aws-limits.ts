@@ -186,6 +186,14 @@ export const FARGATE_DEFAULT_VCPU_QUOTA = 6;
  */
 export const FARGATE_RUN_TASK_CALLS_PER_SECOND = 20;
 
+/**
+ * Tasks that can be in the middle of starting at once, roughly: RunTask admits 20 calls per
+ * second, and with one-minute retry delays about 20 x 60 calls fit the window. A cap well above
+ * it makes items queue on RunTask retries instead of in the Map, and some run out of attempts.
+ * Source: derived from FARGATE_RUN_TASK_CALLS_PER_SECOND and the offline tests in test/executed.
+ */
+export const LAUNCH_WINDOW_TASKS = 1_000;
+
 // ---------------------------------------------------------------------------------------------
 // Prices (us-east-1), for the planner's cost estimates. Read 2026-11; check the pricing pages.
 // ---------------------------------------------------------------------------------------------

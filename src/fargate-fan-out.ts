@@ -8,7 +8,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { STEPFUNCTIONS_TASKS_FIX_RUN_ECS_TASK_POLICY } from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
-import { ECS_MAX_SECURITY_GROUPS, SFN_MAX_EXECUTION_SECONDS, SFN_MAX_TASK_TIMEOUT_SECONDS } from './aws-limits';
+import { ECS_MAX_SECURITY_GROUPS, FARGATE_DEFAULT_VCPU_QUOTA, LAUNCH_WINDOW_TASKS, SFN_MAX_EXECUTION_SECONDS, SFN_MAX_TASK_TIMEOUT_SECONDS } from './aws-limits';
 import { decideConcurrency, tasksWithinVcpuBudget } from './concurrency';
 import { FanOutAlarms } from './fan-out-alarms';
 import { FanOutItems } from './fan-out-items';
@@ -359,6 +359,7 @@ export class FargateFanOut extends Construct {
     this.maxConcurrencyReason = concurrency.reason;
 
     this.throttleRetryPolicy = resolveRetryPolicy('throttleRetry', props.throttleRetry, DEFAULT_THROTTLE_RETRY);
+    this.warnAboutLaunchLimits(props, taskVcpus);
     this.taskRetryPolicy = props.taskRetry ? resolveRetryPolicy('taskRetry', props.taskRetry, DEFAULT_TASK_RETRY) : undefined;
 
     // Network and cluster.
@@ -467,6 +468,24 @@ export class FargateFanOut extends Construct {
   /** Allows `grantee` to start executions of the fan-out. */
   public grantStartExecution(grantee: iam.IGrantable): iam.Grant {
     return this.stateMachine.grantStartExecution(grantee);
+  }
+
+  /**
+   * Warns where the cap asks more of Fargate than it gives: tasks refused for the vCPU quota or
+   * the RunTask rate wait in retries, where some run out of attempts (see test/executed).
+   */
+  private warnAboutLaunchLimits(props: FargateFanOutProps, taskVcpus: number): void {
+    const vcpusAtCap = this.maxConcurrency * taskVcpus;
+    if (props.maxVcpus === undefined && vcpusAtCap > FARGATE_DEFAULT_VCPU_QUOTA) {
+      Annotations.of(this).addWarningV2('cdk-fargate-fan-out:vcpuQuota',
+        `${this.maxConcurrency} tasks of ${taskVcpus} vCPU need ${vcpusAtCap} vCPUs at once, more than AWS's default Fargate quota of ${FARGATE_DEFAULT_VCPU_QUOTA}. `
+        + 'Set maxVcpus to your account\'s quota so that tasks wait in the Map instead of retrying against the quota, where items can run out of attempts.');
+    }
+    if (this.maxConcurrency > LAUNCH_WINDOW_TASKS) {
+      Annotations.of(this).addWarningV2('cdk-fargate-fan-out:launchRate',
+        `maxConcurrency ${this.maxConcurrency} is above what RunTask's 20 calls per second start within the retry window (about ${LAUNCH_WINDOW_TASKS}): `
+        + 'items wait in RunTask retries, and under heavy throttling some can run out of attempts. Raise throttleRetry.maxAttempts, or lower maxConcurrency.');
+    }
   }
 
   /**

@@ -352,3 +352,25 @@ test('the asl-validator check used on every definition rejects a broken one', ()
   broken.States.Summarize.Next = 'NoSuchState';
   expect(() => expectValidAsl(broken)).toThrow(/asl-validator rejected/);
 });
+
+describe('warnings about Fargate limits', () => {
+  test('a cap that needs more vCPUs than the default quota warns, naming maxVcpus', () => {
+    const { stack } = synthFanOut(withImage({ mode: FanOutMode.DISTRIBUTED }));
+    Annotations.fromStack(stack).hasWarning('/TestStack/FanOut', Match.stringLikeRegexp('100 tasks of 0.25 vCPU need 25 vCPUs.*Set maxVcpus'));
+  });
+
+  test('setting maxVcpus silences it', () => {
+    const { stack } = synthFanOut(withImage({ mode: FanOutMode.DISTRIBUTED, maxVcpus: 25 }));
+    Annotations.fromStack(stack).hasNoWarning('/TestStack/FanOut', Match.stringLikeRegexp('vCPUs at once'));
+  });
+
+  test('a cap above 1,000 warns about the RunTask rate', () => {
+    const { stack } = synthFanOut(withImage({ maxConcurrency: 5000, maxVcpus: 5000 }));
+    Annotations.fromStack(stack).hasWarning('/TestStack/FanOut', Match.stringLikeRegexp('maxConcurrency 5000 is above'));
+  });
+
+  test('a cap of 1,000 does not', () => {
+    const { stack } = synthFanOut(withImage({ maxConcurrency: 1000, maxVcpus: 1000 }));
+    Annotations.fromStack(stack).hasNoWarning('/TestStack/FanOut', Match.stringLikeRegexp('maxConcurrency'));
+  });
+});
