@@ -150,7 +150,7 @@ describe('capacity faults are retried and end in success', () => {
   });
 });
 
-describe('KNOWN PROBLEMS of the construct (see test/executed/OFFLINE.md)', () => {
+describe('KNOWN PROBLEMS of the construct (see "How the workflow is proven offline" in README.md)', () => {
   test('KNOWN PROBLEM: on a long run with a vCPU quota below cap x task vCPU, waiting items starve and are reported failed after 31 refusals', async () => {
     // A freed vCPU goes to the next item's first RunTask call, made the moment a task ends;
     // items already waiting retry at random times later and keep finding the quota full. The
