@@ -4,6 +4,7 @@ import {
   FARGATE_RUN_TASK_CALLS_PER_SECOND,
 } from './aws-limits';
 import { FanOutRetryPolicy } from './fan-out-retry';
+import { seededRandom } from './seeded-random';
 
 /**
  * A discrete-event model of a fan-out against Fargate's documented limits: a Map that keeps at
@@ -276,17 +277,3 @@ class EventQueue {
     }
   }
 }
-
-/** mulberry32: small, fast, good enough for jitter. */
-/* eslint-disable no-bitwise */ // a 32-bit integer PRNG is bit arithmetic by nature
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-/* eslint-enable no-bitwise */

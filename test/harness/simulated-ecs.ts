@@ -1,4 +1,5 @@
 import { TokenBucket } from './token-bucket';
+import { seededRandom } from '../../src/seeded-random';
 
 /** ECS limit on `overrides` in RunTask: 8,192 characters of JSON (aws-facts.md 2.4). */
 export const CONTAINER_OVERRIDES_MAX_CHARS = 8192;
@@ -87,6 +88,9 @@ export interface SimulatedEcsOptions {
 }
 
 /** An error whose `name` is the ASL error and whose `message` is the Cause. */
+// The same seeded PRNG as the planner's model, re-exported for the harness.
+export { seededRandom };
+
 export class SimulatedStatesError extends Error {
   constructor(name: string, cause: string) {
     super(cause);
@@ -94,19 +98,6 @@ export class SimulatedStatesError extends Error {
   }
 }
 
-/** mulberry32: small, fast, good enough for fault injection. */
-/* eslint-disable no-bitwise */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-/* eslint-enable no-bitwise */
 
 /** Reads the FANOUT_ITEM environment value from RunTask parameters (PascalCase, as Step Functions passes them). */
 export function fanOutItemOf(params: any): string | undefined {
