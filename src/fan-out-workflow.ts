@@ -1,4 +1,7 @@
+import { Arn, ArnFormat, Stack } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { FanOutMode } from './fan-out-mode';
 import { INLINE_MAX_ITEMS } from './mode-choice';
@@ -12,8 +15,9 @@ export const StateNames = {
   INLINE_TASK: 'RunItemTask',
   DISTRIBUTED_TASK: 'RunItemTaskInChild',
   INLINE_RECORD_FAILURE: 'RecordItemFailure',
-  DISTRIBUTED_RECORD_FAILURE: 'RecordItemFailureInChild',
   SUMMARIZE: 'Summarize',
+  DESCRIBE_MAP_RUN: 'DescribeMapRun',
+  SUMMARIZE_MAP_RUN: 'SummarizeMapRun',
   ANY_FAILED: 'AnyItemFailed',
   ITEMS_FAILED: 'ItemsFailed',
   ALL_SUCCEEDED: 'AllItemsSucceeded',
@@ -37,6 +41,12 @@ export interface FanOutWorkflowProps {
   readonly inlineMaxConcurrency: number;
   /** Cap of the Distributed Map. */
   readonly distributedMaxConcurrency: number;
+  /** Where the Distributed Map writes its child results and failures. */
+  readonly resultBucket?: s3.IBucket;
+  /** Key prefix of the results. */
+  readonly resultPrefix: string;
+  /** Name of the state machine, known at synth, to scope states:DescribeMapRun to its own runs. */
+  readonly stateMachineName: string;
   /**
    * Builds the Task state that runs one item, given its construct id and state name. Its
    * input is `{ index, item }`; its output must be small.
@@ -53,19 +63,11 @@ export class FanOutWorkflow extends Construct {
   /** The start of the graph, for `DefinitionBody.fromChainable`. */
   public readonly definition: sfn.IChainable;
 
+  private readonly outcome: sfn.Choice;
+
   constructor(scope: Construct, id: string, props: FanOutWorkflowProps) {
     super(scope, id);
 
-    const summarize = new sfn.Pass(this, 'Summarize', {
-      stateName: StateNames.SUMMARIZE,
-      comment: 'Counts the items and lists the failed ones (index and error).',
-      parameters: {
-        itemCount: sfn.JsonPath.numberAt('$.itemCount'),
-        failedCount: sfn.JsonPath.arrayLength(sfn.JsonPath.listAt('$.failedItems')),
-        failedItems: sfn.JsonPath.listAt('$.failedItems'),
-        message: sfn.JsonPath.format('{} of {} items failed', sfn.JsonPath.arrayLength(sfn.JsonPath.listAt('$.failedItems')), sfn.JsonPath.stringAt('$.itemCount')),
-      },
-    });
     const outcome = new sfn.Choice(this, 'AnyItemFailed', { stateName: StateNames.ANY_FAILED })
       .when(
         sfn.Condition.numberGreaterThan('$.failedCount', 0),
@@ -78,14 +80,14 @@ export class FanOutWorkflow extends Construct {
         }),
       )
       .otherwise(new sfn.Succeed(this, 'AllItemsSucceeded', { stateName: StateNames.ALL_SUCCEEDED }));
-    const finish = summarize.next(outcome);
+    this.outcome = outcome;
 
     switch (props.mode) {
       case FanOutMode.INLINE:
-        this.definition = this.inlineMap(props).next(finish);
+        this.definition = this.inlineMap(props);
         break;
       case FanOutMode.DISTRIBUTED:
-        this.definition = this.distributedMap(props).next(finish);
+        this.definition = this.distributedMap(props);
         break;
       case FanOutMode.RUN_TIME: {
         const countItems = new sfn.Pass(this, 'CountItems', {
@@ -98,8 +100,8 @@ export class FanOutWorkflow extends Construct {
           stateName: StateNames.CHOOSE_MAP,
           comment: `Arrays of up to ${INLINE_MAX_ITEMS} items fit an inline Map's share of the execution history.`,
         })
-          .when(sfn.Condition.numberLessThanEquals('$.fanOut.itemCount', INLINE_MAX_ITEMS), this.inlineMap(props).next(finish))
-          .otherwise(this.distributedMap(props).next(finish));
+          .when(sfn.Condition.numberLessThanEquals('$.fanOut.itemCount', INLINE_MAX_ITEMS), this.inlineMap(props))
+          .otherwise(this.distributedMap(props));
         this.definition = countItems.next(choose);
         break;
       }
@@ -108,7 +110,8 @@ export class FanOutWorkflow extends Construct {
     }
   }
 
-  private inlineMap(props: FanOutWorkflowProps): sfn.Map {
+  /** The inline Map, then its summary: the failed items' indexes and errors, from its result. */
+  private inlineMap(props: FanOutWorkflowProps): sfn.IChainable {
     const map = sfn.Map.jsonPath(this, 'InlineMap', {
       stateName: StateNames.INLINE_MAP,
       comment: 'Runs one Fargate task per item, inside this execution.',
@@ -118,13 +121,33 @@ export class FanOutWorkflow extends Construct {
       resultSelector: summaryOfResults(),
     });
     map.itemProcessor(this.itemProcessor(props, 'Inline', StateNames.INLINE_TASK, StateNames.INLINE_RECORD_FAILURE));
-    return map;
+    const summarize = new sfn.Pass(this, 'Summarize', {
+      stateName: StateNames.SUMMARIZE,
+      comment: 'Counts the items and lists the failed ones (index and error).',
+      parameters: {
+        itemCount: sfn.JsonPath.numberAt('$.itemCount'),
+        failedCount: sfn.JsonPath.arrayLength(sfn.JsonPath.listAt('$.failedItems')),
+        failedItems: sfn.JsonPath.listAt('$.failedItems'),
+        message: sfn.JsonPath.format('{} of {} items failed', sfn.JsonPath.arrayLength(sfn.JsonPath.listAt('$.failedItems')), sfn.JsonPath.stringAt('$.itemCount')),
+      },
+    });
+    return map.next(summarize).next(this.outcome);
   }
 
-  private distributedMap(props: FanOutWorkflowProps): sfn.DistributedMap {
+  /**
+   * The Distributed Map, then its summary. A Map Run's aggregated result grows with the item
+   * count (a few bytes per item) and would pass the 256 KiB payload limit on large runs, so the
+   * children's results go to S3 (ResultWriter) and the counts come from DescribeMapRun. A child
+   * whose task fails, fails: the Map Run tolerates it (100%), counts it, and lists it with its
+   * input (the item), error and cause in the FAILED files of the results.
+   */
+  private distributedMap(props: FanOutWorkflowProps): sfn.IChainable {
+    if (!props.resultBucket) {
+      throw new Error('FanOutWorkflow: a Distributed Map needs a result bucket');
+    }
     const map = sfn.DistributedMap.jsonPath(this, 'DistributedMap', {
       stateName: StateNames.DISTRIBUTED_MAP,
-      comment: 'Runs one Fargate task per item, each in a STANDARD child execution.',
+      comment: 'Runs one Fargate task per item, each in a STANDARD child execution; results go to S3.',
       // .sync needs a Standard child: Express workflows cannot wait for a job to finish.
       mapExecutionType: sfn.StateMachineType.STANDARD,
       itemsPath: props.itemReader ? undefined : requireItemsPath(props),
@@ -132,10 +155,49 @@ export class FanOutWorkflow extends Construct {
       itemSelector: itemSelector(),
       maxConcurrency: props.distributedMaxConcurrency,
       label: DISTRIBUTED_MAP_LABEL,
-      resultSelector: summaryOfResults(),
+      toleratedFailurePercentage: 100,
+      resultWriterV2: new sfn.ResultWriterV2({ bucket: props.resultBucket, prefix: props.resultPrefix }),
     });
-    map.itemProcessor(this.itemProcessor(props, 'Child', StateNames.DISTRIBUTED_TASK, StateNames.DISTRIBUTED_RECORD_FAILURE));
-    return map;
+    const task = props.createItemTask(this, 'ChildRunTask', StateNames.DISTRIBUTED_TASK);
+    map.itemProcessor(task);
+
+    const stack = Stack.of(this);
+    const describeMapRun = tasks.CallAwsService.jsonPath(this, 'DescribeMapRun', {
+      stateName: StateNames.DESCRIBE_MAP_RUN,
+      comment: 'Counts the items of the Map Run and those that failed.',
+      service: 'sfn',
+      action: 'describeMapRun',
+      parameters: { MapRunArn: sfn.JsonPath.stringAt('$.MapRunArn') },
+      // The state machine's name is fixed at synth, so this names only its own Map Runs without
+      // referring to the state machine resource (which would make a dependency cycle).
+      iamResources: [Arn.format({
+        service: 'states',
+        resource: 'mapRun',
+        resourceName: `${props.stateMachineName}/${DISTRIBUTED_MAP_LABEL}:*`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }, stack)],
+      iamAction: 'states:DescribeMapRun',
+      resultSelector: {
+        'total': sfn.JsonPath.numberAt('$.ItemCounts.Total'),
+        // Nested intrinsics: aws-cdk-lib's helpers type their result as a string, not a number.
+        'failed.$': 'States.MathAdd(States.MathAdd($.ItemCounts.Failed, $.ItemCounts.TimedOut), $.ItemCounts.Aborted)',
+      },
+      resultPath: '$.counts',
+    });
+    const summarizeMapRun = new sfn.Pass(this, 'SummarizeMapRun', {
+      stateName: StateNames.SUMMARIZE_MAP_RUN,
+      comment: 'Counts the items and says where the failed ones are listed.',
+      parameters: {
+        itemCount: sfn.JsonPath.numberAt('$.counts.total'),
+        failedCount: sfn.JsonPath.numberAt('$.counts.failed'),
+        mapRunArn: sfn.JsonPath.stringAt('$.MapRunArn'),
+        results: sfn.JsonPath.objectAt('$.ResultWriterDetails'),
+        message: sfn.JsonPath.format('{} of {} items failed; the failed items, with their errors, are listed next to s3://{}/{}',
+          sfn.JsonPath.stringAt('$.counts.failed'), sfn.JsonPath.stringAt('$.counts.total'),
+          sfn.JsonPath.stringAt('$.ResultWriterDetails.Bucket'), sfn.JsonPath.stringAt('$.ResultWriterDetails.Key')),
+      },
+    });
+    return map.next(describeMapRun).next(summarizeMapRun).next(this.outcome);
   }
 
   private itemProcessor(props: FanOutWorkflowProps, idPrefix: string, taskName: string, recordFailureName: string): sfn.IChainable {

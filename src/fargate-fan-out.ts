@@ -1,12 +1,13 @@
-import { Annotations, Aspects, Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, Aspects, Duration, Names, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { STEPFUNCTIONS_TASKS_FIX_RUN_ECS_TASK_POLICY } from 'aws-cdk-lib/cx-api';
+import { STEPFUNCTIONS_TASKS_FIX_RUN_ECS_TASK_POLICY, STEPFUNCTIONS_USE_DISTRIBUTED_MAP_RESULT_WRITER_V2 } from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { ECS_MAX_SECURITY_GROUPS, FARGATE_DEFAULT_VCPU_QUOTA, LAUNCH_WINDOW_TASKS, SFN_MAX_EXECUTION_SECONDS, SFN_MAX_TASK_TIMEOUT_SECONDS } from './aws-limits';
 import { decideConcurrency, tasksWithinVcpuBudget } from './concurrency';
@@ -229,6 +230,22 @@ export interface FargateFanOutProps {
   readonly tracingEnabled?: boolean;
 
   /**
+   * Where a Distributed Map writes its results: per child, its output, or its input (the item),
+   * error and cause when it failed (FAILED_*.json next to the manifest).
+   *
+   * @default - a new bucket, encrypted, private, SSL only, objects expire after 90 days; only
+   * when a Distributed Map is built
+   */
+  readonly resultBucket?: s3.IBucket;
+
+  /**
+   * Key prefix of the results in `resultBucket`.
+   *
+   * @default 'fan-out-results'
+   */
+  readonly resultPrefix?: string;
+
+  /**
    * Whether to create alarms on failed, timed-out, aborted and throttled executions (and failed
    * Distributed Map child executions). They have no actions; add yours through `alarms`.
    *
@@ -304,6 +321,13 @@ export class FargateFanOut extends Construct {
   /** The log group of the state machine. */
   public readonly stateMachineLogGroup: logs.ILogGroup;
 
+  /**
+   * Where the Distributed Map writes its results.
+   *
+   * @default - undefined when no Distributed Map is built
+   */
+  public readonly resultBucket?: s3.IBucket;
+
   /** The alarms created (empty when `createAlarms` is false). */
   public readonly alarms: cloudwatch.Alarm[];
 
@@ -313,6 +337,8 @@ export class FargateFanOut extends Construct {
     // Scope ecs:RunTask to the exact task definition revision this construct registers, not to
     // every revision of the family (aws-cdk's EcsRunTask default without this flag).
     this.node.setContext(STEPFUNCTIONS_TASKS_FIX_RUN_ECS_TASK_POLICY, true);
+    // ResultWriterV2 is the result writer aws-cdk-lib renders only with this flag on.
+    this.node.setContext(STEPFUNCTIONS_USE_DISTRIBUTED_MAP_RESULT_WRITER_V2, true);
 
     this.items = props.items ?? FanOutItems.fromJsonPath('$.items');
 
@@ -424,12 +450,22 @@ export class FargateFanOut extends Construct {
       return task;
     };
 
+    const hasDistributedMap = this.mode === FanOutMode.DISTRIBUTED || this.mode === FanOutMode.RUN_TIME;
+    if (hasDistributedMap) {
+      this.resultBucket = props.resultBucket ?? this.createResultBucket();
+    }
+    // A name fixed at synth lets the role name the state machine's own Map Runs (see workflow).
+    const stateMachineName = Names.uniqueResourceName(this, { maxLength: 80, separator: '-' });
+
     const workflow = new FanOutWorkflow(this, 'Workflow', {
       mode: this.mode,
       itemsPath: this.items.itemsPath,
       itemReader: this.items._itemReader,
       inlineMaxConcurrency: concurrency.inlineMaxConcurrency,
       distributedMaxConcurrency: concurrency.maxConcurrency,
+      resultBucket: this.resultBucket,
+      resultPrefix: props.resultPrefix ?? 'fan-out-results',
+      stateMachineName,
       createItemTask,
     });
 
@@ -439,6 +475,7 @@ export class FargateFanOut extends Construct {
     });
     const logLevel = props.logLevel ?? sfn.LogLevel.ERROR;
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName,
       stateMachineType: sfn.StateMachineType.STANDARD,
       definitionBody: sfn.DefinitionBody.fromChainable(workflow.definition),
       timeout: props.timeout,
@@ -452,9 +489,8 @@ export class FargateFanOut extends Construct {
         reason: `Logs ${logLevel} events by design: ALL would log every transition of every item, at a cost that grows with the item count. Set logLevel to ALL to log everything.`,
       });
     }
-    Aspects.of(this).add(new RequiredWildcardAcknowledgements());
+    Aspects.of(this).add(new RequiredWildcardAcknowledgements(props.resultBucket ? undefined : this.resultBucket));
 
-    const hasDistributedMap = this.mode === FanOutMode.DISTRIBUTED || this.mode === FanOutMode.RUN_TIME;
     this.alarms = (props.createAlarms ?? true)
       ? new FanOutAlarms(this, 'Alarms', {
         stateMachine: this.stateMachine,
@@ -468,6 +504,21 @@ export class FargateFanOut extends Construct {
   /** Allows `grantee` to start executions of the fan-out. */
   public grantStartExecution(grantee: iam.IGrantable): iam.Grant {
     return this.stateMachine.grantStartExecution(grantee);
+  }
+
+  private createResultBucket(): s3.Bucket {
+    const bucket = new s3.Bucket(this, 'Results', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      lifecycleRules: [{ expiration: Duration.days(90), abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(bucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'Only this state machine writes here (Map Run results); access is recorded by CloudTrail, and an access-log bucket would add a second bucket per fan-out.',
+    });
+    return bucket;
   }
 
   /**

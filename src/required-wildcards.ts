@@ -1,5 +1,6 @@
 import { IAspect, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IConstruct } from 'constructs';
 
 /**
@@ -30,6 +31,12 @@ const ACTIONS_THAT_REQUIRE_STAR: Record<string, string> = {
  */
 const CHILD_EXECUTION_ACTIONS = new Set(['states:DescribeExecution', 'states:StopExecution', 'states:RedriveExecution']);
 
+/** Map Runs get generated ids after the state machine name and label. */
+const MAP_RUN_ACTIONS = new Set(['states:DescribeMapRun']);
+
+/** What aws-cdk's ResultWriterV2 grants on the result bucket's objects (generated file names). */
+const RESULT_WRITER_ACTIONS = new Set(['s3:PutObject', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload']);
+
 /**
  * Acknowledges, for policy-validation plugins such as cdk-nag's `AwsSolutions-IAM5`, the
  * wildcard resources in the construct's own IAM policies that AWS requires, and no other:
@@ -40,6 +47,12 @@ const CHILD_EXECUTION_ACTIONS = new Set(['states:DescribeExecution', 'states:Sto
  * form cdk-nag prints it, so a new wildcard anywhere still reports.
  */
 export class RequiredWildcardAcknowledgements implements IAspect {
+  /**
+   * @param resultBucket a bucket the construct created for Map Run results only, whose objects
+   * the state machine may write with a wildcard (result files have generated names)
+   */
+  constructor(private readonly resultBucket?: s3.IBucket) {}
+
   public visit(node: IConstruct): void {
     if (!(node instanceof iam.CfnPolicy)) {
       return;
@@ -58,9 +71,14 @@ export class RequiredWildcardAcknowledgements implements IAspect {
         actionsByResource.set(resource, actions);
       }
     }
+    const resultObjects = this.resultBucket
+      ? `arn:<AWS::Partition>:s3:::${flattenReference(Stack.of(node).resolve(this.resultBucket.bucketName))}/*`
+      : undefined;
     const acknowledged = new Map<string, string>();
     for (const [resource, actions] of actionsByResource) {
-      const reason = reasonForWildcard([...actions], resource);
+      const reason = resource === resultObjects && [...actions].every((a) => RESULT_WRITER_ACTIONS.has(a))
+        ? 'Map Run result files get generated names, in a bucket the construct created for them alone'
+        : reasonForWildcard([...actions], resource);
       if (reason) {
         acknowledged.set(`AwsSolutions-IAM5[Resource::${resource}]`, reason);
       }
@@ -76,6 +94,9 @@ function reasonForWildcard(actions: string[], resource: string): string | undefi
     const reasons = actions.map((action) => ACTIONS_THAT_REQUIRE_STAR[action]);
     return reasons.every((r) => r !== undefined) ? [...new Set(reasons)].join('; ') : undefined;
   }
+  if (/:mapRun:.+:\*$/.test(resource) && actions.every((action) => MAP_RUN_ACTIONS.has(action))) {
+    return 'Map Runs get generated ids, so the parent may only be scoped to its own Map Runs with a trailing wildcard';
+  }
   if (/:execution:.+:\*$/.test(resource) && actions.every((action) => CHILD_EXECUTION_ACTIONS.has(action))) {
     return 'Distributed Map child executions have generated names, so the parent may only be scoped to its own executions with a trailing wildcard';
   }
@@ -84,7 +105,7 @@ function reasonForWildcard(actions: string[], resource: string): string | undefi
 
 /**
  * A resolved CloudFormation value as a string in the form cdk-nag reports it: joins are joined,
- * pseudo parameters become `<AWS::Name>`, other intrinsics their JSON.
+ * references become `<Name>` (`<AWS::Partition>`, `<LogicalId>`), other intrinsics their JSON.
  */
 export function flattenReference(value: any): string {
   if (typeof value === 'string') {
@@ -94,7 +115,7 @@ export function flattenReference(value: any): string {
     const [separator, parts] = value['Fn::Join'];
     return (parts as any[]).map(flattenReference).join(separator);
   }
-  if (value && typeof value.Ref === 'string' && value.Ref.startsWith('AWS::')) {
+  if (value && typeof value.Ref === 'string') {
     return `<${value.Ref}>`;
   }
   return Token.isUnresolved(value) ? String(value) : JSON.stringify(value);

@@ -3,6 +3,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { FanOutMode, FargateFanOut } from '../src';
 import { INLINE_MAX_ITEMS } from '../src/mode-choice';
 import { actionsOf, allStates, expectValidAsl, newStack, stateMachineStatements, synthFanOut, withImage } from './util/synth';
@@ -147,7 +148,8 @@ describe('modes', () => {
     expect(definition.States.ChooseMap.Choices).toEqual([{ Variable: '$.fanOut.itemCount', NumericLessThanEquals: INLINE_MAX_ITEMS, Next: 'RunItemsInline' }]);
     expect(definition.States.ChooseMap.Default).toBe('RunItemsDistributed');
     expect(definition.States.RunItemsInline.Next).toBe('Summarize');
-    expect(definition.States.RunItemsDistributed.Next).toBe('Summarize');
+    expect(definition.States.RunItemsDistributed.Next).toBe('DescribeMapRun');
+    expect(definition.States.SummarizeMapRun.Next).toBe('AnyItemFailed');
     expect(definition.States.RunItemsDistributed.ItemProcessor.ProcessorConfig.ExecutionType).toBe('STANDARD');
     expectValidAsl(definition);
   });
@@ -155,6 +157,76 @@ describe('modes', () => {
   test('RUN_TIME builds one security group for both Maps', () => {
     const { template } = synthFanOut(withImage({ mode: FanOutMode.RUN_TIME }));
     template.resourceCountIs('AWS::EC2::SecurityGroup', 1 + 3);
+  });
+});
+
+describe('the Distributed Map writes its results to S3 and counts them with DescribeMapRun', () => {
+  const { definition, template, fanOut } = synthFanOut(withImage({ mode: FanOutMode.DISTRIBUTED }));
+  const map = definition.States.RunItemsDistributed;
+
+  test('children fail on a failed item, and the Map Run tolerates and counts them', () => {
+    expect(map.ToleratedFailurePercentage).toBe(100);
+    expect(map.ItemProcessor.States.RunItemTaskInChild.Catch).toBeUndefined();
+    expect(map.ItemProcessor.States.RunItemTaskInChild.End).toBe(true);
+    expect(map.ResultSelector).toBeUndefined();
+  });
+
+  test('results, failures included, go to a private, encrypted, SSL-only bucket that expires them', () => {
+    expect(map.ResultWriter).toEqual({
+      Resource: 'arn:aws:states:::s3:putObject',
+      Parameters: { Bucket: expect.stringMatching(/^FanOutResults/), Prefix: 'fan-out-results' },
+    });
+    expect(fanOut.resultBucket).toBeDefined();
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 90, Status: 'Enabled' })] },
+    });
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+  });
+
+  test('DescribeMapRun counts total and failed (failed + timed out + aborted) items', () => {
+    expect(definition.States.DescribeMapRun).toEqual(expect.objectContaining({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::aws-sdk:sfn:describeMapRun',
+      Parameters: { 'MapRunArn.$': '$.MapRunArn' },
+      ResultSelector: {
+        'total.$': '$.ItemCounts.Total',
+        'failed.$': 'States.MathAdd(States.MathAdd($.ItemCounts.Failed, $.ItemCounts.TimedOut), $.ItemCounts.Aborted)',
+      },
+      ResultPath: '$.counts',
+      Next: 'SummarizeMapRun',
+    }));
+    expect(definition.States.SummarizeMapRun.Parameters).toEqual(expect.objectContaining({
+      'itemCount.$': '$.counts.total', 'failedCount.$': '$.counts.failed', 'results.$': '$.ResultWriterDetails',
+    }));
+    expect(definition.States.Summarize).toBeUndefined();
+  });
+
+  test('the state machine may describe only its own Map Runs, and write only to its result bucket', () => {
+    const statements = stateMachineStatements(template);
+    const describe = statements.find((s) => s.Action === 'states:DescribeMapRun');
+    const name = (Object.values(template.findResources('AWS::StepFunctions::StateMachine'))[0] as any).Properties.StateMachineName;
+    expect(name).toMatch(/^TestStack-FanOut/);
+    expect(JSON.stringify(describe.Resource)).toContain(`:mapRun:${name}/FanOut:*`);
+    const writes = statements.find((s) => Array.isArray(s.Action) && s.Action.includes('s3:PutObject'));
+    expect(JSON.stringify(writes.Resource)).toContain('FanOutResults');
+  });
+
+  test('a given result bucket and prefix are used, and no bucket is created', () => {
+    const stack = newStack();
+    const bucket = new s3.Bucket(stack, 'Mine');
+    const synthesized = synthFanOut(withImage({ mode: FanOutMode.DISTRIBUTED, resultBucket: bucket, resultPrefix: 'runs/' }), stack);
+    expect(synthesized.definition.States.RunItemsDistributed.ResultWriter.Parameters).toEqual({ Bucket: expect.stringMatching(/^Mine/), Prefix: 'runs/' });
+    synthesized.template.resourceCountIs('AWS::S3::Bucket', 1);
+  });
+
+  test('an inline-only fan-out has no result bucket', () => {
+    const inline = synthFanOut(withImage({ mode: FanOutMode.INLINE }));
+    expect(inline.fanOut.resultBucket).toBeUndefined();
+    inline.template.resourceCountIs('AWS::S3::Bucket', 0);
   });
 });
 
@@ -349,7 +421,7 @@ test('the asl-validator check used on every definition rejects a broken one', ()
   broken.States.RunItemsDistributed.ItemProcessor.ProcessorConfig.Mode = 'SIDEWAYS';
   expect(() => expectValidAsl(broken)).toThrow(/asl-validator rejected the definition/);
   delete broken.States.RunItemsDistributed.ItemProcessor.ProcessorConfig;
-  broken.States.Summarize.Next = 'NoSuchState';
+  broken.States.SummarizeMapRun.Next = 'NoSuchState';
   expect(() => expectValidAsl(broken)).toThrow(/asl-validator rejected/);
 });
 

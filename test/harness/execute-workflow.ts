@@ -114,6 +114,8 @@ export interface MapRunReport {
   readonly failures: Array<{ index: number; Error: string; Cause: string }>;
   /** Largest estimated history of one child execution. */
   maxChildHistoryEvents: number;
+  /** The Map Run's ARN, when a ResultWriter made the Map return one. */
+  mapRunArn?: string;
   readonly resultWriter?: { Bucket: unknown; Prefix: unknown };
 }
 
@@ -211,6 +213,13 @@ export async function executeWorkflow(definition: object, input: unknown, option
       record('taskResult', result, 'task', name);
       return result;
     };
+  }
+  // `aws-sdk:sfn:describeMapRun` answers from the harness's own Map Run reports, as AWS would
+  // once the Map Run has ended, unless the caller handles that state itself.
+  for (const [name, resource] of rewrite.taskResources) {
+    if (/:aws-sdk:sfn:describeMapRun$/.test(resource) && !handlers[name]) {
+      handlers[name] = async (params: any) => describeMapRun(mapRuns, params.MapRunArn);
+    }
   }
   const runOptions = { overrides: { taskResourceLocalHandlers: handlers } };
 
@@ -358,11 +367,13 @@ export async function executeWorkflow(definition: object, input: unknown, option
         `failure threshold (count ${toleratedCount ?? 0}, percentage ${toleratedPercentage ?? 0}). ` +
         `First failure: ${report.failures[0]?.Error}: ${truncate(report.failures[0]?.Cause ?? '', 500)}`);
     }
-    record('mapResult', report.results, name, name);
+    // With a ResultWriter the child results go to S3, not into any state's payload.
+    if (!writerParameters) record('mapResult', report.results, name, name);
     if (writerParameters) {
       const runId = `${Date.now().toString(16)}-${mapRuns.length}`;
+      report.mapRunArn = `arn:aws:states:us-east-1:123456789012:mapRun:harness/${name}:${runId}`;
       return {
-        MapRunArn: `arn:aws:states:us-east-1:123456789012:mapRun:harness/${name}:${runId}`,
+        MapRunArn: report.mapRunArn,
         ResultWriterDetails: {
           Bucket: writerParameters.Bucket,
           Key: `${String(writerParameters.Prefix ?? '').replace(/\/$/, '')}/${runId}/manifest.json`,
@@ -493,6 +504,39 @@ export function rewriteDefinition(definition: any): Rewrite {
   };
   walk(definition);
   return { definition, distributedMaps, taskResources };
+}
+
+/**
+ * What `DescribeMapRun` returns for an ended Map Run, in the PascalCase of Step Functions' SDK
+ * integrations: the item counts (one item per child; the harness does not count batched items
+ * separately) and the status.
+ */
+export function describeMapRun(mapRuns: readonly MapRunReport[], mapRunArn: string): any {
+  const report = mapRuns.find((run) => run.mapRunArn === mapRunArn);
+  if (!report) {
+    throw namedError('Sfn.ResourceNotFoundException', `Map Run ${mapRunArn} does not exist`);
+  }
+  const counts = {
+    Total: report.childExecutions,
+    Succeeded: report.succeeded,
+    Failed: report.failed,
+    Aborted: report.aborted,
+    TimedOut: 0,
+    Pending: 0,
+    Running: 0,
+    ResultsWritten: report.succeeded + report.failed + report.aborted,
+    FailuresNotRedrivable: 0,
+    PendingRedrive: 0,
+  };
+  return {
+    MapRunArn: mapRunArn,
+    Status: report.thresholdExceeded ? 'FAILED' : 'SUCCEEDED',
+    MaxConcurrency: report.maxConcurrency,
+    ToleratedFailurePercentage: report.toleratedFailurePercentage ?? 0,
+    ToleratedFailureCount: report.toleratedFailureCount ?? 0,
+    ItemCounts: counts,
+    ExecutionCounts: counts,
+  };
 }
 
 function distributedItemsFor(items: ExecuteWorkflowOptions['distributedItems'], stateName: string): readonly unknown[] | undefined {
