@@ -83,4 +83,14 @@ project.addTask('benchmark', {
   exec: 'ts-node --project tsconfig.dev.json benchmarks/fan-out-benchmark.ts',
 });
 
+project.addTask('test:bindings', {
+  description: "Build the Python and Java bindings and check that their example apps synthesize the TypeScript example's template",
+  exec: 'bash scripts/test-bindings.sh',
+});
+// jsii-pacmak bundles the npm package into the wheel and the jar: keep work files and repo-only folders out.
+for (const dir of ['/.tmp/', '/cdk.out/', '/examples/', '/scripts/', '/benchmarks/', '/.ci/']) {
+  project.addPackageIgnore(dir);
+}
+project.gitignore.exclude('/examples/java/target/', '__pycache__/');
+
 project.synth();
