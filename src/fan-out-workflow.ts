@@ -56,8 +56,9 @@ export interface FanOutWorkflowProps {
 
 /**
  * The state graph: [count and choose] -> Map(s) running one task per item -> summary -> succeed
- * or fail. Each iteration outputs `{}` on success and `{ index, error }` on failure, so the
- * Map's result stays a few bytes per item however large the ECS task description is.
+ * or fail. An inline iteration outputs `{}` on success and `{ index, error }` on failure, so the
+ * Map's result stays a few bytes per item however large the ECS task description is; the
+ * Distributed Map writes its children's results to S3 and is summarized by DescribeMapRun.
  */
 export class FanOutWorkflow extends Construct {
   /** The start of the graph, for `DefinitionBody.fromChainable`. */

@@ -587,6 +587,9 @@ export class FargateFanOut extends Construct {
 
 /** Checks that do not depend on decisions; each names the prop and the allowed values. */
 function validateProps(props: FargateFanOutProps): void {
+  for (const prop of ['expectedItemCount', 'maxConcurrency', 'maxVcpus', 'cpu'] as const) {
+    checkConcrete(prop, props[prop]);
+  }
   if (props.image && props.taskDefinition) {
     throw new Error('image and taskDefinition are mutually exclusive: give one');
   }
@@ -605,7 +608,8 @@ function validateProps(props: FargateFanOutProps): void {
   } else {
     const cpu = props.cpu ?? DEFAULT_CPU;
     const memory = props.memoryLimitMiB ?? DEFAULT_MEMORY_MIB;
-    if (!Token.isUnresolved(cpu) && !Token.isUnresolved(memory)) {
+    // cpu is known here (checkConcrete above); a memory token is left to CloudFormation.
+    if (!Token.isUnresolved(memory)) {
       checkFargateTaskSize(cpu, memory);
     }
   }
@@ -613,9 +617,6 @@ function validateProps(props: FargateFanOutProps): void {
     if (RESERVED_ENVIRONMENT.includes(name)) {
       throw new Error(`environment and secrets may not set ${name}: the construct sets it for each item`);
     }
-  }
-  for (const prop of ['expectedItemCount', 'maxConcurrency', 'maxVcpus', 'cpu'] as const) {
-    checkConcrete(prop, props[prop]);
   }
   checkInteger('expectedItemCount', props.expectedItemCount, 0, Number.MAX_SAFE_INTEGER);
   checkInteger('maxConcurrency', props.maxConcurrency, 1, 10_000);

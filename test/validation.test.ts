@@ -64,6 +64,7 @@ const invalid: Array<[string, PropsFactory, RegExp]> = [
   }, /vpc must be left out when cluster is given/],
   ['a token maxConcurrency', (s) => withImage({ maxConcurrency: new CfnParameter(s, 'Cap', { type: 'Number' }).valueAsNumber }), /maxConcurrency must be a number known at synth time/],
   ['a token maxVcpus', (s) => withImage({ maxVcpus: new CfnParameter(s, 'Vcpus', { type: 'Number' }).valueAsNumber }), /maxVcpus must be a number known at synth time/],
+  ['a token cpu', (s) => withImage({ cpu: new CfnParameter(s, 'Cpu', { type: 'Number' }).valueAsNumber }), /cpu must be a number known at synth time/],
   ['six security groups', (s) => withImage({ securityGroups: securityGroups(s, 6) }), /securityGroups must hold 1 to 5 security groups/],
   ['an empty security group list', (s) => withImage({ securityGroups: securityGroups(s, 0) }), /securityGroups must hold 1 to 5 security groups/],
 ];

@@ -6,7 +6,7 @@
  * construct is fixed.
  */
 import { Duration } from 'aws-cdk-lib';
-import { expectEveryItemAccountedFor, fanOutWith, HISTORY_EVENT_LIMIT, makeItems, PAYLOAD_LIMIT_BYTES, runFanOut, TestItem } from './fan-out-run';
+import { expectEveryItemAccountedFor, fanOutWith, HISTORY_EVENT_LIMIT, makeItems, runFanOut, TestItem } from './fan-out-run';
 import { FanOutMode } from '../../src';
 import { StateNames } from '../../src/fan-out-workflow';
 import { INLINE_MAX_ITEMS } from '../../src/mode-choice';
