@@ -5,7 +5,7 @@ import { HandWrittenStack } from './hand-written-stack';
 import { ExampleStack } from '../examples/example-stack';
 import { FanOutRetryPolicy } from '../src';
 import { makespanLowerBound, simulateLaunches } from '../src/launch-simulation';
-import { DEFAULT_THROTTLE_RETRY } from '../src/retry-policy';
+import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY } from '../src/retry-policy';
 
 /**
  * Benchmarks, not tests: every figure is printed next to a baseline measured in the same run.
@@ -19,9 +19,9 @@ const ITEMS = 10_000;
 const TASK_SECONDS = 60;
 
 const policies: Array<[string, { retry?: FanOutRetryPolicy; pollingSeconds?: number }]> = [
-  ['FargateFanOut default (2 s x2, max 60 s, 30 attempts, full jitter)', { retry: DEFAULT_THROTTLE_RETRY }],
-  ['a few short retries (3 attempts, 3 s, x2)', { retry: { ...DEFAULT_THROTTLE_RETRY, maxAttempts: 3, intervalSeconds: 3, backoffRate: 2, maxDelaySeconds: 3600, jitter: false } }],
-  ['long fixed retry (120 s, 200 attempts, no jitter)', { retry: { ...DEFAULT_THROTTLE_RETRY, maxAttempts: 200, intervalSeconds: 120, backoffRate: 1, maxDelaySeconds: 120, jitter: false } }],
+  ['FargateFanOut default (2 s x2, max 60 s, 1,440 attempts, full jitter)', { retry: DEFAULT_DISTRIBUTED_THROTTLE_RETRY }],
+  ['a few short retries (3 attempts, 3 s, x2)', { retry: { ...DEFAULT_DISTRIBUTED_THROTTLE_RETRY, maxAttempts: 3, intervalSeconds: 3, backoffRate: 2, maxDelaySeconds: 3600, jitter: false } }],
+  ['long fixed retry (120 s, 200 attempts, no jitter)', { retry: { ...DEFAULT_DISTRIBUTED_THROTTLE_RETRY, maxAttempts: 200, intervalSeconds: 120, backoffRate: 1, maxDelaySeconds: 120, jitter: false } }],
   ['one-minute polling loop', { pollingSeconds: 60 }],
 ];
 

@@ -52,11 +52,26 @@ export const HISTORY_EVENTS_PER_INLINE_ITEM = 8;
 export const HISTORY_EVENTS_PER_RETRY = 3;
 
 /**
- * Retries per item the inline history budget reserves room for, on average. Throttling is rare
- * at inline concurrency (at most 40 tasks), so two retries per item is a generous allowance.
- * Source: a design choice, not an AWS number.
+ * History events one rerun of a task that ran and failed adds before the retry (TaskScheduled,
+ * TaskStarted, TaskSubmitted, TaskFailed).
+ * Source: derived from the event types in https://docs.aws.amazon.com/step-functions/latest/apireference/API_HistoryEvent.html
  */
-export const INLINE_RETRY_ALLOWANCE_PER_ITEM = 2;
+export const HISTORY_EVENTS_PER_TASK_RERUN = 4;
+
+/**
+ * History events a caught item failure adds in the inline Map (the RecordItemFailure Pass
+ * state's PassStateEntered and PassStateExited).
+ * Source: derived from the workflow this construct builds.
+ */
+export const HISTORY_EVENTS_PER_CAUGHT_FAILURE = 2;
+
+/**
+ * History events a Distributed Map child execution spends besides its task's attempts
+ * (ExecutionStarted, the Task state's entry, exit and final attempt, ExecutionSucceeded or
+ * ExecutionFailed), rounded up generously.
+ * Source: derived from the workflow this construct builds.
+ */
+export const CHILD_HISTORY_OVERHEAD_EVENTS = 20;
 
 /**
  * History events the parent execution spends outside the per-item iterations (start, item
@@ -185,14 +200,6 @@ export const FARGATE_DEFAULT_VCPU_QUOTA = 6;
  * Source: https://docs.aws.amazon.com/AmazonECS/latest/userguide/throttling.html
  */
 export const FARGATE_RUN_TASK_CALLS_PER_SECOND = 20;
-
-/**
- * Tasks that can be in the middle of starting at once, roughly: RunTask admits 20 calls per
- * second, and with one-minute retry delays about 20 x 60 calls fit the window. A cap well above
- * it makes items queue on RunTask retries instead of in the Map, and some run out of attempts.
- * Source: derived from FARGATE_RUN_TASK_CALLS_PER_SECOND and the offline tests in test/executed.
- */
-export const LAUNCH_WINDOW_TASKS = 1_000;
 
 // ---------------------------------------------------------------------------------------------
 // Prices (us-east-1), for the planner's cost estimates. Read 2026-11; check the pricing pages.

@@ -13,7 +13,7 @@ import {
 import { DEFAULT_DISTRIBUTED_MAX_CONCURRENCY } from './concurrency';
 import { FanOutRetryOptions } from './fan-out-retry';
 import { makespanLowerBound, simulateLaunches } from './launch-simulation';
-import { DEFAULT_THROTTLE_RETRY, resolveRetryPolicy } from './retry-policy';
+import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY, resolveRetryPolicy } from './retry-policy';
 import { checkFargateTaskSize, vcpusOf } from './task-size';
 import { checkInteger } from './validation';
 
@@ -59,7 +59,7 @@ export interface FanOutPlanOptions {
   /**
    * The retry for throttling and capacity errors.
    *
-   * @default - the construct's default throttle retry
+   * @default - the construct's default retry for Distributed Map children (`distributedThrottleRetry`)
    */
   readonly throttleRetry?: FanOutRetryOptions;
 
@@ -144,7 +144,7 @@ export class FanOutPlanner {
     if (!(extraThrottleRate >= 0 && extraThrottleRate < 1)) {
       throw new Error(`extraThrottleRate must be from 0 to below 1, got ${extraThrottleRate}`);
     }
-    const retry = resolveRetryPolicy('throttleRetry', options.throttleRetry, DEFAULT_THROTTLE_RETRY);
+    const retry = resolveRetryPolicy('throttleRetry', options.throttleRetry, DEFAULT_DISTRIBUTED_THROTTLE_RETRY);
     const maxConcurrency = options.maxConcurrency ?? DEFAULT_DISTRIBUTED_MAX_CONCURRENCY;
 
     const byQuota = Math.floor(vcpuQuota / taskVcpus + 1e-9);

@@ -4,7 +4,6 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { FanOutMode } from './fan-out-mode';
-import { INLINE_MAX_ITEMS } from './mode-choice';
 
 /** Names of the states the workflow is made of; tests and the offline harness use them. */
 export const StateNames = {
@@ -39,6 +38,8 @@ export interface FanOutWorkflowProps {
   readonly itemReader?: sfn.IItemReader;
   /** Cap of the inline Map. */
   readonly inlineMaxConcurrency: number;
+  /** Longest array the RUN_TIME choice sends to the inline Map. */
+  readonly inlineMaxItems: number;
   /** Cap of the Distributed Map. */
   readonly distributedMaxConcurrency: number;
   /** Where the Distributed Map writes its child results and failures. */
@@ -48,10 +49,11 @@ export interface FanOutWorkflowProps {
   /** Name of the state machine, known at synth, to scope states:DescribeMapRun to its own runs. */
   readonly stateMachineName: string;
   /**
-   * Builds the Task state that runs one item, given its construct id and state name. Its
-   * input is `{ index, item }`; its output must be small.
+   * Builds the Task state that runs one item, given its construct id, state name and whether it
+   * runs in a Distributed Map child (with a history of its own). Its input is `{ index, item }`;
+   * its output must be small.
    */
-  readonly createItemTask: (scope: Construct, id: string, stateName: string) => sfn.TaskStateBase;
+  readonly createItemTask: (scope: Construct, id: string, stateName: string, inChild: boolean) => sfn.TaskStateBase;
 }
 
 /**
@@ -99,9 +101,9 @@ export class FanOutWorkflow extends Construct {
         });
         const choose = new sfn.Choice(this, 'ChooseMap', {
           stateName: StateNames.CHOOSE_MAP,
-          comment: `Arrays of up to ${INLINE_MAX_ITEMS} items fit an inline Map's share of the execution history.`,
+          comment: `Arrays of up to ${props.inlineMaxItems} items surely fit an inline Map's execution history, every retry counted.`,
         })
-          .when(sfn.Condition.numberLessThanEquals('$.fanOut.itemCount', INLINE_MAX_ITEMS), this.inlineMap(props))
+          .when(sfn.Condition.numberLessThanEquals('$.fanOut.itemCount', props.inlineMaxItems), this.inlineMap(props))
           .otherwise(this.distributedMap(props));
         this.definition = countItems.next(choose);
         break;
@@ -159,7 +161,7 @@ export class FanOutWorkflow extends Construct {
       toleratedFailurePercentage: 100,
       resultWriterV2: new sfn.ResultWriterV2({ bucket: props.resultBucket, prefix: props.resultPrefix }),
     });
-    const task = props.createItemTask(this, 'ChildRunTask', StateNames.DISTRIBUTED_TASK);
+    const task = props.createItemTask(this, 'ChildRunTask', StateNames.DISTRIBUTED_TASK, true);
     map.itemProcessor(task);
 
     const stack = Stack.of(this);
@@ -202,7 +204,7 @@ export class FanOutWorkflow extends Construct {
   }
 
   private itemProcessor(props: FanOutWorkflowProps, idPrefix: string, taskName: string, recordFailureName: string): sfn.IChainable {
-    const task = props.createItemTask(this, `${idPrefix}RunTask`, taskName);
+    const task = props.createItemTask(this, `${idPrefix}RunTask`, taskName, false);
     const recordFailure = new sfn.Pass(this, `${idPrefix}RecordFailure`, {
       stateName: recordFailureName,
       comment: 'Keeps the failed item\'s index and error; the full cause stays in the execution history.',

@@ -9,20 +9,23 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { STEPFUNCTIONS_TASKS_FIX_RUN_ECS_TASK_POLICY, STEPFUNCTIONS_USE_DISTRIBUTED_MAP_RESULT_WRITER_V2 } from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
-import { ECS_MAX_SECURITY_GROUPS, FARGATE_DEFAULT_VCPU_QUOTA, LAUNCH_WINDOW_TASKS, SFN_MAX_EXECUTION_SECONDS, SFN_MAX_TASK_TIMEOUT_SECONDS } from './aws-limits';
+import { ECS_MAX_SECURITY_GROUPS, FARGATE_DEFAULT_VCPU_QUOTA, SFN_HISTORY_EVENT_LIMIT, SFN_MAX_EXECUTION_SECONDS, SFN_MAX_TASK_TIMEOUT_SECONDS } from './aws-limits';
 import { decideConcurrency, tasksWithinVcpuBudget } from './concurrency';
 import { FanOutAlarms } from './fan-out-alarms';
 import { FanOutItems } from './fan-out-items';
 import { FanOutMode } from './fan-out-mode';
 import { FanOutRetryOptions, FanOutRetryPolicy } from './fan-out-retry';
 import { DISTRIBUTED_MAP_LABEL, FanOutWorkflow } from './fan-out-workflow';
+import { inlineMaxItems, maxChildRefusedAttempts } from './history-budget';
 import { chooseMode } from './mode-choice';
 import { defaultTaskSubnets, PrivateTaskNetwork } from './private-network';
 import { RequiredWildcardAcknowledgements } from './required-wildcards';
 import {
+  DEFAULT_DISTRIBUTED_THROTTLE_RETRY,
   DEFAULT_TASK_RETRY,
   DEFAULT_THROTTLE_RETRY,
   describeRetryPolicy,
+  RATE_AND_CAPACITY_ERRORS,
   resolveRetryPolicy,
   toRetryProps,
 } from './retry-policy';
@@ -136,10 +139,23 @@ export interface FargateFanOutProps {
   /**
    * Retry for throttling and capacity errors (`ECS.AmazonECSException`,
    * `ECS.InvalidParameterException`, `AmazonECS.Unknown`): ECS could not start the task yet.
+   * Applies to all three in the inline Map, and to `ECS.InvalidParameterException` in Distributed
+   * Map children (see `distributedThrottleRetry`). Its attempts count against the inline Map's
+   * history: the inline Map takes at most as many items as fit with every attempt used.
    *
    * @default - 30 retries, 2 s doubling, at most 60 s apart, full jitter
    */
   readonly throttleRetry?: FanOutRetryOptions;
+
+  /**
+   * Retry for rate and capacity errors (`ECS.AmazonECSException`, `AmazonECS.Unknown`: rate
+   * exceeded, no capacity, vCPU quota reached) in Distributed Map children. Each child has its
+   * own 25,000-event history, so items can wait far longer than in the inline Map: a cap above
+   * what the vCPU quota or the RunTask rate admits makes items wait instead of fail.
+   *
+   * @default - 1,440 retries, 2 s doubling, at most 60 s apart, full jitter (about 12 hours)
+   */
+  readonly distributedThrottleRetry?: FanOutRetryOptions;
 
   /**
    * Retry for tasks that ran and failed (`States.TaskFailed`: a non-zero exit code, a task that
@@ -288,8 +304,18 @@ export class FargateFanOut extends Construct {
   /** Why the cap is what it is. */
   public readonly maxConcurrencyReason: string;
 
-  /** The retry applied to throttling and capacity errors. */
+  /**
+   * The retry applied to throttling and capacity errors in the inline Map, and to
+   * `ECS.InvalidParameterException` in Distributed Map children.
+   */
   public readonly throttleRetryPolicy: FanOutRetryPolicy;
+
+  /**
+   * The retry applied to rate and capacity errors in Distributed Map children.
+   *
+   * @default - undefined when no Distributed Map is built
+   */
+  public readonly distributedThrottleRetryPolicy?: FanOutRetryPolicy;
 
   /**
    * The retry applied to failed tasks.
@@ -369,9 +395,16 @@ export class FargateFanOut extends Construct {
       });
     }
 
+    // Retries first: how many items an inline Map surely holds depends on them.
+    this.throttleRetryPolicy = resolveRetryPolicy('throttleRetry', props.throttleRetry, DEFAULT_THROTTLE_RETRY);
+    this.taskRetryPolicy = props.taskRetry ? resolveRetryPolicy('taskRetry', props.taskRetry, DEFAULT_TASK_RETRY) : undefined;
+    const rerunAttempts = this.taskRetryPolicy?.maxAttempts ?? 0;
+    const inlineItems = inlineMaxItems({ refusedAttempts: this.throttleRetryPolicy.maxAttempts, rerunAttempts });
+
     // Mode and concurrency: pure decisions, wired here.
     const taskVcpus = vcpusOf(this.taskDefinition.cpu);
     const modeChoice = chooseMode({
+      inlineMaxItems: inlineItems,
       requestedMode: props.mode ?? FanOutMode.AUTO,
       itemsFromS3: this.items.isFromS3,
       expectedItemCount: props.expectedItemCount,
@@ -384,9 +417,16 @@ export class FargateFanOut extends Construct {
     this.maxConcurrency = concurrency.maxConcurrency;
     this.maxConcurrencyReason = concurrency.reason;
 
-    this.throttleRetryPolicy = resolveRetryPolicy('throttleRetry', props.throttleRetry, DEFAULT_THROTTLE_RETRY);
-    this.warnAboutLaunchLimits(props, taskVcpus);
-    this.taskRetryPolicy = props.taskRetry ? resolveRetryPolicy('taskRetry', props.taskRetry, DEFAULT_TASK_RETRY) : undefined;
+    const hasDistributedMap = this.mode === FanOutMode.DISTRIBUTED || this.mode === FanOutMode.RUN_TIME;
+    const hasInlineMap = this.mode === FanOutMode.INLINE || this.mode === FanOutMode.RUN_TIME;
+    if (hasDistributedMap) {
+      this.distributedThrottleRetryPolicy = resolveDistributedThrottleRetry(props.distributedThrottleRetry, this.throttleRetryPolicy, rerunAttempts);
+    } else if (props.distributedThrottleRetry) {
+      throw new Error(`distributedThrottleRetry applies to Distributed Map children only; the ${this.mode} mode built here has none (set throttleRetry instead)`);
+    }
+    if (hasInlineMap) {
+      this.warnAboutVcpuQuota(props, taskVcpus, concurrency.inlineMaxConcurrency);
+    }
 
     // Network and cluster.
     let network: PrivateTaskNetwork | undefined;
@@ -422,8 +462,9 @@ export class FargateFanOut extends Construct {
     const subnets = props.vpcSubnets ?? defaultTaskSubnets(vpc, props.assignPublicIp ?? false);
     const taskTimeout = props.taskTimeout ?? DEFAULT_TASK_TIMEOUT;
     const throttleRetry = this.throttleRetryPolicy;
+    const distributedThrottleRetry = this.distributedThrottleRetryPolicy;
     const taskRetry = this.taskRetryPolicy;
-    const createItemTask = (taskScope: Construct, taskId: string, stateName: string): sfn.TaskStateBase => {
+    const createItemTask = (taskScope: Construct, taskId: string, stateName: string, inChild: boolean): sfn.TaskStateBase => {
       const task = tasks.EcsRunTask.jsonPath(taskScope, taskId, {
         stateName,
         comment: 'Runs the container for one item and waits for it to stop (.sync).',
@@ -443,14 +484,18 @@ export class FargateFanOut extends Construct {
         // thousands of iteration results stay within the 256 KiB state payload.
         resultSelector: {},
       });
-      task.addRetry(toRetryProps(throttleRetry));
+      if (inChild && distributedThrottleRetry) {
+        task.addRetry(toRetryProps(distributedThrottleRetry));
+        task.addRetry(toRetryProps({ ...throttleRetry, errors: throttleRetry.errors.filter((e) => !RATE_AND_CAPACITY_ERRORS.includes(e)) }));
+      } else {
+        task.addRetry(toRetryProps(throttleRetry));
+      }
       if (taskRetry) {
         task.addRetry(toRetryProps(taskRetry));
       }
       return task;
     };
 
-    const hasDistributedMap = this.mode === FanOutMode.DISTRIBUTED || this.mode === FanOutMode.RUN_TIME;
     if (hasDistributedMap) {
       this.resultBucket = props.resultBucket ?? this.createResultBucket();
     }
@@ -462,6 +507,7 @@ export class FargateFanOut extends Construct {
       itemsPath: this.items.itemsPath,
       itemReader: this.items._itemReader,
       inlineMaxConcurrency: concurrency.inlineMaxConcurrency,
+      inlineMaxItems: inlineItems,
       distributedMaxConcurrency: concurrency.maxConcurrency,
       resultBucket: this.resultBucket,
       resultPrefix: props.resultPrefix ?? 'fan-out-results',
@@ -522,20 +568,16 @@ export class FargateFanOut extends Construct {
   }
 
   /**
-   * Warns where the cap asks more of Fargate than it gives: tasks refused for the vCPU quota or
-   * the RunTask rate wait in retries, where some run out of attempts (see test/executed).
+   * Warns when the inline Map's cap asks for more vCPUs than AWS's default quota: tasks refused
+   * for the quota wait in the inline retries, which are short (they share the parent's history),
+   * so some items can run out of attempts. Distributed Map children wait far longer.
    */
-  private warnAboutLaunchLimits(props: FargateFanOutProps, taskVcpus: number): void {
-    const vcpusAtCap = this.maxConcurrency * taskVcpus;
+  private warnAboutVcpuQuota(props: FargateFanOutProps, taskVcpus: number, inlineCap: number): void {
+    const vcpusAtCap = inlineCap * taskVcpus;
     if (props.maxVcpus === undefined && vcpusAtCap > FARGATE_DEFAULT_VCPU_QUOTA) {
       Annotations.of(this).addWarningV2('cdk-fargate-fan-out:vcpuQuota',
-        `${this.maxConcurrency} tasks of ${taskVcpus} vCPU need ${vcpusAtCap} vCPUs at once, more than AWS's default Fargate quota of ${FARGATE_DEFAULT_VCPU_QUOTA}. `
+        `The inline Map runs ${inlineCap} tasks of ${taskVcpus} vCPU, ${vcpusAtCap} vCPUs at once, more than AWS's default Fargate quota of ${FARGATE_DEFAULT_VCPU_QUOTA}. `
         + 'Set maxVcpus to your account\'s quota so that tasks wait in the Map instead of retrying against the quota, where items can run out of attempts.');
-    }
-    if (this.maxConcurrency > LAUNCH_WINDOW_TASKS) {
-      Annotations.of(this).addWarningV2('cdk-fargate-fan-out:launchRate',
-        `maxConcurrency ${this.maxConcurrency} is above what RunTask's 20 calls per second start within the retry window (about ${LAUNCH_WINDOW_TASKS}): `
-        + 'items wait in RunTask retries, and under heavy throttling some can run out of attempts. Raise throttleRetry.maxAttempts, or lower maxConcurrency.');
     }
   }
 
@@ -577,7 +619,8 @@ export class FargateFanOut extends Construct {
       `mode: ${this.mode} (${this.modeReason})`,
       `items: ${this.items.description}`,
       `max concurrency: ${this.maxConcurrency} (${this.maxConcurrencyReason})`,
-      `throttle retry: ${describeRetryPolicy(this.throttleRetryPolicy)}`,
+      `throttle retry${this.distributedThrottleRetryPolicy ? ' (inline Map; InvalidParameterException in children)' : ''}: ${describeRetryPolicy(this.throttleRetryPolicy)}`,
+      ...(this.distributedThrottleRetryPolicy ? [`throttle retry in Distributed Map children: ${describeRetryPolicy(this.distributedThrottleRetryPolicy)}`] : []),
       `task retry: ${this.taskRetryPolicy ? describeRetryPolicy(this.taskRetryPolicy) : 'none (a failed task fails its item)'}`,
       `task: ${this.taskDefinition.cpu} CPU units, ${this.taskDefinition.memoryMiB} MiB, container '${this.container.containerName}' gets the item in ${FANOUT_ITEM_ENV}`,
     ];
@@ -645,4 +688,19 @@ function checkDuration(prop: string, duration: Duration | undefined, maxSeconds:
   if (!Number.isInteger(seconds) || seconds < 1 || seconds > maxSeconds) {
     throw new Error(`${prop} must be a whole number of seconds from 1 to ${maxSeconds}, got ${duration.toHumanString()}`);
   }
+}
+
+/**
+ * The children's retry for rate and capacity errors: `options` over the default, checked so that
+ * a child that uses every retry it has stays under its own history limit.
+ */
+function resolveDistributedThrottleRetry(
+  options: FanOutRetryOptions | undefined, throttleRetry: FanOutRetryPolicy, rerunAttempts: number,
+): FanOutRetryPolicy {
+  const policy = resolveRetryPolicy('distributedThrottleRetry', options, DEFAULT_DISTRIBUTED_THROTTLE_RETRY);
+  const room = maxChildRefusedAttempts(rerunAttempts) - throttleRetry.maxAttempts;
+  if (!Token.isUnresolved(policy.maxAttempts) && policy.maxAttempts > room) {
+    throw new Error(`distributedThrottleRetry.maxAttempts must be from 0 to ${Math.max(0, room)} so that a child execution that uses every retry stays under its ${SFN_HISTORY_EVENT_LIMIT}-event history (with throttleRetry.maxAttempts ${throttleRetry.maxAttempts} and taskRetry.maxAttempts ${rerunAttempts}), got ${policy.maxAttempts}`);
+  }
+  return policy;
 }

@@ -1,21 +1,5 @@
-import {
-  HISTORY_EVENTS_PER_INLINE_ITEM,
-  HISTORY_EVENTS_PER_RETRY,
-  INLINE_MAP_MAX_CONCURRENCY,
-  INLINE_RETRY_ALLOWANCE_PER_ITEM,
-  PARENT_HISTORY_OVERHEAD_EVENTS,
-  SFN_HISTORY_EVENT_LIMIT,
-} from './aws-limits';
+import { INLINE_MAP_MAX_CONCURRENCY, SFN_HISTORY_EVENT_LIMIT } from './aws-limits';
 import { FanOutMode } from './fan-out-mode';
-
-/**
- * The most items an inline Map may run while the parent execution stays under the 25,000-event
- * history limit, with room for the allowed retries per item.
- */
-export const INLINE_MAX_ITEMS = Math.floor(
-  (SFN_HISTORY_EVENT_LIMIT - PARENT_HISTORY_OVERHEAD_EVENTS)
-  / (HISTORY_EVENTS_PER_INLINE_ITEM + INLINE_RETRY_ALLOWANCE_PER_ITEM * HISTORY_EVENTS_PER_RETRY),
-);
 
 /** What the mode choice depends on. */
 export interface ModeChoiceInput {
@@ -29,6 +13,11 @@ export interface ModeChoiceInput {
   readonly requestedConcurrency?: number;
   /** The parallelism the vCPU budget allows (`floor(maxVcpus / task vCPU)`), if a budget is set. */
   readonly vcpuBudgetConcurrency?: number;
+  /**
+   * The most items an inline Map holds with the inline retries (see `inlineMaxItems` in
+   * history-budget.ts).
+   */
+  readonly inlineMaxItems: number;
 }
 
 /** The mode to build and why. */
@@ -51,7 +40,7 @@ export function chooseMode(input: ModeChoiceInput): ModeChoice {
       return { mode: FanOutMode.DISTRIBUTED, reason: 'mode is set to DISTRIBUTED.' };
     case FanOutMode.RUN_TIME:
       checkInlineIsPossible({ ...input, expectedItemCount: undefined, requestedConcurrency: undefined }, 'RUN_TIME');
-      return { mode: FanOutMode.RUN_TIME, reason: `mode is set to RUN_TIME: arrays of up to ${INLINE_MAX_ITEMS} items run in an inline Map, longer ones in a Distributed Map.` };
+      return { mode: FanOutMode.RUN_TIME, reason: `mode is set to RUN_TIME: arrays of up to ${input.inlineMaxItems} items run in an inline Map, longer ones in a Distributed Map.` };
     case FanOutMode.AUTO:
     default:
       return chooseAutomatically(input);
@@ -71,20 +60,26 @@ function chooseAutomatically(input: ModeChoiceInput): ModeChoice {
     };
   }
   if (input.expectedItemCount !== undefined) {
-    if (input.expectedItemCount > INLINE_MAX_ITEMS) {
+    if (input.expectedItemCount > input.inlineMaxItems) {
       return {
         mode: FanOutMode.DISTRIBUTED,
-        reason: `Distributed Map: ${input.expectedItemCount} expected items would not fit an inline Map's share of the ${SFN_HISTORY_EVENT_LIMIT}-event history (at most ${INLINE_MAX_ITEMS} items with room for retries).`,
+        reason: `Distributed Map: ${input.expectedItemCount} expected items would not surely fit an inline Map's ${SFN_HISTORY_EVENT_LIMIT}-event history (at most ${input.inlineMaxItems} items if every item used all its retries).`,
       };
     }
     return {
       mode: FanOutMode.INLINE,
-      reason: `Inline Map: ${input.expectedItemCount} expected items fit the ${SFN_HISTORY_EVENT_LIMIT}-event history (up to ${INLINE_MAX_ITEMS}) and need no child executions.`,
+      reason: `Inline Map: ${input.expectedItemCount} expected items fit the ${SFN_HISTORY_EVENT_LIMIT}-event history even if every item used all its retries (up to ${input.inlineMaxItems}), and need no child executions.`,
+    };
+  }
+  if (input.inlineMaxItems < 1) {
+    return {
+      mode: FanOutMode.DISTRIBUTED,
+      reason: `Distributed Map: with the retries configured, not one item surely fits an inline Map's ${SFN_HISTORY_EVENT_LIMIT}-event history.`,
     };
   }
   return {
     mode: FanOutMode.RUN_TIME,
-    reason: `Chosen at run time: items come in the execution input and expectedItemCount is not set, so arrays of up to ${INLINE_MAX_ITEMS} items run in an inline Map and longer ones in a Distributed Map.`,
+    reason: `Chosen at run time: items come in the execution input and expectedItemCount is not set, so arrays of up to ${input.inlineMaxItems} items (what surely fits the history with every retry used) run in an inline Map and longer ones in a Distributed Map.`,
   };
 }
 
@@ -95,7 +90,10 @@ function checkInlineIsPossible(input: ModeChoiceInput, modeName: string): void {
   if (input.requestedConcurrency !== undefined && input.requestedConcurrency > INLINE_MAP_MAX_CONCURRENCY) {
     throw new Error(`maxConcurrency must be at most ${INLINE_MAP_MAX_CONCURRENCY} with mode ${modeName} (an inline Map runs at most ${INLINE_MAP_MAX_CONCURRENCY} iterations at once), got ${input.requestedConcurrency}; use mode DISTRIBUTED or AUTO for more`);
   }
-  if (input.expectedItemCount !== undefined && input.expectedItemCount > INLINE_MAX_ITEMS) {
-    throw new Error(`expectedItemCount must be at most ${INLINE_MAX_ITEMS} with mode ${modeName} (the inline Map's share of the ${SFN_HISTORY_EVENT_LIMIT}-event execution history), got ${input.expectedItemCount}; use mode DISTRIBUTED or AUTO`);
+  if (input.inlineMaxItems < 1) {
+    throw new Error(`throttleRetry.maxAttempts and taskRetry.maxAttempts are too high for mode ${modeName}: one item using all its retries would not fit the inline Map's ${SFN_HISTORY_EVENT_LIMIT}-event execution history; lower them or use mode DISTRIBUTED or AUTO`);
+  }
+  if (input.expectedItemCount !== undefined && input.expectedItemCount > input.inlineMaxItems) {
+    throw new Error(`expectedItemCount must be at most ${input.inlineMaxItems} with mode ${modeName} (what surely fits the inline Map's ${SFN_HISTORY_EVENT_LIMIT}-event execution history when every item uses all its throttleRetry and taskRetry attempts), got ${input.expectedItemCount}; use mode DISTRIBUTED or AUTO, or lower the retries`);
   }
 }

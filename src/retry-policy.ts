@@ -20,6 +20,13 @@ import { checkInteger } from './validation';
 export const THROTTLE_AND_CAPACITY_ERRORS: readonly string[] = [ERROR_ECS_EXCEPTION, ERROR_ECS_INVALID_PARAMETER, ERROR_ECS_UNKNOWN];
 
 /**
+ * The errors of THROTTLE_AND_CAPACITY_ERRORS that only ever mean "not now": a rate exceeded, no
+ * capacity, the vCPU quota reached. `ECS.InvalidParameterException` is left out because it also
+ * means a request that can never succeed (a missing subnet, overrides over 8,192 characters).
+ */
+export const RATE_AND_CAPACITY_ERRORS: readonly string[] = [ERROR_ECS_EXCEPTION, ERROR_ECS_UNKNOWN];
+
+/**
  * Default retry for throttling and capacity errors: full-jitter exponential backoff from 2 s,
  * capped at 60 s, 30 attempts. Full jitter spreads a burst of throttled launches over the
  * window instead of retrying them in lockstep; 30 attempts at up to 60 s ride out roughly a
@@ -28,6 +35,24 @@ export const THROTTLE_AND_CAPACITY_ERRORS: readonly string[] = [ERROR_ECS_EXCEPT
 export const DEFAULT_THROTTLE_RETRY: FanOutRetryPolicy = {
   errors: [...THROTTLE_AND_CAPACITY_ERRORS],
   maxAttempts: 30,
+  intervalSeconds: 2,
+  backoffRate: 2,
+  maxDelaySeconds: 60,
+  jitter: true,
+};
+
+/**
+ * Default retry for rate and capacity errors in a Distributed Map's child executions: the same
+ * backoff as DEFAULT_THROTTLE_RETRY, for 1,440 attempts, about 12 hours of waiting (full jitter
+ * makes the capped 60 s delay 30 s on average). Each child has its own 25,000-event history, so
+ * waiting costs it 3 events per attempt (4,320 of them) and nothing in the parent. Items then
+ * wait for a vCPU quota or a RunTask rate below the cap instead of running out of attempts:
+ * with 30 attempts, a freed vCPU usually went to the next item's first call, and items that had
+ * been waiting longest failed (see test/executed/faults.test.ts).
+ */
+export const DEFAULT_DISTRIBUTED_THROTTLE_RETRY: FanOutRetryPolicy = {
+  errors: [...RATE_AND_CAPACITY_ERRORS],
+  maxAttempts: 1_440,
   intervalSeconds: 2,
   backoffRate: 2,
   maxDelaySeconds: 60,

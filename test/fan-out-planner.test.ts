@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import { FanOutPlanner } from '../src';
 import { parsePlanArguments } from '../src/cli';
 import { makespanLowerBound, simulateLaunches } from '../src/launch-simulation';
-import { DEFAULT_THROTTLE_RETRY } from '../src/retry-policy';
+import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY } from '../src/retry-policy';
 
 describe('makespanLowerBound', () => {
   test('cap-bound: waves of `parallel` tasks, one duration each', () => {
@@ -87,7 +87,7 @@ describe('FanOutPlanner.plan, hand-computed cases', () => {
 describe('the default throttle retry against the physical limit', () => {
   test.each([100, 1000, 10_000])('10,000 one-minute items at cap %d: no item lost, within 1.10x of the bound', (cap) => {
     const run = simulateLaunches({
-      items: 10_000, taskSeconds: 60, taskVcpus: 0.25, maxConcurrency: cap, vcpuQuota: 1e9, retry: DEFAULT_THROTTLE_RETRY,
+      items: 10_000, taskSeconds: 60, taskVcpus: 0.25, maxConcurrency: cap, vcpuQuota: 1e9, retry: DEFAULT_DISTRIBUTED_THROTTLE_RETRY,
     });
     const bound = makespanLowerBound(10_000, 60, cap, 20, 20);
     expect(run.itemsLost).toBe(0);
@@ -96,7 +96,9 @@ describe('the default throttle retry against the physical limit', () => {
   });
 
   test('fails with 3 short retries: items are lost when 10,000 launch at once', () => {
-    const shortRetry = { ...DEFAULT_THROTTLE_RETRY, maxAttempts: 3, intervalSeconds: 3, backoffRate: 2, maxDelaySeconds: 3600, jitter: false };
+    const shortRetry = {
+      ...DEFAULT_DISTRIBUTED_THROTTLE_RETRY, maxAttempts: 3, intervalSeconds: 3, backoffRate: 2, maxDelaySeconds: 3600, jitter: false,
+    };
     const run = simulateLaunches({ items: 10_000, taskSeconds: 60, taskVcpus: 0.25, maxConcurrency: 10_000, vcpuQuota: 1e9, retry: shortRetry });
     expect(run.itemsLost).toBeGreaterThan(9000);
   });

@@ -5,7 +5,6 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { FanOutMode, FargateFanOut } from '../src';
-import { INLINE_MAX_ITEMS } from '../src/mode-choice';
 import { actionsOf, allStates, expectValidAsl, newStack, stateMachineStatements, synthFanOut, withImage } from './util/synth';
 
 const THROTTLE_ERRORS = ['ECS.AmazonECSException', 'ECS.InvalidParameterException', 'AmazonECS.Unknown'];
@@ -145,7 +144,7 @@ describe('modes', () => {
       ResultPath: '$.fanOut',
       Next: 'ChooseMap',
     }));
-    expect(definition.States.ChooseMap.Choices).toEqual([{ Variable: '$.fanOut.itemCount', NumericLessThanEquals: INLINE_MAX_ITEMS, Next: 'RunItemsInline' }]);
+    expect(definition.States.ChooseMap.Choices).toEqual([{ Variable: '$.fanOut.itemCount', NumericLessThanEquals: 249, Next: 'RunItemsInline' }]);
     expect(definition.States.ChooseMap.Default).toBe('RunItemsDistributed');
     expect(definition.States.RunItemsInline.Next).toBe('Summarize');
     expect(definition.States.RunItemsDistributed.Next).toBe('DescribeMapRun');
@@ -266,12 +265,41 @@ describe('retry options', () => {
     });
   });
 
-  test('taskRetry adds a second retrier for States.TaskFailed after the throttle retrier', () => {
+  test('Distributed Map children wait 1,440 retries for rate and capacity errors, 30 for InvalidParameterException', () => {
+    const { definition, fanOut } = synthFanOut(withImage({ mode: FanOutMode.DISTRIBUTED }));
+    expect(allStates(definition).RunItemTaskInChild.Retry).toEqual([
+      { ErrorEquals: ['ECS.AmazonECSException', 'AmazonECS.Unknown'], IntervalSeconds: 2, MaxAttempts: 1440, BackoffRate: 2, MaxDelaySeconds: 60, JitterStrategy: 'FULL' },
+      { ErrorEquals: ['ECS.InvalidParameterException'], IntervalSeconds: 2, MaxAttempts: 30, BackoffRate: 2, MaxDelaySeconds: 60, JitterStrategy: 'FULL' },
+    ]);
+    expect(fanOut.distributedThrottleRetryPolicy?.maxAttempts).toBe(1440);
+    expect(fanOut.describe()).toMatch(/throttle retry in Distributed Map children: ECS.AmazonECSException, AmazonECS.Unknown: up to 1440 retries/);
+  });
+
+  test('RUN_TIME: the inline task keeps one retrier for all three errors, the child task gets two', () => {
+    const { definition } = synthFanOut(withImage({ mode: FanOutMode.RUN_TIME }));
+    expect(allStates(definition).RunItemTask.Retry.map((r: any) => r.ErrorEquals)).toEqual([THROTTLE_ERRORS]);
+    expect(allStates(definition).RunItemTaskInChild.Retry.map((r: any) => r.MaxAttempts)).toEqual([1440, 30]);
+  });
+
+  test('distributedThrottleRetry overrides are rendered in the children only', () => {
+    const distributedThrottleRetry = { maxAttempts: 100, maxDelay: Duration.minutes(5) };
+    const { definition } = synthFanOut(withImage({ mode: FanOutMode.RUN_TIME, distributedThrottleRetry }));
+    expect(allStates(definition).RunItemTaskInChild.Retry[0]).toMatchObject({ MaxAttempts: 100, MaxDelaySeconds: 300 });
+    expect(allStates(definition).RunItemTask.Retry[0]).toMatchObject({ MaxAttempts: 30, MaxDelaySeconds: 60 });
+  });
+
+  test('a longer throttleRetry lowers the run-time inline threshold to what surely fits the history', () => {
+    const { definition } = synthFanOut(withImage({ throttleRetry: { maxAttempts: 60 } }));
+    // 8 + 2 + 60 x 3 = 190 events per item at worst; (25,000 - 50) / 190 = 131.
+    expect(definition.States.ChooseMap.Choices[0].NumericLessThanEquals).toBe(131);
+  });
+
+  test('taskRetry adds a retrier for States.TaskFailed after the throttle retriers', () => {
     const { definition, fanOut } = synthFanOut(withImage({ mode: FanOutMode.DISTRIBUTED, taskRetry: { maxAttempts: 1 } }));
     const retry = allStates(definition).RunItemTaskInChild.Retry;
-    expect(retry).toHaveLength(2);
-    expect(retry[0].ErrorEquals).toEqual(THROTTLE_ERRORS);
-    expect(retry[1]).toEqual({ ErrorEquals: ['States.TaskFailed'], IntervalSeconds: 10, MaxAttempts: 1, BackoffRate: 2, MaxDelaySeconds: 300, JitterStrategy: 'FULL' });
+    expect(retry).toHaveLength(3);
+    expect(retry[0].ErrorEquals.concat(retry[1].ErrorEquals).sort()).toEqual([...THROTTLE_ERRORS].sort());
+    expect(retry[2]).toEqual({ ErrorEquals: ['States.TaskFailed'], IntervalSeconds: 10, MaxAttempts: 1, BackoffRate: 2, MaxDelaySeconds: 300, JitterStrategy: 'FULL' });
     expect(fanOut.taskRetryPolicy?.maxAttempts).toBe(1);
   });
 });
@@ -411,7 +439,7 @@ test('describe() lists mode, items, cap, retries and task', () => {
   const text = fanOut.describe();
   expect(text).toMatch(/^mode: RUN_TIME/);
   expect(text).toMatch(/max concurrency: 16 \(maxVcpus 4 holds 16 tasks of 0.25 vCPU/);
-  expect(text).toMatch(/throttle retry: .*up to 30 retries/);
+  expect(text).toMatch(/throttle retry \(inline Map; InvalidParameterException in children\): .*up to 30 retries/);
   expect(text).toMatch(/task retry: none/);
 });
 
@@ -426,23 +454,18 @@ test('the asl-validator check used on every definition rejects a broken one', ()
 });
 
 describe('warnings about Fargate limits', () => {
-  test('a cap that needs more vCPUs than the default quota warns, naming maxVcpus', () => {
-    const { stack } = synthFanOut(withImage({ mode: FanOutMode.DISTRIBUTED }));
-    Annotations.fromStack(stack).hasWarning('/TestStack/FanOut', Match.stringLikeRegexp('100 tasks of 0.25 vCPU need 25 vCPUs.*Set maxVcpus'));
+  test('an inline cap that needs more vCPUs than the default quota warns, naming maxVcpus', () => {
+    const { stack } = synthFanOut(withImage({ mode: FanOutMode.INLINE }));
+    Annotations.fromStack(stack).hasWarning('/TestStack/FanOut', Match.stringLikeRegexp('inline Map runs 40 tasks of 0.25 vCPU, 10 vCPUs at once.*Set maxVcpus'));
   });
 
   test('setting maxVcpus silences it', () => {
-    const { stack } = synthFanOut(withImage({ mode: FanOutMode.DISTRIBUTED, maxVcpus: 25 }));
+    const { stack } = synthFanOut(withImage({ mode: FanOutMode.INLINE, maxVcpus: 10 }));
     Annotations.fromStack(stack).hasNoWarning('/TestStack/FanOut', Match.stringLikeRegexp('vCPUs at once'));
   });
 
-  test('a cap above 1,000 warns about the RunTask rate', () => {
-    const { stack } = synthFanOut(withImage({ maxConcurrency: 5000, maxVcpus: 5000 }));
-    Annotations.fromStack(stack).hasWarning('/TestStack/FanOut', Match.stringLikeRegexp('maxConcurrency 5000 is above'));
-  });
-
-  test('a cap of 1,000 does not', () => {
-    const { stack } = synthFanOut(withImage({ maxConcurrency: 1000, maxVcpus: 1000 }));
-    Annotations.fromStack(stack).hasNoWarning('/TestStack/FanOut', Match.stringLikeRegexp('maxConcurrency'));
+  test('a Distributed Map does not warn: its children wait for the quota in their own histories', () => {
+    const { stack } = synthFanOut(withImage({ mode: FanOutMode.DISTRIBUTED, maxConcurrency: 5000 }));
+    Annotations.fromStack(stack).hasNoWarning('/TestStack/FanOut', Match.stringLikeRegexp('vCPU'));
   });
 });

@@ -1,15 +1,13 @@
 import { FanOutMode } from '../src';
-import { chooseMode, INLINE_MAX_ITEMS } from '../src/mode-choice';
+import { chooseMode } from '../src/mode-choice';
 
-describe('INLINE_MAX_ITEMS', () => {
-  test('leaves room in the 25,000-event history for 8 events per item and 2 retries of 3 events each', () => {
-    expect(INLINE_MAX_ITEMS).toBe(Math.floor((25_000 - 50) / (8 + 2 * 3)));
-    expect(INLINE_MAX_ITEMS * 14 + 50).toBeLessThanOrEqual(25_000);
-  });
-});
+/** What the default inline retry (30 refused-call retries, no reruns) lets an inline Map hold. */
+const INLINE_MAX_ITEMS = 249;
+/** Items from the execution input, with that threshold. */
+const FROM_INPUT = { itemsFromS3: false, inlineMaxItems: INLINE_MAX_ITEMS };
 
 describe('chooseMode with AUTO', () => {
-  const auto = { requestedMode: FanOutMode.AUTO, itemsFromS3: false };
+  const auto = { requestedMode: FanOutMode.AUTO, itemsFromS3: false, inlineMaxItems: INLINE_MAX_ITEMS };
 
   test('items from S3 take the Distributed Map, whatever the count', () => {
     const choice = chooseMode({ ...auto, itemsFromS3: true, expectedItemCount: 3 });
@@ -45,7 +43,13 @@ describe('chooseMode with AUTO', () => {
   test('one item more than the inline maximum takes the Distributed Map and says why', () => {
     const choice = chooseMode({ ...auto, expectedItemCount: INLINE_MAX_ITEMS + 1 });
     expect(choice.mode).toBe(FanOutMode.DISTRIBUTED);
-    expect(choice.reason).toMatch(/25000-event history/);
+    expect(choice.reason).toMatch(/25000-event history \(at most 249 items if every item used all its retries\)/);
+  });
+
+  test('retries too long for even one item in the parent history take the Distributed Map', () => {
+    const choice = chooseMode({ ...auto, inlineMaxItems: 0 });
+    expect(choice.mode).toBe(FanOutMode.DISTRIBUTED);
+    expect(choice.reason).toMatch(/not one item surely fits/);
   });
 
   test('an unknown count of items from the input is decided at run time', () => {
@@ -57,36 +61,43 @@ describe('chooseMode with AUTO', () => {
 
 describe('chooseMode with a forced mode', () => {
   test('DISTRIBUTED is always possible', () => {
-    expect(chooseMode({ requestedMode: FanOutMode.DISTRIBUTED, itemsFromS3: false, expectedItemCount: 1 }).mode).toBe(FanOutMode.DISTRIBUTED);
+    expect(chooseMode({ requestedMode: FanOutMode.DISTRIBUTED, ...FROM_INPUT, expectedItemCount: 1 }).mode).toBe(FanOutMode.DISTRIBUTED);
   });
 
   test('INLINE within limits is kept', () => {
-    const choice = chooseMode({ requestedMode: FanOutMode.INLINE, itemsFromS3: false, expectedItemCount: 100, requestedConcurrency: 40 });
+    const choice = chooseMode({ requestedMode: FanOutMode.INLINE, ...FROM_INPUT, expectedItemCount: 100, requestedConcurrency: 40 });
     expect(choice.mode).toBe(FanOutMode.INLINE);
   });
 
   test('INLINE ignores a vCPU budget above 40 (a budget is a ceiling, not a demand)', () => {
-    expect(chooseMode({ requestedMode: FanOutMode.INLINE, itemsFromS3: false, vcpuBudgetConcurrency: 400 }).mode).toBe(FanOutMode.INLINE);
+    expect(chooseMode({ requestedMode: FanOutMode.INLINE, ...FROM_INPUT, vcpuBudgetConcurrency: 400 }).mode).toBe(FanOutMode.INLINE);
   });
 
   test('fails: INLINE with items from S3', () => {
-    expect(() => chooseMode({ requestedMode: FanOutMode.INLINE, itemsFromS3: true })).toThrow(/mode INLINE cannot read items from S3/);
+    expect(() => chooseMode({ requestedMode: FanOutMode.INLINE, itemsFromS3: true, inlineMaxItems: INLINE_MAX_ITEMS })).toThrow(/mode INLINE cannot read items from S3/);
   });
 
   test('fails: INLINE with maxConcurrency above 40', () => {
-    expect(() => chooseMode({ requestedMode: FanOutMode.INLINE, itemsFromS3: false, requestedConcurrency: 41 })).toThrow(/maxConcurrency must be at most 40 with mode INLINE/);
+    expect(() => chooseMode({ requestedMode: FanOutMode.INLINE, ...FROM_INPUT, requestedConcurrency: 41 })).toThrow(/maxConcurrency must be at most 40 with mode INLINE/);
   });
 
   test('fails: INLINE beyond the history limit', () => {
-    expect(() => chooseMode({ requestedMode: FanOutMode.INLINE, itemsFromS3: false, expectedItemCount: INLINE_MAX_ITEMS + 1 }))
+    expect(() => chooseMode({ requestedMode: FanOutMode.INLINE, ...FROM_INPUT, expectedItemCount: INLINE_MAX_ITEMS + 1 }))
       .toThrow(new RegExp(`expectedItemCount must be at most ${INLINE_MAX_ITEMS} with mode INLINE`));
   });
 
+  test('fails: INLINE or RUN_TIME when not one item fits the history with its retries', () => {
+    for (const requestedMode of [FanOutMode.INLINE, FanOutMode.RUN_TIME]) {
+      expect(() => chooseMode({ requestedMode, itemsFromS3: false, inlineMaxItems: 0 }))
+        .toThrow(/throttleRetry.maxAttempts and taskRetry.maxAttempts are too high for mode (INLINE|RUN_TIME)/);
+    }
+  });
+
   test('fails: RUN_TIME with items from S3', () => {
-    expect(() => chooseMode({ requestedMode: FanOutMode.RUN_TIME, itemsFromS3: true })).toThrow(/mode RUN_TIME cannot read items from S3/);
+    expect(() => chooseMode({ requestedMode: FanOutMode.RUN_TIME, itemsFromS3: true, inlineMaxItems: INLINE_MAX_ITEMS })).toThrow(/mode RUN_TIME cannot read items from S3/);
   });
 
   test('RUN_TIME accepts a cap above 40 (the Distributed Map uses it)', () => {
-    expect(chooseMode({ requestedMode: FanOutMode.RUN_TIME, itemsFromS3: false, requestedConcurrency: 500 }).mode).toBe(FanOutMode.RUN_TIME);
+    expect(chooseMode({ requestedMode: FanOutMode.RUN_TIME, ...FROM_INPUT, requestedConcurrency: 500 }).mode).toBe(FanOutMode.RUN_TIME);
   });
 });

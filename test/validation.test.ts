@@ -4,7 +4,6 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { FanOutItems, FanOutMode, FargateFanOut, FargateFanOutProps } from '../src';
-import { INLINE_MAX_ITEMS } from '../src/mode-choice';
 import { newStack, withImage } from './util/synth';
 
 type PropsFactory = (scope: Construct) => FargateFanOutProps;
@@ -47,7 +46,11 @@ const invalid: Array<[string, PropsFactory, RegExp]> = [
   ['a fractional expectedItemCount', () => withImage({ expectedItemCount: 1.5 }), /expectedItemCount must be a whole number/],
   ['INLINE with items from S3', (s) => withImage({ mode: FanOutMode.INLINE, items: s3Items(s) }), /mode INLINE cannot read items from S3/],
   ['RUN_TIME with items from S3', (s) => withImage({ mode: FanOutMode.RUN_TIME, items: s3Items(s) }), /mode RUN_TIME cannot read items from S3/],
-  ['INLINE beyond the history limit', () => withImage({ mode: FanOutMode.INLINE, expectedItemCount: INLINE_MAX_ITEMS + 1 }), /expectedItemCount must be at most \d+ with mode INLINE/],
+  ['INLINE beyond the history limit', () => withImage({ mode: FanOutMode.INLINE, expectedItemCount: 250 }), /expectedItemCount must be at most 249 with mode INLINE/],
+  ['INLINE with retries that would not let one item fit the history', () => withImage({ mode: FanOutMode.INLINE, throttleRetry: { maxAttempts: 9000 } }), /throttleRetry.maxAttempts and taskRetry.maxAttempts are too high for mode INLINE/],
+  ['distributedThrottleRetry beyond a child history', () => withImage({ mode: FanOutMode.DISTRIBUTED, distributedThrottleRetry: { maxAttempts: 9000 } }), /distributedThrottleRetry.maxAttempts must be from 0 to 8296 so that a child execution/],
+  ['distributedThrottleRetry with an inline-only mode', () => withImage({ mode: FanOutMode.INLINE, distributedThrottleRetry: { maxAttempts: 10 } }), /distributedThrottleRetry applies to Distributed Map children only/],
+  ['a distributedThrottleRetry.backoffRate below 1', () => withImage({ mode: FanOutMode.DISTRIBUTED, distributedThrottleRetry: { backoffRate: 0.5 } }), /distributedThrottleRetry.backoffRate must be a number of at least 1/],
   ['a negative throttleRetry.maxAttempts', () => withImage({ throttleRetry: { maxAttempts: -1 } }), /throttleRetry.maxAttempts must be a whole number from 0/],
   ['a throttleRetry.backoffRate below 1', () => withImage({ throttleRetry: { backoffRate: 0.9 } }), /throttleRetry.backoffRate must be a number of at least 1/],
   ['a sub-second throttleRetry.interval', () => withImage({ throttleRetry: { interval: Duration.millis(500) } }), /throttleRetry.interval must be a whole number of seconds/],

@@ -6,11 +6,15 @@
 import { account, expectEveryItemAccountedFor, fanOutWith, HISTORY_EVENT_LIMIT, inlineCapOf, makeItems, runFanOut } from './fan-out-run';
 import { FanOutMode } from '../../src';
 import { StateNames } from '../../src/fan-out-workflow';
-import { INLINE_MAX_ITEMS } from '../../src/mode-choice';
+import { inlineMaxItems } from '../../src/history-budget';
+import { DEFAULT_THROTTLE_RETRY } from '../../src/retry-policy';
 import { EcsErrors, itemKey, SimulatedEcs } from '../harness/simulated-ecs';
 import { allStates } from '../util/synth';
 
 jest.setTimeout(60_000);
+
+/** The run-time threshold with the default retry: what surely fits the inline Map's history. */
+const INLINE_MAX_ITEMS = inlineMaxItems({ refusedAttempts: DEFAULT_THROTTLE_RETRY.maxAttempts, rerunAttempts: 0 });
 
 describe('INLINE mode', () => {
   test('300 items with throttled RunTask and VPC calls: each runs exactly once, 40 at a time, and the execution succeeds', async () => {
@@ -109,7 +113,8 @@ describe('RUN_TIME mode (the default without expectedItemCount)', () => {
   test('is what the construct builds by default, with a 40-task inline Map and a 100-task Distributed Map', () => {
     const { fanOut, definition } = synth();
     expect(fanOut.mode).toBe(FanOutMode.RUN_TIME);
-    expect(INLINE_MAX_ITEMS).toBe(1782);
+    expect(INLINE_MAX_ITEMS).toBe(249);
+    expect(allStates(definition)[StateNames.CHOOSE_MAP].Choices[0].NumericLessThanEquals).toBe(INLINE_MAX_ITEMS);
     const states = allStates(definition);
     expect(states[StateNames.INLINE_MAP].MaxConcurrency).toBe(inlineCapOf({ fanOut }));
     expect(states[StateNames.DISTRIBUTED_MAP].MaxConcurrency).toBe(fanOut.maxConcurrency);
@@ -140,11 +145,26 @@ describe('RUN_TIME mode (the default without expectedItemCount)', () => {
     expect(ecs.maxInFlight).toBe(40);
     // Every failed RunTask attempt is in the estimate (3 events each), and the total fits.
     const failedAttempts = ecs.runTaskCalls - ecs.tasksSucceeded;
-    expect(failedAttempts).toBeGreaterThan(500);
+    expect(failedAttempts).toBeGreaterThan(50);
     expect(run.result.history.byEventType.TaskFailed).toBe(failedAttempts);
     expect(run.result.history.byEventType.TaskSucceeded).toBe(INLINE_MAX_ITEMS);
     expect(run.result.history.total).toBeLessThan(HISTORY_EVENT_LIMIT);
     console.log(`RUN_TIME inline at the threshold: ${run.describe}; ~${run.result.history.total} history events`);
+  });
+
+  test(`the worst case: ${INLINE_MAX_ITEMS} items with EVERY RunTask call throttled use every retry, and the history still fits`, async () => {
+    const ecs = new SimulatedEcs({ throttleRate: 1, seed: 36 });
+    const items = makeItems(INLINE_MAX_ITEMS);
+    const run = await runFanOut(synth(), items, ecs);
+
+    expect(run.mapRan).toBe('inline');
+    const accounting = expectEveryItemAccountedFor(run, 40);
+    expect(accounting.reportedFailed).toHaveLength(INLINE_MAX_ITEMS);
+    expect(ecs.runTaskCalls).toBe(INLINE_MAX_ITEMS * (DEFAULT_THROTTLE_RETRY.maxAttempts + 1));
+    expect(run.result).toMatchObject({ status: 'FAILED', error: 'FanOut.ItemsFailed', cause: `${INLINE_MAX_ITEMS} of ${INLINE_MAX_ITEMS} items failed` });
+    expect(run.result.history.total).toBeGreaterThan(0.9 * HISTORY_EVENT_LIMIT);
+    expect(run.result.history.total).toBeLessThanOrEqual(HISTORY_EVENT_LIMIT);
+    console.log(`RUN_TIME inline, all calls throttled: ${run.describe}; ~${run.result.history.total} history events`);
   });
 
   test(`${INLINE_MAX_ITEMS + 1} items run in the Distributed Map, 100 at a time`, async () => {

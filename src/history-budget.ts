@@ -1,0 +1,51 @@
+import {
+  CHILD_HISTORY_OVERHEAD_EVENTS,
+  HISTORY_EVENTS_PER_CAUGHT_FAILURE,
+  HISTORY_EVENTS_PER_INLINE_ITEM,
+  HISTORY_EVENTS_PER_RETRY,
+  HISTORY_EVENTS_PER_TASK_RERUN,
+  PARENT_HISTORY_OVERHEAD_EVENTS,
+  SFN_HISTORY_EVENT_LIMIT,
+} from './aws-limits';
+
+/**
+ * How many times one item's task may be attempted again, by kind of retry. Step Functions
+ * counts attempts per retrier, so an item can use up every retrier it has.
+ */
+export interface ItemRetryAttempts {
+  /** Retries of RunTask calls ECS refused (throttling, capacity, quota), summed over the retriers. */
+  readonly refusedAttempts: number;
+  /** Reruns of a task that ran and failed (`taskRetry`), 0 when failed tasks are not retried. */
+  readonly rerunAttempts: number;
+}
+
+/**
+ * The most history events one item can write when every retry it has is used and it fails in
+ * the end. Refused calls and reruns are counted at their own size; the final attempt is part of
+ * the item's own events.
+ */
+export function worstCaseItemEvents(attempts: ItemRetryAttempts): number {
+  return HISTORY_EVENTS_PER_INLINE_ITEM + HISTORY_EVENTS_PER_CAUGHT_FAILURE
+    + attempts.refusedAttempts * HISTORY_EVENTS_PER_RETRY
+    + attempts.rerunAttempts * HISTORY_EVENTS_PER_TASK_RERUN;
+}
+
+/**
+ * The most items an inline Map can run while its parent execution is guaranteed to stay under
+ * the 25,000-event history, even if every item uses every retry. A bound that holds only on
+ * average is not enough: going over fails the whole execution, items that succeeded included,
+ * and throttling or a vCPU quota below the cap makes every item retry at once. 0 when not even
+ * one item fits.
+ */
+export function inlineMaxItems(attempts: ItemRetryAttempts): number {
+  return Math.max(0, Math.floor((SFN_HISTORY_EVENT_LIMIT - PARENT_HISTORY_OVERHEAD_EVENTS) / worstCaseItemEvents(attempts)));
+}
+
+/**
+ * The most refused-call retries a Distributed Map child can make, with `rerunAttempts` reruns,
+ * and still stay under its own 25,000-event history.
+ */
+export function maxChildRefusedAttempts(rerunAttempts: number): number {
+  const room = SFN_HISTORY_EVENT_LIMIT - CHILD_HISTORY_OVERHEAD_EVENTS - rerunAttempts * HISTORY_EVENTS_PER_TASK_RERUN;
+  return Math.max(0, Math.floor(room / HISTORY_EVENTS_PER_RETRY));
+}

@@ -1,0 +1,48 @@
+import { inlineMaxItems, maxChildRefusedAttempts, worstCaseItemEvents } from '../src/history-budget';
+import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY, DEFAULT_TASK_RETRY, DEFAULT_THROTTLE_RETRY } from '../src/retry-policy';
+
+describe('worstCaseItemEvents', () => {
+  test('an item with no retries: its 8 events plus the 2 of a caught failure', () => {
+    expect(worstCaseItemEvents({ refusedAttempts: 0, rerunAttempts: 0 })).toBe(10);
+  });
+
+  test('3 events per refused call retried, 4 per rerun of a task that ran', () => {
+    expect(worstCaseItemEvents({ refusedAttempts: 30, rerunAttempts: 0 })).toBe(100);
+    expect(worstCaseItemEvents({ refusedAttempts: 30, rerunAttempts: 2 })).toBe(108);
+  });
+});
+
+describe('inlineMaxItems', () => {
+  test('with the default inline retry, 249 items fit even if every item uses all 30 retries', () => {
+    const items = inlineMaxItems({ refusedAttempts: DEFAULT_THROTTLE_RETRY.maxAttempts, rerunAttempts: 0 });
+    expect(items).toBe(Math.floor((25_000 - 50) / 100));
+    expect(items).toBe(249);
+    // One more item could go over: the bound is tight.
+    expect(50 + items * 100).toBeLessThanOrEqual(25_000);
+    expect(50 + (items + 1) * 100).toBeGreaterThan(25_000);
+  });
+
+  test('a task retry takes room from the items', () => {
+    expect(inlineMaxItems({ refusedAttempts: 30, rerunAttempts: DEFAULT_TASK_RETRY.maxAttempts })).toBe(Math.floor(24_950 / 108));
+  });
+
+  test('no retries at all: 2,495 items', () => {
+    expect(inlineMaxItems({ refusedAttempts: 0, rerunAttempts: 0 })).toBe(2495);
+  });
+
+  test('0 when one item with all its retries would not fit', () => {
+    expect(inlineMaxItems({ refusedAttempts: 10_000, rerunAttempts: 0 })).toBe(0);
+  });
+});
+
+describe('maxChildRefusedAttempts', () => {
+  test('a child has its own 25,000 events: 3 per retry after 20 of its own', () => {
+    expect(maxChildRefusedAttempts(0)).toBe(Math.floor((25_000 - 20) / 3));
+    expect(maxChildRefusedAttempts(2)).toBe(Math.floor((25_000 - 20 - 8) / 3));
+  });
+
+  test('the default child retry and the inline retry together fit a child history many times over', () => {
+    const used = DEFAULT_DISTRIBUTED_THROTTLE_RETRY.maxAttempts + DEFAULT_THROTTLE_RETRY.maxAttempts;
+    expect(used).toBeLessThan(maxChildRefusedAttempts(DEFAULT_TASK_RETRY.maxAttempts) / 5);
+  });
+});
