@@ -132,6 +132,14 @@ export const ECS_MAX_SECURITY_GROUPS = 5;
 export const ECS_CONTAINER_OVERRIDES_MAX_CHARS = 8_192;
 
 /**
+ * How many characters a JSON string can take once it is written again as a JSON string value:
+ * at most twice its length, when every character is a `"` or a `\\` (escaped as two).
+ * Source: RFC 8259, section 7 (string escaping); items reach the container as JSON text inside
+ * the overrides' JSON.
+ */
+export const JSON_STRING_ESCAPE_FACTOR = 2;
+
+/**
  * Fargate task sizes: CPU units and the memory (MiB) each allows.
  * Source: https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html#fargate-tasks-size
  */

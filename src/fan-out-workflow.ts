@@ -3,7 +3,10 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { FailureTolerance } from './failure-tolerance';
+import { CapacityProviderNames } from './fan-out-capacity';
 import { FanOutMode } from './fan-out-mode';
+import { ItemRunnerPlacement, ItemStateNames } from './item-runner';
 
 /** Names of the states the workflow is made of; tests and the offline harness use them. */
 export const StateNames = {
@@ -11,13 +14,13 @@ export const StateNames = {
   CHOOSE_MAP: 'ChooseMap',
   INLINE_MAP: 'RunItemsInline',
   DISTRIBUTED_MAP: 'RunItemsDistributed',
-  INLINE_TASK: 'RunItemTask',
-  DISTRIBUTED_TASK: 'RunItemTaskInChild',
+  ...ItemStateNames,
   INLINE_RECORD_FAILURE: 'RecordItemFailure',
   SUMMARIZE: 'Summarize',
   DESCRIBE_MAP_RUN: 'DescribeMapRun',
   SUMMARIZE_MAP_RUN: 'SummarizeMapRun',
-  ANY_FAILED: 'AnyItemFailed',
+  TOO_MANY_FAILED: 'TooManyItemsFailed',
+  SUMMARIZE_THRESHOLD_EXCEEDED: 'SummarizeThresholdExceeded',
   ITEMS_FAILED: 'ItemsFailed',
   ALL_SUCCEEDED: 'AllItemsSucceeded',
 } as const;
@@ -48,12 +51,17 @@ export interface FanOutWorkflowProps {
   readonly resultPrefix: string;
   /** Name of the state machine, known at synth, to scope states:DescribeMapRun to its own runs. */
   readonly stateMachineName: string;
+  /** How many failed items the run tolerates. */
+  readonly tolerance: FailureTolerance;
+  /** True when tasks report the capacity they ran on (Spot, or Spot with on-demand fallback). */
+  readonly reportsCapacity: boolean;
+  /** ItemBatcher settings of the Distributed Map, when items are batched. */
+  readonly itemBatcher?: sfn.ItemBatcher;
   /**
-   * Builds the Task state that runs one item, given its construct id, state name and whether it
-   * runs in a Distributed Map child (with a history of its own). Its input is `{ index, item }`;
-   * its output must be small.
+   * Builds the states that run one item: their input is `{ index, item }` (or `{ Items }` for a
+   * batch); their output must be small.
    */
-  readonly createItemTask: (scope: Construct, id: string, stateName: string, inChild: boolean) => sfn.TaskStateBase;
+  readonly createItemRunner: (scope: Construct, placement: ItemRunnerPlacement) => sfn.IChainable;
 }
 
 /**
@@ -66,24 +74,32 @@ export class FanOutWorkflow extends Construct {
   /** The start of the graph, for `DefinitionBody.fromChainable`. */
   public readonly definition: sfn.IChainable;
 
-  private readonly outcome: sfn.Choice;
+  private readonly outcome: sfn.IChainable;
+  private readonly itemsFailed: sfn.Fail;
 
   constructor(scope: Construct, id: string, props: FanOutWorkflowProps) {
     super(scope, id);
 
-    const outcome = new sfn.Choice(this, 'AnyItemFailed', { stateName: StateNames.ANY_FAILED })
-      .when(
-        sfn.Condition.numberGreaterThan('$.failedCount', 0),
-        new sfn.Fail(this, 'ItemsFailed', {
-          stateName: StateNames.ITEMS_FAILED,
-          error: ITEMS_FAILED_ERROR,
-          // The message is built in Summarize: a plain path here, because not every ASL runtime
-          // evaluates intrinsic functions in CausePath.
-          causePath: '$.message',
-        }),
-      )
-      .otherwise(new sfn.Succeed(this, 'AllItemsSucceeded', { stateName: StateNames.ALL_SUCCEEDED }));
-    this.outcome = outcome;
+    this.itemsFailed = new sfn.Fail(this, 'ItemsFailed', {
+      stateName: StateNames.ITEMS_FAILED,
+      error: ITEMS_FAILED_ERROR,
+      // The message is built in Summarize: a plain path here, because not every ASL runtime
+      // evaluates intrinsic functions in CausePath.
+      causePath: '$.message',
+    });
+    const succeeded = new sfn.Succeed(this, 'AllItemsSucceeded', {
+      stateName: StateNames.ALL_SUCCEEDED,
+      comment: 'Every item succeeded, or no more failed than tolerated (they are listed in the output).',
+    });
+    // A percentage is enforced by the Distributed Map itself: a Map Run that ends is within it.
+    this.outcome = props.tolerance.count === undefined
+      ? succeeded
+      : new sfn.Choice(this, 'TooManyItemsFailed', {
+        stateName: StateNames.TOO_MANY_FAILED,
+        comment: props.tolerance.count > 0 ? `Up to ${props.tolerance.count} failed items are tolerated (toleratedFailureCount).` : undefined,
+      })
+        .when(sfn.Condition.numberGreaterThan('$.failedCount', props.tolerance.count), this.itemsFailed)
+        .otherwise(succeeded);
 
     switch (props.mode) {
       case FanOutMode.INLINE:
@@ -121,9 +137,9 @@ export class FanOutWorkflow extends Construct {
       itemsPath: requireItemsPath(props),
       itemSelector: itemSelector(),
       maxConcurrency: props.inlineMaxConcurrency,
-      resultSelector: summaryOfResults(),
+      resultSelector: summaryOfResults(props.reportsCapacity),
     });
-    map.itemProcessor(this.itemProcessor(props, 'Inline', StateNames.INLINE_TASK, StateNames.INLINE_RECORD_FAILURE));
+    map.itemProcessor(this.inlineItemProcessor(props));
     const summarize = new sfn.Pass(this, 'Summarize', {
       stateName: StateNames.SUMMARIZE,
       comment: 'Counts the items and lists the failed ones (index and error).',
@@ -131,6 +147,12 @@ export class FanOutWorkflow extends Construct {
         itemCount: sfn.JsonPath.numberAt('$.itemCount'),
         failedCount: sfn.JsonPath.arrayLength(sfn.JsonPath.listAt('$.failedItems')),
         failedItems: sfn.JsonPath.listAt('$.failedItems'),
+        ...(props.reportsCapacity ? {
+          tasksByCapacity: {
+            [CapacityProviderNames.SPOT]: sfn.JsonPath.arrayLength(sfn.JsonPath.listAt('$.ranOnSpot')),
+            [CapacityProviderNames.ON_DEMAND]: sfn.JsonPath.arrayLength(sfn.JsonPath.listAt('$.ranOnDemand')),
+          },
+        } : {}),
         message: sfn.JsonPath.format('{} of {} items failed', sfn.JsonPath.arrayLength(sfn.JsonPath.listAt('$.failedItems')), sfn.JsonPath.stringAt('$.itemCount')),
       },
     });
@@ -148,21 +170,42 @@ export class FanOutWorkflow extends Construct {
     if (!props.resultBucket) {
       throw new Error('FanOutWorkflow: a Distributed Map needs a result bucket');
     }
+    const { tolerance } = props;
     const map = sfn.DistributedMap.jsonPath(this, 'DistributedMap', {
       stateName: StateNames.DISTRIBUTED_MAP,
-      comment: 'Runs one Fargate task per item, each in a STANDARD child execution; results go to S3.',
+      comment: props.itemBatcher
+        ? 'Runs one Fargate task per batch of items, each in a STANDARD child execution; results go to S3.'
+        : 'Runs one Fargate task per item, each in a STANDARD child execution; results go to S3.',
       // .sync needs a Standard child: Express workflows cannot wait for a job to finish.
       mapExecutionType: sfn.StateMachineType.STANDARD,
       itemsPath: props.itemReader ? undefined : requireItemsPath(props),
       itemReader: props.itemReader,
-      itemSelector: itemSelector(),
+      // A batch carries the items as they are (`{ Items: [...] }`); one item gets its index too.
+      itemSelector: props.itemBatcher ? undefined : itemSelector(),
+      itemBatcher: props.itemBatcher,
       maxConcurrency: props.distributedMaxConcurrency,
       label: DISTRIBUTED_MAP_LABEL,
-      toleratedFailurePercentage: 100,
+      // Without a threshold every item runs and the failures are counted at the end; with one,
+      // the Map Run stops as soon as it is exceeded.
+      toleratedFailurePercentage: tolerance.isSet ? tolerance.percentage : 100,
+      toleratedFailureCount: tolerance.isSet ? tolerance.count : undefined,
       resultWriterV2: new sfn.ResultWriterV2({ bucket: props.resultBucket, prefix: props.resultPrefix }),
     });
-    const task = props.createItemTask(this, 'ChildRunTask', StateNames.DISTRIBUTED_TASK, true);
-    map.itemProcessor(task);
+    map.itemProcessor(props.createItemRunner(this, { inChild: true }));
+    if (tolerance.isSet) {
+      const thresholdExceeded = new sfn.Pass(this, 'SummarizeThresholdExceeded', {
+        stateName: StateNames.SUMMARIZE_THRESHOLD_EXCEEDED,
+        comment: 'The Map Run stopped: more items failed than tolerated.',
+        parameters: {
+          message: sfn.JsonPath.format(
+            `More items failed than tolerated (${describeTolerance(tolerance)}), so the Map Run stopped; `
+            + `its results, failed items with their errors included, are under s3://${props.resultBucket.bucketName}/${props.resultPrefix}/. {}`,
+            sfn.JsonPath.stringAt('$.mapError.Cause')),
+        },
+      });
+      map.addCatch(thresholdExceeded, { errors: ['States.ExceedToleratedFailureThreshold'], resultPath: '$.mapError' });
+      thresholdExceeded.next(this.itemsFailed);
+    }
 
     const stack = Stack.of(this);
     const describeMapRun = tasks.CallAwsService.jsonPath(this, 'DescribeMapRun', {
@@ -203,18 +246,16 @@ export class FanOutWorkflow extends Construct {
     return map.next(describeMapRun).next(summarizeMapRun).next(this.outcome);
   }
 
-  private itemProcessor(props: FanOutWorkflowProps, idPrefix: string, taskName: string, recordFailureName: string): sfn.IChainable {
-    const task = props.createItemTask(this, `${idPrefix}RunTask`, taskName, false);
-    const recordFailure = new sfn.Pass(this, `${idPrefix}RecordFailure`, {
-      stateName: recordFailureName,
+  private inlineItemProcessor(props: FanOutWorkflowProps): sfn.IChainable {
+    const recordFailure = new sfn.Pass(this, 'InlineRecordFailure', {
+      stateName: StateNames.INLINE_RECORD_FAILURE,
       comment: 'Keeps the failed item\'s index and error; the full cause stays in the execution history.',
       parameters: {
         index: sfn.JsonPath.numberAt('$.index'),
         error: sfn.JsonPath.stringAt('$.failure.Error'),
       },
     });
-    task.addCatch(recordFailure, { errors: [sfn.Errors.ALL], resultPath: '$.failure' });
-    return task;
+    return props.createItemRunner(this, { inChild: false, recordFailure });
   }
 }
 
@@ -234,9 +275,20 @@ function itemSelector(): { [key: string]: any } {
 }
 
 /** Reduces the per-item outputs to a count and the failures (the entries that have an error). */
-function summaryOfResults(): { [key: string]: any } {
+function summaryOfResults(reportsCapacity: boolean): { [key: string]: any } {
   return {
     itemCount: sfn.JsonPath.arrayLength(sfn.JsonPath.listAt('$')),
     failedItems: sfn.JsonPath.listAt('$[?(@.error)]'),
+    // Successful items say which capacity ran them; Summarize counts them.
+    ...(reportsCapacity ? {
+      ranOnSpot: sfn.JsonPath.listAt(`$[?(@.capacity == '${CapacityProviderNames.SPOT}')]`),
+      ranOnDemand: sfn.JsonPath.listAt(`$[?(@.capacity == '${CapacityProviderNames.ON_DEMAND}')]`),
+    } : {}),
   };
+}
+
+function describeTolerance(tolerance: FailureTolerance): string {
+  return tolerance.percentage !== undefined
+    ? `toleratedFailurePercentage ${tolerance.percentage}`
+    : `toleratedFailureCount ${tolerance.count}`;
 }

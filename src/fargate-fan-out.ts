@@ -1,4 +1,4 @@
-import { Annotations, Aspects, Duration, Names, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, Arn, ArnFormat, Aspects, Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -6,17 +6,22 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { STEPFUNCTIONS_TASKS_FIX_RUN_ECS_TASK_POLICY, STEPFUNCTIONS_USE_DISTRIBUTED_MAP_RESULT_WRITER_V2 } from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { ECS_MAX_SECURITY_GROUPS, FARGATE_DEFAULT_VCPU_QUOTA, SFN_HISTORY_EVENT_LIMIT, SFN_MAX_EXECUTION_SECONDS, SFN_MAX_TASK_TIMEOUT_SECONDS } from './aws-limits';
 import { decideConcurrency, tasksWithinVcpuBudget } from './concurrency';
+import { FANOUT_ITEM_ENV, FANOUT_ITEMS_ENV } from './container-environment';
+import { resolveFailureTolerance } from './failure-tolerance';
 import { FanOutAlarms } from './fan-out-alarms';
+import { FanOutCapacity } from './fan-out-capacity';
+import { FanOutItemBatching } from './fan-out-item-batching';
 import { FanOutItems } from './fan-out-items';
 import { FanOutMode } from './fan-out-mode';
 import { FanOutRetryOptions, FanOutRetryPolicy } from './fan-out-retry';
 import { DISTRIBUTED_MAP_LABEL, FanOutWorkflow } from './fan-out-workflow';
 import { inlineMaxItems, maxChildRefusedAttempts } from './history-budget';
+import { resolveItemBatching } from './item-batching';
+import { buildItemRunner, ItemRunnerPlacement } from './item-runner';
 import { chooseMode } from './mode-choice';
 import { defaultTaskSubnets, PrivateTaskNetwork } from './private-network';
 import { RequiredWildcardAcknowledgements } from './required-wildcards';
@@ -25,18 +30,16 @@ import {
   DEFAULT_TASK_RETRY,
   DEFAULT_THROTTLE_RETRY,
   describeRetryPolicy,
-  RATE_AND_CAPACITY_ERRORS,
   resolveRetryPolicy,
-  toRetryProps,
 } from './retry-policy';
 import { checkFargateTaskSize, vcpusOf } from './task-size';
 import { checkConcrete, checkInteger } from './validation';
 
-/** The environment variable that carries the item (a JSON string) into the container. */
-export const FANOUT_ITEM_ENV = 'FANOUT_ITEM';
-
 /** Environment variable names the construct sets itself; users may not set them. */
-const RESERVED_ENVIRONMENT = [FANOUT_ITEM_ENV, 'FANOUT_TASK_TOKEN'];
+const RESERVED_ENVIRONMENT = [FANOUT_ITEM_ENV, FANOUT_ITEMS_ENV, 'FANOUT_TASK_TOKEN'];
+
+/** Key prefixes the failure messages can quote safely: S3's safe characters. */
+const SAFE_PREFIX = /^[A-Za-z0-9!_.*()/-]*$/;
 
 const DEFAULT_CPU = 256;
 const DEFAULT_MEMORY_MIB = 512;
@@ -268,6 +271,42 @@ export interface FargateFanOutProps {
    * @default true
    */
   readonly createAlarms?: boolean;
+
+  /**
+   * Several items per task (Distributed Map only): the container receives the batch as a JSON
+   * array in `FANOUT_ITEMS` instead of one item in `FANOUT_ITEM`. With AUTO, batching builds a
+   * Distributed Map.
+   *
+   * @default - one task per item
+   */
+  readonly itemBatching?: FanOutItemBatching;
+
+  /**
+   * Which Fargate capacity runs the tasks: on-demand, Spot, or Spot with a single on-demand
+   * rerun for items whose Spot task was interrupted or could not get capacity. With Spot, a
+   * created cluster gets the FARGATE and FARGATE_SPOT capacity providers.
+   *
+   * @default FanOutCapacity.ON_DEMAND
+   */
+  readonly capacity?: FanOutCapacity;
+
+  /**
+   * How many items may fail while the execution still succeeds (its output lists them). A
+   * Distributed Map stops the Map Run as soon as more have failed. Not with
+   * `toleratedFailurePercentage`.
+   *
+   * @default - none: every item still runs, and the execution fails at the end if any failed
+   */
+  readonly toleratedFailureCount?: number;
+
+  /**
+   * Percentage of items (0 to 100) that may fail while the execution still succeeds; the Map Run
+   * stops as soon as more have failed. Distributed Map only (with AUTO, it builds one). Not with
+   * `toleratedFailureCount`.
+   *
+   * @default - none: every item still runs, and the execution fails at the end if any failed
+   */
+  readonly toleratedFailurePercentage?: number;
 }
 
 /**
@@ -357,6 +396,25 @@ export class FargateFanOut extends Construct {
   /** The alarms created (empty when `createAlarms` is false). */
   public readonly alarms: cloudwatch.Alarm[];
 
+  /** Which Fargate capacity runs the tasks. */
+  public readonly capacity: FanOutCapacity;
+
+  /**
+   * Most items in one batch.
+   *
+   * @default - undefined when items are not batched
+   */
+  public readonly maxItemsPerBatch?: number;
+
+  /**
+   * Most bytes in one batch (what fits the container overrides, or less).
+   *
+   * @default - undefined when items are not batched
+   */
+  public readonly maxInputBytesPerBatch?: number;
+
+  private readonly toleranceDescription: string;
+
   constructor(scope: Construct, id: string, props: FargateFanOutProps) {
     super(scope, id);
     validateProps(props);
@@ -367,6 +425,7 @@ export class FargateFanOut extends Construct {
     this.node.setContext(STEPFUNCTIONS_USE_DISTRIBUTED_MAP_RESULT_WRITER_V2, true);
 
     this.items = props.items ?? FanOutItems.fromJsonPath('$.items');
+    this.capacity = props.capacity ?? FanOutCapacity.ON_DEMAND;
 
     // Task definition and container.
     if (props.taskDefinition) {
@@ -398,13 +457,24 @@ export class FargateFanOut extends Construct {
     // Retries first: how many items an inline Map surely holds depends on them.
     this.throttleRetryPolicy = resolveRetryPolicy('throttleRetry', props.throttleRetry, DEFAULT_THROTTLE_RETRY);
     this.taskRetryPolicy = props.taskRetry ? resolveRetryPolicy('taskRetry', props.taskRetry, DEFAULT_TASK_RETRY) : undefined;
+    // With an on-demand fallback an item can use its retries twice, once on each capacity.
+    const runsPerItem = this.capacity === FanOutCapacity.SPOT_WITH_ON_DEMAND_FALLBACK ? 2 : 1;
     const rerunAttempts = this.taskRetryPolicy?.maxAttempts ?? 0;
-    const inlineItems = inlineMaxItems({ refusedAttempts: this.throttleRetryPolicy.maxAttempts, rerunAttempts });
+    const inlineItems = inlineMaxItems({
+      refusedAttempts: runsPerItem * this.throttleRetryPolicy.maxAttempts,
+      rerunAttempts: runsPerItem * rerunAttempts,
+      fallbackRuns: runsPerItem - 1,
+    });
 
     // Mode and concurrency: pure decisions, wired here.
     const taskVcpus = vcpusOf(this.taskDefinition.cpu);
+    const distributedOnlyProps = [
+      ...(props.itemBatching ? ['itemBatching'] : []),
+      ...(props.toleratedFailurePercentage !== undefined ? ['toleratedFailurePercentage'] : []),
+    ];
     const modeChoice = chooseMode({
       inlineMaxItems: inlineItems,
+      distributedOnlyProps,
       requestedMode: props.mode ?? FanOutMode.AUTO,
       itemsFromS3: this.items.isFromS3,
       expectedItemCount: props.expectedItemCount,
@@ -427,6 +497,26 @@ export class FargateFanOut extends Construct {
     if (hasInlineMap) {
       this.warnAboutVcpuQuota(props, taskVcpus, concurrency.inlineMaxConcurrency);
     }
+    if (!hasDistributedMap) {
+      for (const prop of ['resultBucket', 'resultPrefix'] as const) {
+        if (props[prop] !== undefined) {
+          throw new Error(`${prop} is only used by a Distributed Map, and mode ${this.mode} builds none (${this.modeReason}); set mode DISTRIBUTED or RUN_TIME, or leave ${prop} out`);
+        }
+      }
+    }
+    const tolerance = resolveFailureTolerance({
+      toleratedFailureCount: props.toleratedFailureCount,
+      toleratedFailurePercentage: props.toleratedFailurePercentage,
+      mode: this.mode,
+    });
+    this.toleranceDescription = tolerance.percentage !== undefined
+      ? `${tolerance.percentage}% (the Map Run stops once more have failed)`
+      : tolerance.isSet
+        ? `${tolerance.count}${hasDistributedMap ? ' (a Map Run stops once more have failed)' : ''}`
+        : 'none (every item runs; the execution fails at the end if any failed)';
+    const batching = props.itemBatching ? resolveItemBatching(props.itemBatching, this.container.containerName) : undefined;
+    this.maxItemsPerBatch = batching?.maxItems;
+    this.maxInputBytesPerBatch = batching?.maxInputBytes;
 
     // Network and cluster.
     let network: PrivateTaskNetwork | undefined;
@@ -448,6 +538,15 @@ export class FargateFanOut extends Construct {
       }
       this.cluster = new ecs.Cluster(this, 'Cluster', { vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
     }
+    if (this.capacity !== FanOutCapacity.ON_DEMAND) {
+      // RunTask may only name capacity providers associated with the cluster.
+      if (this.cluster instanceof ecs.Cluster) {
+        this.cluster.enableFargateCapacityProviders();
+      } else {
+        Annotations.of(this).addWarningV2('cdk-fargate-fan-out:capacityProviders',
+          `capacity ${this.capacity} runs tasks with the FARGATE_SPOT${this.capacity === FanOutCapacity.SPOT ? '' : ' and FARGATE'} capacity providers, which must be associated with the cluster given (an imported cluster cannot be checked).`);
+      }
+    }
     this.securityGroups = props.securityGroups ?? [new ec2.SecurityGroup(this, 'TaskSecurityGroup', {
       vpc,
       description: 'Fargate tasks of the fan-out: no inbound traffic',
@@ -461,40 +560,21 @@ export class FargateFanOut extends Construct {
 
     const subnets = props.vpcSubnets ?? defaultTaskSubnets(vpc, props.assignPublicIp ?? false);
     const taskTimeout = props.taskTimeout ?? DEFAULT_TASK_TIMEOUT;
-    const throttleRetry = this.throttleRetryPolicy;
-    const distributedThrottleRetry = this.distributedThrottleRetryPolicy;
-    const taskRetry = this.taskRetryPolicy;
-    const createItemTask = (taskScope: Construct, taskId: string, stateName: string, inChild: boolean): sfn.TaskStateBase => {
-      const task = tasks.EcsRunTask.jsonPath(taskScope, taskId, {
-        stateName,
-        comment: 'Runs the container for one item and waits for it to stop (.sync).',
-        integrationPattern: sfn.IntegrationPattern.RUN_JOB,
-        cluster: this.cluster,
-        taskDefinition: this.taskDefinition,
-        launchTarget: new tasks.EcsFargateLaunchTarget({ platformVersion: ecs.FargatePlatformVersion.LATEST }),
-        containerOverrides: [{
-          containerDefinition: this.container,
-          environment: [{ name: FANOUT_ITEM_ENV, value: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.item')) }],
-        }],
-        subnets,
-        securityGroups: this.securityGroups,
-        assignPublicIp: props.assignPublicIp,
-        taskTimeout: sfn.Timeout.duration(taskTimeout),
-        // The .sync result is the whole ECS task description (kilobytes); keep none of it so that
-        // thousands of iteration results stay within the 256 KiB state payload.
-        resultSelector: {},
-      });
-      if (inChild && distributedThrottleRetry) {
-        task.addRetry(toRetryProps(distributedThrottleRetry));
-        task.addRetry(toRetryProps({ ...throttleRetry, errors: throttleRetry.errors.filter((e) => !RATE_AND_CAPACITY_ERRORS.includes(e)) }));
-      } else {
-        task.addRetry(toRetryProps(throttleRetry));
-      }
-      if (taskRetry) {
-        task.addRetry(toRetryProps(taskRetry));
-      }
-      return task;
+    const itemTaskSettings = {
+      cluster: this.cluster,
+      taskDefinition: this.taskDefinition,
+      container: this.container,
+      subnets,
+      securityGroups: this.securityGroups,
+      assignPublicIp: props.assignPublicIp,
+      taskTimeout,
+      throttleRetry: this.throttleRetryPolicy,
+      distributedThrottleRetry: this.distributedThrottleRetryPolicy,
+      taskRetry: this.taskRetryPolicy,
+      capacity: this.capacity,
+      batched: batching !== undefined,
     };
+    const createItemRunner = (runnerScope: Construct, placement: ItemRunnerPlacement) => buildItemRunner(runnerScope, itemTaskSettings, placement);
 
     if (hasDistributedMap) {
       this.resultBucket = props.resultBucket ?? this.createResultBucket();
@@ -512,7 +592,10 @@ export class FargateFanOut extends Construct {
       resultBucket: this.resultBucket,
       resultPrefix: props.resultPrefix ?? 'fan-out-results',
       stateMachineName,
-      createItemTask,
+      tolerance,
+      reportsCapacity: this.capacity !== FanOutCapacity.ON_DEMAND,
+      itemBatcher: batching ? new sfn.ItemBatcher({ maxItemsPerBatch: batching.maxItems, maxInputBytesPerBatch: batching.maxInputBytes }) : undefined,
+      createItemRunner,
     });
 
     this.stateMachineLogGroup = new logs.LogGroup(this, 'StateMachineLogs', {
@@ -550,6 +633,25 @@ export class FargateFanOut extends Construct {
   /** Allows `grantee` to start executions of the fan-out. */
   public grantStartExecution(grantee: iam.IGrantable): iam.Grant {
     return this.stateMachine.grantStartExecution(grantee);
+  }
+
+  /**
+   * Allows `grantee` to redrive failed, aborted or timed-out executions of the fan-out
+   * (`states:RedriveExecution` on its executions). Redriving an execution reruns only what did
+   * not succeed: the failed iterations of an inline Map, or the failed and unstarted children of
+   * a Distributed Map Run. The state machine's own role already has what a Map Run redrive needs.
+   */
+  public grantRedrive(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['states:RedriveExecution'],
+      resourceArns: [Arn.format({
+        service: 'states',
+        resource: 'execution',
+        resourceName: `${this.stateMachine.stateMachineName}:*`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }, Stack.of(this))],
+    });
   }
 
   private createResultBucket(): s3.Bucket {
@@ -622,7 +724,12 @@ export class FargateFanOut extends Construct {
       `throttle retry${this.distributedThrottleRetryPolicy ? ' (inline Map; InvalidParameterException in children)' : ''}: ${describeRetryPolicy(this.throttleRetryPolicy)}`,
       ...(this.distributedThrottleRetryPolicy ? [`throttle retry in Distributed Map children: ${describeRetryPolicy(this.distributedThrottleRetryPolicy)}`] : []),
       `task retry: ${this.taskRetryPolicy ? describeRetryPolicy(this.taskRetryPolicy) : 'none (a failed task fails its item)'}`,
-      `task: ${this.taskDefinition.cpu} CPU units, ${this.taskDefinition.memoryMiB} MiB, container '${this.container.containerName}' gets the item in ${FANOUT_ITEM_ENV}`,
+      `task: ${this.taskDefinition.cpu} CPU units, ${this.taskDefinition.memoryMiB} MiB, container '${this.container.containerName}' gets `
+        + (this.maxItemsPerBatch !== undefined
+          ? `up to ${this.maxItemsPerBatch} items (${this.maxInputBytesPerBatch} bytes) as a JSON array in ${FANOUT_ITEMS_ENV}`
+          : `the item in ${FANOUT_ITEM_ENV}`),
+      `capacity: ${this.capacity}`,
+      `tolerated failures: ${this.toleranceDescription}`,
     ];
     return lines.join('\n');
   }
@@ -655,6 +762,9 @@ function validateProps(props: FargateFanOutProps): void {
     if (!Token.isUnresolved(memory)) {
       checkFargateTaskSize(cpu, memory);
     }
+  }
+  if (props.resultPrefix !== undefined && !Token.isUnresolved(props.resultPrefix) && !SAFE_PREFIX.test(props.resultPrefix)) {
+    throw new Error(`resultPrefix may only hold letters, digits and !_.*()/- (S3's safe key characters), got '${props.resultPrefix}'`);
   }
   for (const name of Object.keys(props.environment ?? {}).concat(Object.keys(props.secrets ?? {}))) {
     if (RESERVED_ENVIRONMENT.includes(name)) {

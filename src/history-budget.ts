@@ -17,6 +17,11 @@ export interface ItemRetryAttempts {
   readonly refusedAttempts: number;
   /** Reruns of a task that ran and failed (`taskRetry`), 0 when failed tasks are not retried. */
   readonly rerunAttempts: number;
+  /**
+   * Runs on another capacity after the first task failed (1 with Spot and on-demand fallback).
+   * @default 0
+   */
+  readonly fallbackRuns?: number;
 }
 
 /**
@@ -25,7 +30,10 @@ export interface ItemRetryAttempts {
  * the item's own events.
  */
 export function worstCaseItemEvents(attempts: ItemRetryAttempts): number {
+  // A fallback run is another Task state with its own events, reached through a Choice state
+  // (2 events, counted as a caught failure's).
   return HISTORY_EVENTS_PER_INLINE_ITEM + HISTORY_EVENTS_PER_CAUGHT_FAILURE
+    + (attempts.fallbackRuns ?? 0) * (HISTORY_EVENTS_PER_INLINE_ITEM + HISTORY_EVENTS_PER_CAUGHT_FAILURE)
     + attempts.refusedAttempts * HISTORY_EVENTS_PER_RETRY
     + attempts.rerunAttempts * HISTORY_EVENTS_PER_TASK_RERUN;
 }

@@ -18,6 +18,11 @@ export interface ModeChoiceInput {
    * history-budget.ts).
    */
   readonly inlineMaxItems: number;
+  /**
+   * The props that are set and only work with a Distributed Map (`itemBatching`,
+   * `toleratedFailurePercentage`), if any.
+   */
+  readonly distributedOnlyProps?: string[];
 }
 
 /** The mode to build and why. */
@@ -48,6 +53,10 @@ export function chooseMode(input: ModeChoiceInput): ModeChoice {
 }
 
 function chooseAutomatically(input: ModeChoiceInput): ModeChoice {
+  const distributedOnly = input.distributedOnlyProps ?? [];
+  if (distributedOnly.length > 0) {
+    return { mode: FanOutMode.DISTRIBUTED, reason: `Distributed Map: ${distributedOnly.join(' and ')} only work${distributedOnly.length > 1 ? '' : 's'} with a Distributed Map.` };
+  }
   if (input.itemsFromS3) {
     return { mode: FanOutMode.DISTRIBUTED, reason: 'Distributed Map: items are read from S3, and only a Distributed Map has an ItemReader.' };
   }
@@ -84,6 +93,9 @@ function chooseAutomatically(input: ModeChoiceInput): ModeChoice {
 }
 
 function checkInlineIsPossible(input: ModeChoiceInput, modeName: string): void {
+  for (const prop of input.distributedOnlyProps ?? []) {
+    throw new Error(`${prop} needs a Distributed Map for every run, so it cannot be combined with mode ${modeName}; use mode DISTRIBUTED or AUTO`);
+  }
   if (input.itemsFromS3) {
     throw new Error(`mode ${modeName} cannot read items from S3: items from S3 need mode DISTRIBUTED or AUTO (only a Distributed Map has an ItemReader)`);
   }

@@ -87,8 +87,8 @@ describe('the summary', () => {
 
   test('the execution fails with FanOut.ItemsFailed when any item failed, and succeeds otherwise', () => {
     expect(definition.States.Summarize.Parameters['failedCount.$']).toBe('States.ArrayLength($.failedItems)');
-    expect(definition.States.AnyItemFailed.Choices).toEqual([{ Variable: '$.failedCount', NumericGreaterThan: 0, Next: 'ItemsFailed' }]);
-    expect(definition.States.AnyItemFailed.Default).toBe('AllItemsSucceeded');
+    expect(definition.States.TooManyItemsFailed.Choices).toEqual([{ Variable: '$.failedCount', NumericGreaterThan: 0, Next: 'ItemsFailed' }]);
+    expect(definition.States.TooManyItemsFailed.Default).toBe('AllItemsSucceeded');
     expect(definition.States.ItemsFailed.Error).toBe('FanOut.ItemsFailed');
     expect(definition.States.Summarize.Parameters['message.$']).toBe("States.Format('{} of {} items failed', States.ArrayLength($.failedItems), $.itemCount)");
     expect(definition.States.ItemsFailed.CausePath).toBe('$.message');
@@ -148,7 +148,7 @@ describe('modes', () => {
     expect(definition.States.ChooseMap.Default).toBe('RunItemsDistributed');
     expect(definition.States.RunItemsInline.Next).toBe('Summarize');
     expect(definition.States.RunItemsDistributed.Next).toBe('DescribeMapRun');
-    expect(definition.States.SummarizeMapRun.Next).toBe('AnyItemFailed');
+    expect(definition.States.SummarizeMapRun.Next).toBe('TooManyItemsFailed');
     expect(definition.States.RunItemsDistributed.ItemProcessor.ProcessorConfig.ExecutionType).toBe('STANDARD');
     expectValidAsl(definition);
   });

@@ -111,7 +111,12 @@ export interface MapRunReport {
   thresholdExceeded: boolean;
   /** Child outputs, in item order; a failed child is `{ Error, Cause }`, an unfinished one `null`. */
   readonly results: unknown[];
-  readonly failures: Array<{ index: number; Error: string; Cause: string }>;
+  /** Failed children, as the FAILED result files list them: the child's input, error and cause. */
+  readonly failures: Array<{ index: number; Input: unknown; Error: string; Cause: string }>;
+  /** Items of each child execution (1 each without an ItemBatcher), for DescribeMapRun's ItemCounts. */
+  readonly itemsPerChild: number[];
+  /** How each child ended, by child index; undefined for a child that never ran. */
+  readonly childStatus: Array<'SUCCEEDED' | 'FAILED' | 'ABORTED' | undefined>;
   /** Largest estimated history of one child execution. */
   maxChildHistoryEvents: number;
   /** The Map Run's ARN, when a ResultWriter made the Map return one. */
@@ -308,6 +313,8 @@ export async function executeWorkflow(definition: object, input: unknown, option
       thresholdExceeded: false,
       results: new Array(childInputs.length).fill(null),
       failures: [],
+      itemsPerChild: childInputs.map((childInput: any) => (state.ItemBatcher ? childInput.Items.length : 1)),
+      childStatus: new Array(childInputs.length).fill(undefined),
       maxChildHistoryEvents: 0,
       resultWriter: writerParameters ? { Bucket: writerParameters.Bucket, Prefix: writerParameters.Prefix } : undefined,
     };
@@ -335,13 +342,16 @@ export async function executeWorkflow(definition: object, input: unknown, option
       try {
         report.results[index] = await execution.result;
         report.succeeded++;
+        report.childStatus[index] = 'SUCCEEDED';
       } catch (err: any) {
         if (err?.name === 'ExecutionAbortedError') {
           report.aborted++;
+          report.childStatus[index] = 'ABORTED';
         } else {
           const { error, cause } = describeFailure(err);
           report.failed++;
-          report.failures.push({ index, Error: error, Cause: cause });
+          report.childStatus[index] = 'FAILED';
+          report.failures.push({ index, Input: childInputs[index], Error: error, Cause: cause });
           report.results[index] = { Error: error, Cause: cause };
           if (!stopped && exceeded()) {
             stopped = true;
@@ -516,17 +526,23 @@ export function describeMapRun(mapRuns: readonly MapRunReport[], mapRunArn: stri
   if (!report) {
     throw namedError('Sfn.ResourceNotFoundException', `Map Run ${mapRunArn} does not exist`);
   }
-  const counts = {
-    Total: report.childExecutions,
-    Succeeded: report.succeeded,
-    Failed: report.failed,
-    Aborted: report.aborted,
-    TimedOut: 0,
-    Pending: 0,
-    Running: 0,
-    ResultsWritten: report.succeeded + report.failed + report.aborted,
-    FailuresNotRedrivable: 0,
-    PendingRedrive: 0,
+  // ItemCounts count items, ExecutionCounts child executions: they differ with an ItemBatcher.
+  const countsBy = (size: (child: number) => number) => {
+    const sum = (status: string) => report.childStatus.reduce((n, s, i) => n + (s === status ? size(i) : 0), 0);
+    const total = report.itemsPerChild.reduce((n, _, i) => n + size(i), 0);
+    const [succeeded, failed, aborted] = [sum('SUCCEEDED'), sum('FAILED'), sum('ABORTED')];
+    return {
+      Total: total,
+      Succeeded: succeeded,
+      Failed: failed,
+      Aborted: aborted,
+      TimedOut: 0,
+      Pending: total - succeeded - failed - aborted,
+      Running: 0,
+      ResultsWritten: succeeded + failed + aborted,
+      FailuresNotRedrivable: 0,
+      PendingRedrive: 0,
+    };
   };
   return {
     MapRunArn: mapRunArn,
@@ -534,8 +550,8 @@ export function describeMapRun(mapRuns: readonly MapRunReport[], mapRunArn: stri
     MaxConcurrency: report.maxConcurrency,
     ToleratedFailurePercentage: report.toleratedFailurePercentage ?? 0,
     ToleratedFailureCount: report.toleratedFailureCount ?? 0,
-    ItemCounts: counts,
-    ExecutionCounts: counts,
+    ItemCounts: countsBy((child) => report.itemsPerChild[child]),
+    ExecutionCounts: countsBy(() => 1),
   };
 }
 

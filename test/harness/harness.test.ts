@@ -2,7 +2,9 @@ import * as FakeTimers from '@sinonjs/fake-timers';
 import { executeWorkflow, ExecuteWorkflowOptions, PAYLOAD_LIMIT_BYTES } from './execute-workflow';
 import { HISTORY_EVENT_LIMIT } from './history-budget';
 import { isIndefinitePath } from './indefinite-paths';
-import { CONTAINER_OVERRIDES_MAX_CHARS, EcsErrors, RETRYABLE_ECS_ERRORS, SimulatedEcs, itemKey } from './simulated-ecs';
+import {
+  CONTAINER_OVERRIDES_MAX_CHARS, EcsErrors, FANOUT_ITEMS_ENV, RETRYABLE_ECS_ERRORS, SimulatedEcs, capacityOf, fanOutItemsOf, itemKey,
+} from './simulated-ecs';
 import { TokenBucket } from './token-bucket';
 
 // ---------------------------------------------------------------------------
@@ -76,7 +78,13 @@ function inlineFanOut(opts: { maxConcurrency: number; retry?: RetryShape; result
 }
 
 /** Distributed Map whose items come from an S3 JSON ItemReader; no Catch inside, so tolerance applies. */
-function distributedFanOut(opts: { maxConcurrency: number; toleratedFailurePercentage?: number; batch?: number }) {
+function distributedFanOut(opts: {
+  maxConcurrency: number; toleratedFailurePercentage?: number; batch?: number; itemsEnv?: 'FANOUT_ITEM' | 'FANOUT_ITEMS'; spot?: boolean;
+}) {
+  const { LaunchType: _launchType, ...onSpot } = runTaskState(GENEROUS_RETRY).Parameters;
+  const parameters = opts.spot
+    ? { ...onSpot, CapacityProviderStrategy: [{ CapacityProvider: 'FARGATE_SPOT', Weight: 1 }] }
+    : runTaskState(GENEROUS_RETRY).Parameters;
   return {
     StartAt: 'FanOut',
     States: {
@@ -102,13 +110,15 @@ function distributedFanOut(opts: { maxConcurrency: number; toleratedFailurePerce
               ? {
                 ...runTaskState(GENEROUS_RETRY),
                 Parameters: {
-                  ...runTaskState(GENEROUS_RETRY).Parameters,
-                  Overrides: { ContainerOverrides: [{ Name: 'Task', Environment: [{ 'Name': 'FANOUT_ITEM', 'Value.$': 'States.JsonToString($.Items)' }] }] },
+                  ...parameters,
+                  Overrides: {
+                    ContainerOverrides: [{ Name: 'Task', Environment: [{ 'Name': opts.itemsEnv ?? 'FANOUT_ITEM', 'Value.$': 'States.JsonToString($.Items)' }] }],
+                  },
                 },
                 ResultSelector: { 'exitCode.$': '$.Containers[0].ExitCode' },
                 End: true,
               }
-              : runTaskState(GENEROUS_RETRY, { ResultSelector: { 'exitCode.$': '$.Containers[0].ExitCode' }, End: true }),
+              : { ...runTaskState(GENEROUS_RETRY, { ResultSelector: { 'exitCode.$': '$.Containers[0].ExitCode' }, End: true }), Parameters: parameters },
           },
         },
         ResultPath: '$.mapRun',
@@ -119,6 +129,9 @@ function distributedFanOut(opts: { maxConcurrency: number; toleratedFailurePerce
     },
   };
 }
+
+/** Outcomes of 30 seeded LaunchType calls, as SimulatedEcs gave them before capacity providers and batches. */
+const PRE_CAPACITY_FINGERPRINT = 'FFTFa93a5dFCe80CTFd9bCFc585faTFTCFFCFd4dT25a62dF';
 
 const items = (n: number) => Array.from({ length: n }, (_, id) => ({ id }));
 
@@ -143,6 +156,14 @@ async function withClock(body: (clock: ReturnType<typeof FakeTimers.install>) =>
 function runTaskParams(item: unknown) {
   return { Overrides: { ContainerOverrides: [{ Name: 'Task', Environment: [{ Name: 'FANOUT_ITEM', Value: JSON.stringify(item) }] }] } };
 }
+
+/** RunTask parameters carrying a batch as FANOUT_ITEMS (a JSON array string). */
+function runTaskBatchParams(batch: readonly unknown[], extra: Record<string, unknown> = {}) {
+  return { Overrides: { ContainerOverrides: [{ Name: 'Task', Environment: [{ Name: FANOUT_ITEMS_ENV, Value: JSON.stringify(batch) }] }] }, ...extra };
+}
+
+/** A capacity provider strategy with one provider. */
+const onCapacity = (provider: 'FARGATE' | 'FARGATE_SPOT') => ({ CapacityProviderStrategy: [{ CapacityProvider: provider, Weight: 1 }] });
 
 // ---------------------------------------------------------------------------
 // TokenBucket
@@ -293,6 +314,169 @@ describe('SimulatedEcs', () => {
   });
 });
 
+describe('SimulatedEcs: batches (FANOUT_ITEMS)', () => {
+  test('a batch of 3 items is one RunTask call, recorded for all 3 items, and marks all 3 succeeded', () => withClock(async (clock) => {
+    const ecs = new SimulatedEcs();
+    const batch = items(3);
+    const params = runTaskBatchParams(batch);
+    expect(fanOutItemsOf(params)).toBe('[{"id":0},{"id":1},{"id":2}]');
+    const call = ecs.runTaskSync(params);
+    await clock.runAllAsync();
+    const task = await call;
+    expect(task.Containers[0].ExitCode).toBe(0);
+    expect(ecs.summary()).toMatchObject({
+      runTaskCalls: 1, tasksStarted: 1, tasksSucceeded: 1, batchesStarted: 1, itemsStarted: 3, distinctItems: 3,
+    });
+    const [first] = ecs.attemptsByItem.get(itemKey(batch[0]))!;
+    expect(first).toMatchObject({ result: 'succeeded', exitCode: 0, batchSize: 3, capacity: 'FARGATE', taskArn: task.TaskArn });
+    for (const item of batch) expect(ecs.attemptsByItem.get(itemKey(item))).toEqual([first]);
+    expect([...ecs.successesByItem]).toEqual(batch.map((item) => [itemKey(item), 1]));
+    expect(ecs.itemsNeverSucceeded(batch)).toEqual([]);
+  }));
+
+  test('one non-zero exit code fails the whole batch: States.TaskFailed, and none of its items succeeded', () => withClock(async (clock) => {
+    const seen: string[] = [];
+    const ecs = new SimulatedEcs({
+      exitCodeFor: (item: any, attempt) => {
+        seen.push(`${item.id}#${attempt}`);
+        return item.id === 1 && attempt === 1 ? 5 : 0;
+      },
+    });
+    const batch = items(3);
+    const failed = ecs.runTaskSync(runTaskBatchParams(batch)).catch((e) => e);
+    await clock.runAllAsync();
+    const err = await failed;
+    expect(err.name).toBe(EcsErrors.TASK_FAILED);
+    expect(JSON.parse(err.message)).toMatchObject({ StopCode: 'EssentialContainerExited', Containers: [{ ExitCode: 5 }] });
+    expect(ecs.successesByItem.size).toBe(0);
+    expect(ecs.itemsNeverSucceeded(batch)).toEqual(batch);
+    expect(ecs.summary()).toMatchObject({ tasksStarted: 1, tasksFailed: 1, tasksSucceeded: 0, batchesStarted: 1, itemsStarted: 3 });
+    for (const item of batch) {
+      expect(ecs.attemptsByItem.get(itemKey(item))).toEqual([expect.objectContaining({ result: 'failed', detail: 'exit-code', exitCode: 5, batchSize: 3 })]);
+    }
+
+    // Launches are counted per item, across batches and single-item calls alike.
+    const again = ecs.runTaskSync(runTaskBatchParams(batch.slice(1)));
+    const single = ecs.runTaskSync(runTaskParams(batch[0]));
+    await clock.runAllAsync();
+    await again;
+    await single;
+    // Exit codes are read when a task stops: the single item's 60 s task stops before the 120 s batch.
+    expect(seen).toEqual(['0#1', '1#1', '2#1', '0#2', '1#2', '2#2']);
+    expect([...ecs.successesByItem.values()]).toEqual([1, 1, 1]);
+    expect(ecs.attemptsByItem.get(itemKey(batch[0]))!.map((a) => a.batchSize)).toEqual([3, undefined]);
+    expect(ecs.summary()).toMatchObject({ tasksStarted: 3, batchesStarted: 2, itemsStarted: 6 });
+  }));
+
+  test("a batch runs for the sum of its items' durations", () => withClock(async (clock) => {
+    const ecs = new SimulatedEcs({ taskDurationMs: (item: any) => (item.id + 1) * 1000 });
+    const call = ecs.runTaskSync(runTaskBatchParams(items(3)));
+    await clock.runAllAsync();
+    const task = await call;
+    expect(task.StoppedAt - task.StartedAt).toBe(1000 + 2000 + 3000);
+    const fixed = new SimulatedEcs({ taskDurationMs: 10_000 });
+    const four = fixed.runTaskSync(runTaskBatchParams(items(4)));
+    await clock.runAllAsync();
+    const fourTask = await four;
+    expect(fourTask.StoppedAt - fourTask.StartedAt).toBe(40_000);
+  }));
+
+  test('a FANOUT_ITEMS value that is not a JSON array is one item keyed by the raw string', () => withClock(async (clock) => {
+    const ecs = new SimulatedEcs();
+    const mangled = '[{"q":"say "hi""}]';
+    const call = ecs.runTaskSync({ Overrides: { ContainerOverrides: [{ Environment: [{ Name: FANOUT_ITEMS_ENV, Value: mangled }] }] } });
+    await clock.runAllAsync();
+    await call;
+    expect([...ecs.successesByItem.keys()]).toEqual([mangled]);
+    expect(ecs.summary()).toMatchObject({ batchesStarted: 1, itemsStarted: 1 });
+  }));
+});
+
+describe('SimulatedEcs: capacity providers (Fargate Spot and on-demand)', () => {
+  test('the capacity is the provider with the largest Weight (ties: the first), FARGATE without a strategy', () => {
+    expect(capacityOf({ LaunchType: 'FARGATE' })).toBe('FARGATE');
+    expect(capacityOf({ CapacityProviderStrategy: [] })).toBe('FARGATE');
+    expect(capacityOf(onCapacity('FARGATE_SPOT'))).toBe('FARGATE_SPOT');
+    expect(capacityOf({ CapacityProviderStrategy: [{ CapacityProvider: 'FARGATE', Weight: 1 }, { CapacityProvider: 'FARGATE_SPOT', Weight: 3 }] }))
+      .toBe('FARGATE_SPOT');
+    expect(capacityOf({ CapacityProviderStrategy: [{ CapacityProvider: 'FARGATE', Weight: 2 }, { CapacityProvider: 'FARGATE_SPOT', Weight: 2 }] }))
+      .toBe('FARGATE');
+  });
+
+  test('at spotInterruptionRate 1 a FARGATE_SPOT call is interrupted, a FARGATE strategy call never is', () => withClock(async (clock) => {
+    const ecs = new SimulatedEcs({ spotInterruptionRate: 1 });
+    const spot = ecs.runTaskSync({ ...runTaskParams({ id: 1 }), ...onCapacity('FARGATE_SPOT') }).catch((e) => e);
+    const onDemand = items(10).map((item) => ecs.runTaskSync({ ...runTaskParams({ onDemand: item.id }), ...onCapacity('FARGATE') }));
+    await clock.runAllAsync();
+    const err = await spot;
+    expect(err.name).toBe(EcsErrors.TASK_FAILED);
+    expect(JSON.parse(err.message)).toMatchObject({ StopCode: 'SpotInterruption', CapacityProviderName: 'FARGATE_SPOT' });
+    expect((await Promise.all(onDemand)).map((task) => task.StopCode)).toEqual(Array(10).fill('EssentialContainerExited'));
+    expect(ecs.summary()).toMatchObject({ spotInterruptions: 1, spotTasksStarted: 1, onDemandTasksStarted: 10, tasksSucceeded: 10 });
+    expect(ecs.attemptsByItem.get('{"id":1}')).toEqual([expect.objectContaining({ detail: 'spot-interruption', capacity: 'FARGATE_SPOT' })]);
+    expect(ecs.attemptsByItem.get('{"onDemand":0}')).toEqual([expect.objectContaining({ detail: 'exit-0', capacity: 'FARGATE' })]);
+  }));
+
+  test('spotCapacityFailureRate 1 refuses every Spot call with AmazonECS.Unknown, and never an on-demand call', () => withClock(async (clock) => {
+    const ecs = new SimulatedEcs({ spotCapacityFailureRate: 1 });
+    const spot = ecs.runTaskSync({ ...runTaskParams({ id: 1 }), ...onCapacity('FARGATE_SPOT') }).catch((e) => e);
+    const onDemand = ecs.runTaskSync({ ...runTaskParams({ id: 2 }), ...onCapacity('FARGATE') });
+    const launchType = ecs.runTaskSync({ ...runTaskParams({ id: 3 }), LaunchType: 'FARGATE' });
+    await clock.runAllAsync();
+    const err = await spot;
+    expect(err.name).toBe(EcsErrors.FAILURES);
+    expect(JSON.parse(err.message)).toMatchObject({
+      Failures: [{ Reason: 'Capacity is unavailable at this time. Please try again later or in a different availability zone' }],
+      Tasks: [],
+    });
+    await expect(onDemand).resolves.toMatchObject({ StopCode: 'EssentialContainerExited' });
+    await expect(launchType).resolves.toMatchObject({ StopCode: 'EssentialContainerExited' });
+    expect(ecs.attemptsByItem.get('{"id":1}')).toEqual([expect.objectContaining({ result: 'capacity', detail: 'spot-capacity', capacity: 'FARGATE_SPOT' })]);
+    expect(ecs.summary()).toMatchObject({ capacityFailures: 1, spotCapacityFailures: 1, tasksStarted: 2 });
+    expect(ecs.summary()).toMatchObject({ spotTasksStarted: 0, onDemandTasksStarted: 2 });
+  }));
+
+  test('the task description has CapacityProviderName (and no LaunchType) when a strategy was used', () => withClock(async (clock) => {
+    const ecs = new SimulatedEcs();
+    const spot = ecs.runTaskSync({ ...runTaskParams({ id: 1 }), ...onCapacity('FARGATE_SPOT') });
+    const onDemand = ecs.runTaskSync({ ...runTaskParams({ id: 2 }), ...onCapacity('FARGATE') });
+    const launchType = ecs.runTaskSync({ ...runTaskParams({ id: 3 }), LaunchType: 'FARGATE' });
+    await clock.runAllAsync();
+    const [spotTask, onDemandTask, launchTypeTask] = await Promise.all([spot, onDemand, launchType]);
+    expect(spotTask.CapacityProviderName).toBe('FARGATE_SPOT');
+    expect(spotTask).not.toHaveProperty('LaunchType');
+    expect(onDemandTask.CapacityProviderName).toBe('FARGATE');
+    expect(onDemandTask).not.toHaveProperty('LaunchType');
+    expect(launchTypeTask.LaunchType).toBe('FARGATE');
+    expect(launchTypeTask).not.toHaveProperty('CapacityProviderName');
+    expect(ecs.summary()).toMatchObject({ spotTasksStarted: 1, onDemandTasksStarted: 2 });
+  }));
+
+  test('calls without a strategy behave as before: any task may be interrupted, and the seeded draws are unchanged', () => {
+    const fingerprint = (options: ConstructorParameters<typeof SimulatedEcs>[0]) => withClock(async (clock) => {
+      const ecs = new SimulatedEcs({
+        seed: 5, runTaskCallsPerSecond: Infinity, throttleRate: 0.2, capacityFailureRate: 0.2, spotInterruptionRate: 0.3, ...options,
+      });
+      const all = Promise.allSettled(items(30).map((item) => ecs.runTaskSync({ ...runTaskParams(item), LaunchType: 'FARGATE' })));
+      await clock.runAllAsync();
+      // Succeeded: the last 3 hex digits of the task id; failed: F (task failed), T (throttled), C (capacity).
+      const letter: Record<string, string> = { [EcsErrors.TASK_FAILED]: 'F', [EcsErrors.THROTTLED]: 'T', [EcsErrors.FAILURES]: 'C' };
+      const outcomes = (await all).map((r) => (r.status === 'fulfilled' ? r.value.TaskArn.slice(-3) : letter[r.reason.name])).join('');
+      fingerprints.push(`${outcomes} ${JSON.stringify(ecs.summary())}`);
+    });
+    const fingerprints: string[] = [];
+    return fingerprint({}).then(() => fingerprint({ spotCapacityFailureRate: 1 })).then(() => {
+      expect(fingerprints[1]).toBe(fingerprints[0]);
+      // Pinned from SimulatedEcs before capacity providers and batches were added.
+      expect(fingerprints[0].split(' ')[0]).toBe(PRE_CAPACITY_FINGERPRINT);
+      const summary = JSON.parse(fingerprints[0].split(' ')[1]);
+      expect(summary).toMatchObject({ runTaskCalls: 30, throttled: 5, capacityFailures: 5, tasksStarted: 20, tasksSucceeded: 9, tasksFailed: 11 });
+      expect(summary).toMatchObject({ spotInterruptions: 11, spotCapacityFailures: 0, spotTasksStarted: 0, onDemandTasksStarted: 20 });
+      expect(summary).toMatchObject({ batchesStarted: 0, itemsStarted: 20 });
+    });
+  });
+});
+
 // ---------------------------------------------------------------------------
 // Whole workflows
 // ---------------------------------------------------------------------------
@@ -414,6 +598,21 @@ describe('executeWorkflow with a Distributed Map', () => {
     expect(result.status).toBe('SUCCEEDED');
     expect(result.mapRuns[0]).toMatchObject({ itemsRead: 45, childExecutions: 5 });
     expect([...ecs.successesByItem.keys()][4]).toBe(JSON.stringify(items(45).slice(40)));
+  });
+
+  test('batches passed as FANOUT_ITEMS on Fargate Spot: each item is accounted for once, Spot refusals are retried', async () => {
+    const ecs = new SimulatedEcs({ seed: 24, spotCapacityFailureRate: 0.3 });
+    const all = items(45);
+    const definition = distributedFanOut({ maxConcurrency: 10, batch: 10, itemsEnv: 'FANOUT_ITEMS', spot: true });
+    const result = await run(definition, { bucket: 'b', runId: 'r-1' }, ecs, { distributedItems: all });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.mapRuns[0]).toMatchObject({ itemsRead: 45, childExecutions: 5, succeeded: 5 });
+    expect(ecs.itemsNeverSucceeded(all)).toEqual([]);
+    expect(ecs.itemsSucceededMoreThanOnce()).toEqual([]);
+    expect(ecs.successesByItem.size).toBe(45);
+    expect(ecs.spotCapacityFailures).toBeGreaterThan(0);
+    expect(ecs.summary()).toMatchObject({ tasksStarted: 5, batchesStarted: 5, itemsStarted: 45, spotTasksStarted: 5, onDemandTasksStarted: 0 });
+    expect(ecs.attemptsByItem.get(itemKey(all[44]))!.at(-1)).toMatchObject({ result: 'succeeded', batchSize: 5, capacity: 'FARGATE_SPOT' });
   });
 
   test('fails when an ItemReader has no distributedItems', async () => {

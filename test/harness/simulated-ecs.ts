@@ -7,6 +7,9 @@ export const CONTAINER_OVERRIDES_MAX_CHARS = 8192;
 /** The environment variable the container reads its item from. */
 export const FANOUT_ITEM_ENV = 'FANOUT_ITEM';
 
+/** The environment variable the container reads a batch of items from (a JSON array string). */
+export const FANOUT_ITEMS_ENV = 'FANOUT_ITEMS';
+
 /** Key used for calls whose overrides carry no item. */
 export const NO_ITEM_KEY = '(no FANOUT_ITEM)';
 
@@ -27,6 +30,9 @@ export const RETRYABLE_ECS_ERRORS = [EcsErrors.THROTTLED, EcsErrors.INVALID_PARA
 
 export type AttemptResult = 'succeeded' | 'failed' | 'throttled' | 'capacity' | 'invalid';
 
+/** Where a task runs: Fargate on-demand or Fargate Spot. */
+export type Capacity = 'FARGATE' | 'FARGATE_SPOT';
+
 export type AttemptDetail =
   | 'exit-0'
   | 'exit-code'
@@ -36,6 +42,7 @@ export type AttemptDetail =
   | 'launch-rate'
   | 'vcpu-quota'
   | 'capacity'
+  | 'spot-capacity'
   | 'overrides-too-large';
 
 /** One RunTask call as the simulated ECS saw it. */
@@ -49,6 +56,16 @@ export interface Attempt {
   readonly stoppedAt?: number;
   readonly exitCode?: number;
   readonly taskArn?: string;
+  /**
+   * The capacity the call asked for: the `CapacityProvider` of the strategy entry with the largest
+   * `Weight`, or `FARGATE` when the call has no `CapacityProviderStrategy` (it used `LaunchType`).
+   */
+  readonly capacity: Capacity;
+  /**
+   * Number of items in the call's `FANOUT_ITEMS` batch, for calls that carried one. The same Attempt
+   * object is recorded under every item of the batch.
+   */
+  readonly batchSize?: number;
 }
 
 export interface SimulatedEcsOptions {
@@ -74,13 +91,32 @@ export interface SimulatedEcsOptions {
   readonly vpcThrottleRate?: number;
   /** Probability that RunTask reports "Capacity is unavailable". @default 0 */
   readonly capacityFailureRate?: number;
-  /** Probability that a started task is stopped by a Spot interruption. @default 0 */
+  /**
+   * Probability that a call on `FARGATE_SPOT` (by its `CapacityProviderStrategy`) is refused for lack
+   * of Spot capacity (`AmazonECS.Unknown`, like `capacityFailureRate`). Never applies to on-demand calls.
+   * @default 0
+   */
+  readonly spotCapacityFailureRate?: number;
+  /**
+   * Probability that a started task is stopped by a Spot interruption. For calls without a
+   * `CapacityProviderStrategy` (`LaunchType` only) any task may be interrupted, as before; for calls
+   * with one, only `FARGATE_SPOT` tasks can be, never on-demand `FARGATE` tasks.
+   * @default 0
+   */
   readonly spotInterruptionRate?: number;
-  /** Exit code of the container for an item (attempt counts launched tasks for that item, from 1). @default - always 0 */
+  /**
+   * Exit code of the container for an item (attempt counts launched tasks for that item, from 1).
+   * For a `FANOUT_ITEMS` batch it is called for each item; the first non-zero code fails the whole batch.
+   * @default - always 0
+   */
   readonly exitCodeFor?: (item: unknown, attempt: number) => number;
   /** Seed of the PRNG that draws the faults and task ids. @default 1 */
   readonly seed?: number;
-  /** How a call's item key is read from the RunTask parameters. @default - the FANOUT_ITEM environment entry */
+  /**
+   * How a call's item key is read from the RunTask parameters. When set, every call has this one key,
+   * even if it carries `FANOUT_ITEMS`.
+   * @default - each item of the FANOUT_ITEMS environment entry, else the FANOUT_ITEM entry
+   */
   readonly itemKeyOf?: (params: any) => string | undefined;
   /** Region and account in generated ARNs. @default us-east-1 / 123456789012 */
   readonly region?: string;
@@ -99,16 +135,49 @@ export class SimulatedStatesError extends Error {
 }
 
 
-/** Reads the FANOUT_ITEM environment value from RunTask parameters (PascalCase, as Step Functions passes them). */
-export function fanOutItemOf(params: any): string | undefined {
+/** Reads an environment value from the container overrides of RunTask parameters (PascalCase, as Step Functions passes them). */
+function environmentValueOf(params: any, name: string): string | undefined {
   const overrides = params?.Overrides?.ContainerOverrides;
   if (!Array.isArray(overrides)) return undefined;
   for (const container of overrides) {
-    for (const env of container?.Environment ?? []) {
-      if (env?.Name === FANOUT_ITEM_ENV) return String(env.Value);
+    const environment = container?.Environment;
+    if (!Array.isArray(environment)) continue;
+    for (const env of environment) {
+      if (env?.Name === name) return String(env.Value);
     }
   }
   return undefined;
+}
+
+/** Reads the FANOUT_ITEM environment value from RunTask parameters (PascalCase, as Step Functions passes them). */
+export function fanOutItemOf(params: any): string | undefined {
+  return environmentValueOf(params, FANOUT_ITEM_ENV);
+}
+
+/** Reads the FANOUT_ITEMS environment value (a JSON array string) from RunTask parameters. */
+export function fanOutItemsOf(params: any): string | undefined {
+  return environmentValueOf(params, FANOUT_ITEMS_ENV);
+}
+
+/**
+ * The capacity a RunTask call asks for: the `CapacityProvider` of the `CapacityProviderStrategy` entry with the
+ * largest `Weight` (ties: the first; a missing Weight counts as 0), or `FARGATE` without a strategy.
+ * Any provider other than `FARGATE_SPOT` counts as on-demand `FARGATE`.
+ */
+export function capacityOf(params: any): Capacity {
+  const strategy = capacityProviderStrategyOf(params);
+  if (!strategy) return 'FARGATE';
+  let best = strategy[0];
+  for (const entry of strategy) {
+    if (Number(entry?.Weight ?? 0) > Number(best?.Weight ?? 0)) best = entry;
+  }
+  return best?.CapacityProvider === 'FARGATE_SPOT' ? 'FARGATE_SPOT' : 'FARGATE';
+}
+
+/** The call's `CapacityProviderStrategy`, when it has a non-empty one. */
+function capacityProviderStrategyOf(params: any): any[] | undefined {
+  const strategy = params?.CapacityProviderStrategy;
+  return Array.isArray(strategy) && strategy.length > 0 ? strategy : undefined;
 }
 
 /**
@@ -133,12 +202,21 @@ export class SimulatedEcs {
   throttled = 0;
   apiThrottled = 0;
   vpcThrottled = 0;
-  /** Calls answered with a failures list (launch rate, vCPU quota, capacity). */
+  /** Calls answered with a failures list (launch rate, vCPU quota, capacity, Spot capacity). */
   capacityFailures = 0;
+  /** Calls on FARGATE_SPOT refused by `spotCapacityFailureRate` (also counted in `capacityFailures`). */
+  spotCapacityFailures = 0;
   launchRateFailures = 0;
   vcpuQuotaFailures = 0;
   invalidRequests = 0;
   tasksStarted = 0;
+  /** Started tasks that carried a FANOUT_ITEMS batch. */
+  batchesStarted = 0;
+  /** Items carried by started tasks: the batch size for FANOUT_ITEMS, 1 for a single item, 0 for a call without an item. */
+  itemsStarted = 0;
+  /** Started tasks by capacity (a call without CapacityProviderStrategy counts as on-demand). */
+  spotTasksStarted = 0;
+  onDemandTasksStarted = 0;
   tasksSucceeded = 0;
   tasksFailed = 0;
   spotInterruptions = 0;
@@ -147,9 +225,9 @@ export class SimulatedEcs {
   maxVcpuInUse = 0;
   /** Largest `Overrides` JSON seen, in characters. */
   maxOverridesChars = 0;
-  /** Successful task runs per item key (raw FANOUT_ITEM string). */
+  /** Successful task runs per item key (raw FANOUT_ITEM string; `JSON.stringify` of each FANOUT_ITEMS element). */
   readonly successesByItem = new Map<string, number>();
-  /** Every RunTask call per item key, in call order. */
+  /** Every RunTask call per item key, in call order (a batch's call is recorded under each of its items). */
   readonly attemptsByItem = new Map<string, Attempt[]>();
 
   private readonly random: () => number;
@@ -174,6 +252,7 @@ export class SimulatedEcs {
       throttleRate: options.throttleRate ?? 0,
       vpcThrottleRate: options.vpcThrottleRate ?? 0,
       capacityFailureRate: options.capacityFailureRate ?? 0,
+      spotCapacityFailureRate: options.spotCapacityFailureRate ?? 0,
       spotInterruptionRate: options.spotInterruptionRate ?? 0,
       exitCodeFor: options.exitCodeFor,
       itemKeyOf: options.itemKeyOf,
@@ -197,11 +276,17 @@ export class SimulatedEcs {
   async runTaskSync(params: any): Promise<any> {
     const calledAt = Date.now();
     this.runTaskCalls++;
-    const key = this.keyOf(params);
-    const item = parseItem(key);
-    const attempts = this.attemptsFor(key);
+    const { entries, batchSize, carriesItem } = this.itemsOf(params);
+    const keys = entries.map((entry) => entry.key);
+    const attemptLists = keys.map((key) => this.attemptsFor(key));
+    const record = (attempt: Attempt) => {
+      for (const attempts of attemptLists) attempts.push(attempt);
+    };
+    const usesStrategy = capacityProviderStrategyOf(params) !== undefined;
+    const capacity = capacityOf(params);
+    const batch = batchSize === undefined ? {} : { batchSize };
     const reject = (result: AttemptResult, detail: AttemptDetail, name: string, cause: string): never => {
-      attempts.push({ calledAt, result, detail });
+      record({ calledAt, result, detail, capacity, ...batch });
       throw new SimulatedStatesError(name, cause);
     };
 
@@ -238,6 +323,12 @@ export class SimulatedEcs {
       reject('capacity', 'capacity', EcsErrors.FAILURES, this.failuresCause(
         'Capacity is unavailable at this time. Please try again later or in a different availability zone'));
     }
+    if (capacity === 'FARGATE_SPOT' && this.chance(this.options.spotCapacityFailureRate)) {
+      this.capacityFailures++;
+      this.spotCapacityFailures++;
+      reject('capacity', 'spot-capacity', EcsErrors.FAILURES, this.failuresCause(
+        'Capacity is unavailable at this time. Please try again later or in a different availability zone'));
+    }
     if (!this.launchBucket.tryTake()) {
       this.capacityFailures++;
       this.launchRateFailures++;
@@ -246,13 +337,25 @@ export class SimulatedEcs {
     }
 
     // The task launches.
-    const launch = (this.launchesByItem.get(key) ?? 0) + 1;
-    this.launchesByItem.set(key, launch);
-    const spotInterrupted = this.chance(this.options.spotInterruptionRate);
+    const launches = keys.map((key) => {
+      const launch = (this.launchesByItem.get(key) ?? 0) + 1;
+      this.launchesByItem.set(key, launch);
+      return launch;
+    });
+    // Without a strategy any task may be interrupted (as before); with one, only Spot tasks can be.
+    const interruptible = !usesStrategy || capacity === 'FARGATE_SPOT';
+    const spotInterrupted = interruptible && this.chance(this.options.spotInterruptionRate);
     const taskId = this.hex(32);
     const durationOption = this.options.taskDurationMs;
-    const durationMs = typeof durationOption === 'function' ? durationOption(item, launch) : durationOption;
+    // A batch's container processes its items one after another.
+    const durationMs = entries.reduce((sum, entry, i) =>
+      sum + (typeof durationOption === 'function' ? durationOption(entry.item, launches[i]) : durationOption), 0);
     this.tasksStarted++;
+    if (batchSize !== undefined) this.batchesStarted++;
+    this.itemsStarted += batchSize ?? (carriesItem ? 1 : 0);
+    if (capacity === 'FARGATE_SPOT') this.spotTasksStarted++;
+    else this.onDemandTasksStarted++;
+    const taskCapacity = usesStrategy ? capacity : undefined;
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     this.maxVcpuInUse = Math.max(this.maxVcpuInUse, this.inFlight * this.options.taskVcpu);
@@ -267,19 +370,23 @@ export class SimulatedEcs {
     if (spotInterrupted) {
       this.spotInterruptions++;
       this.tasksFailed++;
-      attempts.push({ calledAt, result: 'failed', detail: 'spot-interruption', startedAt, stoppedAt, taskArn });
-      throw new SimulatedStatesError(EcsErrors.TASK_FAILED, JSON.stringify(this.describeTask(params, taskId, startedAt, stoppedAt, {
+      record({ calledAt, result: 'failed', detail: 'spot-interruption', startedAt, stoppedAt, taskArn, capacity, ...batch });
+      throw new SimulatedStatesError(EcsErrors.TASK_FAILED, JSON.stringify(this.describeTask(params, taskId, startedAt, stoppedAt, taskCapacity, {
         exitCode: undefined,
         stopCode: 'SpotInterruption',
         stoppedReason: 'Your Spot Task was interrupted.',
       })));
     }
 
-    const exitCode = this.options.exitCodeFor ? this.options.exitCodeFor(item, launch) : 0;
+    // The batch fails as a whole with the first non-zero exit code of its items.
+    const exitCodeFor = this.options.exitCodeFor;
+    const exitCode = exitCodeFor
+      ? entries.map((entry, i) => exitCodeFor(entry.item, launches[i])).find((code) => code !== 0) ?? 0
+      : 0;
     if (exitCode !== 0) {
       this.tasksFailed++;
-      attempts.push({ calledAt, result: 'failed', detail: 'exit-code', startedAt, stoppedAt, exitCode, taskArn });
-      throw new SimulatedStatesError(EcsErrors.TASK_FAILED, JSON.stringify(this.describeTask(params, taskId, startedAt, stoppedAt, {
+      record({ calledAt, result: 'failed', detail: 'exit-code', startedAt, stoppedAt, exitCode, taskArn, capacity, ...batch });
+      throw new SimulatedStatesError(EcsErrors.TASK_FAILED, JSON.stringify(this.describeTask(params, taskId, startedAt, stoppedAt, taskCapacity, {
         exitCode,
         stopCode: 'EssentialContainerExited',
         stoppedReason: 'Essential container in task exited',
@@ -287,9 +394,9 @@ export class SimulatedEcs {
     }
 
     this.tasksSucceeded++;
-    this.successesByItem.set(key, (this.successesByItem.get(key) ?? 0) + 1);
-    attempts.push({ calledAt, result: 'succeeded', detail: 'exit-0', startedAt, stoppedAt, exitCode: 0, taskArn });
-    return this.describeTask(params, taskId, startedAt, stoppedAt, {
+    for (const key of keys) this.successesByItem.set(key, (this.successesByItem.get(key) ?? 0) + 1);
+    record({ calledAt, result: 'succeeded', detail: 'exit-0', startedAt, stoppedAt, exitCode: 0, taskArn, capacity, ...batch });
+    return this.describeTask(params, taskId, startedAt, stoppedAt, taskCapacity, {
       exitCode: 0,
       stopCode: 'EssentialContainerExited',
       stoppedReason: 'Essential container in task exited',
@@ -317,10 +424,15 @@ export class SimulatedEcs {
       apiThrottled: this.apiThrottled,
       vpcThrottled: this.vpcThrottled,
       capacityFailures: this.capacityFailures,
+      spotCapacityFailures: this.spotCapacityFailures,
       launchRateFailures: this.launchRateFailures,
       vcpuQuotaFailures: this.vcpuQuotaFailures,
       invalidRequests: this.invalidRequests,
       tasksStarted: this.tasksStarted,
+      batchesStarted: this.batchesStarted,
+      itemsStarted: this.itemsStarted,
+      spotTasksStarted: this.spotTasksStarted,
+      onDemandTasksStarted: this.onDemandTasksStarted,
       tasksSucceeded: this.tasksSucceeded,
       tasksFailed: this.tasksFailed,
       spotInterruptions: this.spotInterruptions,
@@ -331,9 +443,24 @@ export class SimulatedEcs {
     };
   }
 
-  private keyOf(params: any): string {
-    const key = this.options.itemKeyOf ? this.options.itemKeyOf(params) : fanOutItemOf(params);
-    return key ?? NO_ITEM_KEY;
+  /**
+   * The items a call carries, with their keys. With `itemKeyOf`: that one key. Otherwise each element of a
+   * FANOUT_ITEMS JSON array (key `JSON.stringify(element)`, as `itemKey` gives), else the FANOUT_ITEM string.
+   * A FANOUT_ITEMS value that is not a JSON array (for instance mangled by `States.JsonToString`) is one item
+   * keyed by the raw string; an empty array is recorded under NO_ITEM_KEY. Either counts as a batch.
+   */
+  private itemsOf(params: any): { entries: Array<{ key: string; item: unknown }>; batchSize?: number; carriesItem: boolean } {
+    const single = (key: string | undefined) => ({
+      entries: [{ key: key ?? NO_ITEM_KEY, item: parseItem(key ?? NO_ITEM_KEY) }],
+      carriesItem: key !== undefined,
+    });
+    if (this.options.itemKeyOf) return single(this.options.itemKeyOf(params));
+    const raw = fanOutItemsOf(params);
+    if (raw === undefined) return single(fanOutItemOf(params));
+    const elements = parseItem(raw);
+    if (!Array.isArray(elements)) return { ...single(raw), batchSize: 1 };
+    if (elements.length === 0) return { entries: [{ key: NO_ITEM_KEY, item: NO_ITEM_KEY }], batchSize: 0, carriesItem: false };
+    return { entries: elements.map((item) => ({ key: itemKey(item), item })), batchSize: elements.length, carriesItem: true };
   }
 
   private attemptsFor(key: string): Attempt[] {
@@ -370,7 +497,7 @@ export class SimulatedEcs {
   }
 
   /** A PascalCase ECS task description, shaped like what `runTask.sync` returns (about 2 KB). */
-  private describeTask(params: any, taskId: string, startedAt: number, stoppedAt: number, stop: {
+  private describeTask(params: any, taskId: string, startedAt: number, stoppedAt: number, capacity: Capacity | undefined, stop: {
     exitCode: number | undefined; stopCode: string; stoppedReason: string;
   }): Record<string, unknown> {
     const { region, account } = this.options;
@@ -426,7 +553,8 @@ export class SimulatedEcs {
       Group: `family:${taskDefinitionArn.split('/').pop()?.split(':')[0] ?? 'fanout'}`,
       HealthStatus: 'UNKNOWN',
       LastStatus: 'STOPPED',
-      LaunchType: params?.LaunchType ?? 'FARGATE',
+      // With a CapacityProviderStrategy the description names the provider; otherwise the launch type.
+      ...(capacity !== undefined ? { CapacityProviderName: capacity } : { LaunchType: params?.LaunchType ?? 'FARGATE' }),
       Memory: String(this.options.taskMemoryMiB),
       Overrides: { ContainerOverrides: params?.Overrides?.ContainerOverrides ?? [], InferenceAcceleratorOverrides: [] },
       PlatformFamily: 'Linux',
