@@ -35,9 +35,8 @@ export function resolveFailureTolerance(input: FailureToleranceInput): FailureTo
   }
   checkInteger('toleratedFailureCount', count, 0, Number.MAX_SAFE_INTEGER);
   if (percentage !== undefined) {
-    if (!(Number.isFinite(percentage) && percentage >= 0 && percentage <= 100)) {
-      throw new Error(`toleratedFailurePercentage must be a number from 0 to 100, got ${percentage}`);
-    }
+    // A whole number: the ASL schema of ToleratedFailurePercentage (asl-validator) takes integers.
+    checkInteger('toleratedFailurePercentage', percentage, 0, 100);
     if (input.mode !== FanOutMode.DISTRIBUTED) {
       throw new Error(`toleratedFailurePercentage needs mode DISTRIBUTED (only a Distributed Map counts failures as a percentage), but mode ${input.mode} was built; use toleratedFailureCount, or mode DISTRIBUTED`);
     }

@@ -300,7 +300,7 @@ export interface FargateFanOutProps {
   readonly toleratedFailureCount?: number;
 
   /**
-   * Percentage of items (0 to 100) that may fail while the execution still succeeds; the Map Run
+   * Percentage of items (a whole number from 0 to 100) that may fail while the execution still succeeds; the Map Run
    * stops as soon as more have failed. Distributed Map only (with AUTO, it builds one). Not with
    * `toleratedFailureCount`.
    *

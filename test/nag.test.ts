@@ -8,7 +8,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { FanOutItems, FargateFanOut, FargateFanOutProps } from '../src';
+import { FanOutCapacity, FanOutItems, FargateFanOut, FargateFanOutProps } from '../src';
 import { TEST_ENV } from './util/synth';
 
 interface Finding {
@@ -64,7 +64,11 @@ describe('cdk-nag AwsSolutions', () => {
         timeout: Duration.hours(12),
         logLevel: sfn.LogLevel.ALL,
         includeExecutionDataInLogs: true,
+        itemBatching: { maxItems: 20 },
+        capacity: FanOutCapacity.SPOT_WITH_ON_DEMAND_FALLBACK,
+        toleratedFailurePercentage: 5,
       });
+      fanOut.grantRedrive(new iam.Role(stack, 'Operator', { assumedBy: new iam.AccountRootPrincipal() }));
       // The user's own choice, not the construct's: a non-secret value in a plain variable.
       Validations.of(fanOut.taskDefinition).acknowledge({ id: 'AwsSolutions-ECS2', reason: 'STAGE is not a secret' });
     });

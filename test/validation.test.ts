@@ -70,6 +70,20 @@ const invalid: Array<[string, PropsFactory, RegExp]> = [
   ['a token cpu', (s) => withImage({ cpu: new CfnParameter(s, 'Cpu', { type: 'Number' }).valueAsNumber }), /cpu must be a number known at synth time/],
   ['six security groups', (s) => withImage({ securityGroups: securityGroups(s, 6) }), /securityGroups must hold 1 to 5 security groups/],
   ['an empty security group list', (s) => withImage({ securityGroups: securityGroups(s, 0) }), /securityGroups must hold 1 to 5 security groups/],
+  // Scale and cost features, and the combinations that cannot work.
+  ['itemBatching with mode INLINE', () => withImage({ mode: FanOutMode.INLINE, itemBatching: { maxItems: 10 } }), /itemBatching needs a Distributed Map for every run, so it cannot be combined with mode INLINE/],
+  ['itemBatching with mode RUN_TIME', () => withImage({ mode: FanOutMode.RUN_TIME, itemBatching: { maxItems: 10 } }), /itemBatching needs a Distributed Map for every run, so it cannot be combined with mode RUN_TIME/],
+  ['itemBatching.maxItems 0', () => withImage({ itemBatching: { maxItems: 0 } }), /itemBatching.maxItems must be a whole number from 1 to 10000, got 0/],
+  ['itemBatching.maxInputBytes beyond the overrides', () => withImage({ itemBatching: { maxItems: 10, maxInputBytes: 8192 } }), /itemBatching.maxInputBytes must be a whole number from 1 to \d+, got 8192/],
+  ['both tolerated-failure props', () => withImage({ toleratedFailureCount: 1, toleratedFailurePercentage: 1 }), /toleratedFailureCount and toleratedFailurePercentage are mutually exclusive/],
+  ['a negative toleratedFailureCount', () => withImage({ toleratedFailureCount: -1 }), /toleratedFailureCount must be a whole number from 0/],
+  ['a toleratedFailurePercentage over 100', () => withImage({ toleratedFailurePercentage: 101 }), /toleratedFailurePercentage must be a whole number from 0 to 100, got 101/],
+  ['a fractional toleratedFailurePercentage', () => withImage({ toleratedFailurePercentage: 2.5 }), /toleratedFailurePercentage must be a whole number from 0 to 100, got 2.5/],
+  ['toleratedFailurePercentage with mode INLINE', () => withImage({ mode: FanOutMode.INLINE, toleratedFailurePercentage: 5 }), /toleratedFailurePercentage needs a Distributed Map for every run, so it cannot be combined with mode INLINE/],
+  ['resultBucket with mode INLINE', (s) => withImage({ mode: FanOutMode.INLINE, resultBucket: new s3.Bucket(s, 'Results') }), /resultBucket is only used by a Distributed Map, and mode INLINE builds none/],
+  ['resultPrefix with a known small count (AUTO chose INLINE)', () => withImage({ expectedItemCount: 10, resultPrefix: 'runs' }), /resultPrefix is only used by a Distributed Map, and mode INLINE builds none \(Inline Map: 10 expected items/],
+  ['a resultPrefix with a quote', () => withImage({ resultPrefix: "it's" }), /resultPrefix may only hold letters, digits and/],
+  ['FANOUT_ITEMS in environment', () => withImage({ environment: { FANOUT_ITEMS: '[]' } }), /environment and secrets may not set FANOUT_ITEMS/],
 ];
 
 describe('invalid configurations fail at synth with a message that names the prop', () => {
@@ -94,6 +108,9 @@ describe('valid edge values are accepted', () => {
     ['throttleRetry with 0 attempts', withImage({ throttleRetry: { maxAttempts: 0 } })],
     ['taskTimeout equal to timeout', withImage({ taskTimeout: Duration.hours(1), timeout: Duration.hours(1) })],
     ['the largest Fargate size', withImage({ cpu: 16384, memoryLimitMiB: 122880 })],
+    ['toleratedFailureCount 0 with INLINE', withImage({ mode: FanOutMode.INLINE, toleratedFailureCount: 0 })],
+    ['toleratedFailurePercentage 100', withImage({ toleratedFailurePercentage: 100 })],
+    ['itemBatching of one item per batch', withImage({ itemBatching: { maxItems: 1, maxInputBytes: 1 } })],
   ])('%s', (_name, props) => {
     const stack = newStack();
     expect(() => new FargateFanOut(stack, 'FanOut', props)).not.toThrow();
