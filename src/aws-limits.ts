@@ -59,6 +59,13 @@ export const HISTORY_EVENTS_PER_RETRY = 3;
 export const HISTORY_EVENTS_PER_TASK_RERUN = 4;
 
 /**
+ * History events one AWS SDK integration call adds when it succeeds at once (TaskStateEntered,
+ * TaskScheduled, TaskStarted, TaskSucceeded, TaskStateExited).
+ * Source: derived from the event types in https://docs.aws.amazon.com/step-functions/latest/apireference/API_HistoryEvent.html
+ */
+export const HISTORY_EVENTS_PER_SDK_CALL = 5;
+
+/**
  * History events a caught item failure adds in the inline Map (the RecordItemFailure Pass
  * state's PassStateEntered and PassStateExited).
  * Source: derived from the workflow this construct builds.
@@ -186,6 +193,25 @@ export const ERROR_ECS_UNKNOWN = 'AmazonECS.Unknown';
  * fails a `.sync` state with this name. Source: https://github.com/aws/copilot-cli/issues/3160
  */
 export const ERROR_TASK_FAILED = 'States.TaskFailed';
+
+/**
+ * A task state that sent no heartbeat within HeartbeatSeconds fails with this name; older
+ * documentation named `States.Timeout` for it, so both are handled.
+ * Source: https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html
+ */
+export const ERROR_HEARTBEAT_TIMEOUT = 'States.HeartbeatTimeout';
+
+/**
+ * A task state that ran past TimeoutSeconds fails with this name.
+ * Source: https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html
+ */
+export const ERROR_TIMEOUT = 'States.Timeout';
+
+/**
+ * Task tokens are at most 2,048 characters (one copy of the API reference says 1,024).
+ * Source: https://docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskHeartbeat.html
+ */
+export const SFN_TASK_TOKEN_MAX_CHARS = 2_048;
 
 function gibRange(fromGib: number, toGib: number, stepGib: number): number[] {
   const values: number[] = [];

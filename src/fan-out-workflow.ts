@@ -55,6 +55,8 @@ export interface FanOutWorkflowProps {
   readonly tolerance: FailureTolerance;
   /** True when tasks report the capacity they ran on (Spot, or Spot with on-demand fallback). */
   readonly reportsCapacity: boolean;
+  /** True when tasks output a result (the callback pattern's `{ result }`). */
+  readonly reportsResults: boolean;
   /** ItemBatcher settings of the Distributed Map, when items are batched. */
   readonly itemBatcher?: sfn.ItemBatcher;
   /**
@@ -137,7 +139,7 @@ export class FanOutWorkflow extends Construct {
       itemsPath: requireItemsPath(props),
       itemSelector: itemSelector(),
       maxConcurrency: props.inlineMaxConcurrency,
-      resultSelector: summaryOfResults(props.reportsCapacity),
+      resultSelector: summaryOfResults(props.reportsCapacity, props.reportsResults),
     });
     map.itemProcessor(this.inlineItemProcessor(props));
     const summarize = new sfn.Pass(this, 'Summarize', {
@@ -147,6 +149,7 @@ export class FanOutWorkflow extends Construct {
         itemCount: sfn.JsonPath.numberAt('$.itemCount'),
         failedCount: sfn.JsonPath.arrayLength(sfn.JsonPath.listAt('$.failedItems')),
         failedItems: sfn.JsonPath.listAt('$.failedItems'),
+        ...(props.reportsResults ? { results: sfn.JsonPath.listAt('$.results') } : {}),
         ...(props.reportsCapacity ? {
           tasksByCapacity: {
             [CapacityProviderNames.SPOT]: sfn.JsonPath.arrayLength(sfn.JsonPath.listAt('$.ranOnSpot')),
@@ -275,10 +278,12 @@ function itemSelector(): { [key: string]: any } {
 }
 
 /** Reduces the per-item outputs to a count and the failures (the entries that have an error). */
-function summaryOfResults(reportsCapacity: boolean): { [key: string]: any } {
+function summaryOfResults(reportsCapacity: boolean, reportsResults: boolean): { [key: string]: any } {
   return {
     itemCount: sfn.JsonPath.arrayLength(sfn.JsonPath.listAt('$')),
     failedItems: sfn.JsonPath.listAt('$[?(@.error)]'),
+    // Callback results, in item order, from the items that succeeded.
+    ...(reportsResults ? { results: sfn.JsonPath.listAt('$[*].result') } : {}),
     // Successful items say which capacity ran them; Summarize counts them.
     ...(reportsCapacity ? {
       ranOnSpot: sfn.JsonPath.listAt(`$[?(@.capacity == '${CapacityProviderNames.SPOT}')]`),

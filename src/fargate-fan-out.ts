@@ -10,10 +10,11 @@ import { STEPFUNCTIONS_TASKS_FIX_RUN_ECS_TASK_POLICY, STEPFUNCTIONS_USE_DISTRIBU
 import { Construct } from 'constructs';
 import { ECS_MAX_SECURITY_GROUPS, FARGATE_DEFAULT_VCPU_QUOTA, SFN_HISTORY_EVENT_LIMIT, SFN_MAX_EXECUTION_SECONDS, SFN_MAX_TASK_TIMEOUT_SECONDS } from './aws-limits';
 import { decideConcurrency, tasksWithinVcpuBudget } from './concurrency';
-import { FANOUT_ITEM_ENV, FANOUT_ITEMS_ENV } from './container-environment';
+import { FANOUT_ITEM_ENV, FANOUT_ITEMS_ENV, FANOUT_TASK_TOKEN_ENV } from './container-environment';
 import { resolveFailureTolerance } from './failure-tolerance';
 import { FanOutAlarms } from './fan-out-alarms';
 import { FanOutCapacity } from './fan-out-capacity';
+import { FanOutIntegrationPattern } from './fan-out-integration-pattern';
 import { FanOutItemBatching } from './fan-out-item-batching';
 import { FanOutItems } from './fan-out-items';
 import { FanOutMode } from './fan-out-mode';
@@ -36,7 +37,7 @@ import { checkFargateTaskSize, vcpusOf } from './task-size';
 import { checkConcrete, checkInteger } from './validation';
 
 /** Environment variable names the construct sets itself; users may not set them. */
-const RESERVED_ENVIRONMENT = [FANOUT_ITEM_ENV, FANOUT_ITEMS_ENV, 'FANOUT_TASK_TOKEN'];
+const RESERVED_ENVIRONMENT = [FANOUT_ITEM_ENV, FANOUT_ITEMS_ENV, FANOUT_TASK_TOKEN_ENV];
 
 /** Key prefixes the failure messages can quote safely: S3's safe characters. */
 const SAFE_PREFIX = /^[A-Za-z0-9!_.*()/-]*$/;
@@ -44,6 +45,7 @@ const SAFE_PREFIX = /^[A-Za-z0-9!_.*()/-]*$/;
 const DEFAULT_CPU = 256;
 const DEFAULT_MEMORY_MIB = 512;
 const DEFAULT_TASK_TIMEOUT = Duration.hours(24);
+const DEFAULT_HEARTBEAT_TIMEOUT = Duration.minutes(10);
 
 /**
  * Properties of a FargateFanOut.
@@ -307,6 +309,25 @@ export interface FargateFanOutProps {
    * @default - none: every item still runs, and the execution fails at the end if any failed
    */
   readonly toleratedFailurePercentage?: number;
+
+  /**
+   * How the state machine learns that an item's task is done: when the task stops (exit code 0
+   * is success), or when the container calls back with the task token it gets in
+   * `FANOUT_TASK_TOKEN` (its `SendTaskSuccess` output becomes the item's result). The task role
+   * may then send success, failure and heartbeats to this state machine only.
+   *
+   * @default FanOutIntegrationPattern.RUN_JOB
+   */
+  readonly integrationPattern?: FanOutIntegrationPattern;
+
+  /**
+   * With the callback pattern, the longest a task may go without a heartbeat
+   * (`SendTaskHeartbeat`) or callback; the item then fails with `States.HeartbeatTimeout` and its
+   * task is stopped. Shorter than `taskTimeout`.
+   *
+   * @default Duration.minutes(10) with the callback pattern
+   */
+  readonly heartbeatTimeout?: Duration;
 }
 
 /**
@@ -399,6 +420,9 @@ export class FargateFanOut extends Construct {
   /** Which Fargate capacity runs the tasks. */
   public readonly capacity: FanOutCapacity;
 
+  /** How the state machine learns that an item's task is done. */
+  public readonly integrationPattern: FanOutIntegrationPattern;
+
   /**
    * Most items in one batch.
    *
@@ -414,6 +438,7 @@ export class FargateFanOut extends Construct {
   public readonly maxInputBytesPerBatch?: number;
 
   private readonly toleranceDescription: string;
+  private readonly heartbeatTimeout?: Duration;
 
   constructor(scope: Construct, id: string, props: FargateFanOutProps) {
     super(scope, id);
@@ -426,6 +451,9 @@ export class FargateFanOut extends Construct {
 
     this.items = props.items ?? FanOutItems.fromJsonPath('$.items');
     this.capacity = props.capacity ?? FanOutCapacity.ON_DEMAND;
+    this.integrationPattern = props.integrationPattern ?? FanOutIntegrationPattern.RUN_JOB;
+    this.heartbeatTimeout = props.heartbeatTimeout;
+    const callback = this.integrationPattern === FanOutIntegrationPattern.CALLBACK;
 
     // Task definition and container.
     if (props.taskDefinition) {
@@ -464,6 +492,7 @@ export class FargateFanOut extends Construct {
       refusedAttempts: runsPerItem * this.throttleRetryPolicy.maxAttempts,
       rerunAttempts: runsPerItem * rerunAttempts,
       fallbackRuns: runsPerItem - 1,
+      callback,
     });
 
     // Mode and concurrency: pure decisions, wired here.
@@ -514,7 +543,7 @@ export class FargateFanOut extends Construct {
       : tolerance.isSet
         ? `${tolerance.count}${hasDistributedMap ? ' (a Map Run stops once more have failed)' : ''}`
         : 'none (every item runs; the execution fails at the end if any failed)';
-    const batching = props.itemBatching ? resolveItemBatching(props.itemBatching, this.container.containerName) : undefined;
+    const batching = props.itemBatching ? resolveItemBatching(props.itemBatching, this.container.containerName, callback) : undefined;
     this.maxItemsPerBatch = batching?.maxItems;
     this.maxInputBytesPerBatch = batching?.maxInputBytes;
 
@@ -573,6 +602,8 @@ export class FargateFanOut extends Construct {
       taskRetry: this.taskRetryPolicy,
       capacity: this.capacity,
       batched: batching !== undefined,
+      integrationPattern: this.integrationPattern,
+      heartbeatTimeout: callback ? props.heartbeatTimeout ?? DEFAULT_HEARTBEAT_TIMEOUT : undefined,
     };
     const createItemRunner = (runnerScope: Construct, placement: ItemRunnerPlacement) => buildItemRunner(runnerScope, itemTaskSettings, placement);
 
@@ -594,6 +625,7 @@ export class FargateFanOut extends Construct {
       stateMachineName,
       tolerance,
       reportsCapacity: this.capacity !== FanOutCapacity.ON_DEMAND,
+      reportsResults: callback,
       itemBatcher: batching ? new sfn.ItemBatcher({ maxItemsPerBatch: batching.maxItems, maxInputBytesPerBatch: batching.maxInputBytes }) : undefined,
       createItemRunner,
     });
@@ -626,6 +658,10 @@ export class FargateFanOut extends Construct {
         childExecutionsFailed: hasDistributedMap ? this.metricChildExecutionsFailed() : undefined,
       }).alarms
       : [];
+    if (callback) {
+      // SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat on this state machine only.
+      this.stateMachine.grantTaskResponse(this.taskDefinition.taskRole);
+    }
     // Item readers grant s3:GetObject / s3:ListBucket themselves; an SSE-KMS bucket needs the key too.
     this.items._bucket?.encryptionKey?.grantDecrypt(this.stateMachine);
   }
@@ -729,6 +765,9 @@ export class FargateFanOut extends Construct {
           ? `up to ${this.maxItemsPerBatch} items (${this.maxInputBytesPerBatch} bytes) as a JSON array in ${FANOUT_ITEMS_ENV}`
           : `the item in ${FANOUT_ITEM_ENV}`),
       `capacity: ${this.capacity}`,
+      `integration: ${this.integrationPattern === FanOutIntegrationPattern.CALLBACK
+        ? `callback: the container gets a task token in ${FANOUT_TASK_TOKEN_ENV} and must send a heartbeat or its result within ${(this.heartbeatTimeout ?? DEFAULT_HEARTBEAT_TIMEOUT).toHumanString()}`
+        : 'run job (.sync): exit code 0 is success'}`,
       `tolerated failures: ${this.toleranceDescription}`,
     ];
     return lines.join('\n');
@@ -783,6 +822,21 @@ function validateProps(props: FargateFanOutProps): void {
     throw new Error(`securityGroups must hold 1 to ${ECS_MAX_SECURITY_GROUPS} security groups (the ECS awsvpc limit), got ${props.securityGroups.length}`);
   }
   checkDuration('taskTimeout', props.taskTimeout, SFN_MAX_TASK_TIMEOUT_SECONDS);
+  checkDuration('heartbeatTimeout', props.heartbeatTimeout, SFN_MAX_TASK_TIMEOUT_SECONDS);
+  const callback = props.integrationPattern === FanOutIntegrationPattern.CALLBACK;
+  if (props.heartbeatTimeout !== undefined && !callback) {
+    throw new Error('heartbeatTimeout needs integrationPattern CALLBACK: a run-job (.sync) task is watched by Step Functions, not by heartbeats');
+  }
+  if (callback) {
+    const heartbeat = props.heartbeatTimeout ?? DEFAULT_HEARTBEAT_TIMEOUT;
+    const taskTimeout = props.taskTimeout ?? DEFAULT_TASK_TIMEOUT;
+    if (!heartbeat.isUnresolved() && !taskTimeout.isUnresolved() && heartbeat.toSeconds() >= taskTimeout.toSeconds()) {
+      throw new Error(`heartbeatTimeout (${heartbeat.toHumanString()}) must be shorter than taskTimeout (${taskTimeout.toHumanString()})`);
+    }
+    if (props.capacity === FanOutCapacity.SPOT_WITH_ON_DEMAND_FALLBACK) {
+      throw new Error('capacity SPOT_WITH_ON_DEMAND_FALLBACK cannot be combined with integrationPattern CALLBACK: an interrupted callback task ends in a heartbeat timeout, which cannot be told apart from a hung task; use capacity SPOT or ON_DEMAND');
+    }
+  }
   checkDuration('timeout', props.timeout, SFN_MAX_EXECUTION_SECONDS);
   if (props.taskTimeout && props.timeout && !props.taskTimeout.isUnresolved() && !props.timeout.isUnresolved()
     && props.taskTimeout.toSeconds() > props.timeout.toSeconds()) {

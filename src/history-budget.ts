@@ -3,6 +3,7 @@ import {
   HISTORY_EVENTS_PER_CAUGHT_FAILURE,
   HISTORY_EVENTS_PER_INLINE_ITEM,
   HISTORY_EVENTS_PER_RETRY,
+  HISTORY_EVENTS_PER_SDK_CALL,
   HISTORY_EVENTS_PER_TASK_RERUN,
   PARENT_HISTORY_OVERHEAD_EVENTS,
   SFN_HISTORY_EVENT_LIMIT,
@@ -22,7 +23,24 @@ export interface ItemRetryAttempts {
    * @default 0
    */
   readonly fallbackRuns?: number;
+  /**
+   * True with the callback pattern, which adds states around the task.
+   * @default false
+   */
+  readonly callback?: boolean;
 }
+
+/** Retries the callback pattern allows each of its ECS calls (ListTasks, StopTask). */
+export const CALLBACK_CALL_RETRIES = 5;
+
+/**
+ * Events the callback pattern adds to one item at worst: naming the task (a Pass), then, after a
+ * timeout, finding and stopping the task (two SDK calls, each with all its retries) and the
+ * Choice between them.
+ */
+export const CALLBACK_WORST_CASE_EVENTS = HISTORY_EVENTS_PER_CAUGHT_FAILURE
+  + 2 * (HISTORY_EVENTS_PER_SDK_CALL + CALLBACK_CALL_RETRIES * HISTORY_EVENTS_PER_RETRY)
+  + HISTORY_EVENTS_PER_CAUGHT_FAILURE;
 
 /**
  * The most history events one item can write when every retry it has is used and it fails in
@@ -34,6 +52,7 @@ export function worstCaseItemEvents(attempts: ItemRetryAttempts): number {
   // (2 events, counted as a caught failure's).
   return HISTORY_EVENTS_PER_INLINE_ITEM + HISTORY_EVENTS_PER_CAUGHT_FAILURE
     + (attempts.fallbackRuns ?? 0) * (HISTORY_EVENTS_PER_INLINE_ITEM + HISTORY_EVENTS_PER_CAUGHT_FAILURE)
+    + (attempts.callback ? CALLBACK_WORST_CASE_EVENTS : 0)
     + attempts.refusedAttempts * HISTORY_EVENTS_PER_RETRY
     + attempts.rerunAttempts * HISTORY_EVENTS_PER_TASK_RERUN;
 }

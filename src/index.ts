@@ -6,3 +6,4 @@ export * from './fan-out-planner';
 export * from './fan-out-capacity';
 export * from './fan-out-item-batching';
 export * from './container-environment';
+export * from './fan-out-integration-pattern';

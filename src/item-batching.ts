@@ -1,5 +1,5 @@
-import { ECS_CONTAINER_OVERRIDES_MAX_CHARS, JSON_STRING_ESCAPE_FACTOR } from './aws-limits';
-import { FANOUT_ITEMS_ENV } from './container-environment';
+import { ECS_CONTAINER_OVERRIDES_MAX_CHARS, JSON_STRING_ESCAPE_FACTOR, SFN_TASK_TOKEN_MAX_CHARS } from './aws-limits';
+import { FANOUT_ITEMS_ENV, FANOUT_TASK_TOKEN_ENV } from './container-environment';
 import { FanOutItemBatching } from './fan-out-item-batching';
 import { checkInteger } from './validation';
 
@@ -15,16 +15,22 @@ export interface ResolvedItemBatching {
 
 /**
  * The largest batch, in bytes of JSON, that always fits the container overrides of a RunTask
- * call whose only override is `FANOUT_ITEMS` on `containerName`. 0 if nothing fits.
+ * call whose overrides are `FANOUT_ITEMS` on `containerName` and, with `withTaskToken`, a task
+ * token of the longest length in `FANOUT_TASK_TOKEN`. 0 if nothing fits.
  */
-export function batchBytesWithinOverrides(containerName: string): number {
-  const emptyOverrides = JSON.stringify({ containerOverrides: [{ name: containerName, environment: [{ name: FANOUT_ITEMS_ENV, value: '' }] }] });
+export function batchBytesWithinOverrides(containerName: string, withTaskToken = false): number {
+  const environment = [{ name: FANOUT_ITEMS_ENV, value: '' }];
+  if (withTaskToken) {
+    // Tokens are base64-like: no character of theirs is escaped in JSON.
+    environment.push({ name: FANOUT_TASK_TOKEN_ENV, value: 'x'.repeat(SFN_TASK_TOKEN_MAX_CHARS) });
+  }
+  const emptyOverrides = JSON.stringify({ containerOverrides: [{ name: containerName, environment }] });
   return Math.max(0, Math.floor((ECS_CONTAINER_OVERRIDES_MAX_CHARS - emptyOverrides.length) / JSON_STRING_ESCAPE_FACTOR));
 }
 
 /** Fills in the byte limit and checks both limits, naming the prop. */
-export function resolveItemBatching(batching: FanOutItemBatching, containerName: string): ResolvedItemBatching {
-  const limit = batchBytesWithinOverrides(containerName);
+export function resolveItemBatching(batching: FanOutItemBatching, containerName: string, withTaskToken = false): ResolvedItemBatching {
+  const limit = batchBytesWithinOverrides(containerName, withTaskToken);
   checkInteger('itemBatching.maxItems', batching.maxItems, 1, 10_000);
   checkInteger('itemBatching.maxInputBytes', batching.maxInputBytes, 1, limit);
   return { maxItems: batching.maxItems, maxInputBytes: batching.maxInputBytes ?? limit, maxInputBytesLimit: limit };

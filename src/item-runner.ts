@@ -1,13 +1,15 @@
-import { Duration } from 'aws-cdk-lib';
+import { Arn, Duration, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { ERROR_ECS_EXCEPTION, ERROR_ECS_UNKNOWN, ERROR_TASK_FAILED } from './aws-limits';
-import { FANOUT_ITEM_ENV, FANOUT_ITEMS_ENV } from './container-environment';
+import { ERROR_ECS_EXCEPTION, ERROR_ECS_UNKNOWN, ERROR_HEARTBEAT_TIMEOUT, ERROR_TASK_FAILED, ERROR_TIMEOUT } from './aws-limits';
+import { FANOUT_ITEM_ENV, FANOUT_ITEMS_ENV, FANOUT_TASK_TOKEN_ENV } from './container-environment';
 import { CapacityProviderNames, FanOutCapacity } from './fan-out-capacity';
+import { FanOutIntegrationPattern } from './fan-out-integration-pattern';
 import { FanOutRetryPolicy } from './fan-out-retry';
+import { CALLBACK_CALL_RETRIES } from './history-budget';
 import { RATE_AND_CAPACITY_ERRORS, toRetryProps } from './retry-policy';
 
 /** Names of the states that run one item, in the inline Map and in a Distributed Map child. */
@@ -19,7 +21,18 @@ export const ItemStateNames = {
   INLINE_WAS_SPOT_INTERRUPTED: 'WasSpotInterrupted',
   DISTRIBUTED_WAS_SPOT_INTERRUPTED: 'WasSpotInterruptedInChild',
   DISTRIBUTED_ITEM_FAILED: 'ItemFailedInChild',
+  INLINE_NAME_TASK: 'NameItemTask',
+  DISTRIBUTED_NAME_TASK: 'NameItemTaskInChild',
+  INLINE_FIND_TIMED_OUT_TASK: 'FindTimedOutTask',
+  DISTRIBUTED_FIND_TIMED_OUT_TASK: 'FindTimedOutTaskInChild',
+  INLINE_IS_TIMED_OUT_TASK_RUNNING: 'IsTimedOutTaskRunning',
+  DISTRIBUTED_IS_TIMED_OUT_TASK_RUNNING: 'IsTimedOutTaskRunningInChild',
+  INLINE_STOP_TIMED_OUT_TASK: 'StopTimedOutTask',
+  DISTRIBUTED_STOP_TIMED_OUT_TASK: 'StopTimedOutTaskInChild',
 } as const;
+
+/** Where the callback pattern keeps the `startedBy` id of an item's task, to find it again. */
+const CALLBACK_PATH = '$.callback';
 
 /** How the construct runs one item's task; the same for every item. */
 export interface ItemTaskSettings {
@@ -39,6 +52,10 @@ export interface ItemTaskSettings {
   readonly capacity: FanOutCapacity;
   /** True when the input is a batch (`$.Items`) rather than one item (`$.item`). */
   readonly batched: boolean;
+  /** `.sync` or `.waitForTaskToken`. */
+  readonly integrationPattern: FanOutIntegrationPattern;
+  /** Longest a callback task may go without a heartbeat (callback only). */
+  readonly heartbeatTimeout?: Duration;
 }
 
 /** Where the item runner is built. */
@@ -67,6 +84,9 @@ export function buildItemRunner(scope: Construct, settings: ItemTaskSettings, pl
     }
     : { task: ItemStateNames.INLINE_TASK, onDemand: ItemStateNames.INLINE_ON_DEMAND_TASK, wasSpot: ItemStateNames.INLINE_WAS_SPOT_INTERRUPTED };
 
+  if (settings.integrationPattern === FanOutIntegrationPattern.CALLBACK) {
+    return callbackRunner(scope, settings, placement);
+  }
   if (settings.capacity !== FanOutCapacity.SPOT_WITH_ON_DEMAND_FALLBACK) {
     const capacity = settings.capacity === FanOutCapacity.SPOT ? CapacityProviderNames.SPOT : undefined;
     const task = runTask(scope, `${where}RunTask`, names.task, settings, capacity, 'final', placement.inChild);
@@ -107,31 +127,41 @@ export function buildItemRunner(scope: Construct, settings: ItemTaskSettings, pl
  */
 function runTask(scope: Construct, id: string, stateName: string, settings: ItemTaskSettings,
   capacityProvider: string | undefined, role: 'spot' | 'final', inChild: boolean): tasks.EcsRunTask {
+  const callback = settings.integrationPattern === FanOutIntegrationPattern.CALLBACK;
   const environment = settings.batched
     ? [{ name: FANOUT_ITEMS_ENV, value: sfn.JsonPath.jsonToString(sfn.JsonPath.listAt('$.Items')) }]
     : [{ name: FANOUT_ITEM_ENV, value: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.item')) }];
+  if (callback) {
+    environment.push({ name: FANOUT_TASK_TOKEN_ENV, value: sfn.JsonPath.taskToken });
+  }
+  const fargate = new tasks.EcsFargateLaunchTarget({
+    platformVersion: ecs.FargatePlatformVersion.LATEST,
+    capacityProviderOptions: capacityProvider
+      ? tasks.CapacityProviderOptions.custom([{ capacityProvider, weight: 1 }])
+      : undefined,
+  });
+  // The .sync result is the whole ECS task description (kilobytes): keep only which capacity ran
+  // the task, so that thousands of iteration results stay within the 256 KiB payload. A callback
+  // result is what the container sent.
+  const resultSelector: { [key: string]: any } = capacityProvider ? { capacity: capacityProvider } : {};
+  if (callback) {
+    resultSelector.result = sfn.JsonPath.objectAt('$');
+  }
   const task = tasks.EcsRunTask.jsonPath(scope, id, {
     stateName,
-    comment: capacityProvider
-      ? `Runs the container on ${capacityProvider} and waits for it to stop (.sync).`
-      : 'Runs the container and waits for it to stop (.sync).',
-    integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+    comment: `Runs the container${capacityProvider ? ` on ${capacityProvider}` : ''} and `
+      + (callback ? 'waits for its callback (.waitForTaskToken).' : 'waits for it to stop (.sync).'),
+    integrationPattern: callback ? sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN : sfn.IntegrationPattern.RUN_JOB,
     cluster: settings.cluster,
     taskDefinition: settings.taskDefinition,
-    launchTarget: new tasks.EcsFargateLaunchTarget({
-      platformVersion: ecs.FargatePlatformVersion.LATEST,
-      capacityProviderOptions: capacityProvider
-        ? tasks.CapacityProviderOptions.custom([{ capacityProvider, weight: 1 }])
-        : undefined,
-    }),
+    launchTarget: callback ? new StartedByLaunchTarget(fargate, `${CALLBACK_PATH}.startedBy`) : fargate,
     containerOverrides: [{ containerDefinition: settings.container, environment }],
     subnets: settings.subnets,
     securityGroups: settings.securityGroups,
     assignPublicIp: settings.assignPublicIp,
     taskTimeout: sfn.Timeout.duration(settings.taskTimeout),
-    // The .sync result is the whole ECS task description (kilobytes); keep only which capacity
-    // ran the task, so that thousands of iteration results stay within the 256 KiB payload.
-    resultSelector: capacityProvider ? { capacity: capacityProvider } : {},
+    heartbeatTimeout: callback && settings.heartbeatTimeout ? sfn.Timeout.duration(settings.heartbeatTimeout) : undefined,
+    resultSelector,
   });
   const { throttleRetry, distributedThrottleRetry, taskRetry } = settings;
   if (inChild && distributedThrottleRetry && role === 'final') {
@@ -144,4 +174,104 @@ function runTask(scope: Construct, id: string, stateName: string, settings: Item
     task.addRetry(toRetryProps(taskRetry));
   }
   return task;
+}
+
+/**
+ * The callback pattern: name the task (a `startedBy` id), run it with `.waitForTaskToken`, and
+ * when no heartbeat or callback comes in time, find the task by that id and stop it. Step
+ * Functions does not stop an ECS task whose callback state timed out, and the task's ARN is not
+ * returned to a `.waitForTaskToken` state, hence the id.
+ */
+function callbackRunner(scope: Construct, settings: ItemTaskSettings, placement: ItemRunnerPlacement): sfn.IChainable {
+  const where = placement.inChild ? 'Child' : 'Inline';
+  const names = placement.inChild
+    ? {
+      name: ItemStateNames.DISTRIBUTED_NAME_TASK,
+      task: ItemStateNames.DISTRIBUTED_TASK,
+      find: ItemStateNames.DISTRIBUTED_FIND_TIMED_OUT_TASK,
+      isRunning: ItemStateNames.DISTRIBUTED_IS_TIMED_OUT_TASK_RUNNING,
+      stop: ItemStateNames.DISTRIBUTED_STOP_TIMED_OUT_TASK,
+    }
+    : {
+      name: ItemStateNames.INLINE_NAME_TASK,
+      task: ItemStateNames.INLINE_TASK,
+      find: ItemStateNames.INLINE_FIND_TIMED_OUT_TASK,
+      isRunning: ItemStateNames.INLINE_IS_TIMED_OUT_TASK_RUNNING,
+      stop: ItemStateNames.INLINE_STOP_TIMED_OUT_TASK,
+    };
+  const capacity = settings.capacity === FanOutCapacity.SPOT ? CapacityProviderNames.SPOT : undefined;
+
+  const nameTask = new sfn.Pass(scope, `${where}NameTask`, {
+    stateName: names.name,
+    comment: 'Gives the item\'s task a unique startedBy id, to find and stop it if its callback never comes.',
+    parameters: { startedBy: sfn.JsonPath.uuid() },
+    resultPath: CALLBACK_PATH,
+  });
+  const task = runTask(scope, `${where}RunTask`, names.task, settings, capacity, 'final', placement.inChild);
+
+  const failed = placement.recordFailure ?? new sfn.Fail(scope, `${where}ItemFailed`, {
+    stateName: ItemStateNames.DISTRIBUTED_ITEM_FAILED,
+    comment: 'Fails the child with the error and cause of the item\'s task, so the Map Run lists them.',
+    errorPath: '$.failure.Error',
+    causePath: '$.failure.Cause',
+  });
+  const stack = Stack.of(scope);
+  const clusterArn = settings.cluster.clusterArn;
+  const find = tasks.CallAwsService.jsonPath(scope, `${where}FindTimedOutTask`, {
+    stateName: names.find,
+    comment: 'Finds the task whose callback did not come, by its startedBy id.',
+    service: 'ecs',
+    action: 'listTasks',
+    parameters: { Cluster: clusterArn, StartedBy: sfn.JsonPath.stringAt(`${CALLBACK_PATH}.startedBy`) },
+    // ListTasks cannot be scoped to tasks (see required-wildcards.ts).
+    iamResources: ['*'],
+    iamAction: 'ecs:ListTasks',
+    resultSelector: { taskArns: sfn.JsonPath.listAt('$.TaskArns') },
+    resultPath: '$.timedOut',
+  });
+  const stop = tasks.CallAwsService.jsonPath(scope, `${where}StopTimedOutTask`, {
+    stateName: names.stop,
+    comment: 'Stops the task: a timed-out callback state does not stop it by itself.',
+    service: 'ecs',
+    action: 'stopTask',
+    parameters: {
+      Cluster: clusterArn,
+      Task: sfn.JsonPath.stringAt('$.timedOut.taskArns[0]'),
+      Reason: 'cdk-fargate-fan-out: no heartbeat or callback in time',
+    },
+    iamResources: [Arn.format({ service: 'ecs', resource: 'task', resourceName: `${settings.cluster.clusterName}/*` }, stack)],
+    iamAction: 'ecs:StopTask',
+    resultPath: sfn.JsonPath.DISCARD,
+  });
+  const isRunning = new sfn.Choice(scope, `${where}IsTimedOutTaskRunning`, { stateName: names.isRunning })
+    .when(sfn.Condition.isPresent('$.timedOut.taskArns[0]'), stop)
+    .otherwise(failed);
+  for (const call of [find, stop]) {
+    call.addRetry({
+      errors: [sfn.Errors.ALL], maxAttempts: CALLBACK_CALL_RETRIES, interval: Duration.seconds(2), backoffRate: 2, jitterStrategy: sfn.JitterType.FULL,
+    });
+    // The item has failed either way; a task that could not be stopped is left to its own end.
+    call.addCatch(failed, { errors: [sfn.Errors.ALL], resultPath: '$.stopFailure' });
+  }
+  stop.next(failed);
+  find.next(isRunning);
+
+  task.addCatch(find, { errors: [ERROR_HEARTBEAT_TIMEOUT, ERROR_TIMEOUT], resultPath: '$.failure' });
+  if (placement.recordFailure) {
+    task.addCatch(placement.recordFailure, { errors: [sfn.Errors.ALL], resultPath: '$.failure' });
+  }
+  return nameTask.next(task);
+}
+
+/**
+ * A Fargate launch target that also sets RunTask's `StartedBy` from the state input: the
+ * extension point aws-cdk-lib's launch targets have for RunTask parameters it does not model.
+ */
+class StartedByLaunchTarget implements tasks.IEcsLaunchTarget {
+  constructor(private readonly inner: tasks.IEcsLaunchTarget, private readonly startedByPath: string) {}
+
+  public bind(task: tasks.EcsRunTask, launchTargetOptions: tasks.LaunchTargetBindOptions): tasks.EcsLaunchTargetConfig {
+    const config = this.inner.bind(task, launchTargetOptions);
+    return { parameters: { ...config.parameters, 'StartedBy.$': this.startedByPath } };
+  }
 }

@@ -11,6 +11,7 @@ const ACTIONS_THAT_REQUIRE_STAR: Record<string, string> = {
   'ecs:StopTask': 'the .sync integration stops tasks whose ARNs are not known in advance (AWS\'s own ecs:runTask.sync policy uses *)',
   'ecs:DescribeTasks': 'the .sync integration polls tasks whose ARNs are not known in advance (AWS\'s own ecs:runTask.sync policy uses *)',
   'ecr:GetAuthorizationToken': 'ecr:GetAuthorizationToken has no resource-level permissions',
+  'ecs:ListTasks': 'ecs:ListTasks cannot be scoped to tasks; the callback pattern lists only its own timed-out task, by its startedBy id, in its cluster',
   'xray:PutTraceSegments': 'X-Ray actions have no resource-level permissions',
   'xray:PutTelemetryRecords': 'X-Ray actions have no resource-level permissions',
   'xray:GetSamplingRules': 'X-Ray actions have no resource-level permissions',
@@ -96,6 +97,9 @@ function reasonForWildcard(actions: string[], resource: string): string | undefi
   }
   if (/:mapRun:.+:\*$/.test(resource) && actions.every((action) => MAP_RUN_ACTIONS.has(action))) {
     return 'Map Runs get generated ids, so the parent may only be scoped to its own Map Runs with a trailing wildcard';
+  }
+  if (/:task\/[^/]+\/\*$/.test(resource) && actions.every((action) => action === 'ecs:StopTask')) {
+    return 'tasks get generated ids, so stopping a timed-out callback task can only be scoped to the cluster\'s tasks';
   }
   if (/:execution:.+:\*$/.test(resource) && actions.every((action) => CHILD_EXECUTION_ACTIONS.has(action))) {
     return 'Distributed Map child executions have generated names, so the parent may only be scoped to its own executions with a trailing wildcard';

@@ -8,7 +8,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { FanOutCapacity, FanOutItems, FargateFanOut, FargateFanOutProps } from '../src';
+import { FanOutCapacity, FanOutIntegrationPattern, FanOutItems, FargateFanOut, FargateFanOutProps } from '../src';
 import { TEST_ENV } from './util/synth';
 
 interface Finding {
@@ -73,6 +73,15 @@ describe('cdk-nag AwsSolutions', () => {
       Validations.of(fanOut.taskDefinition).acknowledge({ id: 'AwsSolutions-ECS2', reason: 'STAGE is not a secret' });
     });
     // The test's own bucket is not the construct's concern; everything under FanOut is.
+    expect(findings.filter((f) => f.path.startsWith('NagStack/FanOut'))).toEqual([]);
+  });
+
+  test('with the callback pattern on Spot, the construct has no unacknowledged error or warning', () => {
+    const findings = nagFindings((stack) => {
+      fanOutAtDefaults(stack, {
+        integrationPattern: FanOutIntegrationPattern.CALLBACK, capacity: FanOutCapacity.SPOT, itemBatching: { maxItems: 5 },
+      });
+    });
     expect(findings.filter((f) => f.path.startsWith('NagStack/FanOut'))).toEqual([]);
   });
 

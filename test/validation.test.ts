@@ -3,7 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { FanOutItems, FanOutMode, FargateFanOut, FargateFanOutProps } from '../src';
+import { FanOutCapacity, FanOutIntegrationPattern, FanOutItems, FanOutMode, FargateFanOut, FargateFanOutProps } from '../src';
 import { newStack, withImage } from './util/synth';
 
 type PropsFactory = (scope: Construct) => FargateFanOutProps;
@@ -84,6 +84,15 @@ const invalid: Array<[string, PropsFactory, RegExp]> = [
   ['resultPrefix with a known small count (AUTO chose INLINE)', () => withImage({ expectedItemCount: 10, resultPrefix: 'runs' }), /resultPrefix is only used by a Distributed Map, and mode INLINE builds none \(Inline Map: 10 expected items/],
   ['a resultPrefix with a quote', () => withImage({ resultPrefix: "it's" }), /resultPrefix may only hold letters, digits and/],
   ['FANOUT_ITEMS in environment', () => withImage({ environment: { FANOUT_ITEMS: '[]' } }), /environment and secrets may not set FANOUT_ITEMS/],
+  ['FANOUT_TASK_TOKEN in environment', () => withImage({ environment: { FANOUT_TASK_TOKEN: 'x' } }), /environment and secrets may not set FANOUT_TASK_TOKEN/],
+  ['heartbeatTimeout without the callback pattern', () => withImage({ heartbeatTimeout: Duration.minutes(5) }), /heartbeatTimeout needs integrationPattern CALLBACK/],
+  ['a heartbeatTimeout as long as taskTimeout', () => withImage({
+    integrationPattern: FanOutIntegrationPattern.CALLBACK, heartbeatTimeout: Duration.hours(1), taskTimeout: Duration.hours(1),
+  }), /heartbeatTimeout \(1 hour\) must be shorter than taskTimeout \(1 hour\)/],
+  ['a sub-second heartbeatTimeout', () => withImage({ integrationPattern: FanOutIntegrationPattern.CALLBACK, heartbeatTimeout: Duration.millis(10) }), /heartbeatTimeout must be a whole number of seconds/],
+  ['callback with Spot and on-demand fallback', () => withImage({
+    integrationPattern: FanOutIntegrationPattern.CALLBACK, capacity: FanOutCapacity.SPOT_WITH_ON_DEMAND_FALLBACK,
+  }), /capacity SPOT_WITH_ON_DEMAND_FALLBACK cannot be combined with integrationPattern CALLBACK/],
 ];
 
 describe('invalid configurations fail at synth with a message that names the prop', () => {

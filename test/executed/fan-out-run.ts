@@ -1,4 +1,4 @@
-import { FanOutMode } from '../../src';
+import { FanOutIntegrationPattern, FanOutMode } from '../../src';
 import { INLINE_MAP_MAX_CONCURRENCY } from '../../src/aws-limits';
 import { ITEMS_FAILED_ERROR, StateNames } from '../../src/fan-out-workflow';
 import { FargateFanOutProps } from '../../src/fargate-fan-out';
@@ -22,6 +22,9 @@ export function makeItems(count: number): TestItem[] {
 export function idOf(item: unknown): number {
   return (item as TestItem).id;
 }
+
+/** The task token the harness puts in the context object for callback runs. */
+export const SIMULATED_TASK_TOKEN = 'AQCEAAAAKgAAAAMAAAAAAAAAAe+simulated+task+token=';
 
 const synthesized = new Map<string, SynthesizedFanOut>();
 
@@ -62,14 +65,23 @@ export async function runFanOut(
 ): Promise<FanOutRun> {
   let summary: FanOutRun['summary'];
   let inlineEntered = false;
+  // The callback pattern runs the task with .waitForTaskToken and finds and stops timed-out tasks.
+  const runTask = synth.fanOut.integrationPattern === FanOutIntegrationPattern.CALLBACK ? ecs.runTaskCallback : ecs.runTaskSync;
   const result = await executeWorkflow(synth.definition, { items }, {
     seed: 1,
+    // The interpreter has no task tokens of its own; one per execution is enough, as the
+    // simulated container answers its own RunTask call directly.
+    context: runTask === ecs.runTaskCallback ? { Task: { Token: SIMULATED_TASK_TOKEN } } : undefined,
     ...options,
     taskHandlers: {
-      [StateNames.INLINE_TASK]: ecs.runTaskSync,
-      [StateNames.DISTRIBUTED_TASK]: ecs.runTaskSync,
-      [StateNames.INLINE_ON_DEMAND_TASK]: ecs.runTaskSync,
-      [StateNames.DISTRIBUTED_ON_DEMAND_TASK]: ecs.runTaskSync,
+      [StateNames.INLINE_TASK]: runTask,
+      [StateNames.DISTRIBUTED_TASK]: runTask,
+      [StateNames.INLINE_ON_DEMAND_TASK]: runTask,
+      [StateNames.DISTRIBUTED_ON_DEMAND_TASK]: runTask,
+      [StateNames.INLINE_FIND_TIMED_OUT_TASK]: ecs.listTasks,
+      [StateNames.DISTRIBUTED_FIND_TIMED_OUT_TASK]: ecs.listTasks,
+      [StateNames.INLINE_STOP_TIMED_OUT_TASK]: ecs.stopTask,
+      [StateNames.DISTRIBUTED_STOP_TIMED_OUT_TASK]: ecs.stopTask,
     },
     onEvent: (event, execution) => {
       if (execution !== 'root') return;
@@ -100,6 +112,7 @@ export async function runFanOut(
 
 /** The ASL error a recorded attempt failed with. */
 export function errorOf(attempt: Attempt): string | undefined {
+  if (attempt.error !== undefined) return attempt.error;
   switch (attempt.detail) {
     case 'exit-0': return undefined;
     case 'exit-code':

@@ -333,7 +333,7 @@ export async function executeWorkflow(definition: object, input: unknown, option
     let next = 0;
     let stopped = false;
     const runChild = async (index: number) => {
-      const execution = child.run(childInputs[index], runOptions);
+      const execution = child.run(childInputs[index], { ...runOptions, context: options.context });
       running.add(execution.abort);
       inFlight++;
       report.maxChildrenInFlight = Math.max(report.maxChildrenInFlight, inFlight);

@@ -43,7 +43,22 @@ export type AttemptDetail =
   | 'vcpu-quota'
   | 'capacity'
   | 'spot-capacity'
-  | 'overrides-too-large';
+  | 'overrides-too-large'
+  | 'callback-failure'
+  | 'heartbeat-timeout';
+
+/**
+ * What a callback container does with its task token, once it has run for its duration:
+ * sends its result (`SendTaskSuccess`), sends a failure (`SendTaskFailure`), or hangs, never
+ * calling back, until it is stopped.
+ */
+export type CallbackBehavior =
+  | { readonly kind: 'success'; readonly output: unknown }
+  | { readonly kind: 'failure'; readonly error: string; readonly cause: string }
+  | { readonly kind: 'hang' };
+
+/** The error Step Functions raises for a task state that got no heartbeat in time. */
+export const HEARTBEAT_TIMEOUT_ERROR = 'States.HeartbeatTimeout';
 
 /** One RunTask call as the simulated ECS saw it. */
 export interface Attempt {
@@ -66,6 +81,8 @@ export interface Attempt {
    * object is recorded under every item of the batch.
    */
   readonly batchSize?: number;
+  /** The ASL error the attempt ended with, for callback attempts (their errors come from the container or the heartbeat). */
+  readonly error?: string;
 }
 
 export interface SimulatedEcsOptions {
@@ -97,6 +114,20 @@ export interface SimulatedEcsOptions {
    * @default 0
    */
   readonly spotCapacityFailureRate?: number;
+  /**
+   * Callback pattern: what the container does, given its item (or its batch's items) and the
+   * launch number. A container that exits non-zero or is interrupted never calls back.
+   * @default - sends `{ "item": <item> }` as its result
+   */
+  readonly callbackFor?: (item: unknown, attempt: number) => CallbackBehavior;
+  /**
+   * Callback pattern: the HeartbeatSeconds of the Task state, which Step Functions enforces (the
+   * interpreter does not): a container that stops reporting fails its state with
+   * States.HeartbeatTimeout this long after its last heartbeat. Containers that run normally are
+   * assumed to send heartbeats.
+   * @default - required for `runTaskCallback`
+   */
+  readonly heartbeatSeconds?: number;
   /**
    * Probability that a started task is stopped by a Spot interruption. For calls without a
    * `CapacityProviderStrategy` (`LaunchType` only) any task may be interrupted, as before; for calls
@@ -193,8 +224,8 @@ export function itemKey(item: unknown): string {
  * Use `runTaskSync` as the local handler; everything runs in virtual time.
  */
 export class SimulatedEcs {
-  readonly options: Required<Omit<SimulatedEcsOptions, 'exitCodeFor' | 'itemKeyOf' | 'runTaskBurst'>> &
-  Pick<SimulatedEcsOptions, 'exitCodeFor' | 'itemKeyOf'> & { runTaskBurst: number };
+  readonly options: Required<Omit<SimulatedEcsOptions, 'exitCodeFor' | 'itemKeyOf' | 'runTaskBurst' | 'callbackFor' | 'heartbeatSeconds'>> &
+  Pick<SimulatedEcsOptions, 'exitCodeFor' | 'itemKeyOf' | 'callbackFor' | 'heartbeatSeconds'> & { runTaskBurst: number };
 
   /** Every RunTask call, including throttled ones. */
   runTaskCalls = 0;
@@ -206,6 +237,10 @@ export class SimulatedEcs {
   capacityFailures = 0;
   /** Calls on FARGATE_SPOT refused by `spotCapacityFailureRate` (also counted in `capacityFailures`). */
   spotCapacityFailures = 0;
+  /** Callback containers that hung (never called back). */
+  tasksHung = 0;
+  /** Tasks stopped through StopTask. */
+  tasksStoppedByStopTask = 0;
   launchRateFailures = 0;
   vcpuQuotaFailures = 0;
   invalidRequests = 0;
@@ -234,6 +269,8 @@ export class SimulatedEcs {
   private readonly launchBucket: TokenBucket;
   private readonly runTaskBucket: TokenBucket;
   private readonly launchesByItem = new Map<string, number>();
+  /** Callback tasks still running, by task ARN: what ListTasks sees and StopTask stops. */
+  private readonly runningTasks = new Map<string, { startedBy?: string; stop: () => void }>();
   private readonly idPrefix: string;
   private readonly imageDigest: string;
   private idCounter = 0;
@@ -253,6 +290,8 @@ export class SimulatedEcs {
       vpcThrottleRate: options.vpcThrottleRate ?? 0,
       capacityFailureRate: options.capacityFailureRate ?? 0,
       spotCapacityFailureRate: options.spotCapacityFailureRate ?? 0,
+      callbackFor: options.callbackFor,
+      heartbeatSeconds: options.heartbeatSeconds,
       spotInterruptionRate: options.spotInterruptionRate ?? 0,
       exitCodeFor: options.exitCodeFor,
       itemKeyOf: options.itemKeyOf,
@@ -266,14 +305,51 @@ export class SimulatedEcs {
     this.launchBucket = new TokenBucket(this.options.launchBurst, this.options.launchRatePerSecond);
     this.runTaskBucket = new TokenBucket(this.options.runTaskBurst, runTaskCallsPerSecond);
     this.runTaskSync = this.runTaskSync.bind(this);
+    this.runTaskCallback = this.runTaskCallback.bind(this);
+    this.listTasks = this.listTasks.bind(this);
+    this.stopTask = this.stopTask.bind(this);
+  }
+
+  /** The local handler for a `runTask.sync` Task state. */
+  async runTaskSync(params: any): Promise<any> {
+    return this.runTask(params, 'sync');
   }
 
   /**
-   * The local handler for a `runTask.sync` Task state. Every check that can reject
-   * the call runs synchronously, before the first `await`, so calls made in the
-   * same virtual instant are judged in call order.
+   * The local handler for a `runTask.waitForTaskToken` Task state: resolves with what the
+   * container sends, or fails with its failure or with States.HeartbeatTimeout.
    */
-  async runTaskSync(params: any): Promise<any> {
+  async runTaskCallback(params: any): Promise<any> {
+    if (this.options.heartbeatSeconds === undefined) {
+      throw new Error('SimulatedEcs: runTaskCallback needs the heartbeatSeconds option');
+    }
+    return this.runTask(params, 'callback');
+  }
+
+  /** The local handler for `aws-sdk:ecs:listTasks`: running tasks, filtered by StartedBy. */
+  async listTasks(params: any): Promise<any> {
+    const taskArns = [...this.runningTasks]
+      .filter(([, task]) => params?.StartedBy === undefined || task.startedBy === params.StartedBy)
+      .map(([arn]) => arn);
+    return { TaskArns: taskArns };
+  }
+
+  /** The local handler for `aws-sdk:ecs:stopTask`: stops a running task. */
+  async stopTask(params: any): Promise<any> {
+    const task = this.runningTasks.get(String(params?.Task));
+    if (!task) {
+      throw new SimulatedStatesError('Ecs.InvalidParameterException', `The referenced task was not found: ${params?.Task}`);
+    }
+    task.stop();
+    this.tasksStoppedByStopTask++;
+    return { Task: { TaskArn: params.Task, DesiredStatus: 'STOPPED', StoppedReason: params.Reason } };
+  }
+
+  /**
+   * Runs a task for either pattern. Every check that can reject the call runs synchronously,
+   * before the first `await`, so calls made in the same virtual instant are judged in call order.
+   */
+  private async runTask(params: any, pattern: 'sync' | 'callback'): Promise<any> {
     const calledAt = Date.now();
     this.runTaskCalls++;
     const { entries, batchSize, carriesItem } = this.itemsOf(params);
@@ -360,6 +436,29 @@ export class SimulatedEcs {
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     this.maxVcpuInUse = Math.max(this.maxVcpuInUse, this.inFlight * this.options.taskVcpu);
 
+    if (pattern === 'callback') {
+      const taskArn = `arn:aws:ecs:${this.options.region}:${this.options.account}:task/${clusterName(params)}/${taskId}`;
+      const subject = batchSize === undefined ? entries[0]?.item : entries.map((entry) => entry.item);
+      const exitCodeFor = this.options.exitCodeFor;
+      const exitCode = exitCodeFor ? entries.map((entry, i) => exitCodeFor(entry.item, launches[i])).find((code) => code !== 0) ?? 0 : 0;
+      const behavior: CallbackBehavior = spotInterrupted || exitCode !== 0
+        ? { kind: 'hang' }
+        : this.options.callbackFor?.(subject, launches[0]) ?? { kind: 'success', output: { item: subject } };
+      return this.awaitCallback({
+        taskArn,
+        startedBy: params?.StartedBy,
+        calledAt,
+        durationMs,
+        behavior,
+        keys,
+        capacity,
+        batch,
+        // A container that dies stops at once (half way for an interruption); a hung one runs on.
+        diesAfterMs: spotInterrupted ? Math.floor(durationMs / 2) : exitCode !== 0 ? durationMs : undefined,
+        record,
+      });
+    }
+
     await new Promise<void>((resolve) => setTimeout(resolve, spotInterrupted ? Math.floor(durationMs / 2) : durationMs));
 
     this.inFlight--;
@@ -400,6 +499,70 @@ export class SimulatedEcs {
       exitCode: 0,
       stopCode: 'EssentialContainerExited',
       stoppedReason: 'Essential container in task exited',
+    });
+  }
+
+  /**
+   * The container's side of a callback task, in virtual time: it reports after its duration, or
+   * dies (no callback: the heartbeat runs out after it), or hangs (no heartbeat from the start,
+   * running until StopTask).
+   */
+  private awaitCallback(task: {
+    taskArn: string;
+    startedBy?: string;
+    calledAt: number;
+    durationMs: number;
+    behavior: CallbackBehavior;
+    keys: string[];
+    capacity: Capacity;
+    batch: { batchSize?: number };
+    diesAfterMs?: number;
+    record: (attempt: Attempt) => void;
+  }): Promise<any> {
+    const heartbeatMs = this.options.heartbeatSeconds! * 1000;
+    return new Promise((resolve, reject) => {
+      let running = true;
+      const stopRunning = () => {
+        if (!running) return;
+        running = false;
+        this.inFlight--;
+        this.runningTasks.delete(task.taskArn);
+      };
+      this.runningTasks.set(task.taskArn, { startedBy: task.startedBy, stop: stopRunning });
+      const base = { calledAt: task.calledAt, startedAt: task.calledAt, taskArn: task.taskArn, capacity: task.capacity, ...task.batch };
+      const heartbeatTimeout = () => {
+        task.record({ ...base, result: 'failed', detail: 'heartbeat-timeout', stoppedAt: running ? undefined : Date.now(), error: HEARTBEAT_TIMEOUT_ERROR });
+        reject(new SimulatedStatesError(HEARTBEAT_TIMEOUT_ERROR, 'The task did not send a heartbeat in time (simulated).'));
+      };
+      const { behavior } = task;
+      if (task.diesAfterMs !== undefined) {
+        setTimeout(() => {
+          stopRunning();
+          if (task.diesAfterMs! < task.durationMs) this.spotInterruptions++;
+          this.tasksFailed++;
+          setTimeout(heartbeatTimeout, heartbeatMs);
+        }, task.diesAfterMs);
+        return;
+      }
+      if (behavior.kind === 'hang') {
+        this.tasksHung++;
+        setTimeout(heartbeatTimeout, heartbeatMs);
+        return;
+      }
+      setTimeout(() => {
+        stopRunning();
+        const stoppedAt = Date.now();
+        if (behavior.kind === 'success') {
+          this.tasksSucceeded++;
+          for (const key of task.keys) this.successesByItem.set(key, (this.successesByItem.get(key) ?? 0) + 1);
+          task.record({ ...base, result: 'succeeded', detail: 'exit-0', stoppedAt, exitCode: 0 });
+          resolve(behavior.output);
+        } else {
+          this.tasksFailed++;
+          task.record({ ...base, result: 'failed', detail: 'callback-failure', stoppedAt, exitCode: 0, error: behavior.error });
+          reject(new SimulatedStatesError(behavior.error, behavior.cause));
+        }
+      }, task.durationMs);
     });
   }
 
