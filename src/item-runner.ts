@@ -248,7 +248,11 @@ function callbackRunner(scope: Construct, settings: ItemTaskSettings, placement:
     .otherwise(failed);
   for (const call of [find, stop]) {
     call.addRetry({
-      errors: [sfn.Errors.ALL], maxAttempts: CALLBACK_CALL_RETRIES, interval: Duration.seconds(2), backoffRate: 2, jitterStrategy: sfn.JitterType.FULL,
+      errors: [sfn.Errors.ALL],
+      maxAttempts: CALLBACK_CALL_RETRIES,
+      interval: Duration.seconds(2),
+      backoffRate: 2,
+      jitterStrategy: sfn.JitterType.FULL,
     });
     // The item has failed either way; a task that could not be stopped is left to its own end.
     call.addCatch(failed, { errors: [sfn.Errors.ALL], resultPath: '$.stopFailure' });
