@@ -8,7 +8,15 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { STEPFUNCTIONS_TASKS_FIX_RUN_ECS_TASK_POLICY, STEPFUNCTIONS_USE_DISTRIBUTED_MAP_RESULT_WRITER_V2 } from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
-import { ECS_MAX_SECURITY_GROUPS, FARGATE_DEFAULT_VCPU_QUOTA, SFN_HISTORY_EVENT_LIMIT, SFN_MAX_EXECUTION_SECONDS, SFN_MAX_TASK_TIMEOUT_SECONDS } from './aws-limits';
+import {
+  ECS_MAX_SECURITY_GROUPS,
+  FARGATE_DEFAULT_VCPU_QUOTA,
+  HISTORY_EVENTS_PER_CAUGHT_FAILURE,
+  HISTORY_EVENTS_PER_INLINE_ITEM,
+  SFN_HISTORY_EVENT_LIMIT,
+  SFN_MAX_EXECUTION_SECONDS,
+  SFN_MAX_TASK_TIMEOUT_SECONDS,
+} from './aws-limits';
 import { decideConcurrency, tasksWithinVcpuBudget } from './concurrency';
 import { FANOUT_ITEM_ENV, FANOUT_ITEMS_ENV, FANOUT_TASK_TOKEN_ENV } from './container-environment';
 import { resolveFailureTolerance } from './failure-tolerance';
@@ -20,7 +28,7 @@ import { FanOutItems } from './fan-out-items';
 import { FanOutMode } from './fan-out-mode';
 import { FanOutRetryOptions, FanOutRetryPolicy } from './fan-out-retry';
 import { DISTRIBUTED_MAP_LABEL, FanOutWorkflow } from './fan-out-workflow';
-import { inlineMaxItems, maxChildRefusedAttempts } from './history-budget';
+import { CALLBACK_WORST_CASE_EVENTS, inlineMaxItems, maxChildRefusedAttempts } from './history-budget';
 import { resolveItemBatching } from './item-batching';
 import { buildItemRunner, ItemRunnerPlacement } from './item-runner';
 import { chooseMode } from './mode-choice';
@@ -519,7 +527,12 @@ export class FargateFanOut extends Construct {
     const hasDistributedMap = this.mode === FanOutMode.DISTRIBUTED || this.mode === FanOutMode.RUN_TIME;
     const hasInlineMap = this.mode === FanOutMode.INLINE || this.mode === FanOutMode.RUN_TIME;
     if (hasDistributedMap) {
-      this.distributedThrottleRetryPolicy = resolveDistributedThrottleRetry(props.distributedThrottleRetry, this.throttleRetryPolicy, rerunAttempts);
+      this.distributedThrottleRetryPolicy = resolveDistributedThrottleRetry(props.distributedThrottleRetry, this.throttleRetryPolicy, {
+        rerunAttempts: runsPerItem * rerunAttempts,
+        // The Spot task of a fallback item uses throttleRetry once more; the callback adds its states.
+        otherRefusedAttempts: runsPerItem * this.throttleRetryPolicy.maxAttempts,
+        extraEvents: (runsPerItem - 1) * (HISTORY_EVENTS_PER_INLINE_ITEM + HISTORY_EVENTS_PER_CAUGHT_FAILURE) + (callback ? CALLBACK_WORST_CASE_EVENTS : 0),
+      });
     } else if (props.distributedThrottleRetry) {
       throw new Error(`distributedThrottleRetry applies to Distributed Map children only; the ${this.mode} mode built here has none (set throttleRetry instead)`);
     }
@@ -859,12 +872,13 @@ function checkDuration(prop: string, duration: Duration | undefined, maxSeconds:
  * a child that uses every retry it has stays under its own history limit.
  */
 function resolveDistributedThrottleRetry(
-  options: FanOutRetryOptions | undefined, throttleRetry: FanOutRetryPolicy, rerunAttempts: number,
+  options: FanOutRetryOptions | undefined, throttleRetry: FanOutRetryPolicy,
+  child: { rerunAttempts: number; otherRefusedAttempts: number; extraEvents: number },
 ): FanOutRetryPolicy {
   const policy = resolveRetryPolicy('distributedThrottleRetry', options, DEFAULT_DISTRIBUTED_THROTTLE_RETRY);
-  const room = maxChildRefusedAttempts(rerunAttempts) - throttleRetry.maxAttempts;
+  const room = maxChildRefusedAttempts(child.rerunAttempts, child.extraEvents) - child.otherRefusedAttempts;
   if (!Token.isUnresolved(policy.maxAttempts) && policy.maxAttempts > room) {
-    throw new Error(`distributedThrottleRetry.maxAttempts must be from 0 to ${Math.max(0, room)} so that a child execution that uses every retry stays under its ${SFN_HISTORY_EVENT_LIMIT}-event history (with throttleRetry.maxAttempts ${throttleRetry.maxAttempts} and taskRetry.maxAttempts ${rerunAttempts}), got ${policy.maxAttempts}`);
+    throw new Error(`distributedThrottleRetry.maxAttempts must be from 0 to ${Math.max(0, room)} so that a child execution that uses every retry stays under its ${SFN_HISTORY_EVENT_LIMIT}-event history (with throttleRetry.maxAttempts ${throttleRetry.maxAttempts} and taskRetry.maxAttempts ${child.rerunAttempts}), got ${policy.maxAttempts}`);
   }
   return policy;
 }

@@ -69,10 +69,11 @@ export function inlineMaxItems(attempts: ItemRetryAttempts): number {
 }
 
 /**
- * The most refused-call retries a Distributed Map child can make, with `rerunAttempts` reruns,
- * and still stay under its own 25,000-event history.
+ * The most refused-call retries a Distributed Map child can make, with `rerunAttempts` reruns
+ * and `extraEvents` more (a fallback task, the callback states), and still stay under its own
+ * 25,000-event history.
  */
-export function maxChildRefusedAttempts(rerunAttempts: number): number {
-  const room = SFN_HISTORY_EVENT_LIMIT - CHILD_HISTORY_OVERHEAD_EVENTS - rerunAttempts * HISTORY_EVENTS_PER_TASK_RERUN;
+export function maxChildRefusedAttempts(rerunAttempts: number, extraEvents = 0): number {
+  const room = SFN_HISTORY_EVENT_LIMIT - CHILD_HISTORY_OVERHEAD_EVENTS - extraEvents - rerunAttempts * HISTORY_EVENTS_PER_TASK_RERUN;
   return Math.max(0, Math.floor(room / HISTORY_EVENTS_PER_RETRY));
 }
