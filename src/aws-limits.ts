@@ -66,11 +66,10 @@ export const HISTORY_EVENTS_PER_TASK_RERUN = 4;
 export const HISTORY_EVENTS_PER_SDK_CALL = 5;
 
 /**
- * History events a caught item failure adds in the inline Map (the RecordItemFailure Pass
- * state's PassStateEntered and PassStateExited).
- * Source: derived from the workflow this construct builds.
+ * History events a Pass or Choice state adds (its Entered and Exited events).
+ * Source: derived from the event types in https://docs.aws.amazon.com/step-functions/latest/apireference/API_HistoryEvent.html
  */
-export const HISTORY_EVENTS_PER_CAUGHT_FAILURE = 2;
+export const HISTORY_EVENTS_PER_PASS_STATE = 2;
 
 /**
  * History events a Distributed Map child execution spends besides its task's attempts

@@ -1,4 +1,4 @@
-import { Arn, ArnFormat, Stack } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { FailureTolerance } from './failure-tolerance';
 import { CapacityProviderNames } from './fan-out-capacity';
 import { FanOutMode } from './fan-out-mode';
+import { FAILURE_RECORD_WRITE_RETRIES } from './history-budget';
 import { ItemRunnerPlacement, ItemStateNames } from './item-runner';
 
 /** Names of the states the workflow is made of; tests and the offline harness use them. */
@@ -15,6 +16,8 @@ export const StateNames = {
   INLINE_MAP: 'RunItemsInline',
   DISTRIBUTED_MAP: 'RunItemsDistributed',
   ...ItemStateNames,
+  INLINE_DESCRIBE_FAILURE: 'DescribeItemFailure',
+  INLINE_WRITE_FAILURE: 'WriteItemFailure',
   INLINE_RECORD_FAILURE: 'RecordItemFailure',
   SUMMARIZE: 'Summarize',
   DESCRIBE_MAP_RUN: 'DescribeMapRun',
@@ -45,8 +48,8 @@ export interface FanOutWorkflowProps {
   readonly inlineMaxItems: number;
   /** Cap of the Distributed Map. */
   readonly distributedMaxConcurrency: number;
-  /** Where the Distributed Map writes its child results and failures. */
-  readonly resultBucket?: s3.IBucket;
+  /** Where the Distributed Map writes its child results and failures, and the inline Map its failures. */
+  readonly resultBucket: s3.IBucket;
   /** Key prefix of the results. */
   readonly resultPrefix: string;
   /** Name of the state machine, known at synth, to scope states:DescribeMapRun to its own runs. */
@@ -142,6 +145,7 @@ export class FanOutWorkflow extends Construct {
       resultSelector: summaryOfResults(props.reportsCapacity, props.reportsResults),
     });
     map.itemProcessor(this.inlineItemProcessor(props));
+    const failuresAt = `s3://${props.resultBucket.bucketName}/${props.resultPrefix}/inline/{}/`;
     const summarize = new sfn.Pass(this, 'Summarize', {
       stateName: StateNames.SUMMARIZE,
       comment: 'Counts the items and lists the failed ones (index and error).',
@@ -156,6 +160,8 @@ export class FanOutWorkflow extends Construct {
             [CapacityProviderNames.ON_DEMAND]: sfn.JsonPath.arrayLength(sfn.JsonPath.listAt('$.ranOnDemand')),
           },
         } : {}),
+        // Each failed item's record (item, error, cause) is a file here, named by its index.
+        failuresWrittenTo: sfn.JsonPath.format(failuresAt, sfn.JsonPath.stringAt('$$.Execution.Name')),
         message: sfn.JsonPath.format('{} of {} items failed', sfn.JsonPath.arrayLength(sfn.JsonPath.listAt('$.failedItems')), sfn.JsonPath.stringAt('$.itemCount')),
       },
     });
@@ -170,9 +176,6 @@ export class FanOutWorkflow extends Construct {
    * input (the item), error and cause in the FAILED files of the results.
    */
   private distributedMap(props: FanOutWorkflowProps): sfn.IChainable {
-    if (!props.resultBucket) {
-      throw new Error('FanOutWorkflow: a Distributed Map needs a result bucket');
-    }
     const { tolerance } = props;
     const map = sfn.DistributedMap.jsonPath(this, 'DistributedMap', {
       stateName: StateNames.DISTRIBUTED_MAP,
@@ -249,16 +252,56 @@ export class FanOutWorkflow extends Construct {
     return map.next(describeMapRun).next(summarizeMapRun).next(this.outcome);
   }
 
+  /**
+   * The inline item: its runner, and for a failed item a record of it (item, error, cause) written
+   * to S3 and its index and error kept in the Map's result. The cause of a `.sync` failure is the
+   * whole ECS task description (kilobytes), too large to keep for every item in the result.
+   */
   private inlineItemProcessor(props: FanOutWorkflowProps): sfn.IChainable {
-    const recordFailure = new sfn.Pass(this, 'InlineRecordFailure', {
-      stateName: StateNames.INLINE_RECORD_FAILURE,
-      comment: 'Keeps the failed item\'s index and error; the full cause stays in the execution history.',
+    const describeFailure = new sfn.Pass(this, 'InlineDescribeFailure', {
+      stateName: StateNames.INLINE_DESCRIBE_FAILURE,
+      comment: 'The failed item, its error and its cause.',
       parameters: {
         index: sfn.JsonPath.numberAt('$.index'),
+        item: sfn.JsonPath.objectAt('$.item'),
         error: sfn.JsonPath.stringAt('$.failure.Error'),
+        cause: sfn.JsonPath.stringAt('$.failure.Cause'),
       },
     });
-    return props.createItemRunner(this, { inChild: false, recordFailure });
+    const writeFailure = tasks.CallAwsService.jsonPath(this, 'InlineWriteFailure', {
+      stateName: StateNames.INLINE_WRITE_FAILURE,
+      comment: 'Writes the failed item\'s record to the result bucket, one file per item.',
+      service: 's3',
+      action: 'putObject',
+      parameters: {
+        Bucket: props.resultBucket.bucketName,
+        Key: sfn.JsonPath.format(`${props.resultPrefix}/inline/{}/failed-{}.json`, sfn.JsonPath.stringAt('$$.Execution.Name'), sfn.JsonPath.stringAt('$.index')),
+        Body: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$')),
+        ContentType: 'application/json',
+      },
+      iamResources: [props.resultBucket.arnForObjects(`${props.resultPrefix}/inline/*`)],
+      iamAction: 's3:PutObject',
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    const recordFailure = new sfn.Pass(this, 'InlineRecordFailure', {
+      stateName: StateNames.INLINE_RECORD_FAILURE,
+      comment: 'Keeps the failed item\'s index and error in the Map\'s result.',
+      parameters: {
+        index: sfn.JsonPath.numberAt('$.index'),
+        error: sfn.JsonPath.stringAt('$.error'),
+      },
+    });
+    writeFailure.addRetry({
+      errors: [sfn.Errors.ALL],
+      maxAttempts: FAILURE_RECORD_WRITE_RETRIES,
+      interval: Duration.seconds(1),
+      backoffRate: 2,
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+    // The record is lost, but the index and error are still kept.
+    writeFailure.addCatch(recordFailure, { errors: [sfn.Errors.ALL], resultPath: '$.writeFailure' });
+    describeFailure.next(writeFailure).next(recordFailure);
+    return props.createItemRunner(this, { inChild: false, recordFailure: describeFailure });
   }
 }
 

@@ -11,8 +11,6 @@ import { Construct } from 'constructs';
 import {
   ECS_MAX_SECURITY_GROUPS,
   FARGATE_DEFAULT_VCPU_QUOTA,
-  HISTORY_EVENTS_PER_CAUGHT_FAILURE,
-  HISTORY_EVENTS_PER_INLINE_ITEM,
   SFN_HISTORY_EVENT_LIMIT,
   SFN_MAX_EXECUTION_SECONDS,
   SFN_MAX_TASK_TIMEOUT_SECONDS,
@@ -28,7 +26,7 @@ import { FanOutItems } from './fan-out-items';
 import { FanOutMode } from './fan-out-mode';
 import { FanOutRetryOptions, FanOutRetryPolicy } from './fan-out-retry';
 import { DISTRIBUTED_MAP_LABEL, FanOutWorkflow } from './fan-out-workflow';
-import { CALLBACK_WORST_CASE_EVENTS, inlineMaxItems, maxChildRefusedAttempts } from './history-budget';
+import { CALLBACK_WORST_CASE_EVENTS, FALLBACK_RUN_EVENTS, inlineMaxItems, maxChildRefusedAttempts } from './history-budget';
 import { resolveItemBatching } from './item-batching';
 import { buildItemRunner, ItemRunnerPlacement } from './item-runner';
 import { chooseMode } from './mode-choice';
@@ -259,11 +257,12 @@ export interface FargateFanOutProps {
   readonly tracingEnabled?: boolean;
 
   /**
-   * Where a Distributed Map writes its results: per child, its output, or its input (the item),
-   * error and cause when it failed (FAILED_*.json next to the manifest).
+   * Where failed items are recorded with their error and cause, and a Distributed Map writes
+   * its results: a Distributed Map per child its output, or its input (the item), error and cause
+   * when it failed (FAILED_*.json next to the manifest); the inline Map one file per failed item
+   * (`<resultPrefix>/inline/<execution name>/failed-<index>.json`).
    *
-   * @default - a new bucket, encrypted, private, SSL only, objects expire after 90 days; only
-   * when a Distributed Map is built
+   * @default - a new bucket, encrypted, private, SSL only, objects expire after 90 days
    */
   readonly resultBucket?: s3.IBucket;
 
@@ -415,12 +414,8 @@ export class FargateFanOut extends Construct {
   /** The log group of the state machine. */
   public readonly stateMachineLogGroup: logs.ILogGroup;
 
-  /**
-   * Where the Distributed Map writes its results.
-   *
-   * @default - undefined when no Distributed Map is built
-   */
-  public readonly resultBucket?: s3.IBucket;
+  /** Where failed items are recorded and the Distributed Map writes its results. */
+  public readonly resultBucket: s3.IBucket;
 
   /** The alarms created (empty when `createAlarms` is false). */
   public readonly alarms: cloudwatch.Alarm[];
@@ -531,20 +526,13 @@ export class FargateFanOut extends Construct {
         rerunAttempts: runsPerItem * rerunAttempts,
         // The Spot task of a fallback item uses throttleRetry once more; the callback adds its states.
         otherRefusedAttempts: runsPerItem * this.throttleRetryPolicy.maxAttempts,
-        extraEvents: (runsPerItem - 1) * (HISTORY_EVENTS_PER_INLINE_ITEM + HISTORY_EVENTS_PER_CAUGHT_FAILURE) + (callback ? CALLBACK_WORST_CASE_EVENTS : 0),
+        extraEvents: (runsPerItem - 1) * FALLBACK_RUN_EVENTS + (callback ? CALLBACK_WORST_CASE_EVENTS : 0),
       });
     } else if (props.distributedThrottleRetry) {
       throw new Error(`distributedThrottleRetry applies to Distributed Map children only; the ${this.mode} mode built here has none (set throttleRetry instead)`);
     }
     if (hasInlineMap) {
       this.warnAboutVcpuQuota(props, taskVcpus, concurrency.inlineMaxConcurrency);
-    }
-    if (!hasDistributedMap) {
-      for (const prop of ['resultBucket', 'resultPrefix'] as const) {
-        if (props[prop] !== undefined) {
-          throw new Error(`${prop} is only used by a Distributed Map, and mode ${this.mode} builds none (${this.modeReason}); set mode DISTRIBUTED or RUN_TIME, or leave ${prop} out`);
-        }
-      }
     }
     const tolerance = resolveFailureTolerance({
       toleratedFailureCount: props.toleratedFailureCount,
@@ -620,9 +608,7 @@ export class FargateFanOut extends Construct {
     };
     const createItemRunner = (runnerScope: Construct, placement: ItemRunnerPlacement) => buildItemRunner(runnerScope, itemTaskSettings, placement);
 
-    if (hasDistributedMap) {
-      this.resultBucket = props.resultBucket ?? this.createResultBucket();
-    }
+    this.resultBucket = props.resultBucket ?? this.createResultBucket();
     // A name fixed at synth lets the role name the state machine's own Map Runs (see workflow).
     const stateMachineName = Names.uniqueResourceName(this, { maxLength: 80, separator: '-' });
 
@@ -671,6 +657,8 @@ export class FargateFanOut extends Construct {
         childExecutionsFailed: hasDistributedMap ? this.metricChildExecutionsFailed() : undefined,
       }).alarms
       : [];
+    // Results and failure records are written by the state machine; an SSE-KMS bucket needs the key.
+    this.resultBucket.encryptionKey?.grantEncrypt(this.stateMachine);
     if (callback) {
       // SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat on this state machine only.
       this.stateMachine.grantTaskResponse(this.taskDefinition.taskRole);

@@ -1,6 +1,6 @@
 import {
   CHILD_HISTORY_OVERHEAD_EVENTS,
-  HISTORY_EVENTS_PER_CAUGHT_FAILURE,
+  HISTORY_EVENTS_PER_PASS_STATE,
   HISTORY_EVENTS_PER_INLINE_ITEM,
   HISTORY_EVENTS_PER_RETRY,
   HISTORY_EVENTS_PER_SDK_CALL,
@@ -38,9 +38,23 @@ export const CALLBACK_CALL_RETRIES = 5;
  * timeout, finding and stopping the task (two SDK calls, each with all its retries) and the
  * Choice between them.
  */
-export const CALLBACK_WORST_CASE_EVENTS = HISTORY_EVENTS_PER_CAUGHT_FAILURE
+export const CALLBACK_WORST_CASE_EVENTS = HISTORY_EVENTS_PER_PASS_STATE
   + 2 * (HISTORY_EVENTS_PER_SDK_CALL + CALLBACK_CALL_RETRIES * HISTORY_EVENTS_PER_RETRY)
-  + HISTORY_EVENTS_PER_CAUGHT_FAILURE;
+  + HISTORY_EVENTS_PER_PASS_STATE;
+
+/** Retries of writing a failed inline item's record to S3. */
+export const FAILURE_RECORD_WRITE_RETRIES = 3;
+
+/**
+ * Events a failed inline item's record adds at worst: describing it (a Pass), writing it to S3
+ * (an SDK call with all its retries) and keeping its index and error (a Pass).
+ */
+export const INLINE_FAILURE_RECORD_EVENTS = HISTORY_EVENTS_PER_PASS_STATE
+  + HISTORY_EVENTS_PER_SDK_CALL + FAILURE_RECORD_WRITE_RETRIES * HISTORY_EVENTS_PER_RETRY
+  + HISTORY_EVENTS_PER_PASS_STATE;
+
+/** Events an on-demand fallback run adds: another Task state's events and the Choice before it. */
+export const FALLBACK_RUN_EVENTS = HISTORY_EVENTS_PER_INLINE_ITEM + HISTORY_EVENTS_PER_PASS_STATE;
 
 /**
  * The most history events one item can write when every retry it has is used and it fails in
@@ -50,8 +64,8 @@ export const CALLBACK_WORST_CASE_EVENTS = HISTORY_EVENTS_PER_CAUGHT_FAILURE
 export function worstCaseItemEvents(attempts: ItemRetryAttempts): number {
   // A fallback run is another Task state with its own events, reached through a Choice state
   // (2 events, counted as a caught failure's).
-  return HISTORY_EVENTS_PER_INLINE_ITEM + HISTORY_EVENTS_PER_CAUGHT_FAILURE
-    + (attempts.fallbackRuns ?? 0) * (HISTORY_EVENTS_PER_INLINE_ITEM + HISTORY_EVENTS_PER_CAUGHT_FAILURE)
+  return HISTORY_EVENTS_PER_INLINE_ITEM + INLINE_FAILURE_RECORD_EVENTS
+    + (attempts.fallbackRuns ?? 0) * FALLBACK_RUN_EVENTS
     + (attempts.callback ? CALLBACK_WORST_CASE_EVENTS : 0)
     + attempts.refusedAttempts * HISTORY_EVENTS_PER_RETRY
     + attempts.rerunAttempts * HISTORY_EVENTS_PER_TASK_RERUN;

@@ -72,13 +72,18 @@ export class RequiredWildcardAcknowledgements implements IAspect {
         actionsByResource.set(resource, actions);
       }
     }
+    // The bucket's objects, as a policy names them from its name or from its ARN.
     const resultObjects = this.resultBucket
-      ? `arn:<AWS::Partition>:s3:::${flattenReference(Stack.of(node).resolve(this.resultBucket.bucketName))}/*`
-      : undefined;
+      ? [
+        `arn:<AWS::Partition>:s3:::${flattenReference(Stack.of(node).resolve(this.resultBucket.bucketName))}/`,
+        `${flattenReference(Stack.of(node).resolve(this.resultBucket.bucketArn))}/`,
+      ]
+      : [];
     const acknowledged = new Map<string, string>();
     for (const [resource, actions] of actionsByResource) {
-      const reason = resource === resultObjects && [...actions].every((a) => RESULT_WRITER_ACTIONS.has(a))
-        ? 'Map Run result files get generated names, in a bucket the construct created for them alone'
+      const inResultBucket = resultObjects.some((prefix) => resource.startsWith(prefix)) && resource.endsWith('*');
+      const reason = inResultBucket && [...actions].every((a) => RESULT_WRITER_ACTIONS.has(a))
+        ? 'result and failure files get generated names, in a bucket the construct created for them alone'
         : reasonForWildcard([...actions], resource);
       if (reason) {
         acknowledged.set(`AwsSolutions-IAM5[Resource::${resource}]`, reason);
@@ -121,6 +126,9 @@ export function flattenReference(value: any): string {
   }
   if (value && typeof value.Ref === 'string') {
     return `<${value.Ref}>`;
+  }
+  if (value && Array.isArray(value['Fn::GetAtt'])) {
+    return `<${value['Fn::GetAtt'].join('.')}>`;
   }
   return Token.isUnresolved(value) ? String(value) : JSON.stringify(value);
 }

@@ -45,9 +45,26 @@ describe('the per-item task', () => {
     }]);
   });
 
-  test('records a failed item as its index and error, without the cause', () => {
-    expect(task.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'RecordItemFailure' }]);
-    expect(allStates(definition).RecordItemFailure.Parameters).toEqual({ 'index.$': '$.index', 'error.$': '$.failure.Error' });
+  test('writes a failed item\'s record (item, error, cause) to S3, and keeps its index and error in the result', () => {
+    const states = allStates(definition);
+    expect(task.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'DescribeItemFailure' }]);
+    expect(states.DescribeItemFailure.Parameters).toEqual({
+      'index.$': '$.index', 'item.$': '$.item', 'error.$': '$.failure.Error', 'cause.$': '$.failure.Cause',
+    });
+    expect(states.WriteItemFailure).toMatchObject({
+      Resource: 'arn:aws:states:::aws-sdk:s3:putObject',
+      Parameters: {
+        'Key.$': "States.Format('fan-out-results/inline/{}/failed-{}.json', $$.Execution.Name, $.index)",
+        'Body.$': 'States.JsonToString($)',
+        'ContentType': 'application/json',
+      },
+      ResultPath: null,
+      Next: 'RecordItemFailure',
+    });
+    // A record that cannot be written still leaves the index and error.
+    expect(states.WriteItemFailure.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.writeFailure', Next: 'RecordItemFailure' }]);
+    expect(states.RecordItemFailure.Parameters).toEqual({ 'index.$': '$.index', 'error.$': '$.error' });
+    expect(definition.States.Summarize.Parameters['failuresWrittenTo.$']).toMatch(/^States.Format\('s3:\/\/.+\/fan-out-results\/inline\/\{\}\/', \$\$.Execution.Name\)$/);
   });
 
   test('runs in private subnets without a public IP', () => {
@@ -144,7 +161,7 @@ describe('modes', () => {
       ResultPath: '$.fanOut',
       Next: 'ChooseMap',
     }));
-    expect(definition.States.ChooseMap.Choices).toEqual([{ Variable: '$.fanOut.itemCount', NumericLessThanEquals: 249, Next: 'RunItemsInline' }]);
+    expect(definition.States.ChooseMap.Choices).toEqual([{ Variable: '$.fanOut.itemCount', NumericLessThanEquals: 215, Next: 'RunItemsInline' }]);
     expect(definition.States.ChooseMap.Default).toBe('RunItemsDistributed');
     expect(definition.States.RunItemsInline.Next).toBe('Summarize');
     expect(definition.States.RunItemsDistributed.Next).toBe('DescribeMapRun');
@@ -222,10 +239,12 @@ describe('the Distributed Map writes its results to S3 and counts them with Desc
     synthesized.template.resourceCountIs('AWS::S3::Bucket', 1);
   });
 
-  test('an inline-only fan-out has no result bucket', () => {
+  test('an inline-only fan-out has the result bucket too, for its failure records; the role may write only under their prefix', () => {
     const inline = synthFanOut(withImage({ mode: FanOutMode.INLINE }));
-    expect(inline.fanOut.resultBucket).toBeUndefined();
-    inline.template.resourceCountIs('AWS::S3::Bucket', 0);
+    expect(inline.fanOut.resultBucket).toBeDefined();
+    inline.template.resourceCountIs('AWS::S3::Bucket', 1);
+    const put = stateMachineStatements(inline.template).find((s) => s.Action === 's3:PutObject');
+    expect(put.Resource).toEqual({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^FanOutResults/), 'Arn'] }, '/fan-out-results/inline/*']] });
   });
 });
 
@@ -290,8 +309,8 @@ describe('retry options', () => {
 
   test('a longer throttleRetry lowers the run-time inline threshold to what surely fits the history', () => {
     const { definition } = synthFanOut(withImage({ throttleRetry: { maxAttempts: 60 } }));
-    // 8 + 2 + 60 x 3 = 190 events per item at worst; (25,000 - 50) / 190 = 131.
-    expect(definition.States.ChooseMap.Choices[0].NumericLessThanEquals).toBe(131);
+    // 8 + 18 + 60 x 3 = 206 events per item at worst; (25,000 - 50) / 206 = 121.
+    expect(definition.States.ChooseMap.Choices[0].NumericLessThanEquals).toBe(121);
   });
 
   test('taskRetry adds a retrier for States.TaskFailed after the throttle retriers', () => {
@@ -315,6 +334,8 @@ describe('IAM of the state machine', () => {
       // Step Functions log delivery and X-Ray tracing (see operations.test.ts).
       'logs:CreateLogDelivery', 'logs:DeleteLogDelivery', 'logs:DescribeLogGroups', 'logs:DescribeResourcePolicies',
       'logs:GetLogDelivery', 'logs:ListLogDeliveries', 'logs:PutResourcePolicy', 'logs:UpdateLogDelivery',
+      // Failure records (see above).
+      's3:PutObject',
       'xray:GetSamplingRules', 'xray:GetSamplingTargets', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments',
     ]);
     const passRole = statements.find((s) => s.Action === 'iam:PassRole');

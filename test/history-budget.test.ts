@@ -2,32 +2,37 @@ import { inlineMaxItems, maxChildRefusedAttempts, worstCaseItemEvents } from '..
 import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY, DEFAULT_TASK_RETRY, DEFAULT_THROTTLE_RETRY } from '../src/retry-policy';
 
 describe('worstCaseItemEvents', () => {
-  test('an item with no retries: its 8 events plus the 2 of a caught failure', () => {
-    expect(worstCaseItemEvents({ refusedAttempts: 0, rerunAttempts: 0 })).toBe(10);
+  test('an item with no retries: its 8 events plus 18 for its failure record (2 Pass states, an S3 write with 3 retries)', () => {
+    expect(worstCaseItemEvents({ refusedAttempts: 0, rerunAttempts: 0 })).toBe(8 + 2 + 5 + 3 * 3 + 2);
   });
 
   test('3 events per refused call retried, 4 per rerun of a task that ran', () => {
-    expect(worstCaseItemEvents({ refusedAttempts: 30, rerunAttempts: 0 })).toBe(100);
-    expect(worstCaseItemEvents({ refusedAttempts: 30, rerunAttempts: 2 })).toBe(108);
+    expect(worstCaseItemEvents({ refusedAttempts: 30, rerunAttempts: 0 })).toBe(26 + 90);
+    expect(worstCaseItemEvents({ refusedAttempts: 30, rerunAttempts: 2 })).toBe(26 + 90 + 8);
+  });
+
+  test('a fallback run adds a Task state\'s events and a Choice; the callback adds its states and calls', () => {
+    expect(worstCaseItemEvents({ refusedAttempts: 0, rerunAttempts: 0, fallbackRuns: 1 })).toBe(26 + 8 + 2);
+    expect(worstCaseItemEvents({ refusedAttempts: 0, rerunAttempts: 0, callback: true })).toBe(26 + 2 + 2 * (5 + 5 * 3) + 2);
   });
 });
 
 describe('inlineMaxItems', () => {
-  test('with the default inline retry, 249 items fit even if every item uses all 30 retries', () => {
+  test('with the default inline retry, 215 items fit even if every item uses all 30 retries and fails', () => {
     const items = inlineMaxItems({ refusedAttempts: DEFAULT_THROTTLE_RETRY.maxAttempts, rerunAttempts: 0 });
-    expect(items).toBe(Math.floor((25_000 - 50) / 100));
-    expect(items).toBe(249);
+    expect(items).toBe(Math.floor((25_000 - 50) / 116));
+    expect(items).toBe(215);
     // One more item could go over: the bound is tight.
-    expect(50 + items * 100).toBeLessThanOrEqual(25_000);
-    expect(50 + (items + 1) * 100).toBeGreaterThan(25_000);
+    expect(50 + items * 116).toBeLessThanOrEqual(25_000);
+    expect(50 + (items + 1) * 116).toBeGreaterThan(25_000);
   });
 
   test('a task retry takes room from the items', () => {
-    expect(inlineMaxItems({ refusedAttempts: 30, rerunAttempts: DEFAULT_TASK_RETRY.maxAttempts })).toBe(Math.floor(24_950 / 108));
+    expect(inlineMaxItems({ refusedAttempts: 30, rerunAttempts: DEFAULT_TASK_RETRY.maxAttempts })).toBe(Math.floor(24_950 / 124));
   });
 
-  test('no retries at all: 2,495 items', () => {
-    expect(inlineMaxItems({ refusedAttempts: 0, rerunAttempts: 0 })).toBe(2495);
+  test('no retries at all: 959 items', () => {
+    expect(inlineMaxItems({ refusedAttempts: 0, rerunAttempts: 0 })).toBe(959);
   });
 
   test('0 when one item with all its retries would not fit', () => {

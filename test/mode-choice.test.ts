@@ -2,7 +2,7 @@ import { FanOutMode } from '../src';
 import { chooseMode } from '../src/mode-choice';
 
 /** What the default inline retry (30 refused-call retries, no reruns) lets an inline Map hold. */
-const INLINE_MAX_ITEMS = 249;
+const INLINE_MAX_ITEMS = 215;
 /** Items from the execution input, with that threshold. */
 const FROM_INPUT = { itemsFromS3: false, inlineMaxItems: INLINE_MAX_ITEMS };
 
@@ -43,7 +43,7 @@ describe('chooseMode with AUTO', () => {
   test('one item more than the inline maximum takes the Distributed Map and says why', () => {
     const choice = chooseMode({ ...auto, expectedItemCount: INLINE_MAX_ITEMS + 1 });
     expect(choice.mode).toBe(FanOutMode.DISTRIBUTED);
-    expect(choice.reason).toMatch(/25000-event history \(at most 249 items if every item used all its retries\)/);
+    expect(choice.reason).toMatch(/25000-event history \(at most 215 items if every item used all its retries\)/);
   });
 
   test('retries too long for even one item in the parent history take the Distributed Map', () => {

@@ -107,8 +107,8 @@ describe('capacity', () => {
     });
 
     test('inline: both tasks\' failures are recorded, and the summary counts tasks by capacity', () => {
-      expect(states.RunItemTask.Catch.map((c: any) => c.Next)).toEqual(['RunItemOnDemand', 'WasSpotInterrupted', 'RecordItemFailure']);
-      expect(states.RunItemOnDemand.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'RecordItemFailure' }]);
+      expect(states.RunItemTask.Catch.map((c: any) => c.Next)).toEqual(['RunItemOnDemand', 'WasSpotInterrupted', 'DescribeItemFailure']);
+      expect(states.RunItemOnDemand.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'DescribeItemFailure' }]);
       expect(definition.States.RunItemsInline.ResultSelector).toMatchObject({
         'ranOnSpot.$': "$[?(@.capacity == 'FARGATE_SPOT')]",
         'ranOnDemand.$': "$[?(@.capacity == 'FARGATE')]",
@@ -122,7 +122,7 @@ describe('capacity', () => {
     test('an item may use its retries on both capacities, so fewer items surely fit the inline history', () => {
       const threshold = definition.States.ChooseMap.Choices[0].NumericLessThanEquals;
       expect(threshold).toBe(inlineMaxItems({ refusedAttempts: 60, rerunAttempts: 0, fallbackRuns: 1 }));
-      expect(threshold).toBe(Math.floor(24_950 / (10 + 10 + 180)));
+      expect(threshold).toBe(Math.floor(24_950 / (26 + 10 + 180)));
       expect(fanOut.describe()).toContain('capacity: SPOT_WITH_ON_DEMAND_FALLBACK');
     });
   });
@@ -252,8 +252,8 @@ describe('integrationPattern CALLBACK', () => {
       Next: 'ItemFailedInChild',
     });
     // Inline: the same path ends in the failure record.
-    expect(states.StopTimedOutTask.Next).toBe('RecordItemFailure');
-    expect(states.RunItemTask.Catch.map((c: any) => c.Next)).toEqual(['FindTimedOutTask', 'RecordItemFailure']);
+    expect(states.StopTimedOutTask.Next).toBe('DescribeItemFailure');
+    expect(states.RunItemTask.Catch.map((c: any) => c.Next)).toEqual(['FindTimedOutTask', 'DescribeItemFailure']);
   });
 
   test('the task role may send success, failure and heartbeats to this state machine only', () => {
@@ -283,7 +283,7 @@ describe('integrationPattern CALLBACK', () => {
   test('an item may use the callback states too, so fewer items surely fit the inline history', () => {
     const threshold = inlineMaxItems({ refusedAttempts: 30, rerunAttempts: 0, callback: true });
     expect(definition.States.ChooseMap.Choices[0].NumericLessThanEquals).toBe(threshold);
-    expect(definition.States.ChooseMap.Choices[0].NumericLessThanEquals).toBeLessThan(249);
+    expect(definition.States.ChooseMap.Choices[0].NumericLessThanEquals).toBeLessThan(215);
   });
 
   test('with batching, the byte limit leaves room for a 2,048-character token', () => {

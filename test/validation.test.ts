@@ -46,7 +46,7 @@ const invalid: Array<[string, PropsFactory, RegExp]> = [
   ['a fractional expectedItemCount', () => withImage({ expectedItemCount: 1.5 }), /expectedItemCount must be a whole number/],
   ['INLINE with items from S3', (s) => withImage({ mode: FanOutMode.INLINE, items: s3Items(s) }), /mode INLINE cannot read items from S3/],
   ['RUN_TIME with items from S3', (s) => withImage({ mode: FanOutMode.RUN_TIME, items: s3Items(s) }), /mode RUN_TIME cannot read items from S3/],
-  ['INLINE beyond the history limit', () => withImage({ mode: FanOutMode.INLINE, expectedItemCount: 250 }), /expectedItemCount must be at most 249 with mode INLINE/],
+  ['INLINE beyond the history limit', () => withImage({ mode: FanOutMode.INLINE, expectedItemCount: 216 }), /expectedItemCount must be at most 215 with mode INLINE/],
   ['INLINE with retries that would not let one item fit the history', () => withImage({ mode: FanOutMode.INLINE, throttleRetry: { maxAttempts: 9000 } }), /throttleRetry.maxAttempts and taskRetry.maxAttempts are too high for mode INLINE/],
   ['distributedThrottleRetry beyond a child history', () => withImage({ mode: FanOutMode.DISTRIBUTED, distributedThrottleRetry: { maxAttempts: 9000 } }), /distributedThrottleRetry.maxAttempts must be from 0 to 8296 so that a child execution/],
   ['distributedThrottleRetry with an inline-only mode', () => withImage({ mode: FanOutMode.INLINE, distributedThrottleRetry: { maxAttempts: 10 } }), /distributedThrottleRetry applies to Distributed Map children only/],
@@ -80,8 +80,6 @@ const invalid: Array<[string, PropsFactory, RegExp]> = [
   ['a toleratedFailurePercentage over 100', () => withImage({ toleratedFailurePercentage: 101 }), /toleratedFailurePercentage must be a whole number from 0 to 100, got 101/],
   ['a fractional toleratedFailurePercentage', () => withImage({ toleratedFailurePercentage: 2.5 }), /toleratedFailurePercentage must be a whole number from 0 to 100, got 2.5/],
   ['toleratedFailurePercentage with mode INLINE', () => withImage({ mode: FanOutMode.INLINE, toleratedFailurePercentage: 5 }), /toleratedFailurePercentage needs a Distributed Map for every run, so it cannot be combined with mode INLINE/],
-  ['resultBucket with mode INLINE', (s) => withImage({ mode: FanOutMode.INLINE, resultBucket: new s3.Bucket(s, 'Results') }), /resultBucket is only used by a Distributed Map, and mode INLINE builds none/],
-  ['resultPrefix with a known small count (AUTO chose INLINE)', () => withImage({ expectedItemCount: 10, resultPrefix: 'runs' }), /resultPrefix is only used by a Distributed Map, and mode INLINE builds none \(Inline Map: 10 expected items/],
   ['a resultPrefix with a quote', () => withImage({ resultPrefix: "it's" }), /resultPrefix may only hold letters, digits and/],
   ['FANOUT_ITEMS in environment', () => withImage({ environment: { FANOUT_ITEMS: '[]' } }), /environment and secrets may not set FANOUT_ITEMS/],
   ['FANOUT_TASK_TOKEN in environment', () => withImage({ environment: { FANOUT_TASK_TOKEN: 'x' } }), /environment and secrets may not set FANOUT_TASK_TOKEN/],
@@ -119,6 +117,7 @@ describe('valid edge values are accepted', () => {
     ['the largest Fargate size', withImage({ cpu: 16384, memoryLimitMiB: 122880 })],
     ['toleratedFailureCount 0 with INLINE', withImage({ mode: FanOutMode.INLINE, toleratedFailureCount: 0 })],
     ['toleratedFailurePercentage 100', withImage({ toleratedFailurePercentage: 100 })],
+    ['resultBucket with mode INLINE (failure records go there)', withImage({ mode: FanOutMode.INLINE, resultPrefix: 'runs' })],
     ['itemBatching of one item per batch', withImage({ itemBatching: { maxItems: 1, maxInputBytes: 1 } })],
   ])('%s', (_name, props) => {
     const stack = newStack();

@@ -26,6 +26,9 @@ export function idOf(item: unknown): number {
 /** The task token the harness puts in the context object for callback runs. */
 export const SIMULATED_TASK_TOKEN = 'AQCEAAAAKgAAAAMAAAAAAAAAAe+simulated+task+token=';
 
+/** The execution name the harness puts in the context object. */
+export const SIMULATED_EXECUTION_NAME = 'harness-execution';
+
 const synthesized = new Map<string, SynthesizedFanOut>();
 
 /**
@@ -55,6 +58,8 @@ export interface FanOutRun {
   readonly summary: { itemCount: number; failedCount: number; failedItems: Array<{ index: number; error: string }>; message: string } | undefined;
   /** Which Map ran the items. */
   readonly mapRan: 'inline' | 'distributed' | 'none';
+  /** The inline Map's failure records written to S3, by key. */
+  readonly failureRecords: Map<string, { index: number; item: unknown; error: string; cause: string }>;
   /** Virtual hours and wall seconds, for logs. */
   readonly describe: string;
 }
@@ -65,13 +70,17 @@ export async function runFanOut(
 ): Promise<FanOutRun> {
   let summary: FanOutRun['summary'];
   let inlineEntered = false;
+  const failureRecords: FanOutRun['failureRecords'] = new Map();
   // The callback pattern runs the task with .waitForTaskToken and finds and stops timed-out tasks.
   const runTask = synth.fanOut.integrationPattern === FanOutIntegrationPattern.CALLBACK ? ecs.runTaskCallback : ecs.runTaskSync;
   const result = await executeWorkflow(synth.definition, { items }, {
     seed: 1,
     // The interpreter has no task tokens of its own; one per execution is enough, as the
     // simulated container answers its own RunTask call directly.
-    context: runTask === ecs.runTaskCallback ? { Task: { Token: SIMULATED_TASK_TOKEN } } : undefined,
+    context: {
+      Execution: { Name: SIMULATED_EXECUTION_NAME },
+      ...(runTask === ecs.runTaskCallback ? { Task: { Token: SIMULATED_TASK_TOKEN } } : {}),
+    },
     ...options,
     taskHandlers: {
       [StateNames.INLINE_TASK]: runTask,
@@ -81,6 +90,11 @@ export async function runFanOut(
       [StateNames.INLINE_FIND_TIMED_OUT_TASK]: ecs.listTasks,
       [StateNames.DISTRIBUTED_FIND_TIMED_OUT_TASK]: ecs.listTasks,
       [StateNames.INLINE_STOP_TIMED_OUT_TASK]: ecs.stopTask,
+      // S3 PutObject of a failed inline item's record.
+      [StateNames.INLINE_WRITE_FAILURE]: async (params: any) => {
+        failureRecords.set(params.Key, parseFailureRecord(params.Body));
+        return { ETag: `"${failureRecords.size}"` };
+      },
       [StateNames.DISTRIBUTED_STOP_TIMED_OUT_TASK]: ecs.stopTask,
     },
     onEvent: (event, execution) => {
@@ -107,7 +121,21 @@ export async function runFanOut(
   const describe = `${items.length} items, ${mapRan} Map: ${result.status}, ${ecs.runTaskCalls} RunTask calls ` +
     `(${ecs.throttled} throttled, ${ecs.capacityFailures} capacity), ${ecs.tasksStarted} tasks started, ` +
     `max ${ecs.maxInFlight} in flight, ${(result.virtualMs / 3_600_000).toFixed(2)} h virtual, ${result.wallMs} ms wall`;
-  return { fanOut: synth.fanOut, definition: synth.definition, items, ecs, result, summary, mapRan, describe };
+  return { fanOut: synth.fanOut, definition: synth.definition, items, ecs, result, summary, mapRan, describe, failureRecords };
+}
+
+/**
+ * A failed inline item's record, `States.JsonToString({ index, item, error, cause })`. On AWS
+ * that is JSON; the interpreter drops every backslash from the strings intrinsics return, so a
+ * cause that is itself JSON text loses its escapes. The fields are read by position instead
+ * (test items hold no quotes in their strings).
+ */
+export function parseFailureRecord(body: string): { index: number; item: unknown; error: string; cause: string } {
+  const match = /^\{"index":(\d+),"item":(.*),"error":"([^"]*)","cause":"([\s\S]*)"\}$/.exec(body);
+  if (!match) {
+    throw new Error(`not a failure record: ${body.slice(0, 200)}`);
+  }
+  return { index: Number(match[1]), item: JSON.parse(match[2]), error: match[3], cause: match[4] };
 }
 
 /** The ASL error a recorded attempt failed with. */
@@ -197,6 +225,17 @@ export function expectEveryItemAccountedFor(run: FanOutRun, expectedCap?: number
     return failure.error !== errorOf(attempts[attempts.length - 1]);
   });
   expect(wrongErrors).toEqual([]);
+  if (run.mapRan === 'inline') {
+    // Each failed item has its record in S3 (item, error, cause), and no other item has one.
+    const records = [...run.failureRecords.values()].sort((a, b) => a.index - b.index);
+    expect(records.map((r) => r.index)).toEqual(accounting.reportedFailed);
+    for (const record of records) {
+      expect(record.item).toEqual(items[record.index]);
+      expect(record.error).toBe(summary!.failedItems.find((f) => f.index === record.index)!.error);
+      expect(record.cause.length).toBeGreaterThan(0);
+    }
+    expect([...run.failureRecords.keys()].every((key) => key.includes(`/inline/${SIMULATED_EXECUTION_NAME}/failed-`))).toBe(true);
+  }
 
   expect(summary!.failedCount).toBe(accounting.reportedFailed.length);
   expect(summary!.message.startsWith(`${accounting.reportedFailed.length} of ${items.length} items failed`)).toBe(true);

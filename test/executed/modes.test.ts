@@ -30,7 +30,13 @@ describe('INLINE mode', () => {
     expect(ecs.maxInFlight).toBe(40);
     expect(ecs.throttled).toBeGreaterThan(50);
     // No failure at all: the filter $[?(@.error)] matched nothing and gave [] (as on AWS).
-    expect(run.result.output).toEqual({ itemCount: 300, failedCount: 0, failedItems: [], message: '0 of 300 items failed' });
+    expect(run.result.output).toEqual({
+      itemCount: 300,
+      failedCount: 0,
+      failedItems: [],
+      message: '0 of 300 items failed',
+      failuresWrittenTo: 's3://FanOutResults2D1C8C06/fan-out-results/inline/harness-execution/',
+    });
   });
 
   test('maxConcurrency 10 caps the tasks in flight at 10', async () => {
@@ -113,7 +119,7 @@ describe('RUN_TIME mode (the default without expectedItemCount)', () => {
   test('is what the construct builds by default, with a 40-task inline Map and a 100-task Distributed Map', () => {
     const { fanOut, definition } = synth();
     expect(fanOut.mode).toBe(FanOutMode.RUN_TIME);
-    expect(INLINE_MAX_ITEMS).toBe(249);
+    expect(INLINE_MAX_ITEMS).toBe(215);
     expect(allStates(definition)[StateNames.CHOOSE_MAP].Choices[0].NumericLessThanEquals).toBe(INLINE_MAX_ITEMS);
     const states = allStates(definition);
     expect(states[StateNames.INLINE_MAP].MaxConcurrency).toBe(inlineCapOf({ fanOut }));
