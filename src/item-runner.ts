@@ -72,9 +72,13 @@ export interface ItemRunnerPlacement {
 /**
  * Builds the states that run one item (or batch): a Task that runs the container with
  * `ecs:runTask.sync` and retries throttling and capacity errors; with Spot and on-demand
- * fallback, a Spot task first and an on-demand task for items Spot could not finish.
+ * fallback, a Spot task first and an on-demand task for items Spot could not finish; with the
+ * callback pattern, a `.waitForTaskToken` task that is stopped when it stops reporting.
  */
 export function buildItemRunner(scope: Construct, settings: ItemTaskSettings, placement: ItemRunnerPlacement): sfn.IChainable {
+  if (settings.integrationPattern === FanOutIntegrationPattern.CALLBACK) {
+    return callbackRunner(scope, settings, placement);
+  }
   const where = placement.inChild ? 'Child' : 'Inline';
   const names = placement.inChild
     ? {
@@ -84,9 +88,6 @@ export function buildItemRunner(scope: Construct, settings: ItemTaskSettings, pl
     }
     : { task: ItemStateNames.INLINE_TASK, onDemand: ItemStateNames.INLINE_ON_DEMAND_TASK, wasSpot: ItemStateNames.INLINE_WAS_SPOT_INTERRUPTED };
 
-  if (settings.integrationPattern === FanOutIntegrationPattern.CALLBACK) {
-    return callbackRunner(scope, settings, placement);
-  }
   if (settings.capacity !== FanOutCapacity.SPOT_WITH_ON_DEMAND_FALLBACK) {
     const capacity = settings.capacity === FanOutCapacity.SPOT ? CapacityProviderNames.SPOT : undefined;
     const task = runTask(scope, `${where}RunTask`, names.task, settings, capacity, 'final', placement.inChild);
@@ -100,12 +101,7 @@ export function buildItemRunner(scope: Construct, settings: ItemTaskSettings, pl
   // per item, on-demand with the full retries.
   const onSpot = runTask(scope, `${where}RunTaskOnSpot`, names.task, settings, CapacityProviderNames.SPOT, 'spot', placement.inChild);
   const onDemand = runTask(scope, `${where}RunTaskOnDemand`, names.onDemand, settings, CapacityProviderNames.ON_DEMAND, 'final', placement.inChild);
-  const failed = placement.recordFailure ?? new sfn.Fail(scope, `${where}ItemFailed`, {
-    stateName: ItemStateNames.DISTRIBUTED_ITEM_FAILED,
-    comment: 'Fails the child with the error and cause of the item\'s task, so the Map Run lists them.',
-    errorPath: '$.failure.Error',
-    causePath: '$.failure.Cause',
-  });
+  const failed = failurePath(scope, where, placement);
   const wasSpotInterrupted = new sfn.Choice(scope, `${where}WasSpotInterrupted`, {
     stateName: names.wasSpot,
     comment: 'A Spot interruption stops the task with StopCode SpotInterruption; any other stop is the item\'s own failure.',
@@ -209,12 +205,7 @@ function callbackRunner(scope: Construct, settings: ItemTaskSettings, placement:
   });
   const task = runTask(scope, `${where}RunTask`, names.task, settings, capacity, 'final', placement.inChild);
 
-  const failed = placement.recordFailure ?? new sfn.Fail(scope, `${where}ItemFailed`, {
-    stateName: ItemStateNames.DISTRIBUTED_ITEM_FAILED,
-    comment: 'Fails the child with the error and cause of the item\'s task, so the Map Run lists them.',
-    errorPath: '$.failure.Error',
-    causePath: '$.failure.Cause',
-  });
+  const failed = failurePath(scope, where, placement);
   const stack = Stack.of(scope);
   const clusterArn = settings.cluster.clusterArn;
   const find = tasks.CallAwsService.jsonPath(scope, `${where}FindTimedOutTask`, {
@@ -278,4 +269,17 @@ class StartedByLaunchTarget implements tasks.IEcsLaunchTarget {
     const config = this.inner.bind(task, launchTargetOptions);
     return { parameters: { ...config.parameters, 'StartedBy.$': this.startedByPath } };
   }
+}
+
+/**
+ * Where a failed item goes: the inline Map's failure record, or in a child a Fail state that
+ * fails the child with the task's error and cause, so that the Map Run lists them.
+ */
+function failurePath(scope: Construct, where: string, placement: ItemRunnerPlacement): sfn.IChainable {
+  return placement.recordFailure ?? new sfn.Fail(scope, `${where}ItemFailed`, {
+    stateName: ItemStateNames.DISTRIBUTED_ITEM_FAILED,
+    comment: 'Fails the child with the error and cause of the item\'s task, so the Map Run lists them.',
+    errorPath: '$.failure.Error',
+    causePath: '$.failure.Cause',
+  });
 }
