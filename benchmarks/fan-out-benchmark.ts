@@ -1,9 +1,9 @@
 import * as fs from 'fs';
 import { performance } from 'perf_hooks';
-import { App } from 'aws-cdk-lib';
+import { App, Duration } from 'aws-cdk-lib';
 import { HandWrittenStack } from './hand-written-stack';
 import { ExampleStack } from '../examples/example-stack';
-import { FanOutRetryPolicy } from '../src';
+import { FanOutPlanner, FanOutRetryPolicy } from '../src';
 import { makespanLowerBound, simulateLaunches } from '../src/launch-simulation';
 import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY } from '../src/retry-policy';
 
@@ -34,6 +34,21 @@ for (const cap of [100, 1000, 10_000]) {
     const transitionsPerItem = (run.runTaskCalls + run.itemsLost) / ITEMS;
     console.log(pad(name, 70) + pad(`${(run.makespanSeconds / bound).toFixed(3)}x`, 16) + pad(String(run.itemsLost), 12) + pad(String(run.retries), 10) + transitionsPerItem.toFixed(2));
   }
+}
+
+// Batching: 10,000 items of 5 s each, cap 100, quota out of the way: Fargate cost, RunTask calls
+// and makespan at several batch sizes, each as a ratio to one item per task in the same run.
+const SHORT_ITEM = Duration.seconds(5);
+const unbatched = FanOutPlanner.plan({ items: ITEMS, taskDuration: SHORT_ITEM, vcpuQuota: 1e6 });
+console.log(`\n${ITEMS} items of ${SHORT_ITEM.toSeconds()} s, cap 100: itemBatching against one item per task (same run)`);
+console.log(pad('items per task', 18) + pad('tasks', 10) + pad('Fargate cost', 16) + pad('RunTask calls', 16) + 'makespan');
+for (const itemsPerTask of [1, 10, 50]) {
+  const plan = FanOutPlanner.plan({ items: ITEMS, taskDuration: SHORT_ITEM, vcpuQuota: 1e6, itemsPerTask });
+  const fargate = (p: typeof plan) => p.vcpuCostUsd + p.memoryCostUsd;
+  console.log(pad(String(itemsPerTask), 18) + pad(String(plan.tasks), 10)
+    + pad(`${(fargate(plan) / fargate(unbatched)).toFixed(3)}x`, 16)
+    + pad(`${(plan.runTaskCalls / unbatched.runTaskCalls).toFixed(3)}x`, 16)
+    + `${(plan.makespanSeconds / unbatched.makespanSeconds).toFixed(3)}x`);
 }
 
 const REPEATS = 7;

@@ -5,10 +5,11 @@ import { FanOutPlanner, FanOutPlanOptions } from './fan-out-planner';
 const USAGE = `usage: cdk-fargate-fan-out plan --items N --duration 5m [options]
 
   --items N             items in the run (required)
-  --duration D          how long one task runs: 90s, 5m, 1h (required)
+  --duration D          how long one item takes: 90s, 5m, 1h (required)
   --cpu V               vCPUs per task: 0.25, 0.5, 1, 2, 4, 8, 16 (default 0.25)
   --memory MIB          memory per task in MiB (default: the smallest for --cpu)
   --max-concurrency N   cap on tasks at once (default 100)
+  --items-per-task N    items per task, as itemBatching.maxItems (default 1)
   --vcpu-quota V        your Fargate On-Demand vCPU quota (default 6, AWS's default)
   --throttle-rate R     extra share of RunTask calls throttled by other callers, 0..1 (default 0)
   --json                print the plan as JSON`;
@@ -27,7 +28,7 @@ export function parsePlanArguments(args: string[]): { options: FanOutPlanOptions
       throw new Error(`unexpected argument '${arg}'\n${USAGE}`);
     }
   }
-  const known = ['items', 'duration', 'cpu', 'memory', 'max-concurrency', 'vcpu-quota', 'throttle-rate'];
+  const known = ['items', 'duration', 'cpu', 'memory', 'max-concurrency', 'items-per-task', 'vcpu-quota', 'throttle-rate'];
   for (const key of values.keys()) {
     if (!known.includes(key)) {
       throw new Error(`unknown option --${key}\n${USAGE}`);
@@ -46,6 +47,7 @@ export function parsePlanArguments(args: string[]): { options: FanOutPlanOptions
       cpu: vcpus !== undefined ? Math.round(vcpus * 1024) : undefined,
       memoryLimitMiB: number('memory'),
       maxConcurrency: number('max-concurrency'),
+      itemsPerTask: number('items-per-task'),
       vcpuQuota: number('vcpu-quota'),
       extraThrottleRate: number('throttle-rate'),
     },

@@ -25,8 +25,15 @@ export interface FanOutPlanOptions {
   /** How many items the run has. */
   readonly items: number;
 
-  /** How long one task runs. */
+  /** How long one item takes: one task's run, or its share of a batch's. */
   readonly taskDuration: Duration;
+
+  /**
+   * Items per task (`itemBatching.maxItems`): a task runs its items one after another.
+   *
+   * @default 1
+   */
+  readonly itemsPerTask?: number;
 
   /**
    * CPU units of each task.
@@ -83,6 +90,8 @@ export interface FanOutPlanOptions {
 export interface FanOutPlan {
   /** Items planned. */
   readonly items: number;
+  /** Tasks the items make (fewer than items with batching). */
+  readonly tasks: number;
   /** Expected seconds from start to the last item's end. */
   readonly makespanSeconds: number;
   /** Seconds no schedule can beat under the limits. */
@@ -99,7 +108,7 @@ export interface FanOutPlan {
   readonly capacityFailures: number;
   /** Retried calls. */
   readonly retries: number;
-  /** Items given up after the last retry. */
+  /** Items given up after the last retry (all the items of a task given up). */
   readonly itemsLost: number;
   /** Step Functions state transitions (billed). */
   readonly stateTransitions: number;
@@ -128,6 +137,7 @@ export class FanOutPlanner {
   public static plan(options: FanOutPlanOptions): FanOutPlan {
     checkInteger('items', options.items, 0, 100_000_000);
     checkInteger('maxConcurrency', options.maxConcurrency, 1, 10_000);
+    checkInteger('itemsPerTask', options.itemsPerTask, 1, 10_000);
     const cpu = options.cpu ?? 256;
     const memoryLimitMiB = options.memoryLimitMiB ?? smallestMemoryFor(cpu);
     checkFargateTaskSize(cpu, memoryLimitMiB);
@@ -146,20 +156,26 @@ export class FanOutPlanner {
     }
     const retry = resolveRetryPolicy('throttleRetry', options.throttleRetry, DEFAULT_DISTRIBUTED_THROTTLE_RETRY);
     const maxConcurrency = options.maxConcurrency ?? DEFAULT_DISTRIBUTED_MAX_CONCURRENCY;
+    // A batch is one task running its items one after another. The simulation gives every task a
+    // full batch (the last may be shorter: the makespan errs long); the bill counts the last exactly.
+    const itemsPerTask = options.itemsPerTask ?? 1;
+    const itemSeconds = taskSeconds;
+    const tasks = Math.ceil(options.items / itemsPerTask);
+    const batchSeconds = itemsPerTask * itemSeconds;
 
     const byQuota = Math.floor(vcpuQuota / taskVcpus + 1e-9);
     const parallel = Math.min(maxConcurrency, byQuota);
     // Step Functions launches one task per RunTask call, so the call bucket caps the burst too.
     const launchBurst = Math.min(FARGATE_LAUNCH_BURST, FARGATE_RUN_TASK_CALLS_PER_SECOND);
     const launchRate = Math.min(FARGATE_LAUNCH_RATE_PER_SECOND, FARGATE_RUN_TASK_CALLS_PER_SECOND);
-    const lowerBound = makespanLowerBound(options.items, taskSeconds, parallel, launchBurst, launchRate);
-    const slotBound = Math.ceil(options.items / parallel) * taskSeconds;
-    const rateBound = makespanLowerBound(options.items, taskSeconds, Number.MAX_SAFE_INTEGER, launchBurst, launchRate);
+    const lowerBound = makespanLowerBound(tasks, batchSeconds, parallel, launchBurst, launchRate);
+    const slotBound = Math.ceil(tasks / parallel) * batchSeconds;
+    const rateBound = makespanLowerBound(tasks, batchSeconds, Number.MAX_SAFE_INTEGER, launchBurst, launchRate);
     const bindingLimit = rateBound > slotBound ? 'launch rate' : byQuota < maxConcurrency ? 'vCPU quota' : 'concurrency cap';
 
     const run = simulateLaunches({
-      items: options.items,
-      taskSeconds,
+      items: tasks,
+      taskSeconds: batchSeconds,
       taskVcpus,
       maxConcurrency,
       vcpuQuota,
@@ -168,9 +184,13 @@ export class FanOutPlanner {
       seed: options.seed,
     });
 
-    const billedHoursPerTask = Math.max(taskSeconds, FARGATE_MINIMUM_BILLED_SECONDS) / 3600;
-    const vcpuHours = run.itemsSucceeded * taskVcpus * billedHoursPerTask;
-    const gbHours = run.itemsSucceeded * (memoryLimitMiB / 1024) * billedHoursPerTask;
+    const billed = (seconds: number) => Math.max(seconds, FARGATE_MINIMUM_BILLED_SECONDS) / 3600;
+    const lastTaskSeconds = (options.items - (tasks - 1) * itemsPerTask) * itemSeconds;
+    const billedTaskHours = tasks === 0 ? 0 : run.itemsSucceeded === tasks
+      ? (tasks - 1) * billed(batchSeconds) + billed(lastTaskSeconds)
+      : run.itemsSucceeded * billed(batchSeconds);
+    const vcpuHours = taskVcpus * billedTaskHours;
+    const gbHours = (memoryLimitMiB / 1024) * billedTaskHours;
     // One transition per attempt of the Task state, one per failure record, and the run's own.
     const stateTransitions = TRANSITIONS_PER_RUN + run.runTaskCalls + run.itemsLost;
     const vcpuCostUsd = vcpuHours * PRICE_FARGATE_VCPU_HOUR_USD;
@@ -178,6 +198,7 @@ export class FanOutPlanner {
     const stepFunctionsCostUsd = stateTransitions * PRICE_SFN_STANDARD_PER_TRANSITION_USD;
     return {
       items: options.items,
+      tasks,
       makespanSeconds: run.makespanSeconds,
       lowerBoundSeconds: lowerBound,
       bindingLimit,
@@ -186,7 +207,8 @@ export class FanOutPlanner {
       throttledCalls: run.throttledCalls,
       capacityFailures: run.capacityFailures,
       retries: run.retries,
-      itemsLost: run.itemsLost,
+      // A lost task loses its whole batch.
+      itemsLost: Math.min(options.items, run.itemsLost * itemsPerTask),
       stateTransitions,
       vcpuHours,
       gbHours,
@@ -201,7 +223,7 @@ export class FanOutPlanner {
   public static formatReport(plan: FanOutPlan): string {
     const ratio = plan.lowerBoundSeconds > 0 ? plan.makespanSeconds / plan.lowerBoundSeconds : 1;
     return [
-      `items:               ${plan.items}`,
+      `items:               ${plan.items}${plan.tasks !== plan.items ? ` in ${plan.tasks} tasks` : ''}`,
       `makespan:            ${formatSeconds(plan.makespanSeconds)} (${ratio.toFixed(2)}x the lower bound of ${formatSeconds(plan.lowerBoundSeconds)})`,
       `binding limit:       ${plan.bindingLimit} (${plan.effectiveParallelism} tasks at once at most)`,
       `RunTask calls:       ${plan.runTaskCalls} (${plan.retries} retries: ${plan.throttledCalls} throttled, ${plan.capacityFailures} capacity)`,

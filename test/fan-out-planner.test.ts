@@ -123,3 +123,34 @@ describe('the plan CLI arguments', () => {
     expect(() => parsePlanArguments(args)).toThrow(message);
   });
 });
+
+describe('batching (itemsPerTask)', () => {
+  test('1,000 items of 5 s: 20 per task bill 50 tasks of 100 s instead of 1,000 one-minute minimums (12x less Fargate)', () => {
+    const single = FanOutPlanner.plan({ items: 1000, taskDuration: Duration.seconds(5), vcpuQuota: 1000 });
+    const batched = FanOutPlanner.plan({ items: 1000, taskDuration: Duration.seconds(5), vcpuQuota: 1000, itemsPerTask: 20 });
+    expect(single.tasks).toBe(1000);
+    expect(batched.tasks).toBe(50);
+    expect(single.vcpuHours).toBeCloseTo(0.25 * 1000 * 60 / 3600, 9);
+    expect(batched.vcpuHours).toBeCloseTo(0.25 * 50 * 100 / 3600, 9);
+    expect(single.vcpuHours / batched.vcpuHours).toBeCloseTo(12, 9);
+    expect(batched.runTaskCalls).toBeGreaterThanOrEqual(50);
+    expect(batched.runTaskCalls).toBeLessThan(single.runTaskCalls / 10);
+    expect(batched.itemsLost).toBe(0);
+  });
+
+  test('the last, shorter batch is billed for what it runs (with the one-minute minimum)', () => {
+    // 1,030 items of 10 s, 100 per task: 10 tasks of 1,000 s and one of 300 s.
+    const plan = FanOutPlanner.plan({ items: 1030, taskDuration: Duration.seconds(10), vcpuQuota: 1000, itemsPerTask: 100 });
+    expect(plan.tasks).toBe(11);
+    expect(plan.vcpuHours).toBeCloseTo(0.25 * (10 * 1000 + 300) / 3600, 9);
+    expect(FanOutPlanner.formatReport(plan)).toContain('items:               1030 in 11 tasks');
+  });
+
+  test('fails: itemsPerTask 0', () => {
+    expect(() => FanOutPlanner.plan({ items: 10, taskDuration: Duration.minutes(1), itemsPerTask: 0 })).toThrow('itemsPerTask must be a whole number from 1 to 10000, got 0');
+  });
+
+  test('the CLI takes --items-per-task', () => {
+    expect(parsePlanArguments(['--items', '10', '--duration', '5s', '--items-per-task', '5']).options.itemsPerTask).toBe(5);
+  });
+});
