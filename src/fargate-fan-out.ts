@@ -441,6 +441,7 @@ export class FargateFanOut extends Construct {
   public readonly maxInputBytesPerBatch?: number;
 
   private readonly toleranceDescription: string;
+  /** The callback pattern's heartbeat timeout, with its default; undefined with run job. */
   private readonly heartbeatTimeout?: Duration;
 
   constructor(scope: Construct, id: string, props: FargateFanOutProps) {
@@ -455,8 +456,8 @@ export class FargateFanOut extends Construct {
     this.items = props.items ?? FanOutItems.fromJsonPath('$.items');
     this.capacity = props.capacity ?? FanOutCapacity.ON_DEMAND;
     this.integrationPattern = props.integrationPattern ?? FanOutIntegrationPattern.RUN_JOB;
-    this.heartbeatTimeout = props.heartbeatTimeout;
     const callback = this.integrationPattern === FanOutIntegrationPattern.CALLBACK;
+    this.heartbeatTimeout = callback ? props.heartbeatTimeout ?? DEFAULT_HEARTBEAT_TIMEOUT : undefined;
 
     // Task definition and container.
     if (props.taskDefinition) {
@@ -604,7 +605,7 @@ export class FargateFanOut extends Construct {
       capacity: this.capacity,
       batched: batching !== undefined,
       integrationPattern: this.integrationPattern,
-      heartbeatTimeout: callback ? props.heartbeatTimeout ?? DEFAULT_HEARTBEAT_TIMEOUT : undefined,
+      heartbeatTimeout: this.heartbeatTimeout,
     };
     const createItemRunner = (runnerScope: Construct, placement: ItemRunnerPlacement) => buildItemRunner(runnerScope, itemTaskSettings, placement);
 
@@ -767,7 +768,7 @@ export class FargateFanOut extends Construct {
           : `the item in ${FANOUT_ITEM_ENV}`),
       `capacity: ${this.capacity}`,
       `integration: ${this.integrationPattern === FanOutIntegrationPattern.CALLBACK
-        ? `callback: the container gets a task token in ${FANOUT_TASK_TOKEN_ENV} and must send a heartbeat or its result within ${(this.heartbeatTimeout ?? DEFAULT_HEARTBEAT_TIMEOUT).toHumanString()}`
+        ? `callback: the container gets a task token in ${FANOUT_TASK_TOKEN_ENV} and must send a heartbeat or its result within ${this.heartbeatTimeout!.toHumanString()}`
         : 'run job (.sync): exit code 0 is success'}`,
       `tolerated failures: ${this.toleranceDescription}`,
     ];

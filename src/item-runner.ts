@@ -12,7 +12,10 @@ import { FanOutRetryPolicy } from './fan-out-retry';
 import { CALLBACK_CALL_RETRIES } from './history-budget';
 import { RATE_AND_CAPACITY_ERRORS, toRetryProps } from './retry-policy';
 
-/** Names of the states that run one item, in the inline Map and in a Distributed Map child. */
+/**
+ * Names of the states that run one item, in the inline Map and in a Distributed Map child (the
+ * inline name followed by `InChild`, see `stateNameFor`).
+ */
 export const ItemStateNames = {
   INLINE_TASK: 'RunItemTask',
   DISTRIBUTED_TASK: 'RunItemTaskInChild',
@@ -80,13 +83,11 @@ export function buildItemRunner(scope: Construct, settings: ItemTaskSettings, pl
     return callbackRunner(scope, settings, placement);
   }
   const where = placement.inChild ? 'Child' : 'Inline';
-  const names = placement.inChild
-    ? {
-      task: ItemStateNames.DISTRIBUTED_TASK,
-      onDemand: ItemStateNames.DISTRIBUTED_ON_DEMAND_TASK,
-      wasSpot: ItemStateNames.DISTRIBUTED_WAS_SPOT_INTERRUPTED,
-    }
-    : { task: ItemStateNames.INLINE_TASK, onDemand: ItemStateNames.INLINE_ON_DEMAND_TASK, wasSpot: ItemStateNames.INLINE_WAS_SPOT_INTERRUPTED };
+  const names = {
+    task: stateNameFor(ItemStateNames.INLINE_TASK, placement),
+    onDemand: stateNameFor(ItemStateNames.INLINE_ON_DEMAND_TASK, placement),
+    wasSpot: stateNameFor(ItemStateNames.INLINE_WAS_SPOT_INTERRUPTED, placement),
+  };
 
   if (settings.capacity !== FanOutCapacity.SPOT_WITH_ON_DEMAND_FALLBACK) {
     const capacity = settings.capacity === FanOutCapacity.SPOT ? CapacityProviderNames.SPOT : undefined;
@@ -180,21 +181,13 @@ function runTask(scope: Construct, id: string, stateName: string, settings: Item
  */
 function callbackRunner(scope: Construct, settings: ItemTaskSettings, placement: ItemRunnerPlacement): sfn.IChainable {
   const where = placement.inChild ? 'Child' : 'Inline';
-  const names = placement.inChild
-    ? {
-      name: ItemStateNames.DISTRIBUTED_NAME_TASK,
-      task: ItemStateNames.DISTRIBUTED_TASK,
-      find: ItemStateNames.DISTRIBUTED_FIND_TIMED_OUT_TASK,
-      isRunning: ItemStateNames.DISTRIBUTED_IS_TIMED_OUT_TASK_RUNNING,
-      stop: ItemStateNames.DISTRIBUTED_STOP_TIMED_OUT_TASK,
-    }
-    : {
-      name: ItemStateNames.INLINE_NAME_TASK,
-      task: ItemStateNames.INLINE_TASK,
-      find: ItemStateNames.INLINE_FIND_TIMED_OUT_TASK,
-      isRunning: ItemStateNames.INLINE_IS_TIMED_OUT_TASK_RUNNING,
-      stop: ItemStateNames.INLINE_STOP_TIMED_OUT_TASK,
-    };
+  const names = {
+    name: stateNameFor(ItemStateNames.INLINE_NAME_TASK, placement),
+    task: stateNameFor(ItemStateNames.INLINE_TASK, placement),
+    find: stateNameFor(ItemStateNames.INLINE_FIND_TIMED_OUT_TASK, placement),
+    isRunning: stateNameFor(ItemStateNames.INLINE_IS_TIMED_OUT_TASK_RUNNING, placement),
+    stop: stateNameFor(ItemStateNames.INLINE_STOP_TIMED_OUT_TASK, placement),
+  };
   const capacity = settings.capacity === FanOutCapacity.SPOT ? CapacityProviderNames.SPOT : undefined;
 
   const nameTask = new sfn.Pass(scope, `${where}NameTask`, {
@@ -282,4 +275,9 @@ function failurePath(scope: Construct, where: string, placement: ItemRunnerPlace
     errorPath: '$.failure.Error',
     causePath: '$.failure.Cause',
   });
+}
+
+/** A state's name where it is built: in a Distributed Map child, the inline name + `InChild`. */
+function stateNameFor(inlineName: string, placement: ItemRunnerPlacement): string {
+  return placement.inChild ? `${inlineName}InChild` : inlineName;
 }

@@ -51,12 +51,9 @@ export const DEFAULT_THROTTLE_RETRY: FanOutRetryPolicy = {
  * been waiting longest failed (see test/executed/faults.test.ts).
  */
 export const DEFAULT_DISTRIBUTED_THROTTLE_RETRY: FanOutRetryPolicy = {
+  ...DEFAULT_THROTTLE_RETRY,
   errors: [...RATE_AND_CAPACITY_ERRORS],
   maxAttempts: 1_440,
-  intervalSeconds: 2,
-  backoffRate: 2,
-  maxDelaySeconds: 60,
-  jitter: true,
 };
 
 /**

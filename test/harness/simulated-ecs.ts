@@ -436,11 +436,16 @@ export class SimulatedEcs {
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     this.maxVcpuInUse = Math.max(this.maxVcpuInUse, this.inFlight * this.options.taskVcpu);
 
+    // The batch fails as a whole with the first non-zero exit code of its items.
+    const batchExitCode = (): number => {
+      const exitCodeFor = this.options.exitCodeFor;
+      return exitCodeFor ? entries.map((entry, i) => exitCodeFor(entry.item, launches[i])).find((code) => code !== 0) ?? 0 : 0;
+    };
+
     if (pattern === 'callback') {
       const taskArn = `arn:aws:ecs:${this.options.region}:${this.options.account}:task/${clusterName(params)}/${taskId}`;
       const subject = batchSize === undefined ? entries[0]?.item : entries.map((entry) => entry.item);
-      const exitCodeFor = this.options.exitCodeFor;
-      const exitCode = exitCodeFor ? entries.map((entry, i) => exitCodeFor(entry.item, launches[i])).find((code) => code !== 0) ?? 0 : 0;
+      const exitCode = batchExitCode();
       const behavior: CallbackBehavior = spotInterrupted || exitCode !== 0
         ? { kind: 'hang' }
         : this.options.callbackFor?.(subject, launches[0]) ?? { kind: 'success', output: { item: subject } };
@@ -477,11 +482,7 @@ export class SimulatedEcs {
       })));
     }
 
-    // The batch fails as a whole with the first non-zero exit code of its items.
-    const exitCodeFor = this.options.exitCodeFor;
-    const exitCode = exitCodeFor
-      ? entries.map((entry, i) => exitCodeFor(entry.item, launches[i])).find((code) => code !== 0) ?? 0
-      : 0;
+    const exitCode = batchExitCode();
     if (exitCode !== 0) {
       this.tasksFailed++;
       record({ calledAt, result: 'failed', detail: 'exit-code', startedAt, stoppedAt, exitCode, taskArn, capacity, ...batch });
