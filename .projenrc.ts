@@ -68,7 +68,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   },
 
   gitignore: ['cdk.out', '/examples/**/cdk.out', '/.tmp'],
-  bin: { 'cdk-fargate-fan-out': 'lib/cli.js' },
+  bin: { 'cdk-fargate-fan-out': 'lib/planner/cli.js' },
 });
 
 // The main job: synthesize the example app and print what the construct built and why.

@@ -4,8 +4,8 @@ import { App, Duration } from 'aws-cdk-lib';
 import { HandWrittenStack } from './hand-written-stack';
 import { ExampleStack } from '../examples/example-stack';
 import { FanOutPlanner, FanOutRetryPolicy } from '../src';
-import { makespanLowerBound, simulateLaunches } from '../src/launch-simulation';
-import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY } from '../src/retry-policy';
+import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY } from '../src/decisions/retry-policy';
+import { makespanLowerBound, simulateLaunches } from '../src/planner/launch-simulation';
 
 /**
  * Benchmarks, not tests: every figure is printed next to a baseline measured in the same run.

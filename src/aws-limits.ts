@@ -18,13 +18,6 @@
 export const SFN_HISTORY_EVENT_LIMIT = 25_000;
 
 /**
- * Maximum size of a state's input or output (UTF-8 bytes). Going over raises
- * `States.DataLimitExceeded`, which no catcher can catch.
- * Source: https://docs.aws.amazon.com/step-functions/latest/dg/limits.html
- */
-export const SFN_PAYLOAD_LIMIT_BYTES = 262_144;
-
-/**
  * An inline Map runs at most 40 iterations at a time, whatever MaxConcurrency says.
  * Source: https://docs.aws.amazon.com/step-functions/latest/dg/state-map-inline.html
  */
@@ -161,6 +154,15 @@ export const FARGATE_TASK_SIZES: ReadonlyArray<{ readonly cpu: number; readonly 
 
 /** One vCPU is 1,024 ECS CPU units. Source: https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html#task_size */
 export const CPU_UNITS_PER_VCPU = 1024;
+
+/**
+ * The capacity provider names of Fargate, as RunTask takes them and a task's output shows them.
+ * Source: https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-capacity-providers.html
+ */
+export const CapacityProviderNames = {
+  ON_DEMAND: 'FARGATE',
+  SPOT: 'FARGATE_SPOT',
+} as const;
 
 // ---------------------------------------------------------------------------------------------
 // Error names Step Functions raises for `arn:aws:states:::ecs:runTask.sync`

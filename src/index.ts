@@ -1,9 +1,13 @@
-export * from './fargate-fan-out';
-export * from './fan-out-items';
-export * from './fan-out-mode';
-export * from './fan-out-retry';
-export * from './fan-out-planner';
-export * from './fan-out-capacity';
-export * from './fan-out-item-batching';
-export * from './container-environment';
-export * from './fan-out-integration-pattern';
+// The public API, named on purpose: what is not listed here is internal.
+export { FargateFanOut } from './fargate-fan-out';
+export type { FargateFanOutProps } from './fargate-fan-out-props';
+export { FanOutItems } from './api/items';
+export type { S3CsvItemsOptions } from './api/items';
+export { FanOutMode } from './api/mode';
+export { FanOutCapacity } from './api/capacity';
+export { FanOutIntegrationPattern } from './api/integration-pattern';
+export type { FanOutRetryOptions, FanOutRetryPolicy } from './api/retry-options';
+export type { FanOutItemBatching } from './api/item-batching';
+export { FanOutEnvironment } from './api/environment';
+export { FanOutPlanner } from './planner/planner';
+export type { FanOutPlanOptions, FanOutPlan } from './planner/planner';

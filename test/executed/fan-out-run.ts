@@ -1,7 +1,6 @@
-import { FanOutIntegrationPattern, FanOutMode } from '../../src';
+import { FanOutIntegrationPattern, FanOutMode, FargateFanOutProps } from '../../src';
 import { INLINE_MAP_MAX_CONCURRENCY } from '../../src/aws-limits';
-import { ITEMS_FAILED_ERROR, StateNames } from '../../src/fan-out-workflow';
-import { FargateFanOutProps } from '../../src/fargate-fan-out';
+import { ITEMS_FAILED_ERROR, StateNames } from '../../src/build/workflow';
 import { executeWorkflow, ExecuteWorkflowOptions, ExecuteWorkflowResult, PAYLOAD_LIMIT_BYTES } from '../harness/execute-workflow';
 import { HISTORY_EVENT_LIMIT } from '../harness/history-budget';
 import { Attempt, EcsErrors, itemKey, SimulatedEcs } from '../harness/simulated-ecs';
@@ -276,3 +275,8 @@ export function effectiveCap(run: FanOutRun): number {
 }
 
 export { HISTORY_EVENT_LIMIT, PAYLOAD_LIMIT_BYTES };
+
+/** Every RunTask attempt the simulated ECS saw for `item`, in order. */
+export function attemptsOf(ecs: SimulatedEcs, item: TestItem): Attempt[] {
+  return ecs.attemptsByItem.get(itemKey(item)) ?? [];
+}

@@ -7,9 +7,9 @@
 import { Duration } from 'aws-cdk-lib';
 import { expectEveryItemAccountedFor, fanOutWith, HISTORY_EVENT_LIMIT, makeItems, runFanOut, TestItem } from './fan-out-run';
 import { FanOutMode } from '../../src';
-import { StateNames } from '../../src/fan-out-workflow';
-import { inlineMaxItems } from '../../src/history-budget';
-import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY, DEFAULT_THROTTLE_RETRY } from '../../src/retry-policy';
+import { StateNames } from '../../src/build/workflow';
+import { inlineMaxItems } from '../../src/decisions/history-budget';
+import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY, DEFAULT_THROTTLE_RETRY } from '../../src/decisions/retry-policy';
 import { CONTAINER_OVERRIDES_MAX_CHARS, EcsErrors, itemKey, SimulatedEcs, Attempt } from '../harness/simulated-ecs';
 
 jest.setTimeout(60_000);

@@ -5,9 +5,9 @@
  */
 import { account, expectEveryItemAccountedFor, fanOutWith, HISTORY_EVENT_LIMIT, inlineCapOf, makeItems, runFanOut } from './fan-out-run';
 import { FanOutMode } from '../../src';
-import { StateNames } from '../../src/fan-out-workflow';
-import { inlineMaxItems } from '../../src/history-budget';
-import { DEFAULT_THROTTLE_RETRY } from '../../src/retry-policy';
+import { StateNames } from '../../src/build/workflow';
+import { inlineMaxItems } from '../../src/decisions/history-budget';
+import { DEFAULT_THROTTLE_RETRY } from '../../src/decisions/retry-policy';
 import { EcsErrors, itemKey, SimulatedEcs } from '../harness/simulated-ecs';
 import { allStates } from '../util/synth';
 

@@ -1,5 +1,5 @@
 /**
- * The planner (src/launch-simulation.ts) is a fast model of the same limits the offline harness
+ * The planner (src/planner/launch-simulation.ts) is a fast model of the same limits the offline harness
  * simulates around the real interpreter. This test runs one scenario through both and checks
  * that the planner's answers agree with what the synthesized workflow does against SimulatedEcs.
  */

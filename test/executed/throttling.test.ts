@@ -7,8 +7,8 @@
 import { Duration } from 'aws-cdk-lib';
 import { expectEveryItemAccountedFor, fanOutWith, FanOutRun, makeItems, PAYLOAD_LIMIT_BYTES, runFanOut } from './fan-out-run';
 import { FanOutMode } from '../../src';
-import { StateNames } from '../../src/fan-out-workflow';
-import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY } from '../../src/retry-policy';
+import { StateNames } from '../../src/build/workflow';
+import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY } from '../../src/decisions/retry-policy';
 import { EcsErrors, itemKey, SimulatedEcs } from '../harness/simulated-ecs';
 
 jest.setTimeout(90_000);

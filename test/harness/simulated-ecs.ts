@@ -1,5 +1,5 @@
 import { TokenBucket } from './token-bucket';
-import { seededRandom } from '../../src/seeded-random';
+import { seededRandom } from '../../src/planner/seeded-random';
 
 /** ECS limit on `overrides` in RunTask: 8,192 characters of JSON (aws-facts.md 2.4). */
 export const CONTAINER_OVERRIDES_MAX_CHARS = 8192;

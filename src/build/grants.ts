@@ -1,0 +1,43 @@
+import { Arn, ArnFormat, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { FanOutItems } from '../api/items';
+
+/** What the fan-out's own grants are between. */
+export interface FanOutAccessProps {
+  readonly stateMachine: sfn.StateMachine;
+  readonly resultBucket: s3.IBucket;
+  readonly items: FanOutItems;
+  /** The task role, when tasks report back with the callback pattern. */
+  readonly taskRole?: iam.IRole;
+}
+
+/**
+ * The grants aws-cdk-lib's states do not make themselves: keys of SSE-KMS buckets, and the
+ * callback pattern's reports.
+ */
+export function grantFanOutAccess(props: FanOutAccessProps): void {
+  // Results and failure records are written by the state machine; an SSE-KMS bucket needs the key.
+  props.resultBucket.encryptionKey?.grantEncrypt(props.stateMachine);
+  if (props.taskRole) {
+    // SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat on this state machine only.
+    props.stateMachine.grantTaskResponse(props.taskRole);
+  }
+  // Item readers grant s3:GetObject / s3:ListBucket themselves; an SSE-KMS bucket needs the key too.
+  props.items._bucket?.encryptionKey?.grantDecrypt(props.stateMachine);
+}
+
+/** `states:RedriveExecution` on the executions of `stateMachine`, for `grantee`. */
+export function grantRedriveOf(stateMachine: sfn.StateMachine, grantee: iam.IGrantable): iam.Grant {
+  return iam.Grant.addToPrincipal({
+    grantee,
+    actions: ['states:RedriveExecution'],
+    resourceArns: [Arn.format({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${stateMachine.stateMachineName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    }, Stack.of(stateMachine))],
+  });
+}

@@ -1,0 +1,161 @@
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { FanOutCapacity } from '../api/capacity';
+import { FanOutIntegrationPattern } from '../api/integration-pattern';
+import { FanOutItems } from '../api/items';
+import { FanOutMode } from '../api/mode';
+import { FanOutRetryPolicy } from '../api/retry-options';
+import { FargateFanOutProps } from '../fargate-fan-out-props';
+import { ResolvedItemBatching, resolveItemBatching } from './batch-limits';
+import { ConcurrencyDecision, decideConcurrency, tasksWithinVcpuBudget } from './concurrency';
+import { decideInlineHistoryBudget, InlineHistoryBudget, itemRetryAttempts } from './history-budget';
+import { chooseMode, hasDistributedMap, hasInlineMap, ModeChoice } from './mode';
+import { decideNetwork, NetworkDecision } from './network';
+import { DEFAULT_TASK_RETRY, DEFAULT_THROTTLE_RETRY, resolveDistributedThrottleRetry, resolveRetryPolicy } from './retry-policy';
+import { decideTaskSize, TaskSizeDecision } from './task-size';
+import { decideTimeouts, TimeoutsDecision } from './timeouts';
+import { FailureTolerance, resolveFailureTolerance } from './tolerance';
+import { validateProps } from './validation';
+import { decideWarnings, FanOutWarning } from './warnings';
+
+/** Where the items come from when `items` is not set. */
+export const DEFAULT_ITEMS_PATH = '$.items';
+
+/** Key prefix of the results when `resultPrefix` is not set. */
+export const DEFAULT_RESULT_PREFIX = 'fan-out-results';
+
+/** How long logs are kept when `logRetention` is not set. */
+export const DEFAULT_LOG_RETENTION = logs.RetentionDays.ONE_MONTH;
+
+/** The retries an item's task gets, by what went wrong. */
+export interface RetryDecision {
+  /** Refused RunTask calls in the inline Map (and `ECS.InvalidParameterException` in children). */
+  readonly throttle: FanOutRetryPolicy;
+  /** Rate and capacity errors in Distributed Map children; undefined without a Distributed Map. */
+  readonly distributedThrottle?: FanOutRetryPolicy;
+  /** Tasks that ran and failed; undefined when they are not retried. */
+  readonly task?: FanOutRetryPolicy;
+}
+
+/** What the state machine logs and traces. */
+export interface ObservabilityDecision {
+  readonly logRetention: logs.RetentionDays;
+  readonly logLevel: sfn.LogLevel;
+  readonly includeExecutionData: boolean;
+  readonly tracingEnabled: boolean;
+  readonly createAlarms: boolean;
+}
+
+/**
+ * Everything the construct builds follows from these, decided from the props alone before any
+ * resource is created. Each decision carries its reason.
+ */
+export interface FanOutDecisions {
+  readonly items: FanOutItems;
+  readonly capacity: FanOutCapacity;
+  readonly integrationPattern: FanOutIntegrationPattern;
+  /** True with the callback pattern. */
+  readonly callback: boolean;
+  readonly task: TaskSizeDecision;
+  readonly timeouts: TimeoutsDecision;
+  readonly retries: RetryDecision;
+  readonly historyBudget: InlineHistoryBudget;
+  readonly mode: ModeChoice;
+  /** True when the mode builds a Distributed Map. */
+  readonly hasDistributedMap: boolean;
+  /** True when the mode builds an inline Map. */
+  readonly hasInlineMap: boolean;
+  readonly concurrency: ConcurrencyDecision;
+  readonly tolerance: FailureTolerance;
+  /** The item batches; undefined when each task runs one item. */
+  readonly batching?: ResolvedItemBatching;
+  readonly network: NetworkDecision;
+  readonly resultPrefix: string;
+  readonly observability: ObservabilityDecision;
+  /** Shown at synth: configurations that work, but probably not as expected. */
+  readonly warnings: FanOutWarning[];
+}
+
+/**
+ * Validates every prop and makes every decision of a fan-out, without creating anything: it
+ * throws, naming the prop and what is allowed, for a configuration that cannot work. Decisions
+ * that depend on others come after them: the retries set how many items an inline Map holds,
+ * which (with the concurrency asked for) chooses the mode, which sets the caps and what the
+ * children may retry.
+ */
+export function decideFanOut(props: FargateFanOutProps): FanOutDecisions {
+  validateProps(props);
+  const capacity = props.capacity ?? FanOutCapacity.ON_DEMAND;
+  const integrationPattern = props.integrationPattern ?? FanOutIntegrationPattern.RUN_JOB;
+  const callback = integrationPattern === FanOutIntegrationPattern.CALLBACK;
+  const items = props.items ?? FanOutItems.fromJsonPath(DEFAULT_ITEMS_PATH);
+  const task = decideTaskSize(props);
+  const timeouts = decideTimeouts({ ...props, callback });
+
+  const throttle = resolveRetryPolicy('throttleRetry', props.throttleRetry, DEFAULT_THROTTLE_RETRY);
+  const taskRetry = props.taskRetry ? resolveRetryPolicy('taskRetry', props.taskRetry, DEFAULT_TASK_RETRY) : undefined;
+  const attempts = itemRetryAttempts({ throttleRetry: throttle, taskRetry, capacity, callback });
+  const historyBudget = decideInlineHistoryBudget(attempts);
+
+  const mode = chooseMode({
+    inlineMaxItems: historyBudget.inlineMaxItems,
+    distributedOnlyProps: [
+      ...(props.itemBatching ? ['itemBatching'] : []),
+      ...(props.toleratedFailurePercentage !== undefined ? ['toleratedFailurePercentage'] : []),
+    ],
+    requestedMode: props.mode ?? FanOutMode.AUTO,
+    itemsFromS3: items.isFromS3,
+    expectedItemCount: props.expectedItemCount,
+    requestedConcurrency: props.maxConcurrency,
+    vcpuBudgetConcurrency: props.maxVcpus !== undefined ? tasksWithinVcpuBudget(props.maxVcpus, task.vcpus) : undefined,
+  });
+  const distributed = hasDistributedMap(mode.mode);
+  const inline = hasInlineMap(mode.mode);
+  const concurrency = decideConcurrency({ mode: mode.mode, maxConcurrency: props.maxConcurrency, maxVcpus: props.maxVcpus, taskVcpus: task.vcpus });
+  if (!distributed && props.distributedThrottleRetry) {
+    throw new Error(`distributedThrottleRetry applies to Distributed Map children only; the ${mode.mode} mode built here has none (set throttleRetry instead)`);
+  }
+  const distributedThrottle = distributed ? resolveDistributedThrottleRetry(props.distributedThrottleRetry, attempts, throttle) : undefined;
+  const tolerance = resolveFailureTolerance({
+    toleratedFailureCount: props.toleratedFailureCount,
+    toleratedFailurePercentage: props.toleratedFailurePercentage,
+    mode: mode.mode,
+  });
+  const batching = props.itemBatching ? resolveItemBatching(props.itemBatching, task.containerName, callback) : undefined;
+  const network = decideNetwork({ ...props, capacity });
+
+  return {
+    items,
+    capacity,
+    integrationPattern,
+    callback,
+    task,
+    timeouts,
+    retries: { throttle, distributedThrottle, task: taskRetry },
+    historyBudget,
+    mode,
+    hasDistributedMap: distributed,
+    hasInlineMap: inline,
+    concurrency,
+    tolerance,
+    batching,
+    network,
+    resultPrefix: props.resultPrefix ?? DEFAULT_RESULT_PREFIX,
+    observability: {
+      logRetention: props.logRetention ?? DEFAULT_LOG_RETENTION,
+      logLevel: props.logLevel ?? sfn.LogLevel.ERROR,
+      includeExecutionData: props.includeExecutionDataInLogs ?? false,
+      tracingEnabled: props.tracingEnabled ?? true,
+      createAlarms: props.createAlarms ?? true,
+    },
+    warnings: decideWarnings({
+      image: props.image,
+      cluster: props.cluster,
+      maxVcpus: props.maxVcpus,
+      inlineMaxConcurrency: inline ? concurrency.inlineMaxConcurrency : undefined,
+      taskVcpus: task.vcpus,
+      createsVpc: network.createVpc,
+      capacity,
+    }),
+  };
+}

@@ -1,0 +1,36 @@
+import { FanOutDecisions } from './decide-fan-out';
+import { describeRetryPolicy } from './retry-policy';
+import { FanOutEnvironment } from '../api/environment';
+
+/** The task as built or given: its size is read from the task definition. */
+export interface DescribedTask {
+  readonly cpu: number;
+  readonly memoryMiB: number;
+  readonly containerName: string;
+}
+
+/** The decisions and their reasons, a line each, for people (`FargateFanOut.describe()`). */
+export function describeDecisions(decisions: FanOutDecisions, task: DescribedTask): string {
+  const { retries, batching, timeouts } = decisions;
+  const lines = [
+    `mode: ${decisions.mode.mode} (${decisions.mode.reason})`,
+    `items: ${decisions.items.description}`,
+    ...(decisions.hasInlineMap ? [`inline Map: at most ${decisions.historyBudget.inlineMaxItems} items (${decisions.historyBudget.reason})`] : []),
+    `max concurrency: ${decisions.concurrency.maxConcurrency} (${decisions.concurrency.reason})`,
+    `throttle retry${retries.distributedThrottle ? ' (inline Map; InvalidParameterException in children)' : ''}: ${describeRetryPolicy(retries.throttle)}`,
+    ...(retries.distributedThrottle ? [`throttle retry in Distributed Map children: ${describeRetryPolicy(retries.distributedThrottle)}`] : []),
+    `task retry: ${retries.task ? describeRetryPolicy(retries.task) : 'none (a failed task fails its item)'}`,
+    `task: ${task.cpu} CPU units, ${task.memoryMiB} MiB, container '${task.containerName}' gets `
+      + (batching
+        ? `up to ${batching.maxItems} items (${batching.maxInputBytes} bytes) as a JSON array in ${FanOutEnvironment.ITEMS}`
+        : `the item in ${FanOutEnvironment.ITEM}`),
+    `capacity: ${decisions.capacity}`,
+    `integration: ${timeouts.heartbeatTimeout
+      ? `callback: the container gets a task token in ${FanOutEnvironment.TASK_TOKEN} and must send a heartbeat or its result within ${timeouts.heartbeatTimeout.toHumanString()}`
+      : 'run job (.sync): exit code 0 is success'}`,
+    `timeouts: ${timeouts.reason}`,
+    `network: ${decisions.network.reason}`,
+    `tolerated failures: ${decisions.tolerance.description}`,
+  ];
+  return lines.join('\n');
+}

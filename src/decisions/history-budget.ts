@@ -1,0 +1,149 @@
+import { FanOutCapacity } from '../api/capacity';
+import { FanOutRetryPolicy } from '../api/retry-options';
+import {
+  CHILD_HISTORY_OVERHEAD_EVENTS,
+  HISTORY_EVENTS_PER_PASS_STATE,
+  HISTORY_EVENTS_PER_INLINE_ITEM,
+  HISTORY_EVENTS_PER_RETRY,
+  HISTORY_EVENTS_PER_SDK_CALL,
+  HISTORY_EVENTS_PER_TASK_RERUN,
+  PARENT_HISTORY_OVERHEAD_EVENTS,
+  SFN_HISTORY_EVENT_LIMIT,
+} from '../aws-limits';
+
+/**
+ * How many times one item's task may be attempted again, by kind of retry. Step Functions
+ * counts attempts per retrier, so an item can use up every retrier it has.
+ */
+export interface ItemRetryAttempts {
+  /** Retries of RunTask calls ECS refused (throttling, capacity, quota), summed over the retriers. */
+  readonly refusedAttempts: number;
+  /** Reruns of a task that ran and failed (`taskRetry`), 0 when failed tasks are not retried. */
+  readonly rerunAttempts: number;
+  /**
+   * Runs on another capacity after the first task failed (1 with Spot and on-demand fallback).
+   * @default 0
+   */
+  readonly fallbackRuns?: number;
+  /**
+   * True with the callback pattern, which adds states around the task.
+   * @default false
+   */
+  readonly callback?: boolean;
+}
+
+/** Retries the callback pattern allows each of its ECS calls (ListTasks, StopTask). */
+export const CALLBACK_CALL_RETRIES = 5;
+
+/**
+ * Events the callback pattern adds to one item at worst: naming the task (a Pass), then, after a
+ * timeout, finding and stopping the task (two SDK calls, each with all its retries) and the
+ * Choice between them.
+ */
+export const CALLBACK_WORST_CASE_EVENTS = HISTORY_EVENTS_PER_PASS_STATE
+  + 2 * (HISTORY_EVENTS_PER_SDK_CALL + CALLBACK_CALL_RETRIES * HISTORY_EVENTS_PER_RETRY)
+  + HISTORY_EVENTS_PER_PASS_STATE;
+
+/** Retries of writing a failed inline item's record to S3. */
+export const FAILURE_RECORD_WRITE_RETRIES = 3;
+
+/**
+ * Events a failed inline item's record adds at worst: describing it (a Pass), writing it to S3
+ * (an SDK call with all its retries) and keeping its index and error (a Pass).
+ */
+export const INLINE_FAILURE_RECORD_EVENTS = HISTORY_EVENTS_PER_PASS_STATE
+  + HISTORY_EVENTS_PER_SDK_CALL + FAILURE_RECORD_WRITE_RETRIES * HISTORY_EVENTS_PER_RETRY
+  + HISTORY_EVENTS_PER_PASS_STATE;
+
+/** Events an on-demand fallback run adds: another Task state's events and the Choice before it. */
+export const FALLBACK_RUN_EVENTS = HISTORY_EVENTS_PER_INLINE_ITEM + HISTORY_EVENTS_PER_PASS_STATE;
+
+/**
+ * The most history events one item can write when every retry it has is used and it fails in
+ * the end. Refused calls and reruns are counted at their own size; the final attempt is part of
+ * the item's own events.
+ */
+export function worstCaseItemEvents(attempts: ItemRetryAttempts): number {
+  // A fallback run is another Task state with its own events, reached through a Choice state
+  // (2 events, counted as a caught failure's).
+  return HISTORY_EVENTS_PER_INLINE_ITEM + INLINE_FAILURE_RECORD_EVENTS
+    + (attempts.fallbackRuns ?? 0) * FALLBACK_RUN_EVENTS
+    + (attempts.callback ? CALLBACK_WORST_CASE_EVENTS : 0)
+    + attempts.refusedAttempts * HISTORY_EVENTS_PER_RETRY
+    + attempts.rerunAttempts * HISTORY_EVENTS_PER_TASK_RERUN;
+}
+
+/**
+ * The most items an inline Map can run while its parent execution is guaranteed to stay under
+ * the 25,000-event history, even if every item uses every retry. A bound that holds only on
+ * average is not enough: going over fails the whole execution, items that succeeded included,
+ * and throttling or a vCPU quota below the cap makes every item retry at once. 0 when not even
+ * one item fits.
+ */
+export function inlineMaxItems(attempts: ItemRetryAttempts): number {
+  return Math.max(0, Math.floor((SFN_HISTORY_EVENT_LIMIT - PARENT_HISTORY_OVERHEAD_EVENTS) / worstCaseItemEvents(attempts)));
+}
+
+/**
+ * The most refused-call retries a Distributed Map child can make, with `rerunAttempts` reruns
+ * and `extraEvents` more (a fallback task, the callback states), and still stay under its own
+ * 25,000-event history.
+ */
+export function maxChildRefusedAttempts(rerunAttempts: number, extraEvents = 0): number {
+  const room = SFN_HISTORY_EVENT_LIMIT - CHILD_HISTORY_OVERHEAD_EVENTS - extraEvents - rerunAttempts * HISTORY_EVENTS_PER_TASK_RERUN;
+  return Math.max(0, Math.floor(room / HISTORY_EVENTS_PER_RETRY));
+}
+
+/** What an item's retries depend on. */
+export interface ItemRetryInput {
+  /** The retry of refused RunTask calls (throttling, capacity). */
+  readonly throttleRetry: FanOutRetryPolicy;
+  /** The retry of tasks that ran and failed, if any. */
+  readonly taskRetry?: FanOutRetryPolicy;
+  /** Which capacity runs the tasks: a fallback lets an item use its retries twice. */
+  readonly capacity: FanOutCapacity;
+  /** True with the callback pattern. */
+  readonly callback: boolean;
+}
+
+/**
+ * The attempts one item can make at worst. With an on-demand fallback an item can use its
+ * retries twice, once on each capacity.
+ */
+export function itemRetryAttempts(input: ItemRetryInput): ItemRetryAttempts {
+  const runsPerItem = input.capacity === FanOutCapacity.SPOT_WITH_ON_DEMAND_FALLBACK ? 2 : 1;
+  return {
+    refusedAttempts: runsPerItem * input.throttleRetry.maxAttempts,
+    rerunAttempts: runsPerItem * (input.taskRetry?.maxAttempts ?? 0),
+    fallbackRuns: runsPerItem - 1,
+    callback: input.callback,
+  };
+}
+
+/**
+ * The refused-call retries a Distributed Map child has room for besides `attempts` (those of
+ * the inline throttle retry it keeps for `ECS.InvalidParameterException`, its reruns, a
+ * fallback task, the callback states), within its own 25,000-event history.
+ */
+export function childRefusedAttemptsLeft(attempts: ItemRetryAttempts): number {
+  const extraEvents = (attempts.fallbackRuns ?? 0) * FALLBACK_RUN_EVENTS + (attempts.callback ? CALLBACK_WORST_CASE_EVENTS : 0);
+  return maxChildRefusedAttempts(attempts.rerunAttempts, extraEvents) - attempts.refusedAttempts;
+}
+
+/** How many items an inline Map takes, and why. */
+export interface InlineHistoryBudget {
+  /** The most items an inline Map surely holds (see `inlineMaxItems`). */
+  readonly inlineMaxItems: number;
+  /** One sentence a user can read. */
+  readonly reason: string;
+}
+
+/** The inline Map's item limit for `attempts`, with the arithmetic behind it. */
+export function decideInlineHistoryBudget(attempts: ItemRetryAttempts): InlineHistoryBudget {
+  const perItem = worstCaseItemEvents(attempts);
+  const items = inlineMaxItems(attempts);
+  return {
+    inlineMaxItems: items,
+    reason: `an item writes at most ${perItem} history events when it uses every retry and fails, so ${items} items surely fit the ${SFN_HISTORY_EVENT_LIMIT}-event history (${PARENT_HISTORY_OVERHEAD_EVENTS} kept for the run itself).`,
+  };
+}

@@ -1,0 +1,279 @@
+import { FanOutRetryPolicy } from '../api/retry-options';
+import {
+  FARGATE_LAUNCH_BURST,
+  FARGATE_LAUNCH_RATE_PER_SECOND,
+  FARGATE_RUN_TASK_CALLS_PER_SECOND,
+} from '../aws-limits';
+import { seededRandom } from './seeded-random';
+
+/**
+ * A discrete-event model of a fan-out against Fargate's documented limits: a Map that keeps at
+ * most `maxConcurrency` items in progress (an item holds its slot while it waits to retry), a
+ * RunTask call bucket (20/s), a task-launch bucket (burst 100, 20/s), a concurrent vCPU quota,
+ * and a retry policy with Step Functions' backoff and full jitter. Time is simulated: a
+ * 10,000-item run takes milliseconds.
+ *
+ * Not modelled: image pull and start-up time, tasks that fail on their own, Step Functions'
+ * own throttling of state transitions and child executions.
+ */
+export interface LaunchSimulationInput {
+  /** Items to run. */
+  readonly items: number;
+  /** How long one task runs, in seconds. */
+  readonly taskSeconds: number;
+  /** vCPUs one task reserves. */
+  readonly taskVcpus: number;
+  /** Items in progress at once. */
+  readonly maxConcurrency: number;
+  /** Concurrent vCPU quota of the account. */
+  readonly vcpuQuota: number;
+  /** How a failed launch is retried; `undefined` with `pollingSeconds` set. */
+  readonly retry?: FanOutRetryPolicy;
+  /**
+   * Instead of a retry policy, a polling loop: every `pollingSeconds` it launches what it can,
+   * and what failed waits for the next round (never lost).
+   */
+  readonly pollingSeconds?: number;
+  /** Share of RunTask calls throttled at random on top of the buckets (0 to 1). */
+  readonly extraThrottleRate?: number;
+  /** Seed of the random numbers (jitter, extra throttling). */
+  readonly seed?: number;
+  /** Launch bucket size. @default 100 */
+  readonly launchBurst?: number;
+  /** Launch bucket refill per second. @default 20 */
+  readonly launchRatePerSecond?: number;
+  /** RunTask calls per second (bucket size and refill). @default 20 */
+  readonly runTaskCallsPerSecond?: number;
+}
+
+/** What happened. */
+export interface LaunchSimulationResult {
+  /** Seconds from start until the last item finished or was given up. */
+  readonly makespanSeconds: number;
+  /** Items that ran to the end. */
+  readonly itemsSucceeded: number;
+  /** Items given up after the last retry. */
+  readonly itemsLost: number;
+  /** RunTask calls made. */
+  readonly runTaskCalls: number;
+  /** Calls refused by the RunTask bucket or random throttling (`ECS.AmazonECSException`). */
+  readonly throttledCalls: number;
+  /** Calls refused for the launch rate or the vCPU quota (`AmazonECS.Unknown`). */
+  readonly capacityFailures: number;
+  /** Calls that were retries. */
+  readonly retries: number;
+  /** Most tasks running at once. */
+  readonly maxRunning: number;
+}
+
+/** Runs the model. Pure and deterministic for a given seed. */
+export function simulateLaunches(input: LaunchSimulationInput): LaunchSimulationResult {
+  const random = seededRandom(input.seed ?? 1);
+  const callRate = input.runTaskCallsPerSecond ?? FARGATE_RUN_TASK_CALLS_PER_SECOND;
+  const calls = new Bucket(callRate, callRate);
+  const launches = new Bucket(input.launchBurst ?? FARGATE_LAUNCH_BURST, input.launchRatePerSecond ?? FARGATE_LAUNCH_RATE_PER_SECOND);
+  const maxRunningByQuota = Math.floor(input.vcpuQuota / input.taskVcpus + 1e-9);
+  const events = new EventQueue();
+  const failuresByItem = new Int32Array(input.items);
+
+  let nextItem = 0;
+  let running = 0;
+  let maxRunning = 0;
+  let succeeded = 0;
+  let lost = 0;
+  let runTaskCalls = 0;
+  let throttled = 0;
+  let capacityFailures = 0;
+  let retries = 0;
+  let lastTime = 0;
+
+  const startNextItem = (time: number) => {
+    if (nextItem < input.items) {
+      events.push(time, nextItem++, ATTEMPT);
+    }
+  };
+  const finishItem = (time: number) => {
+    lastTime = Math.max(lastTime, time);
+    startNextItem(time);
+  };
+  for (let slot = 0; slot < Math.min(input.maxConcurrency, input.items); slot++) {
+    startNextItem(0);
+  }
+
+  while (events.size > 0) {
+    const { time, item, kind } = events.pop();
+    if (kind === FINISH) {
+      running--;
+      succeeded++;
+      finishItem(time);
+      continue;
+    }
+    runTaskCalls++;
+    if (failuresByItem[item] > 0) {
+      retries++;
+    }
+    let refused: 'throttle' | 'capacity' | undefined;
+    if (!calls.tryTake(time) || random() < (input.extraThrottleRate ?? 0)) {
+      refused = 'throttle';
+    } else if (running >= maxRunningByQuota || !launches.tryTake(time)) {
+      refused = 'capacity';
+    }
+    if (!refused) {
+      running++;
+      maxRunning = Math.max(maxRunning, running);
+      events.push(time + input.taskSeconds, item, FINISH);
+      continue;
+    }
+    if (refused === 'throttle') {
+      throttled++;
+    } else {
+      capacityFailures++;
+    }
+    const failures = ++failuresByItem[item];
+    const delay = nextDelay(input, failures, random, time);
+    if (delay === undefined) {
+      lost++;
+      finishItem(time);
+    } else {
+      events.push(time + delay, item, ATTEMPT);
+    }
+  }
+
+  return {
+    makespanSeconds: lastTime,
+    itemsSucceeded: succeeded,
+    itemsLost: lost,
+    runTaskCalls,
+    throttledCalls: throttled,
+    capacityFailures,
+    retries,
+    maxRunning,
+  };
+}
+
+/**
+ * A lower bound on the makespan that no schedule can beat: the k-th task to start cannot start
+ * before the launch limits allow k launches (a burst, then a steady rate; one task per RunTask
+ * call, as Step Functions calls it), nor before the (k - parallel)-th task, started earlier,
+ * has finished. The last start plus one task duration bounds the makespan.
+ */
+export function makespanLowerBound(items: number, taskSeconds: number, parallel: number, launchBurst: number, launchRatePerSecond: number): number {
+  if (items <= 0) {
+    return 0;
+  }
+  const starts = new Float64Array(items);
+  for (let k = 0; k < items; k++) {
+    const byRate = k < launchBurst ? 0 : (k - launchBurst + 1) / launchRatePerSecond;
+    const bySlot = k >= parallel ? starts[k - parallel] + taskSeconds : 0;
+    starts[k] = Math.max(byRate, bySlot);
+  }
+  return starts[items - 1] + taskSeconds;
+}
+
+/** Seconds until the next attempt after the `failures`-th failure, or undefined to give up. */
+function nextDelay(input: LaunchSimulationInput, failures: number, random: () => number, time: number): number | undefined {
+  if (input.pollingSeconds !== undefined) {
+    // The next polling round.
+    return (Math.floor(time / input.pollingSeconds) + 1) * input.pollingSeconds - time;
+  }
+  const retry = input.retry!;
+  if (failures > retry.maxAttempts) {
+    return undefined;
+  }
+  // Step Functions: IntervalSeconds x BackoffRate^(retry - 1), capped by MaxDelaySeconds; FULL
+  // jitter draws uniformly between 0 and that.
+  const backoff = Math.min(retry.intervalSeconds * Math.pow(retry.backoffRate, failures - 1), retry.maxDelaySeconds);
+  return retry.jitter ? random() * backoff : backoff;
+}
+
+const ATTEMPT = 0;
+const FINISH = 1;
+
+/** A token bucket that refills continuously with simulated time. */
+class Bucket {
+  private tokens: number;
+  private updatedAt = 0;
+
+  constructor(private readonly capacity: number, private readonly refillPerSecond: number) {
+    this.tokens = capacity;
+  }
+
+  public tryTake(time: number): boolean {
+    this.tokens = Math.min(this.capacity, this.tokens + (time - this.updatedAt) * this.refillPerSecond);
+    this.updatedAt = time;
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      return true;
+    }
+    return false;
+  }
+}
+
+/** A binary min-heap of events by time (ties in insertion order). */
+class EventQueue {
+  private readonly times: number[] = [];
+  private readonly items: number[] = [];
+  private readonly kinds: number[] = [];
+  private readonly order: number[] = [];
+  private counter = 0;
+
+  public get size(): number {
+    return this.times.length;
+  }
+
+  public push(time: number, item: number, kind: number): void {
+    this.times.push(time);
+    this.items.push(item);
+    this.kinds.push(kind);
+    this.order.push(this.counter++);
+    let i = this.times.length - 1;
+    while (i > 0) {
+      const parent = Math.floor((i - 1) / 2);
+      if (!this.less(i, parent)) {
+        break;
+      }
+      this.swap(i, parent);
+      i = parent;
+    }
+  }
+
+  public pop(): { time: number; item: number; kind: number } {
+    const top = { time: this.times[0], item: this.items[0], kind: this.kinds[0] };
+    const last = this.times.length - 1;
+    this.swap(0, last);
+    this.times.pop();
+    this.items.pop();
+    this.kinds.pop();
+    this.order.pop();
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      const right = left + 1;
+      let smallest = i;
+      if (left < this.times.length && this.less(left, smallest)) {
+        smallest = left;
+      }
+      if (right < this.times.length && this.less(right, smallest)) {
+        smallest = right;
+      }
+      if (smallest === i) {
+        break;
+      }
+      this.swap(i, smallest);
+      i = smallest;
+    }
+    return top;
+  }
+
+  private less(a: number, b: number): boolean {
+    return this.times[a] < this.times[b] || (this.times[a] === this.times[b] && this.order[a] < this.order[b]);
+  }
+
+  private swap(a: number, b: number): void {
+    for (const array of [this.times, this.items, this.kinds, this.order]) {
+      const t = array[a];
+      array[a] = array[b];
+      array[b] = t;
+    }
+  }
+}

@@ -1,0 +1,258 @@
+import { Duration } from 'aws-cdk-lib';
+import { FanOutRetryOptions } from '../api/retry-options';
+import {
+  FARGATE_DEFAULT_VCPU_QUOTA,
+  FARGATE_LAUNCH_BURST,
+  FARGATE_LAUNCH_RATE_PER_SECOND,
+  FARGATE_MINIMUM_BILLED_SECONDS,
+  FARGATE_RUN_TASK_CALLS_PER_SECOND,
+  FARGATE_TASK_SIZES,
+  PRICE_FARGATE_GB_HOUR_USD,
+  PRICE_FARGATE_VCPU_HOUR_USD,
+  PRICE_SFN_STANDARD_PER_TRANSITION_USD,
+} from '../aws-limits';
+import { makespanLowerBound, simulateLaunches } from './launch-simulation';
+import { checkInteger } from '../decisions/checks';
+import { DEFAULT_DISTRIBUTED_MAX_CONCURRENCY } from '../decisions/concurrency';
+import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY, resolveRetryPolicy } from '../decisions/retry-policy';
+import { checkFargateTaskSize, vcpusOf } from '../decisions/task-size';
+
+/** State transitions a run spends outside the items (count, choose, Map, summary, end). */
+const TRANSITIONS_PER_RUN = 6;
+
+/** What to plan. */
+export interface FanOutPlanOptions {
+  /** How many items the run has. */
+  readonly items: number;
+
+  /** How long one item takes: one task's run, or its share of a batch's. */
+  readonly taskDuration: Duration;
+
+  /**
+   * Items per task (`itemBatching.maxItems`): a task runs its items one after another.
+   *
+   * @default 1
+   */
+  readonly itemsPerTask?: number;
+
+  /**
+   * CPU units of each task.
+   *
+   * @default 256
+   */
+  readonly cpu?: number;
+
+  /**
+   * Memory of each task in MiB.
+   *
+   * @default - the smallest Fargate allows for `cpu`
+   */
+  readonly memoryLimitMiB?: number;
+
+  /**
+   * The cap on items in progress at once.
+   *
+   * @default 100 (the construct's Distributed Map default)
+   */
+  readonly maxConcurrency?: number;
+
+  /**
+   * The account's Fargate On-Demand vCPU quota.
+   *
+   * @default 6 (AWS's default; read yours in Service Quotas)
+   */
+  readonly vcpuQuota?: number;
+
+  /**
+   * The retry for throttling and capacity errors.
+   *
+   * @default - the construct's default retry for Distributed Map children (`distributedThrottleRetry`)
+   */
+  readonly throttleRetry?: FanOutRetryOptions;
+
+  /**
+   * A share of RunTask calls throttled at random on top of the documented limits (0 to 1), to
+   * model other callers in the same account.
+   *
+   * @default 0
+   */
+  readonly extraThrottleRate?: number;
+
+  /**
+   * Seed of the simulation's random numbers (jitter).
+   *
+   * @default 1
+   */
+  readonly seed?: number;
+}
+
+/** The expected run. */
+export interface FanOutPlan {
+  /** Items planned. */
+  readonly items: number;
+  /** Tasks the items make (fewer than items with batching). */
+  readonly tasks: number;
+  /** Expected seconds from start to the last item's end. */
+  readonly makespanSeconds: number;
+  /** Seconds no schedule can beat under the limits. */
+  readonly lowerBoundSeconds: number;
+  /** The limit that sets the pace: 'concurrency cap', 'vCPU quota' or 'launch rate'. */
+  readonly bindingLimit: string;
+  /** Tasks running at once at most (the smaller of the cap and what the vCPU quota holds). */
+  readonly effectiveParallelism: number;
+  /** RunTask calls, retries included. */
+  readonly runTaskCalls: number;
+  /** Calls throttled (`ECS.AmazonECSException`). */
+  readonly throttledCalls: number;
+  /** Calls refused for launch rate or vCPU quota (`AmazonECS.Unknown`). */
+  readonly capacityFailures: number;
+  /** Retried calls. */
+  readonly retries: number;
+  /** Items given up after the last retry (all the items of a task given up). */
+  readonly itemsLost: number;
+  /** Step Functions state transitions (billed). */
+  readonly stateTransitions: number;
+  /** Fargate vCPU-hours billed (one-minute minimum per task). */
+  readonly vcpuHours: number;
+  /** Fargate GB-hours billed. */
+  readonly gbHours: number;
+  /** Cost of the vCPU-hours, in USD (us-east-1 On-Demand x86). */
+  readonly vcpuCostUsd: number;
+  /** Cost of the GB-hours, in USD. */
+  readonly memoryCostUsd: number;
+  /** Cost of the state transitions, in USD (Standard). */
+  readonly stepFunctionsCostUsd: number;
+  /** All of the above, in USD. */
+  readonly totalCostUsd: number;
+}
+
+/**
+ * Answers "how long will it take, what will it cost, which limit binds?" before deploying, by
+ * simulating the run against Fargate's documented limits (launch burst 100 and 20 per second,
+ * 20 RunTask calls per second, the vCPU quota) with the retry policy. Prices are us-east-1
+ * On-Demand x86 and Standard workflows (see aws-limits.ts).
+ */
+export class FanOutPlanner {
+  /** Plans a run. */
+  public static plan(options: FanOutPlanOptions): FanOutPlan {
+    checkInteger('items', options.items, 0, 100_000_000);
+    checkInteger('maxConcurrency', options.maxConcurrency, 1, 10_000);
+    checkInteger('itemsPerTask', options.itemsPerTask, 1, 10_000);
+    const cpu = options.cpu ?? 256;
+    const memoryLimitMiB = options.memoryLimitMiB ?? smallestMemoryFor(cpu);
+    checkFargateTaskSize(cpu, memoryLimitMiB);
+    const taskSeconds = options.taskDuration.toSeconds();
+    if (!(taskSeconds > 0)) {
+      throw new Error(`taskDuration must be at least one second, got ${options.taskDuration.toHumanString()}`);
+    }
+    const vcpuQuota = options.vcpuQuota ?? FARGATE_DEFAULT_VCPU_QUOTA;
+    const taskVcpus = vcpusOf(cpu);
+    if (!(vcpuQuota >= taskVcpus)) {
+      throw new Error(`vcpuQuota must hold at least one task (${taskVcpus} vCPU), got ${vcpuQuota}`);
+    }
+    const extraThrottleRate = options.extraThrottleRate ?? 0;
+    if (!(extraThrottleRate >= 0 && extraThrottleRate < 1)) {
+      throw new Error(`extraThrottleRate must be from 0 to below 1, got ${extraThrottleRate}`);
+    }
+    const retry = resolveRetryPolicy('throttleRetry', options.throttleRetry, DEFAULT_DISTRIBUTED_THROTTLE_RETRY);
+    const maxConcurrency = options.maxConcurrency ?? DEFAULT_DISTRIBUTED_MAX_CONCURRENCY;
+    // A batch is one task running its items one after another. The simulation gives every task a
+    // full batch (the last may be shorter: the makespan errs long); the bill counts the last exactly.
+    const itemsPerTask = options.itemsPerTask ?? 1;
+    const itemSeconds = taskSeconds;
+    const tasks = Math.ceil(options.items / itemsPerTask);
+    const batchSeconds = itemsPerTask * itemSeconds;
+
+    const byQuota = Math.floor(vcpuQuota / taskVcpus + 1e-9);
+    const parallel = Math.min(maxConcurrency, byQuota);
+    // Step Functions launches one task per RunTask call, so the call bucket caps the burst too.
+    const launchBurst = Math.min(FARGATE_LAUNCH_BURST, FARGATE_RUN_TASK_CALLS_PER_SECOND);
+    const launchRate = Math.min(FARGATE_LAUNCH_RATE_PER_SECOND, FARGATE_RUN_TASK_CALLS_PER_SECOND);
+    const lowerBound = makespanLowerBound(tasks, batchSeconds, parallel, launchBurst, launchRate);
+    const slotBound = Math.ceil(tasks / parallel) * batchSeconds;
+    const rateBound = makespanLowerBound(tasks, batchSeconds, Number.MAX_SAFE_INTEGER, launchBurst, launchRate);
+    const bindingLimit = rateBound > slotBound ? 'launch rate' : byQuota < maxConcurrency ? 'vCPU quota' : 'concurrency cap';
+
+    const run = simulateLaunches({
+      items: tasks,
+      taskSeconds: batchSeconds,
+      taskVcpus,
+      maxConcurrency,
+      vcpuQuota,
+      retry,
+      extraThrottleRate,
+      seed: options.seed,
+    });
+
+    const billed = (seconds: number) => Math.max(seconds, FARGATE_MINIMUM_BILLED_SECONDS) / 3600;
+    const lastTaskSeconds = (options.items - (tasks - 1) * itemsPerTask) * itemSeconds;
+    const billedTaskHours = tasks === 0 ? 0 : run.itemsSucceeded === tasks
+      ? (tasks - 1) * billed(batchSeconds) + billed(lastTaskSeconds)
+      : run.itemsSucceeded * billed(batchSeconds);
+    const vcpuHours = taskVcpus * billedTaskHours;
+    const gbHours = (memoryLimitMiB / 1024) * billedTaskHours;
+    // One transition per attempt of the Task state, one per failure record, and the run's own.
+    const stateTransitions = TRANSITIONS_PER_RUN + run.runTaskCalls + run.itemsLost;
+    const vcpuCostUsd = vcpuHours * PRICE_FARGATE_VCPU_HOUR_USD;
+    const memoryCostUsd = gbHours * PRICE_FARGATE_GB_HOUR_USD;
+    const stepFunctionsCostUsd = stateTransitions * PRICE_SFN_STANDARD_PER_TRANSITION_USD;
+    return {
+      items: options.items,
+      tasks,
+      makespanSeconds: run.makespanSeconds,
+      lowerBoundSeconds: lowerBound,
+      bindingLimit,
+      effectiveParallelism: parallel,
+      runTaskCalls: run.runTaskCalls,
+      throttledCalls: run.throttledCalls,
+      capacityFailures: run.capacityFailures,
+      retries: run.retries,
+      // A lost task loses its whole batch.
+      itemsLost: Math.min(options.items, run.itemsLost * itemsPerTask),
+      stateTransitions,
+      vcpuHours,
+      gbHours,
+      vcpuCostUsd,
+      memoryCostUsd,
+      stepFunctionsCostUsd,
+      totalCostUsd: vcpuCostUsd + memoryCostUsd + stepFunctionsCostUsd,
+    };
+  }
+
+  /**
+   * Plans a run and reports it in a few lines of plain text: makespan against its lower bound,
+   * the binding limit, RunTask calls and retries, items lost, and the cost.
+   */
+  public static report(options: FanOutPlanOptions): string {
+    return formatPlanReport(FanOutPlanner.plan(options));
+  }
+}
+
+/** A short plain-text report of a plan. */
+export function formatPlanReport(plan: FanOutPlan): string {
+  const ratio = plan.lowerBoundSeconds > 0 ? plan.makespanSeconds / plan.lowerBoundSeconds : 1;
+  return [
+    `items:               ${plan.items}${plan.tasks !== plan.items ? ` in ${plan.tasks} tasks` : ''}`,
+    `makespan:            ${formatSeconds(plan.makespanSeconds)} (${ratio.toFixed(2)}x the lower bound of ${formatSeconds(plan.lowerBoundSeconds)})`,
+    `binding limit:       ${plan.bindingLimit} (${plan.effectiveParallelism} tasks at once at most)`,
+    `RunTask calls:       ${plan.runTaskCalls} (${plan.retries} retries: ${plan.throttledCalls} throttled, ${plan.capacityFailures} capacity)`,
+    `items lost:          ${plan.itemsLost}`,
+    `state transitions:   ${plan.stateTransitions}`,
+    `Fargate:             ${plan.vcpuHours.toFixed(2)} vCPU-hours $${plan.vcpuCostUsd.toFixed(2)} + ${plan.gbHours.toFixed(2)} GB-hours $${plan.memoryCostUsd.toFixed(2)}`,
+    `Step Functions:      $${plan.stepFunctionsCostUsd.toFixed(2)}`,
+    `total:               $${plan.totalCostUsd.toFixed(2)} (us-east-1 On-Demand x86 and Standard prices)`,
+  ].join('\n');
+}
+
+function smallestMemoryFor(cpu: number): number {
+  // An unknown cpu gets any value here: checkFargateTaskSize then names the allowed sizes.
+  return FARGATE_TASK_SIZES.find((size) => size.cpu === cpu)?.memoryMiB[0] ?? 0;
+}
+
+function formatSeconds(seconds: number): string {
+  if (seconds < 120) {
+    return `${seconds.toFixed(0)} s`;
+  }
+  const minutes = seconds / 60;
+  return minutes < 120 ? `${minutes.toFixed(1)} min` : `${(minutes / 60).toFixed(2)} h`;
+}

@@ -1,0 +1,78 @@
+/**
+ * The callback pattern, executed on the definitions FargateFanOut synthesizes, against the simulated ECS.
+ * Every run is counted item by item.
+ */
+import { expectEveryItemAccountedFor, fanOutWith, makeItems, runFanOut } from './fan-out-run';
+import { FanOutIntegrationPattern, FanOutMode } from '../../src';
+import { StateNames } from '../../src/build/workflow';
+import { CallbackBehavior, SimulatedEcs } from '../harness/simulated-ecs';
+import { allStates } from '../util/synth';
+
+jest.setTimeout(60_000);
+
+describe('integrationPattern CALLBACK', () => {
+  const callbackRun = (props: Parameters<typeof fanOutWith>[0], options: Omit<ConstructorParameters<typeof SimulatedEcs>[0] & object, 'heartbeatSeconds'>) => {
+    const synth = fanOutWith({ integrationPattern: FanOutIntegrationPattern.CALLBACK, ...props });
+    const states = allStates(synth.definition);
+    const heartbeatSeconds = (states[StateNames.INLINE_TASK] ?? states[StateNames.DISTRIBUTED_TASK]).HeartbeatSeconds;
+    return { synth, ecs: new SimulatedEcs({ ...options, heartbeatSeconds }) };
+  };
+  const doubled = (item: any): CallbackBehavior => ({ kind: 'success', output: { id: item.id, doubled: item.id * 2 } });
+
+  test('inline: each container\'s result comes back in the output, in item order', async () => {
+    const items = makeItems(120);
+    const { synth, ecs } = callbackRun({ mode: FanOutMode.INLINE }, { callbackFor: doubled, throttleRate: 0.2, seed: 93 });
+
+    const run = await runFanOut(synth, items, ecs);
+
+    expectEveryItemAccountedFor(run, 40);
+    expect(run.result.output.results).toEqual(items.map((item) => ({ id: item.id, doubled: item.id * 2 })));
+    expect(ecs.inFlight).toBe(0);
+  });
+
+  test('distributed: results are each child\'s output (written to S3 by the ResultWriter)', async () => {
+    const items = makeItems(300);
+    const { synth, ecs } = callbackRun({ mode: FanOutMode.DISTRIBUTED }, { callbackFor: doubled, seed: 94 });
+
+    const run = await runFanOut(synth, items, ecs);
+
+    expectEveryItemAccountedFor(run, 100);
+    expect(run.result.mapRuns[0].results).toEqual(items.map((item) => ({ result: { id: item.id, doubled: item.id * 2 } })));
+  });
+
+  test('a container that hangs fails its item with States.HeartbeatTimeout, and its task is found and stopped', async () => {
+    const items = makeItems(200);
+    const hangs = (item: any) => item.id % 40 === 11;
+    const { synth, ecs } = callbackRun({ mode: FanOutMode.DISTRIBUTED }, {
+      callbackFor: (item: any) => (hangs(item) ? { kind: 'hang' } : doubled(item)), seed: 95,
+    });
+
+    const run = await runFanOut(synth, items, ecs);
+
+    const accounting = expectEveryItemAccountedFor(run, 100);
+    expect(accounting.reportedFailed).toEqual(items.filter(hangs).map((i) => i.id));
+    expect(new Set(run.summary!.failedItems.map((f) => f.error))).toEqual(new Set(['States.HeartbeatTimeout']));
+    expect(ecs.tasksHung).toBe(5);
+    // Every hung task was stopped; none is left running.
+    expect(ecs.tasksStoppedByStopTask).toBe(5);
+    expect(ecs.inFlight).toBe(0);
+  });
+
+  test('a container that sends a failure fails its item with that error; one that dies without calling back times out', async () => {
+    const items = makeItems(100);
+    const { synth, ecs } = callbackRun({ mode: FanOutMode.INLINE }, {
+      callbackFor: (item: any) => (item.id === 5 ? { kind: 'failure', error: 'Worker.BadInput', cause: 'id 5 is not allowed' } : doubled(item)),
+      exitCodeFor: (item: any) => (item.id === 9 ? 137 : 0),
+      seed: 96,
+    });
+
+    const run = await runFanOut(synth, items, ecs);
+
+    const accounting = expectEveryItemAccountedFor(run, 40);
+    expect(accounting.reportedFailed).toEqual([5, 9]);
+    expect(run.summary!.failedItems).toEqual([{ index: 5, error: 'Worker.BadInput' }, { index: 9, error: 'States.HeartbeatTimeout' }]);
+    // The dead task had already stopped: nothing to stop.
+    expect(ecs.tasksStoppedByStopTask).toBe(0);
+    expect(ecs.inFlight).toBe(0);
+  });
+});

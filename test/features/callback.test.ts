@@ -1,0 +1,91 @@
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { FanOutIntegrationPattern, FanOutMode } from '../../src';
+import { batchBytesWithinOverrides } from '../../src/decisions/batch-limits';
+import { inlineMaxItems } from '../../src/decisions/history-budget';
+import { allStates, synthFanOut, withImage } from '../util/synth';
+
+describe('integrationPattern CALLBACK', () => {
+  const { definition, template, fanOut, stack } = synthFanOut(withImage({
+    mode: FanOutMode.RUN_TIME, integrationPattern: FanOutIntegrationPattern.CALLBACK,
+  }));
+  const states = allStates(definition);
+
+  test('the task waits for a token it hands to the container, with a 10-minute heartbeat', () => {
+    const task = states.RunItemTaskInChild;
+    expect(task.Resource).toBe('arn:aws:states:::ecs:runTask.waitForTaskToken');
+    expect(task.HeartbeatSeconds).toBe(600);
+    expect(task.TimeoutSeconds).toBe(86_400);
+    expect(task.Parameters.Overrides.ContainerOverrides[0].Environment).toEqual([
+      { 'Name': 'FANOUT_ITEM', 'Value.$': 'States.JsonToString($.item)' },
+      { 'Name': 'FANOUT_TASK_TOKEN', 'Value.$': '$$.Task.Token' },
+    ]);
+    expect(task.ResultSelector).toEqual({ 'result.$': '$' });
+    expect(fanOut.describe()).toMatch(/callback: the container gets a task token in FANOUT_TASK_TOKEN and must send a heartbeat or its result within 10 minutes/);
+  });
+
+  test('each task is named with a unique startedBy id first, so that a timed-out task can be found', () => {
+    expect(states.NameItemTaskInChild).toEqual(expect.objectContaining({
+      Type: 'Pass', Parameters: { 'startedBy.$': 'States.UUID()' }, ResultPath: '$.callback', Next: 'RunItemTaskInChild',
+    }));
+    expect(states.RunItemTaskInChild.Parameters['StartedBy.$']).toBe('$.callback.startedBy');
+  });
+
+  test('a heartbeat timeout or timeout finds the task by its id and stops it, then fails the item', () => {
+    expect(states.RunItemTaskInChild.Catch).toEqual([
+      { ErrorEquals: ['States.HeartbeatTimeout', 'States.Timeout'], ResultPath: '$.failure', Next: 'FindTimedOutTaskInChild' },
+    ]);
+    expect(states.FindTimedOutTaskInChild).toMatchObject({
+      Resource: 'arn:aws:states:::aws-sdk:ecs:listTasks',
+      Parameters: { 'StartedBy.$': '$.callback.startedBy' },
+      ResultSelector: { 'taskArns.$': '$.TaskArns' },
+      Next: 'IsTimedOutTaskRunningInChild',
+    });
+    expect(states.IsTimedOutTaskRunningInChild.Choices).toEqual([{ Variable: '$.timedOut.taskArns[0]', IsPresent: true, Next: 'StopTimedOutTaskInChild' }]);
+    expect(states.StopTimedOutTaskInChild).toMatchObject({
+      Resource: 'arn:aws:states:::aws-sdk:ecs:stopTask',
+      Parameters: { 'Task.$': '$.timedOut.taskArns[0]' },
+      ResultPath: null,
+      Next: 'ItemFailedInChild',
+    });
+    // Inline: the same path ends in the failure record.
+    expect(states.StopTimedOutTask.Next).toBe('DescribeItemFailure');
+    expect(states.RunItemTask.Catch.map((c: any) => c.Next)).toEqual(['FindTimedOutTask', 'DescribeItemFailure']);
+  });
+
+  test('the task role may send success, failure and heartbeats to this state machine only', () => {
+    const taskRole = stack.getLogicalId(fanOut.taskDefinition.taskRole.node.defaultChild as iam.CfnRole);
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')) as any[];
+    const taskRolePolicy = policies.find((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: taskRole }]));
+    expect(taskRolePolicy.Properties.PolicyDocument.Statement).toEqual([{
+      Action: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+      Effect: 'Allow',
+      Resource: { Ref: stack.getLogicalId(fanOut.stateMachine.node.defaultChild as sfn.CfnStateMachine) },
+    }]);
+  });
+
+  test('the state machine may list tasks and stop the cluster\'s tasks', () => {
+    const statements = (Object.values(template.findResources('AWS::IAM::Policy')) as any[])
+      .flatMap((p) => p.Properties.PolicyDocument.Statement);
+    expect(statements).toEqual(expect.arrayContaining([
+      { Action: 'ecs:ListTasks', Effect: 'Allow', Resource: '*' },
+      {
+        Action: 'ecs:StopTask',
+        Effect: 'Allow',
+        Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ecs:us-east-1:111111111111:task/', { Ref: expect.stringMatching(/^FanOutCluster/) }, '/*']] },
+      },
+    ]));
+  });
+
+  test('an item may use the callback states too, so fewer items surely fit the inline history', () => {
+    const threshold = inlineMaxItems({ refusedAttempts: 30, rerunAttempts: 0, callback: true });
+    expect(definition.States.ChooseMap.Choices[0].NumericLessThanEquals).toBe(threshold);
+    expect(definition.States.ChooseMap.Choices[0].NumericLessThanEquals).toBeLessThan(215);
+  });
+
+  test('with batching, the byte limit leaves room for a 2,048-character token', () => {
+    const batched = synthFanOut(withImage({ integrationPattern: FanOutIntegrationPattern.CALLBACK, itemBatching: { maxItems: 10 } }));
+    expect(batched.fanOut.maxInputBytesPerBatch).toBe(batchBytesWithinOverrides('Task', true));
+    expect(batchBytesWithinOverrides('Task', true)).toBe(Math.floor((2 * batchBytesWithinOverrides('Task') - 2048 - JSON.stringify({ name: 'FANOUT_TASK_TOKEN', value: '' }).length - 1) / 2));
+  });
+});

@@ -1,0 +1,164 @@
+import { Duration } from 'aws-cdk-lib';
+import { FanOutPlanner } from '../../src';
+import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY } from '../../src/decisions/retry-policy';
+import { parsePlanArguments } from '../../src/planner/cli';
+import { makespanLowerBound, simulateLaunches } from '../../src/planner/launch-simulation';
+import { formatPlanReport } from '../../src/planner/planner';
+
+describe('makespanLowerBound', () => {
+  test('cap-bound: waves of `parallel` tasks, one duration each', () => {
+    // 1,000 items, 10 at a time, 60 s each: 100 waves; 10 launches fit the 20-call burst.
+    expect(makespanLowerBound(1000, 60, 10, 20, 20)).toBe(6000);
+  });
+
+  test('launch-bound: a burst of 20, then 20 per second, plus one duration', () => {
+    // 2,000 items, no cap: the last starts at (2000 - 20) / 20 = 99 s and ends 600 s later.
+    expect(makespanLowerBound(2000, 600, Number.MAX_SAFE_INTEGER, 20, 20)).toBe(699);
+  });
+
+  test('both: each wave of 1,000 takes 49 s to launch at 20 per second', () => {
+    // Wave w starts at 60 w; its last task starts 49 s later; 10 waves end at 9 x 60 + 49 + 60.
+    expect(makespanLowerBound(10_000, 60, 1000, 20, 20)).toBeCloseTo(649, 6);
+  });
+});
+
+describe('FanOutPlanner.plan, hand-computed cases', () => {
+  test('a cap-bound run: exact makespan, no retries, and cost from the prices', () => {
+    const plan = FanOutPlanner.plan({ items: 1000, taskDuration: Duration.minutes(1), maxConcurrency: 10, vcpuQuota: 100 });
+    expect(plan.bindingLimit).toBe('concurrency cap');
+    expect(plan.lowerBoundSeconds).toBe(6000);
+    expect(plan.makespanSeconds).toBe(6000);
+    expect(plan.runTaskCalls).toBe(1000);
+    expect(plan.retries).toBe(0);
+    expect(plan.itemsLost).toBe(0);
+    // 1,000 tasks x 0.25 vCPU x 1 min = 4.1667 vCPU-hours; x 0.5 GB = 8.3333 GB-hours.
+    expect(plan.vcpuHours).toBeCloseTo(1000 * 0.25 / 60, 9);
+    expect(plan.gbHours).toBeCloseTo(1000 * 0.5 / 60, 9);
+    expect(plan.vcpuCostUsd).toBeCloseTo(4.16667 * 0.04048, 4);
+    expect(plan.memoryCostUsd).toBeCloseTo(8.33333 * 0.004445, 4);
+    // 1,000 task transitions + 6 for the run, at $0.025 per 1,000.
+    expect(plan.stateTransitions).toBe(1006);
+    expect(plan.stepFunctionsCostUsd).toBeCloseTo(1006 * 0.000025, 9);
+    expect(plan.totalCostUsd).toBeCloseTo(plan.vcpuCostUsd + plan.memoryCostUsd + plan.stepFunctionsCostUsd, 9);
+  });
+
+  test('a launch-rate-bound run: within 10% of the bound, nothing lost', () => {
+    const plan = FanOutPlanner.plan({ items: 2000, taskDuration: Duration.minutes(10), maxConcurrency: 10_000, vcpuQuota: 10_000 });
+    expect(plan.bindingLimit).toBe('launch rate');
+    expect(plan.lowerBoundSeconds).toBe(699);
+    expect(plan.makespanSeconds).toBeGreaterThanOrEqual(699);
+    expect(plan.makespanSeconds).toBeLessThanOrEqual(699 * 1.1);
+    expect(plan.itemsLost).toBe(0);
+    expect(plan.throttledCalls).toBeGreaterThan(0);
+  });
+
+  test('a vCPU-quota-bound run: the default quota of 6 vCPU holds 24 tasks of 0.25 vCPU', () => {
+    const plan = FanOutPlanner.plan({ items: 240, taskDuration: Duration.minutes(1) });
+    expect(plan.bindingLimit).toBe('vCPU quota');
+    expect(plan.effectiveParallelism).toBe(24);
+    // Tasks 21 to 24 of each wave wait for the call bucket: 0.05 s apart after the burst of 20.
+    expect(plan.lowerBoundSeconds).toBeCloseTo(10 * 60 + 4 * 0.05, 9);
+    expect(plan.itemsLost).toBe(0);
+  });
+
+  test('tasks shorter than a minute are billed a minute', () => {
+    const plan = FanOutPlanner.plan({ items: 60, taskDuration: Duration.seconds(10), maxConcurrency: 10, vcpuQuota: 100 });
+    expect(plan.vcpuHours).toBeCloseTo(60 * 0.25 / 60, 9);
+  });
+
+  test('report plans and formats in one call, taking the options (keyword arguments in Python)', () => {
+    const options = { items: 100, taskDuration: Duration.minutes(1), maxConcurrency: 10, vcpuQuota: 100 };
+    const report = FanOutPlanner.report(options);
+    expect(report).toBe(formatPlanReport(FanOutPlanner.plan(options)));
+    expect(report).toMatch(/binding limit: +concurrency cap/);
+  });
+
+  test('formatPlanReport says the ratio to the bound and the binding limit', () => {
+    const plan = FanOutPlanner.plan({ items: 100, taskDuration: Duration.minutes(1), maxConcurrency: 10, vcpuQuota: 100 });
+    const report = formatPlanReport(plan);
+    expect(report).toMatch(/makespan: +10.0 min \(1.00x the lower bound of 10.0 min\)/);
+    expect(report).toMatch(/binding limit: +concurrency cap \(10 tasks at once at most\)/);
+  });
+
+  test.each([
+    [{ items: -1 }, /items must be a whole number/],
+    [{ cpu: 300 }, /cpu must be one of the Fargate task sizes/],
+    [{ maxConcurrency: 0 }, /maxConcurrency must be a whole number from 1 to 10000/],
+    [{ vcpuQuota: 0.1 }, /vcpuQuota must hold at least one task \(0.25 vCPU\), got 0.1/],
+    [{ extraThrottleRate: 1 }, /extraThrottleRate must be from 0 to below 1/],
+    [{ taskDuration: Duration.seconds(0) }, /taskDuration must be at least one second/],
+  ])('fails: %p', (overrides, message) => {
+    expect(() => FanOutPlanner.plan({ items: 10, taskDuration: Duration.minutes(1), ...overrides })).toThrow(message);
+  });
+});
+
+describe('the default throttle retry against the physical limit', () => {
+  test.each([100, 1000, 10_000])('10,000 one-minute items at cap %d: no item lost, within 1.10x of the bound', (cap) => {
+    const run = simulateLaunches({
+      items: 10_000, taskSeconds: 60, taskVcpus: 0.25, maxConcurrency: cap, vcpuQuota: 1e9, retry: DEFAULT_DISTRIBUTED_THROTTLE_RETRY,
+    });
+    const bound = makespanLowerBound(10_000, 60, cap, 20, 20);
+    expect(run.itemsLost).toBe(0);
+    expect(run.itemsSucceeded).toBe(10_000);
+    expect(run.makespanSeconds / bound).toBeLessThanOrEqual(1.10);
+  });
+
+  test('fails with 3 short retries: items are lost when 10,000 launch at once', () => {
+    const shortRetry = {
+      ...DEFAULT_DISTRIBUTED_THROTTLE_RETRY, maxAttempts: 3, intervalSeconds: 3, backoffRate: 2, maxDelaySeconds: 3600, jitter: false,
+    };
+    const run = simulateLaunches({ items: 10_000, taskSeconds: 60, taskVcpus: 0.25, maxConcurrency: 10_000, vcpuQuota: 1e9, retry: shortRetry });
+    expect(run.itemsLost).toBeGreaterThan(9000);
+  });
+});
+
+describe('the plan CLI arguments', () => {
+  test('parses vCPUs, durations and caps', () => {
+    const { options, json } = parsePlanArguments(['--items', '50000', '--duration', '5m', '--cpu', '1', '--max-concurrency', '500', '--json']);
+    expect(json).toBe(true);
+    expect(options.items).toBe(50_000);
+    expect(options.taskDuration.toSeconds()).toBe(300);
+    expect(options.cpu).toBe(1024);
+    expect(options.maxConcurrency).toBe(500);
+  });
+
+  test.each([
+    [['--duration', '5m'], /--items and --duration are required/],
+    [['--items', '10', '--duration', 'five'], /--duration must look like 90s, 5m or 1h/],
+    [['--items', 'many', '--duration', '5m'], /--items must be a number/],
+    [['--items', '10', '--duration', '5m', '--colour', 'red'], /unknown option --colour/],
+  ])('fails: %p', (args, message) => {
+    expect(() => parsePlanArguments(args)).toThrow(message);
+  });
+});
+
+describe('batching (itemsPerTask)', () => {
+  test('1,000 items of 5 s: 20 per task bill 50 tasks of 100 s instead of 1,000 one-minute minimums (12x less Fargate)', () => {
+    const single = FanOutPlanner.plan({ items: 1000, taskDuration: Duration.seconds(5), vcpuQuota: 1000 });
+    const batched = FanOutPlanner.plan({ items: 1000, taskDuration: Duration.seconds(5), vcpuQuota: 1000, itemsPerTask: 20 });
+    expect(single.tasks).toBe(1000);
+    expect(batched.tasks).toBe(50);
+    expect(single.vcpuHours).toBeCloseTo(0.25 * 1000 * 60 / 3600, 9);
+    expect(batched.vcpuHours).toBeCloseTo(0.25 * 50 * 100 / 3600, 9);
+    expect(single.vcpuHours / batched.vcpuHours).toBeCloseTo(12, 9);
+    expect(batched.runTaskCalls).toBeGreaterThanOrEqual(50);
+    expect(batched.runTaskCalls).toBeLessThan(single.runTaskCalls / 10);
+    expect(batched.itemsLost).toBe(0);
+  });
+
+  test('the last, shorter batch is billed for what it runs (with the one-minute minimum)', () => {
+    // 1,030 items of 10 s, 100 per task: 10 tasks of 1,000 s and one of 300 s.
+    const plan = FanOutPlanner.plan({ items: 1030, taskDuration: Duration.seconds(10), vcpuQuota: 1000, itemsPerTask: 100 });
+    expect(plan.tasks).toBe(11);
+    expect(plan.vcpuHours).toBeCloseTo(0.25 * (10 * 1000 + 300) / 3600, 9);
+    expect(formatPlanReport(plan)).toContain('items:               1030 in 11 tasks');
+  });
+
+  test('fails: itemsPerTask 0', () => {
+    expect(() => FanOutPlanner.plan({ items: 10, taskDuration: Duration.minutes(1), itemsPerTask: 0 })).toThrow('itemsPerTask must be a whole number from 1 to 10000, got 0');
+  });
+
+  test('the CLI takes --items-per-task', () => {
+    expect(parsePlanArguments(['--items', '10', '--duration', '5s', '--items-per-task', '5']).options.itemsPerTask).toBe(5);
+  });
+});
