@@ -156,6 +156,22 @@ export const FARGATE_TASK_SIZES: ReadonlyArray<{ readonly cpu: number; readonly 
 export const CPU_UNITS_PER_VCPU = 1024;
 
 /**
+ * The StopCode of a task stopped by a Spot interruption, and of the interruption warning (the
+ * "ECS Task State Change" event two minutes before). Which of the two a stopped task's description
+ * carries is not documented consistently, so both are matched.
+ * Sources: https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Task.html (stopCode);
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-capacity-providers.html
+ */
+export const ECS_STOP_CODE_SPOT_INTERRUPTION = 'SpotInterruption';
+export const ECS_STOP_CODE_TERMINATION_NOTICE = 'TerminationNotice';
+
+/**
+ * The StoppedReason of an interrupted Spot task, "Your Spot Task was interrupted.", as a
+ * `StringMatches` pattern. Source: https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_task_events.html
+ */
+export const ECS_SPOT_STOPPED_REASON_PATTERN = '*Spot Task was interrupted*';
+
+/**
  * The capacity provider names of Fargate, as RunTask takes them and a task's output shows them.
  * Source: https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-capacity-providers.html
  */

@@ -8,7 +8,17 @@ import { FanOutCapacity } from '../api/capacity';
 import { FanOutEnvironment } from '../api/environment';
 import { FanOutIntegrationPattern } from '../api/integration-pattern';
 import { FanOutRetryPolicy } from '../api/retry-options';
-import { CapacityProviderNames, ERROR_ECS_EXCEPTION, ERROR_ECS_UNKNOWN, ERROR_HEARTBEAT_TIMEOUT, ERROR_TASK_FAILED, ERROR_TIMEOUT } from '../aws-limits';
+import {
+  CapacityProviderNames,
+  ECS_SPOT_STOPPED_REASON_PATTERN,
+  ECS_STOP_CODE_SPOT_INTERRUPTION,
+  ECS_STOP_CODE_TERMINATION_NOTICE,
+  ERROR_ECS_EXCEPTION,
+  ERROR_ECS_UNKNOWN,
+  ERROR_HEARTBEAT_TIMEOUT,
+  ERROR_TASK_FAILED,
+  ERROR_TIMEOUT,
+} from '../aws-limits';
 import { FanOutDecisions } from '../decisions/decide-fan-out';
 import { CALLBACK_CALL_RETRIES } from '../decisions/history-budget';
 import { RATE_AND_CAPACITY_ERRORS, toRetryProps } from '../decisions/retry-policy';
@@ -23,6 +33,11 @@ export const ItemStateNames = {
   INLINE_ON_DEMAND_TASK: 'RunItemOnDemand',
   DISTRIBUTED_ON_DEMAND_TASK: 'RunItemOnDemandInChild',
   INLINE_WAS_SPOT_INTERRUPTED: 'WasSpotInterrupted',
+  INLINE_WAS_STOPPED_BY_SPOT: 'WasStoppedBySpot',
+  INLINE_SPOT_TASK_SUCCEEDED: 'SpotTaskSucceeded',
+  INLINE_SPOT_INTERRUPTED: 'SpotTaskInterrupted',
+  INLINE_IS_STOP_DESCRIBED: 'IsStopDescribed',
+  INLINE_READ_STOP: 'ReadStop',
   DISTRIBUTED_ITEM_FAILED: 'ItemFailedInChild',
   INLINE_NAME_TASK: 'NameItemTask',
   INLINE_FIND_TIMED_OUT_TASK: 'FindTimedOutTask',
@@ -31,6 +46,15 @@ export const ItemStateNames = {
   INLINE_STOP_TIMED_OUT_TASK: 'StopTimedOutTask',
   DISTRIBUTED_STOP_TIMED_OUT_TASK: 'StopTimedOutTaskInChild',
 } as const;
+
+/** Where a Spot task's result is kept while its stop is checked. */
+const TASK_PATH = '$.task';
+
+/** Where the stopped task's description is kept, parsed from a failure's Cause. */
+const STOP_PATH = '$.stop';
+
+/** The error of an item whose Spot task was interrupted though its container exited 0. */
+export const ERROR_SPOT_INTERRUPTED = 'FanOut.SpotInterrupted';
 
 /** Where the callback pattern keeps the `startedBy` id of an item's task, to find it again. */
 const CALLBACK_PATH = '$.callback';
@@ -118,33 +142,93 @@ function buildItemRunner(scope: Construct, settings: ItemTaskSettings, placement
     wasSpot: stateNameFor(ItemStateNames.INLINE_WAS_SPOT_INTERRUPTED, placement),
   };
 
-  if (settings.capacity !== FanOutCapacity.SPOT_WITH_ON_DEMAND_FALLBACK) {
-    const capacity = settings.capacity === FanOutCapacity.SPOT ? CapacityProviderNames.SPOT : undefined;
-    const task = runTask(scope, `${where}RunTask`, names.task, settings, capacity, 'final', placement.inChild);
+  if (settings.capacity === FanOutCapacity.ON_DEMAND) {
+    const task = runTask(scope, `${where}RunTask`, names.task, settings, undefined, 'final', placement.inChild);
     if (placement.recordFailure) {
       task.addCatch(placement.recordFailure, { errors: [sfn.Errors.ALL], resultPath: '$.failure' });
     }
     return task;
   }
 
+  const failed = failurePath(scope, where, placement);
+  if (settings.capacity === FanOutCapacity.SPOT) {
+    const onSpot = runTask(scope, `${where}RunTask`, names.task, settings, CapacityProviderNames.SPOT, 'final', placement.inChild);
+    onSpot.addCatch(failed, { errors: [sfn.Errors.ALL], resultPath: '$.failure' });
+    // A task interrupted on Spot whose container exited 0 did not finish its work: fail the item.
+    const interrupted = new sfn.Pass(scope, `${where}SpotTaskInterrupted`, {
+      stateName: stateNameFor(ItemStateNames.INLINE_SPOT_INTERRUPTED, placement),
+      comment: 'The Spot task was interrupted, though its container exited 0: the item did not finish.',
+      parameters: { Error: ERROR_SPOT_INTERRUPTED, Cause: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt(TASK_PATH)) },
+      resultPath: '$.failure',
+    });
+    interrupted.next(failed);
+    return onSpot.next(checkSpotStop(scope, where, placement, interrupted));
+  }
+
   // Spot first, with the short retry (a long wait for Spot would defeat the fallback); then, once
   // per item, on-demand with the full retries.
   const onSpot = runTask(scope, `${where}RunTaskOnSpot`, names.task, settings, CapacityProviderNames.SPOT, 'spot', placement.inChild);
   const onDemand = runTask(scope, `${where}RunTaskOnDemand`, names.onDemand, settings, CapacityProviderNames.ON_DEMAND, 'final', placement.inChild);
-  const failed = failurePath(scope, where, placement);
+  // The task description is parsed once, and only when it is one: a Pass state cannot catch.
   const wasSpotInterrupted = new sfn.Choice(scope, `${where}WasSpotInterrupted`, {
     stateName: names.wasSpot,
-    comment: 'A Spot interruption stops the task with StopCode SpotInterruption; any other stop is the item\'s own failure.',
+    comment: 'A Spot interruption is read from the stopped task\'s StopCode and StoppedReason; any other stop is the item\'s own failure.',
   })
-    .when(sfn.Condition.stringMatches('$.failure.Cause', '*SpotInterruption*'), onDemand)
+    .when(spotInterruptedCondition(`${STOP_PATH}.task.StopCode`, `${STOP_PATH}.task.StoppedReason`), onDemand)
+    .otherwise(failed);
+  const readStop = new sfn.Pass(scope, `${where}ReadStop`, {
+    stateName: stateNameFor(ItemStateNames.INLINE_READ_STOP, placement),
+    comment: 'Parses the stopped task\'s description (the failure\'s Cause) once.',
+    parameters: { task: sfn.JsonPath.stringToJson(sfn.JsonPath.stringAt('$.failure.Cause')) },
+    resultPath: STOP_PATH,
+  }).next(wasSpotInterrupted);
+  const isStopDescribed = new sfn.Choice(scope, `${where}IsStopDescribed`, {
+    stateName: stateNameFor(ItemStateNames.INLINE_IS_STOP_DESCRIBED, placement),
+    comment: 'A .sync failure\'s Cause is the stopped task\'s description as JSON; anything else is not a Spot interruption.',
+  })
+    .when(sfn.Condition.stringMatches('$.failure.Cause', '{*}'), readStop)
     .otherwise(failed);
   onSpot.addCatch(onDemand, { errors: [ERROR_ECS_EXCEPTION, ERROR_ECS_UNKNOWN], resultPath: '$.failure' });
-  onSpot.addCatch(wasSpotInterrupted, { errors: [ERROR_TASK_FAILED], resultPath: '$.failure' });
+  onSpot.addCatch(isStopDescribed, { errors: [ERROR_TASK_FAILED], resultPath: '$.failure' });
   onSpot.addCatch(failed, { errors: [sfn.Errors.ALL], resultPath: '$.failure' });
   if (placement.recordFailure) {
     onDemand.addCatch(placement.recordFailure, { errors: [sfn.Errors.ALL], resultPath: '$.failure' });
   }
-  return onSpot;
+  return onSpot.next(checkSpotStop(scope, where, placement, onDemand));
+}
+
+/**
+ * After a Spot task that `.sync` reports as succeeded: a task stopped by a Spot interruption
+ * whose container handled SIGTERM and exited 0 (as AWS advises) is a success to Step Functions,
+ * but its work did not finish. AWS does not document whether `.sync` fails such a task; this
+ * check is right either way.
+ */
+function checkSpotStop(scope: Construct, where: string, placement: ItemRunnerPlacement, whenInterrupted: sfn.IChainable): sfn.IChainable {
+  const succeeded = new sfn.Succeed(scope, `${where}SpotTaskSucceeded`, {
+    stateName: stateNameFor(ItemStateNames.INLINE_SPOT_TASK_SUCCEEDED, placement),
+    comment: 'The Spot task finished its work.',
+    outputPath: TASK_PATH,
+  });
+  return new sfn.Choice(scope, `${where}WasStoppedBySpot`, {
+    stateName: stateNameFor(ItemStateNames.INLINE_WAS_STOPPED_BY_SPOT, placement),
+    comment: 'A Spot task can be interrupted and still exit 0: its StopCode and StoppedReason say so.',
+  })
+    .when(spotInterruptedCondition(`${TASK_PATH}.stopCode[0]`, `${TASK_PATH}.stoppedReason[0]`), whenInterrupted)
+    .otherwise(succeeded);
+}
+
+/**
+ * A task stopped by Spot: StopCode `SpotInterruption` (or `TerminationNotice`, the warning's),
+ * or the StoppedReason ECS gives it. Each field is tested only where present; the fields of the
+ * stopped task, never a text search through the whole description (which holds the item).
+ */
+function spotInterruptedCondition(stopCodePath: string, stoppedReasonPath: string): sfn.Condition {
+  const stopCodeIs = (code: string) => sfn.Condition.and(sfn.Condition.isPresent(stopCodePath), sfn.Condition.stringEquals(stopCodePath, code));
+  return sfn.Condition.or(
+    stopCodeIs(ECS_STOP_CODE_SPOT_INTERRUPTION),
+    stopCodeIs(ECS_STOP_CODE_TERMINATION_NOTICE),
+    sfn.Condition.and(sfn.Condition.isPresent(stoppedReasonPath), sfn.Condition.stringMatches(stoppedReasonPath, ECS_SPOT_STOPPED_REASON_PATTERN)),
+  );
 }
 
 /**
@@ -173,6 +257,15 @@ function runTask(scope: Construct, id: string, stateName: string, settings: Item
   if (callback) {
     resultSelector.result = sfn.JsonPath.objectAt('$');
   }
+  // A Spot task's stop is checked after it (see checkSpotStop): keep the fields that tell, as lists
+  // (an indefinite path yields [] where a field is missing, instead of failing the state), and
+  // keep the input, which a rerun on on-demand or a failure record needs.
+  const checksSpotStop = !callback && capacityProvider === CapacityProviderNames.SPOT;
+  if (checksSpotStop) {
+    resultSelector.stopCode = sfn.JsonPath.listAt('$..StopCode');
+    resultSelector.stoppedReason = sfn.JsonPath.listAt('$..StoppedReason');
+    resultSelector.exitCode = sfn.JsonPath.listAt('$.Containers[*].ExitCode');
+  }
   const task = tasks.EcsRunTask.jsonPath(scope, id, {
     stateName,
     comment: `Runs the container${capacityProvider ? ` on ${capacityProvider}` : ''} and `
@@ -188,6 +281,7 @@ function runTask(scope: Construct, id: string, stateName: string, settings: Item
     taskTimeout: sfn.Timeout.duration(settings.taskTimeout),
     heartbeatTimeout: callback && settings.heartbeatTimeout ? sfn.Timeout.duration(settings.heartbeatTimeout) : undefined,
     resultSelector,
+    resultPath: checksSpotStop ? TASK_PATH : undefined,
   });
   const { throttleRetry, distributedThrottleRetry, taskRetry } = settings;
   if (inChild && distributedThrottleRetry && role === 'final') {

@@ -30,6 +30,11 @@ export interface ItemRetryAttempts {
    * @default false
    */
   readonly callback?: boolean;
+  /**
+   * True when a Spot task's stop is checked after it succeeds (Spot without fallback, run job).
+   * @default false
+   */
+  readonly checksSpotStop?: boolean;
 }
 
 /** Retries the callback pattern allows each of its ECS calls (ListTasks, StopTask). */
@@ -55,8 +60,21 @@ export const INLINE_FAILURE_RECORD_EVENTS = HISTORY_EVENTS_PER_PASS_STATE
   + HISTORY_EVENTS_PER_SDK_CALL + FAILURE_RECORD_WRITE_RETRIES * HISTORY_EVENTS_PER_RETRY
   + HISTORY_EVENTS_PER_PASS_STATE;
 
-/** Events an on-demand fallback run adds: another Task state's events and the Choice before it. */
-export const FALLBACK_RUN_EVENTS = HISTORY_EVENTS_PER_INLINE_ITEM + HISTORY_EVENTS_PER_PASS_STATE;
+/**
+ * Events reading a Spot task's stop adds at worst: after a failure, whether the Cause describes
+ * the task (a Choice), parsing it (a Pass) and whether Spot stopped it (a Choice).
+ */
+export const SPOT_STOP_READ_EVENTS = 3 * HISTORY_EVENTS_PER_PASS_STATE;
+
+/**
+ * Events checking a Spot task's stop after it succeeded adds at worst (Spot without fallback):
+ * whether Spot stopped it (a Choice), then the item's success (a Succeed) or its interruption (a
+ * Pass before the failure record).
+ */
+export const SPOT_STOP_CHECK_EVENTS = 2 * HISTORY_EVENTS_PER_PASS_STATE;
+
+/** Events an on-demand fallback run adds: another Task state's events and reading the Spot task's stop before it. */
+export const FALLBACK_RUN_EVENTS = HISTORY_EVENTS_PER_INLINE_ITEM + SPOT_STOP_READ_EVENTS;
 
 /**
  * The most history events one item can write when every retry it has is used and it fails in
@@ -69,6 +87,7 @@ export function worstCaseItemEvents(attempts: ItemRetryAttempts): number {
   return HISTORY_EVENTS_PER_INLINE_ITEM + INLINE_FAILURE_RECORD_EVENTS
     + (attempts.fallbackRuns ?? 0) * FALLBACK_RUN_EVENTS
     + (attempts.callback ? CALLBACK_WORST_CASE_EVENTS : 0)
+    + (attempts.checksSpotStop ? SPOT_STOP_CHECK_EVENTS : 0)
     + attempts.refusedAttempts * HISTORY_EVENTS_PER_RETRY
     + attempts.rerunAttempts * HISTORY_EVENTS_PER_TASK_RERUN;
 }
@@ -117,6 +136,7 @@ export function itemRetryAttempts(input: ItemRetryInput): ItemRetryAttempts {
     rerunAttempts: runsPerItem * (input.taskRetry?.maxAttempts ?? 0),
     fallbackRuns: runsPerItem - 1,
     callback: input.callback,
+    checksSpotStop: input.capacity === FanOutCapacity.SPOT && !input.callback,
   };
 }
 
@@ -126,7 +146,8 @@ export function itemRetryAttempts(input: ItemRetryInput): ItemRetryAttempts {
  * fallback task, the callback states), within its own 25,000-event history.
  */
 export function childRefusedAttemptsLeft(attempts: ItemRetryAttempts): number {
-  const extraEvents = (attempts.fallbackRuns ?? 0) * FALLBACK_RUN_EVENTS + (attempts.callback ? CALLBACK_WORST_CASE_EVENTS : 0);
+  const extraEvents = (attempts.fallbackRuns ?? 0) * FALLBACK_RUN_EVENTS + (attempts.callback ? CALLBACK_WORST_CASE_EVENTS : 0)
+    + (attempts.checksSpotStop ? SPOT_STOP_CHECK_EVENTS : 0);
   return maxChildRefusedAttempts(attempts.rerunAttempts, extraEvents) - attempts.refusedAttempts;
 }
 

@@ -92,8 +92,12 @@ const cases: Array<[string, FargateFanOutProps, Expected]> = [
     taskRetryAttempts: 2, inlineMaxItems: 201,
   }],
   ['Spot with on-demand fallback: retries count twice, the cluster gets capacity providers', { image: ecrImage, capacity: FanOutCapacity.SPOT_WITH_ON_DEMAND_FALLBACK }, {
-    // 8 + 18 + a fallback run's 10 + 2 x 30 refused calls x 3: floor(24,950 / 216).
-    inlineMaxItems: 115, enableCapacityProviders: true,
+    // 8 + 18 + a fallback run's 14 + 2 x 30 refused calls x 3: floor(24,950 / 220).
+    inlineMaxItems: 113, enableCapacityProviders: true,
+  }],
+  ['Spot alone: the stop is checked after a success too', { image: ecrImage, capacity: FanOutCapacity.SPOT }, {
+    // 116 + a Choice and a Succeed (or a Pass) after the task: floor(24,950 / 120).
+    inlineMaxItems: 207, enableCapacityProviders: true,
   }],
   ['callback: a 10-minute heartbeat by default, and room for the callback states', { image: ecrImage, integrationPattern: FanOutIntegrationPattern.CALLBACK }, {
     // 116 + the callback states' 44 events: floor(24,950 / 160).

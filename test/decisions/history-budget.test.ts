@@ -11,8 +11,10 @@ describe('worstCaseItemEvents', () => {
     expect(worstCaseItemEvents({ refusedAttempts: 30, rerunAttempts: 2 })).toBe(26 + 90 + 8);
   });
 
-  test('a fallback run adds a Task state\'s events and a Choice; the callback adds its states and calls', () => {
-    expect(worstCaseItemEvents({ refusedAttempts: 0, rerunAttempts: 0, fallbackRuns: 1 })).toBe(26 + 8 + 2);
+  test('a fallback run adds a Task state\'s events and reading the Spot stop (2 Choices, a Pass); the callback adds its states and calls', () => {
+    expect(worstCaseItemEvents({ refusedAttempts: 0, rerunAttempts: 0, fallbackRuns: 1 })).toBe(26 + 8 + 6);
+    // Spot without fallback checks the stop after a success: a Choice, then a Succeed or a Pass.
+    expect(worstCaseItemEvents({ refusedAttempts: 0, rerunAttempts: 0, checksSpotStop: true })).toBe(26 + 4);
     expect(worstCaseItemEvents({ refusedAttempts: 0, rerunAttempts: 0, callback: true })).toBe(26 + 2 + 2 * (5 + 5 * 3) + 2);
   });
 });

@@ -1,5 +1,6 @@
 import { FanOutIntegrationPattern, FanOutMode, FargateFanOutProps } from '../../src';
 import { INLINE_MAP_MAX_CONCURRENCY } from '../../src/aws-limits';
+import { ERROR_SPOT_INTERRUPTED } from '../../src/build/item-runner';
 import { ITEMS_FAILED_ERROR, StateNames } from '../../src/build/workflow';
 import { executeWorkflow, ExecuteWorkflowOptions, ExecuteWorkflowResult, PAYLOAD_LIMIT_BYTES } from '../harness/execute-workflow';
 import { HISTORY_EVENT_LIMIT } from '../harness/history-budget';
@@ -142,8 +143,9 @@ export function errorOf(attempt: Attempt): string | undefined {
   if (attempt.error !== undefined) return attempt.error;
   switch (attempt.detail) {
     case 'exit-0': return undefined;
-    case 'exit-code':
-    case 'spot-interruption': return EcsErrors.TASK_FAILED;
+    case 'exit-code': return EcsErrors.TASK_FAILED;
+    // .sync reports an interrupted task that exited 0 as a success; the construct fails it itself.
+    case 'spot-interruption': return attempt.exitCode === 0 ? ERROR_SPOT_INTERRUPTED : EcsErrors.TASK_FAILED;
     case 'api-throttle': return EcsErrors.THROTTLED;
     case 'vpc-throttle':
     case 'overrides-too-large': return EcsErrors.INVALID_PARAMETER;

@@ -18,8 +18,13 @@ describe('capacity', () => {
     const task = allStates(definition).RunItemTaskInChild;
     expect(task.Parameters.LaunchType).toBeUndefined();
     expect(task.Parameters.CapacityProviderStrategy).toEqual([{ CapacityProvider: 'FARGATE_SPOT', Weight: 1 }]);
-    expect(task.ResultSelector).toEqual({ capacity: 'FARGATE_SPOT' });
-    expect(task.Catch).toBeUndefined();
+    // The stop is kept (as lists, which a missing field leaves empty) to be checked after the task.
+    expect(task.ResultSelector).toEqual({
+      'capacity': 'FARGATE_SPOT', 'stopCode.$': '$..StopCode', 'stoppedReason.$': '$..StoppedReason', 'exitCode.$': '$.Containers[*].ExitCode',
+    });
+    expect(task.ResultPath).toBe('$.task');
+    expect(task.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'ItemFailedInChild' }]);
+    expect(task.Next).toBe('WasStoppedBySpotInChild');
     template.hasResourceProperties('AWS::ECS::ClusterCapacityProviderAssociations', {
       CapacityProviders: Match.arrayWith(['FARGATE', 'FARGATE_SPOT']),
     });
@@ -35,14 +40,39 @@ describe('capacity', () => {
       expect(spot.Retry.map((r: any) => r.MaxAttempts)).toEqual([30]);
       expect(spot.Catch).toEqual([
         { ErrorEquals: ['ECS.AmazonECSException', 'AmazonECS.Unknown'], ResultPath: '$.failure', Next: 'RunItemOnDemandInChild' },
-        { ErrorEquals: ['States.TaskFailed'], ResultPath: '$.failure', Next: 'WasSpotInterruptedInChild' },
+        { ErrorEquals: ['States.TaskFailed'], ResultPath: '$.failure', Next: 'IsStopDescribedInChild' },
         { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'ItemFailedInChild' },
       ]);
-      expect(states.WasSpotInterruptedInChild.Choices).toEqual([
-        { Variable: '$.failure.Cause', StringMatches: '*SpotInterruption*', Next: 'RunItemOnDemandInChild' },
-      ]);
+      // A failure's Cause is parsed once, only when it is a JSON object, then its fields decide.
+      expect(states.IsStopDescribedInChild.Choices).toEqual([{ Variable: '$.failure.Cause', StringMatches: '{*}', Next: 'ReadStopInChild' }]);
+      expect(states.IsStopDescribedInChild.Default).toBe('ItemFailedInChild');
+      expect(states.ReadStopInChild).toMatchObject({ Parameters: { 'task.$': 'States.StringToJson($.failure.Cause)' }, ResultPath: '$.stop', Next: 'WasSpotInterruptedInChild' });
+      const present = (path: string) => ({ Variable: path, IsPresent: true });
+      expect(states.WasSpotInterruptedInChild.Choices).toEqual([{
+        Or: [
+          { And: [present('$.stop.task.StopCode'), { Variable: '$.stop.task.StopCode', StringEquals: 'SpotInterruption' }] },
+          { And: [present('$.stop.task.StopCode'), { Variable: '$.stop.task.StopCode', StringEquals: 'TerminationNotice' }] },
+          { And: [present('$.stop.task.StoppedReason'), { Variable: '$.stop.task.StoppedReason', StringMatches: '*Spot Task was interrupted*' }] },
+        ],
+        Next: 'RunItemOnDemandInChild',
+      }]);
       expect(states.WasSpotInterruptedInChild.Default).toBe('ItemFailedInChild');
+      // No text search through the whole Cause, which holds the item.
+      expect(JSON.stringify(definition)).not.toContain('*SpotInterruption*');
       expect(states.ItemFailedInChild).toEqual(expect.objectContaining({ Type: 'Fail', ErrorPath: '$.failure.Error', CausePath: '$.failure.Cause' }));
+    });
+
+    test('a Spot task that succeeded is checked too: interrupted (whatever its exit code), it reruns on on-demand', () => {
+      expect(states.RunItemTaskInChild.Next).toBe('WasStoppedBySpotInChild');
+      const choice = states.WasStoppedBySpotInChild;
+      expect(choice.Choices[0].Next).toBe('RunItemOnDemandInChild');
+      expect(choice.Choices[0].Or.map((c: any) => c.And[1])).toEqual([
+        { Variable: '$.task.stopCode[0]', StringEquals: 'SpotInterruption' },
+        { Variable: '$.task.stopCode[0]', StringEquals: 'TerminationNotice' },
+        { Variable: '$.task.stoppedReason[0]', StringMatches: '*Spot Task was interrupted*' },
+      ]);
+      expect(choice.Default).toBe('SpotTaskSucceededInChild');
+      expect(states.SpotTaskSucceededInChild).toMatchObject({ Type: 'Succeed', OutputPath: '$.task' });
     });
 
     test('the on-demand task runs once, with the full retries, and no further fallback', () => {
@@ -54,7 +84,7 @@ describe('capacity', () => {
     });
 
     test('inline: both tasks\' failures are recorded, and the summary counts tasks by capacity', () => {
-      expect(states.RunItemTask.Catch.map((c: any) => c.Next)).toEqual(['RunItemOnDemand', 'WasSpotInterrupted', 'DescribeItemFailure']);
+      expect(states.RunItemTask.Catch.map((c: any) => c.Next)).toEqual(['RunItemOnDemand', 'IsStopDescribed', 'DescribeItemFailure']);
       expect(states.RunItemOnDemand.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'DescribeItemFailure' }]);
       expect(definition.States.RunItemsInline.ResultSelector).toMatchObject({
         'ranOnSpot.$': "$[?(@.capacity == 'FARGATE_SPOT')]",
@@ -69,7 +99,8 @@ describe('capacity', () => {
     test('an item may use its retries on both capacities, so fewer items surely fit the inline history', () => {
       const threshold = definition.States.ChooseMap.Choices[0].NumericLessThanEquals;
       expect(threshold).toBe(inlineMaxItems({ refusedAttempts: 60, rerunAttempts: 0, fallbackRuns: 1 }));
-      expect(threshold).toBe(Math.floor(24_950 / (26 + 10 + 180)));
+      // 26 of its own, a fallback run's 8 + 6 for reading the Spot stop, 60 refused calls x 3.
+      expect(threshold).toBe(Math.floor(24_950 / (26 + 14 + 180)));
       expect(fanOut.describe()).toContain('capacity: SPOT_WITH_ON_DEMAND_FALLBACK');
     });
   });

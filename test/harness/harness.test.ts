@@ -707,6 +707,15 @@ describe('interpreter behaviour', () => {
     expect(some.output).toEqual({ failed: [{ error: 'E' }] });
   });
 
+  test('corrected: an indefinite path with a single match gives a list of it, as on AWS (the raw interpreter gives the value)', async () => {
+    const selector = { 'deepScan.$': '$..StopCode', 'wildcard.$': '$.c[*].ExitCode', 'filter.$': '$.r[?(@.error)]' };
+    const input = { StopCode: 'SpotInterruption', c: [{ ExitCode: 0 }], r: [{ ok: 1 }, { error: 'E' }] };
+    const result = await executeWorkflow(pass(selector), input);
+    expect(result.output).toEqual({ deepScan: ['SpotInterruption'], wildcard: [0], filter: [{ error: 'E' }] });
+    const raw = await executeWorkflow(pass(selector), input, { correctIndefinitePaths: false });
+    expect(raw.output.deepScan).toBe('SpotInterruption');
+  });
+
   test('corrected: a definite path that points nowhere still fails with States.Runtime, as on AWS', async () => {
     for (const path of ['$.missing', '$.r[7]', '$.r[0].nope', "$['missing']"]) {
       const result = await executeWorkflow(pass({ 'v.$': path }), { r: [{ ok: 1 }] });

@@ -1,6 +1,7 @@
 /**
  * A correction of aws-local-stepfunctions 3.0.0 toward AWS: an *indefinite* JSONPath that matches
- * nothing gives `[]`, not "does not point to a value" (`States.Runtime`).
+ * nothing gives `[]`, not "does not point to a value" (`States.Runtime`); one that matches a single
+ * value gives a list of that value, not the value itself.
  *
  * AWS evaluates JSONPath with Jayway JsonPath, where an indefinite path (one that can match any
  * number of nodes: a filter `[?(...)]`, a wildcard `*` or `[*]`, a slice `[a:b]`, a union `[0,1]` or
@@ -12,6 +13,8 @@
  * loaded: while it is active, a call with `wrap: false` whose result is `undefined` returns `[]`
  * when the path is indefinite. A definite path that points nowhere (`$.missing`, `$.r[7]`) still
  * gives `undefined`, so the interpreter still fails the state with `States.Runtime`, as AWS does.
+ * jsonpath-plus with `wrap: false` also unwraps a single match that is not an array; for an
+ * indefinite path the correction wraps it again (`$..StopCode` of one task is `["SpotInterruption"]`).
  */
 
 /** Marks the wrapper, so that it is installed once per module instance. */
@@ -78,9 +81,9 @@ function installWrapper(): void {
     if (new.target) return Reflect.construct(original, args, new.target);
     const result = original.apply(this, args);
     const opts = args[0];
-    if (result === undefined && activeCount > 0 && opts && typeof opts === 'object' && opts.wrap === false
-      && typeof opts.path === 'string' && isIndefinitePath(opts.path, original.toPathArray(opts.path))) {
-      return [];
+    if (activeCount > 0 && opts && typeof opts === 'object' && opts.wrap === false && typeof opts.path === 'string'
+      && (result === undefined || !Array.isArray(result)) && isIndefinitePath(opts.path, original.toPathArray(opts.path))) {
+      return result === undefined ? [] : [result];
     }
     return result;
   };

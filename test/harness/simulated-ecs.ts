@@ -136,6 +136,15 @@ export interface SimulatedEcsOptions {
    */
   readonly spotInterruptionRate?: number;
   /**
+   * The exit code of an interrupted Spot task's container, given its item and launch number: it
+   * depends on how the container handles SIGTERM (0 for one that checkpoints and exits cleanly, as
+   * AWS advises; 2, 137, 143 are seen too). With 0, `.sync` reports the task as succeeded, though
+   * its work did not finish: the attempt is recorded as failed ('spot-interruption', exit code 0)
+   * and the item gains no success. Undefined: the container has no exit code, as before.
+   * @default - no exit code
+   */
+  readonly spotInterruptionExitCode?: (item: unknown, attempt: number) => number | undefined;
+  /**
    * Exit code of the container for an item (attempt counts launched tasks for that item, from 1).
    * For a `FANOUT_ITEMS` batch it is called for each item; the first non-zero code fails the whole batch.
    * @default - always 0
@@ -224,8 +233,8 @@ export function itemKey(item: unknown): string {
  * Use `runTaskSync` as the local handler; everything runs in virtual time.
  */
 export class SimulatedEcs {
-  readonly options: Required<Omit<SimulatedEcsOptions, 'exitCodeFor' | 'itemKeyOf' | 'runTaskBurst' | 'callbackFor' | 'heartbeatSeconds'>> &
-  Pick<SimulatedEcsOptions, 'exitCodeFor' | 'itemKeyOf' | 'callbackFor' | 'heartbeatSeconds'> & { runTaskBurst: number };
+  readonly options: Required<Omit<SimulatedEcsOptions, 'exitCodeFor' | 'itemKeyOf' | 'runTaskBurst' | 'callbackFor' | 'heartbeatSeconds' | 'spotInterruptionExitCode'>> &
+  Pick<SimulatedEcsOptions, 'exitCodeFor' | 'itemKeyOf' | 'callbackFor' | 'heartbeatSeconds' | 'spotInterruptionExitCode'> & { runTaskBurst: number };
 
   /** Every RunTask call, including throttled ones. */
   runTaskCalls = 0;
@@ -255,6 +264,8 @@ export class SimulatedEcs {
   tasksSucceeded = 0;
   tasksFailed = 0;
   spotInterruptions = 0;
+  /** Interrupted Spot tasks whose container exited 0: `.sync` reports them as succeeded. */
+  spotInterruptionsExitingZero = 0;
   inFlight = 0;
   maxInFlight = 0;
   maxVcpuInUse = 0;
@@ -293,6 +304,7 @@ export class SimulatedEcs {
       callbackFor: options.callbackFor,
       heartbeatSeconds: options.heartbeatSeconds,
       spotInterruptionRate: options.spotInterruptionRate ?? 0,
+      spotInterruptionExitCode: options.spotInterruptionExitCode,
       exitCodeFor: options.exitCodeFor,
       itemKeyOf: options.itemKeyOf,
       seed: options.seed ?? 1,
@@ -474,12 +486,20 @@ export class SimulatedEcs {
     if (spotInterrupted) {
       this.spotInterruptions++;
       this.tasksFailed++;
-      record({ calledAt, result: 'failed', detail: 'spot-interruption', startedAt, stoppedAt, taskArn, capacity, ...batch });
-      throw new SimulatedStatesError(EcsErrors.TASK_FAILED, JSON.stringify(this.describeTask(params, taskId, startedAt, stoppedAt, taskCapacity, {
-        exitCode: undefined,
+      const exitCodeOf = this.options.spotInterruptionExitCode;
+      const exitCode = exitCodeOf ? entries.map((entry, i) => exitCodeOf(entry.item, launches[i])).find((code) => code !== undefined) : undefined;
+      record({ calledAt, result: 'failed', detail: 'spot-interruption', startedAt, stoppedAt, taskArn, capacity, ...batch, ...(exitCode !== undefined ? { exitCode } : {}) });
+      const description = this.describeTask(params, taskId, startedAt, stoppedAt, taskCapacity, {
+        exitCode,
         stopCode: 'SpotInterruption',
         stoppedReason: 'Your Spot Task was interrupted.',
-      })));
+      });
+      // .sync fails a task only for a non-zero (or missing) exit code of an essential container.
+      if (exitCode === 0) {
+        this.spotInterruptionsExitingZero++;
+        return description;
+      }
+      throw new SimulatedStatesError(EcsErrors.TASK_FAILED, JSON.stringify(description));
     }
 
     const exitCode = batchExitCode();
@@ -600,6 +620,7 @@ export class SimulatedEcs {
       tasksSucceeded: this.tasksSucceeded,
       tasksFailed: this.tasksFailed,
       spotInterruptions: this.spotInterruptions,
+      spotInterruptionsExitingZero: this.spotInterruptionsExitingZero,
       maxInFlight: this.maxInFlight,
       maxVcpuInUse: this.maxVcpuInUse,
       maxOverridesChars: this.maxOverridesChars,

@@ -1,0 +1,67 @@
+/**
+ * What ECS says when a task stops, read from the stopped task's fields, executed on the
+ * definitions FargateFanOut synthesizes against the simulated ECS. Every run is counted item by
+ * item: none lost, none run again after a success.
+ */
+import { attemptsOf, expectEveryItemAccountedFor, fanOutWith, makeItems, runFanOut, TestItem } from './fan-out-run';
+import { FanOutCapacity, FanOutMode } from '../../src';
+import { ERROR_SPOT_INTERRUPTED } from '../../src/build/item-runner';
+import { SimulatedEcs } from '../harness/simulated-ecs';
+
+jest.setTimeout(60_000);
+
+/** The exit codes seen from interrupted Spot tasks: 0 (SIGTERM handled), 2, 137 (SIGKILL), 143 (SIGTERM). */
+const INTERRUPTED_EXIT_CODES = [0, 2, 137, 143];
+const exitCodeOnInterruption = (item: unknown) => INTERRUPTED_EXIT_CODES[(item as TestItem).id % INTERRUPTED_EXIT_CODES.length];
+
+describe.each([
+  ['distributed', FanOutMode.DISTRIBUTED, 400, 100],
+  ['inline', FanOutMode.INLINE, 200, 40],
+])('Spot interruptions, whatever the exit code, in the %s Map', (_name, mode, count, cap) => {
+  test('SPOT_WITH_ON_DEMAND_FALLBACK: every interrupted item (exit 0, 2, 137, 143) reruns on on-demand once; none is lost', async () => {
+    const items = makeItems(count);
+    const ecs = new SimulatedEcs({ spotInterruptionRate: 0.3, spotInterruptionExitCode: exitCodeOnInterruption, seed: 131 });
+
+    const run = await runFanOut(fanOutWith({ mode, capacity: FanOutCapacity.SPOT_WITH_ON_DEMAND_FALLBACK }), items, ecs);
+
+    const accounting = expectEveryItemAccountedFor(run, cap);
+    expect(accounting.succeededOnce).toBe(count);
+    expect(ecs.spotInterruptionsExitingZero).toBeGreaterThan(10);
+    const interruptedExitCodes = new Set<number | undefined>();
+    for (const item of items) {
+      const attempts = attemptsOf(ecs, item).filter((a) => a.startedAt !== undefined);
+      const interrupted = attempts.find((a) => a.detail === 'spot-interruption');
+      if (interrupted) interruptedExitCodes.add(interrupted.exitCode);
+      // Interrupted: one Spot task, then one on-demand task; otherwise one Spot task.
+      expect(attempts.map((a) => a.capacity)).toEqual(interrupted ? ['FARGATE_SPOT', 'FARGATE'] : ['FARGATE_SPOT']);
+    }
+    expect([...interruptedExitCodes].sort((a, b) => a! - b!)).toEqual(INTERRUPTED_EXIT_CODES);
+    expect(ecs.onDemandTasksStarted).toBe(ecs.spotInterruptions);
+  });
+
+  test('SPOT: an interrupted task fails its item, also when its container exited 0 (FanOut.SpotInterrupted), never counted a success', async () => {
+    const items = makeItems(count);
+    const ecs = new SimulatedEcs({ spotInterruptionRate: 0.2, spotInterruptionExitCode: exitCodeOnInterruption, seed: 132 });
+
+    const run = await runFanOut(fanOutWith({ mode, capacity: FanOutCapacity.SPOT }), items, ecs);
+
+    // Reported failed are exactly the interrupted items, each with the error of its stop.
+    const accounting = expectEveryItemAccountedFor(run, cap);
+    expect(accounting.reportedFailed).toHaveLength(ecs.spotInterruptions);
+    const exitingZero = run.summary!.failedItems.filter((failure) => failure.error === ERROR_SPOT_INTERRUPTED);
+    expect(exitingZero).toHaveLength(ecs.spotInterruptionsExitingZero);
+    expect(exitingZero.length).toBeGreaterThan(5);
+  });
+});
+
+test('an item whose own text says "SpotInterruption" and that exits 1 on Spot is not rerun on on-demand', async () => {
+  const items: TestItem[] = makeItems(100).map((item) => (item.id % 10 === 3 ? { ...item, pad: 'SpotInterruption in the text' } : item));
+  const ecs = new SimulatedEcs({ exitCodeFor: (item: any) => (item.pad ? 1 : 0), seed: 133 });
+
+  for (const mode of [FanOutMode.DISTRIBUTED, FanOutMode.INLINE]) {
+    const run = await runFanOut(fanOutWith({ mode, capacity: FanOutCapacity.SPOT_WITH_ON_DEMAND_FALLBACK }), items, ecs);
+    expect(run.summary!.failedItems.map((failure) => failure.index).sort((a, b) => a - b)).toEqual(items.filter((i) => i.pad).map((i) => i.id));
+  }
+  expect(ecs.spotInterruptions).toBe(0);
+  expect(ecs.onDemandTasksStarted).toBe(0);
+});
