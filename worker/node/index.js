@@ -106,6 +106,8 @@ function run(handler) {
 function runHandler(handler) {
   // SIGTERM is the supervisor's to answer: it stops this process itself.
   process.on('SIGTERM', () => {});
+  // Without a supervisor nobody reports or waits: stop (it is gone only if killed outright).
+  process.on('disconnect', () => process.exit(EXIT_FAILED));
   process.once('message', async ({ items, batched, wantOutput }) => {
     let message;
     try {

@@ -164,7 +164,9 @@ class Execution {
 /** A worker process running test/handlers.js with one handler. */
 class Worker {
   constructor(handler, env) {
-    this.proc = spawn(process.execPath, [path.join(__dirname, 'handlers.js'), handler], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // A process group of its own, killed by killWorkers() after each test, whatever it left running.
+    this.proc = spawn(process.execPath, [path.join(__dirname, 'handlers.js'), handler], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    Worker.started.push(this);
     this.out = '';
     this.err = '';
     this.proc.stdout.on('data', (d) => { this.out += d; });
@@ -184,6 +186,14 @@ class Worker {
     let timer;
     const timeout = new Promise((_, reject) => { timer = setTimeout(() => { this.proc.kill('SIGKILL'); reject(new Error('worker timed out')); }, timeoutMs); });
     try { return await Promise.race([this.exited, timeout]); } finally { clearTimeout(timer); }
+  }
+}
+
+Worker.started = [];
+
+function killWorkers() {
+  for (const w of Worker.started.splice(0)) {
+    try { process.kill(-w.proc.pid, 'SIGKILL'); } catch { /* already gone */ }
   }
 }
 
@@ -209,4 +219,4 @@ async function stubSfn(errorCode) {
   return { url: `http://127.0.0.1:${server.address().port}`, calls, close: () => server.close() };
 }
 
-module.exports = { startMoto, Aws, Worker, runWorker, stubSfn, sleep };
+module.exports = { startMoto, Aws, Worker, runWorker, killWorkers, stubSfn, sleep };

@@ -24,7 +24,7 @@ const handlers = {
     return { busy: item.seconds };
   },
   sleepy: async (item) => {
-    say('STARTED');
+    say('STARTED', process.pid);
     await new Promise((r) => setTimeout(r, (item.seconds || 60) * 1000));
     say('DONE');
     return 'slept';

@@ -1,12 +1,12 @@
 'use strict';
 // The Node runtime in a real worker process, against moto's S3 and Step Functions.
 const assert = require('node:assert/strict');
-const { after, before, test } = require('node:test');
+const { after, afterEach, before, test } = require('node:test');
 const {
   ERROR_HANDLER_EXITED, ERROR_INTERRUPTED, ERROR_RESULT_TOO_LARGE, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_TOKEN_GONE, cut,
 } = require('..');
 const { SFN_CAUSE_MAX_CHARS, SFN_ERROR_MAX_CHARS, SFN_OUTPUT_MAX_BYTES } = require('../limits');
-const { Aws, Worker, runWorker, startMoto, stubSfn } = require('./aws');
+const { Aws, Worker, killWorkers, runWorker, sleep, startMoto, stubSfn } = require('./aws');
 
 // Over the 8,192 characters of RunTask's container overrides: such an item only travels by S3.
 const LARGE_ITEM = { data: 'abcde' + 'z'.repeat(20000) };
@@ -14,6 +14,7 @@ const LARGE_ITEM = { data: 'abcde' + 'z'.repeat(20000) };
 let moto;
 let aws;
 before(async () => { moto = await startMoto(); aws = new Aws(moto); });
+afterEach(killWorkers);
 after(() => moto && moto.stop());
 
 const lines = (w, prefix) => w.out.split('\n').filter((l) => l.startsWith(prefix));
@@ -232,3 +233,14 @@ for (const handler of ['busy', 'stuckInNative']) {
     assert.deepEqual(ex.successes(), []);
   });
 }
+
+test('the handler process stops when its supervisor is killed outright', async () => {
+  const w = new Worker('sleepy', aws.env({ FANOUT_ITEM: '{"seconds":60}' }));
+  await w.waitFor('STARTED');
+  const handlerPid = Number(lines(w, 'STARTED')[0].split(' ')[1]);
+  process.kill(w.proc.pid, 'SIGKILL');
+  await w.finish(10000);
+  const alive = () => { try { process.kill(handlerPid, 0); return true; } catch { return false; } };
+  for (let i = 0; i < 100 && alive(); i++) await sleep(50);
+  assert.equal(alive(), false, 'the handler process outlived its supervisor');
+});

@@ -8,6 +8,7 @@ import base64
 import http.server
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -167,11 +168,16 @@ def aws(endpoint: str) -> Aws:
 
 
 class Worker:
-    """A worker process running tests/handlers.py with one handler."""
+    """A worker process running tests/handlers.py with one handler, in a process group of its
+    own, which the `workers` fixture kills after each test, whatever the test left running."""
+
+    started: List["Worker"] = []
 
     def __init__(self, handler: str, env: Dict[str, str]) -> None:
         self.process = subprocess.Popen([sys.executable, str(HERE / "handlers.py"), handler], env=env,
-                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                        start_new_session=True)
+        Worker.started.append(self)
 
     def wait_for_line(self, text: str, timeout: float = 15) -> None:
         """Reads stdout until a line starts with `text` (the handler is then mid-work)."""
@@ -189,6 +195,20 @@ class Worker:
         out, err = self.process.communicate(timeout=timeout)
         self.code, self.out, self.err = self.process.returncode, out, err
         return self
+
+    def kill_group(self) -> None:
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait()
+
+
+@pytest.fixture(autouse=True)
+def workers():
+    yield
+    while Worker.started:
+        Worker.started.pop().kill_group()
 
 
 def run_worker(handler: str, env: Dict[str, str], timeout: float = 30) -> Worker:
