@@ -159,13 +159,14 @@ class Execution {
 
   failures() { return this.aws.sent('SendTaskFailure').filter((b) => b.taskToken === this.token); }
   successes() { return this.aws.sent('SendTaskSuccess').filter((b) => b.taskToken === this.token); }
+  heartbeats() { return this.aws.sent('SendTaskHeartbeat').filter((b) => b.taskToken === this.token).length; }
 }
 
 /** A worker process running test/handlers.js with one handler. */
 class Worker {
-  constructor(handler, env) {
+  constructor(handler, env, script = 'handlers.js') {
     // A process group of its own, killed by killWorkers() after each test, whatever it left running.
-    this.proc = spawn(process.execPath, [path.join(__dirname, 'handlers.js'), handler], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    this.proc = spawn(process.execPath, [path.join(__dirname, script), handler], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     Worker.started.push(this);
     this.out = '';
     this.err = '';
@@ -197,7 +198,7 @@ function killWorkers() {
   }
 }
 
-const runWorker = (handler, env, timeoutMs) => new Worker(handler, env).finish(timeoutMs);
+const runWorker = (handler, env, timeoutMs, script) => new Worker(handler, env, script).finish(timeoutMs);
 
 /**
  * A stand-in Step Functions endpoint on 127.0.0.1 that answers every call with one error of the

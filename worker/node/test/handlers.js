@@ -36,6 +36,7 @@ const handlers = {
     say('DONE');
     return 'hashed';
   },
+  failSecond: (item) => { say('ITEM', JSON.stringify(item)); if (item === 2) throw new Error('the second item fails'); return item; },
   largeResult: (item) => 'x'.repeat(item.bytes),
   size: (item) => ({ chars: JSON.stringify(item).length, first: item.data.slice(0, 5) }),
   notJson: () => ({ big: 1n }),

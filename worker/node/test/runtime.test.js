@@ -38,6 +38,23 @@ test('run-job calls the handler for each item of a batch', async () => {
   assert.deepEqual(lines(w, 'ITEM'), ['ITEM 1', 'ITEM {"a":2}', 'ITEM "three"']);
 });
 
+test('fails a batch at its first failing item', async () => {
+  const ex = await aws.startCallback();
+  const w = await runWorker('failSecond', aws.env({ FANOUT_ITEMS: '[1,2,3]', FANOUT_TASK_TOKEN: ex.token }));
+  assert.equal(w.code, EXIT_FAILED);
+  assert.deepEqual(lines(w, 'ITEM'), ['ITEM 1', 'ITEM 2']);
+  await ex.wait();
+  assert.deepEqual(ex.failures().map((f) => f.error), ['Error']);
+  assert.deepEqual(ex.successes(), []);
+});
+
+test('runs an ES module entry script', async () => {
+  const ex = await aws.startCallback();
+  const w = await runWorker('echo', aws.env({ FANOUT_ITEM: '{"id":3}', FANOUT_TASK_TOKEN: ex.token }), 30000, 'handler.mjs');
+  assert.equal(w.code, EXIT_OK, w.err);
+  assert.deepEqual(JSON.parse((await ex.wait()).output), { esm: { id: 3 } });
+});
+
 test('fails without an item', async () => {
   const w = await runWorker('echo', aws.env());
   assert.equal(w.code, EXIT_FAILED);
@@ -112,6 +129,8 @@ test('heartbeats keep a CPU-busy synchronous handler alive', async () => {
   const done = await ex.wait();
   assert.equal(done.status, 'SUCCEEDED');
   assert.deepEqual(JSON.parse(done.output), { busy: 6 });
+  // One at the start, then every 0.5 s while the handler computed for 6 s (slack for a loaded machine).
+  assert.ok(ex.heartbeats() >= 6, `${ex.heartbeats()} heartbeats`);
 });
 
 test('fails callback when heartbeats are too rare (the counter-test of the one above)', async () => {

@@ -155,6 +155,9 @@ class Execution:
         assert len(failures) == 1, f"{len(failures)} SendTaskFailure calls for the token"
         return failures[0]
 
+    def heartbeats(self) -> int:
+        return sum(1 for body in sent("SendTaskHeartbeat") if body["taskToken"] == self.token)
+
     def successes(self) -> List[Dict[str, str]]:
         return [body for body in sent("SendTaskSuccess") if body["taskToken"] == self.token]
 

@@ -49,6 +49,28 @@ def sleepy(item):
     return "slept"
 
 
+def asyncio_sleepy(item):
+    # An event loop with a signal handler of its own takes over the signal wakeup fd.
+    import asyncio
+    import signal
+
+    async def main() -> None:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, lambda: None)
+        say("STARTED")
+        await asyncio.sleep(item.get("seconds", 60))
+
+    asyncio.run(main())
+    say("DONE")
+    return "slept"
+
+
+def fail_second(item):
+    say("ITEM", json.dumps(item))
+    if item == 2:
+        raise ValueError("the second item fails")
+    return item
+
+
 def stuck_in_c(item):
     # One long C call: Python's own signal handler cannot run until it returns.
     say("STARTED")
@@ -69,7 +91,7 @@ def not_json(item):
     return {1, 2}
 
 
-HANDLERS = {f.__name__: f for f in [echo, fail, long_failure, busy, sleepy, stuck_in_c, large_result, size, not_json]}
+HANDLERS = {f.__name__: f for f in [echo, fail, long_failure, busy, sleepy, asyncio_sleepy, fail_second, stuck_in_c, large_result, size, not_json]}
 
 if __name__ == "__main__":
     run(HANDLERS[sys.argv[1]])

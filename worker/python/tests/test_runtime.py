@@ -39,6 +39,16 @@ def test_run_job_calls_the_handler_for_each_item_of_a_batch(aws: Aws) -> None:
     assert [line for line in w.out.splitlines() if line.startswith("ITEM")] == ['ITEM 1', 'ITEM {"a": 2}', 'ITEM "three"']
 
 
+def test_fails_a_batch_at_its_first_failing_item(aws: Aws) -> None:
+    ex = aws.start_callback()
+    w = run_worker("fail_second", aws.env(FANOUT_ITEMS="[1, 2, 3]", FANOUT_TASK_TOKEN=ex.token))
+    assert w.code == EXIT_FAILED
+    assert [line for line in w.out.splitlines() if line.startswith("ITEM")] == ["ITEM 1", "ITEM 2"]
+    ex.wait()
+    assert ex.failure()["error"] == "ValueError"
+    assert ex.successes() == []
+
+
 def test_fails_without_an_item(aws: Aws) -> None:
     w = run_worker("echo", aws.env())
     assert w.code == EXIT_FAILED
@@ -102,6 +112,8 @@ def test_heartbeats_keep_a_cpu_busy_handler_alive(aws: Aws) -> None:
     done = ex.wait()
     assert done["status"] == "SUCCEEDED", ex.event_types()
     assert json.loads(done["output"]) == {"busy": 6}
+    # One at the start, then every 0.5 s while the handler computed for 6 s (slack for a loaded machine).
+    assert ex.heartbeats() >= 6, ex.heartbeats()
 
 
 def test_fails_callback_when_heartbeats_are_too_rare(aws: Aws) -> None:
@@ -202,7 +214,7 @@ def test_fails_a_result_over_256_kib_without_a_result_prefix(aws: Aws) -> None:
 
 
 # -- SIGTERM, sent for real to a worker mid-work ---------------------------------------------------
-@pytest.mark.parametrize("handler", ["busy", "sleepy", "stuck_in_c"])
+@pytest.mark.parametrize("handler", ["busy", "sleepy", "asyncio_sleepy", "stuck_in_c"])
 def test_sigterm_in_run_job_exits_143_and_never_0(aws: Aws, handler: str) -> None:
     w = Worker(handler, aws.env(FANOUT_ITEM='{"seconds": 60}'))
     w.wait_for_line("STARTED")
@@ -213,7 +225,7 @@ def test_sigterm_in_run_job_exits_143_and_never_0(aws: Aws, handler: str) -> Non
     assert "SIGTERM" in w.err
 
 
-@pytest.mark.parametrize("handler", ["busy", "stuck_in_c"])
+@pytest.mark.parametrize("handler", ["busy", "asyncio_sleepy", "stuck_in_c"])
 def test_sigterm_in_callback_sends_the_interruption_and_never_a_success(aws: Aws, handler: str) -> None:
     ex = aws.start_callback()
     w = Worker(handler, aws.env(FANOUT_ITEM='{"seconds": 60}', FANOUT_TASK_TOKEN=ex.token,

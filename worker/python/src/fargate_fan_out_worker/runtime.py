@@ -276,7 +276,7 @@ class _Runner:
     def _handle_sigterm(self) -> None:
         """Two paths to the same report, so that neither a handler stuck in C code (which keeps
         Python's signal handler from running) nor an event loop that takes over the wakeup fd
-        (asyncio) can hide a SIGTERM: the C-level handler writes to the wakeup socket, read by a
+        (asyncio's add_signal_handler) can hide a SIGTERM: the C-level handler writes to the wakeup socket, read by a
         thread of ours; the Python-level handler raises _Interrupted in the handler's thread."""
         signal.signal(signal.SIGTERM, self._on_sigterm)
         reader, writer = socket.socketpair()
