@@ -19,6 +19,10 @@ def echo(item):
     return {"got": item}
 
 
+async def echo_async(item):
+    return {"got": item}
+
+
 def fail(item):
     say("ITEM", json.dumps(item))
     raise ValueError(f"cannot process {item}")
@@ -91,7 +95,7 @@ def not_json(item):
     return {1, 2}
 
 
-HANDLERS = {f.__name__: f for f in [echo, fail, long_failure, busy, sleepy, asyncio_sleepy, fail_second, stuck_in_c, large_result, size, not_json]}
+HANDLERS = {f.__name__: f for f in [echo, echo_async, fail, long_failure, busy, sleepy, asyncio_sleepy, fail_second, stuck_in_c, large_result, size, not_json]}
 
 if __name__ == "__main__":
     run(HANDLERS[sys.argv[1]])

@@ -65,6 +65,13 @@ def test_callback_sends_the_handlers_result_with_send_task_success(aws: Aws) -> 
     assert json.loads(done["output"]) == {"got": {"id": 1}}
 
 
+def test_callback_runs_an_async_handler(aws: Aws) -> None:
+    ex = aws.start_callback()
+    w = run_worker("echo_async", aws.env(FANOUT_ITEM='{"id": 2}', FANOUT_TASK_TOKEN=ex.token))
+    assert w.code == EXIT_OK, w.err
+    assert json.loads(ex.wait()["output"]) == {"got": {"id": 2}}
+
+
 def test_callback_sends_a_batchs_results_as_an_array(aws: Aws) -> None:
     ex = aws.start_callback()
     w = run_worker("echo", aws.env(FANOUT_ITEMS="[1, 2]", FANOUT_TASK_TOKEN=ex.token))

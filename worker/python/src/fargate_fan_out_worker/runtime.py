@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import inspect
 import json
 import os
 import signal
@@ -49,8 +51,9 @@ Handler = Callable[[Any], Any]
 
 
 def run(handler: Handler) -> NoReturn:
-    """Calls `handler(item)` for the task's item, or for each item of its batch, reports the
-    outcome and exits the process. Call it from the main thread (it handles SIGTERM)."""
+    """Calls `handler(item)` for the task's item, or for each item of its batch (an `async def`
+    handler is run with asyncio), reports the outcome and exits the process. Call it from the
+    main thread (it handles SIGTERM)."""
     code = _Runner(handler, dict(os.environ)).main()
     sys.exit(code)
 
@@ -140,7 +143,7 @@ class _Runner:
             threading.Thread(target=self._heartbeats, name="fanout-heartbeat", daemon=True).start()
         try:
             batched, items = self._read_items()
-            results = [self._handler(item) for item in items]
+            results = [self._call(item) for item in items]
         except _Interrupted:
             self._interrupt()
         except _InvalidInput as error:
@@ -150,6 +153,11 @@ class _Runner:
             traceback.print_exc()
             return self._report_failure(type(error).__name__, str(error) or type(error).__name__)
         return self._report_success(results if batched else results[0])
+
+    def _call(self, item: Any) -> Any:
+        result = self._handler(item)
+        # An `async def` handler returns a coroutine: run it to its result.
+        return asyncio.run(result) if inspect.iscoroutine(result) else result
 
     def _read_items(self) -> Tuple[bool, List[Any]]:
         if ENV_ITEMS in self._env:
