@@ -88,7 +88,7 @@ project.addTask('test:bindings', {
   exec: 'bash scripts/test-bindings.sh',
 });
 // jsii-pacmak bundles the npm package into the wheel and the jar: keep work files and repo-only folders out.
-for (const dir of ['/.tmp/', '/cdk.out/', '/examples/', '/scripts/', '/benchmarks/', '/.ci/']) {
+for (const dir of ['/.tmp/', '/cdk.out/', '/examples/', '/scripts/', '/benchmarks/', '/.ci/', '/worker/']) {
   project.addPackageIgnore(dir);
 }
 project.gitignore.exclude('/examples/java/target/', '__pycache__/');
