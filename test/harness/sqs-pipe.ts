@@ -113,7 +113,12 @@ export class SimulatedQueueAndPipe {
   private async invoke(batch: QueueMessage[]): Promise<void> {
     this.batches += 1;
     const records = batch.map((m) => {
-      const record = { messageId: m.messageId, receiptHandle: `rh-${m.messageId}-${m.receiveCount}`, body: m.body, attributes: { ApproximateReceiveCount: String(m.receiveCount) } };
+      const record = {
+        messageId: m.messageId,
+        receiptHandle: `rh-${m.messageId}-${m.receiveCount}`,
+        body: m.body,
+        attributes: { ApproximateReceiveCount: String(m.receiveCount) },
+      };
       return this.options.inputTemplate ? renderInputTemplate(this.options.inputTemplate, record) : record;
     });
     for (;;) {
