@@ -123,7 +123,10 @@ export class SimulatedQueueAndPipe {
     });
     for (;;) {
       this.starterInvocations += 1;
-      const result = await executeWorkflow(this.options.starterDefinition, records, { taskHandlers: this.options.starterHandlers, seed: this.starterInvocations });
+      const result = await executeWorkflow(this.options.starterDefinition, records, {
+        taskHandlers: this.options.starterHandlers,
+        seed: this.starterInvocations,
+      });
       if (result.status !== 'SUCCEEDED') {
         // A customer error: the batch stays in the queue and is received again after the visibility timeout.
         this.starterFailures += 1;
