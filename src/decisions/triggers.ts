@@ -53,7 +53,7 @@ export function decideTriggerBatching(maxBatchSize?: number, batchWindow?: Durat
   if (window.isUnresolved()) {
     throw new Error('batchWindow must be a concrete duration (it sets the queue\'s visibility timeout)');
   }
-  const windowSeconds = window.toSeconds();
+  const windowSeconds = window.toMilliseconds() / 1000;
   if (!Number.isInteger(windowSeconds) || windowSeconds < 0 || windowSeconds > PIPES_SQS_MAX_BATCHING_WINDOW_SECONDS) {
     throw new Error(`batchWindow must be a whole number of seconds from 0 to ${PIPES_SQS_MAX_BATCHING_WINDOW_SECONDS} (EventBridge Pipes' MaximumBatchingWindowInSeconds), got ${window.toHumanString()}`);
   }
@@ -84,13 +84,14 @@ export interface WatchedObjects {
  */
 export function objectCreatedEventPattern(bucketName: string, watched: WatchedObjects): events.EventPattern {
   const { prefix, suffix } = validateWatchedObjects(watched);
-  let key: string[] | undefined;
+  // Plain content filters (what events.Match renders), so that the decision can be read as it is.
+  let key: any[] | undefined;
   if (prefix !== undefined && suffix !== undefined) {
-    key = events.Match.wildcard(`${escapeWildcard(prefix)}*${escapeWildcard(suffix)}`);
+    key = [{ wildcard: `${escapeWildcard(prefix)}*${escapeWildcard(suffix)}` }];
   } else if (prefix !== undefined) {
-    key = events.Match.prefix(prefix);
+    key = [{ prefix }];
   } else if (suffix !== undefined) {
-    key = events.Match.suffix(suffix);
+    key = [{ suffix }];
   }
   return {
     source: ['aws.s3'],
