@@ -1,13 +1,13 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { runFanOut, SynthesizedFanOut } from './fan-out-run';
+import { runFanOut, TestItem } from './fan-out-run';
 import { FargateFanOut } from '../../src';
 import { OBJECT_CREATED_RECORD_TEMPLATE } from '../../src/build/triggers/object-created';
 import { StarterStateNames } from '../../src/build/triggers/starter';
 import { DEFAULT_TRIGGER_BATCH_SIZE, TRIGGER_MAX_RECEIVE_COUNT } from '../../src/decisions/triggers';
 import { SimulatedEcs } from '../harness/simulated-ecs';
 import { SimulatedQueueAndPipe, SimulatedStartExecution } from '../harness/sqs-pipe';
-import { expectValidAsl, newStack, withImage } from '../util/synth';
+import { expectValidAsl, newStack, SynthesizedFanOut, withImage } from '../util/synth';
 
 /** The stack's state machines' definitions by type, with references replaced by placeholders. */
 function definitions(template: Template): { standard: any; express: any } {
@@ -80,7 +80,7 @@ describe('runForEachObjectCreated, executed', () => {
     // Each execution runs its items on the simulated ECS.
     const ecs = new SimulatedEcs({ seed: 3, taskDurationMs: 60_000 });
     for (const input of executions) {
-      const run = await runFanOut(synth, input.items, ecs);
+      const run = await runFanOut(synth, input.items as TestItem[], ecs);
       expect(run.result.status).toBe('SUCCEEDED');
     }
     const allItems = Array.from({ length: 2000 }, (_, n) => ({ bucket: 'uploads', key: `incoming/file-${n}.png`, size: 1000 + n, etag: `etag${n}` }));
