@@ -26,7 +26,7 @@ export interface TriggerStarterProps {
    */
   readonly recordSelector: { [key: string]: any };
   /**
-   * The fan-out's input, built from `$.items` (the batch's items, duplicates removed) in the
+   * The fan-out's input, built from `$.items` (the batch's items) in the
    * state after NameExecution.
    */
   readonly fanOutInput: { [key: string]: any };
@@ -68,8 +68,9 @@ export class TriggerStarter extends Construct {
       comment: 'The execution is named by its batch: a redelivered batch gets the same name, and cannot start a second execution.',
       parameters: {
         'name.$': "States.Hash(States.JsonToString($.ids), 'SHA-256')",
-        // An event delivered twice within one batch is one item.
-        'items.$': 'States.ArrayUnique($.items)',
+        // Not States.ArrayUnique: AWS shows it on numbers only; were it to refuse objects, a starter that always
+        // failed would send every event to the dead-letter queue.
+        'items.$': '$.items',
       },
     });
     const start = new tasks.StepFunctionsStartExecution(this, 'Start', {
