@@ -110,6 +110,8 @@ describe('runForEachObjectCreated', () => {
     expect(() => fanOut.runForEachObjectCreated(fanOut.resultBucket)).toThrow(/^prefix: the fan-out writes its results under 'fan-out-results\/'/);
     expect(() => fanOut.runForEachObjectCreated(fanOut.resultBucket, { prefix: 'fan-out-results/run' })).toThrow(/^prefix:/);
     expect(() => fanOut.runForEachObjectCreated(fanOut.resultBucket, { prefix: 'fan' })).toThrow(/^prefix:/);
+    // A refused trigger leaves nothing behind.
+    expect(fanOut.node.children.filter((c) => c.node.id.startsWith('ObjectCreatedTrigger'))).toEqual([]);
     // Elsewhere in the same bucket, or a suffix no result file has: no loop.
     expect(() => fanOut.runForEachObjectCreated(fanOut.resultBucket, { prefix: 'uploads/' })).not.toThrow();
     expect(() => fanOut.runForEachObjectCreated(fanOut.resultBucket, { suffix: '.png' })).not.toThrow();
@@ -149,7 +151,7 @@ describe('runForEachItemsFileCreated', () => {
     expect(fanOut.mode).toBe('DISTRIBUTED');
     fanOut.runForEachItemsFileCreated(new s3.Bucket(stack, 'Files'), { prefix: 'lists/', format: FanOutItemsFormat.JSON_LINES });
     const template = Template.fromStack(stack);
-    template.hasResourceProperties('AWS::Pipes::Pipe', { SourceParameters: { SqsQueueParameters: { BatchSize: 1 } } });
+    template.hasResourceProperties('AWS::Pipes::Pipe', { SourceParameters: { SqsQueueParameters: { BatchSize: 1, MaximumBatchingWindowInSeconds: 0 } } });
     const starter = starterDefinition(template);
     expect(starter.States.StartFanOut.Parameters.Input).toEqual({ 'bucket.$': '$.items[0].bucket', 'key.$': '$.items[0].key' });
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', {

@@ -48,6 +48,7 @@ export function sendObjectCreatedEvents(scope: Construct, props: ObjectCreatedEv
   return rule;
 }
 
-function sameBucket(a: s3.IBucket, b: s3.IBucket): boolean {
+/** True when both are the same bucket (the same construct, or the same name). */
+export function sameBucket(a: s3.IBucket, b: s3.IBucket): boolean {
   return a === b || a.node.path === b.node.path || a.bucketName === b.bucketName;
 }

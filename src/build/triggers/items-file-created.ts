@@ -1,4 +1,4 @@
-import { Aspects, IAspect, Stack, Validations } from 'aws-cdk-lib';
+import { Aspects, Duration, IAspect, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -7,14 +7,14 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, IConstruct } from 'constructs';
-import { sendObjectCreatedEvents } from './bucket-events';
+import { sameBucket, sendObjectCreatedEvents } from './bucket-events';
 import { buildDeadLetterAlarm, buildTriggerQueues } from './dead-letters';
 import { TEMPLATED_RECORD_SELECTOR } from './object-created';
 import { buildTriggerPipe } from './pipe';
 import { TriggerStarter } from './starter';
 import { S3_OBJECT_INPUT_FIELDS } from '../../api/items';
 import { RunForEachItemsFileCreatedOptions } from '../../api/triggers';
-import { decideTriggerBatching, validateWatchedObjects } from '../../decisions/triggers';
+import { checkResultLoop, decideTriggerBatching, validateWatchedObjects } from '../../decisions/triggers';
 import { FargateFanOut } from '../../fargate-fan-out';
 import { flattenReference } from '../required-wildcards';
 
@@ -66,8 +66,11 @@ export class ItemsFileCreatedTrigger extends Construct {
     if (props.format !== fanOutFormat) {
       throw new Error(`format must be the format the fan-out reads (FanOutItems.fromS3ObjectInInput), ${fanOutFormat.name}, got ${props.format?.name}`);
     }
-    const batching = decideTriggerBatching(1, undefined);
+    // One file a batch: nothing to wait for.
+    const batching = decideTriggerBatching(1, Duration.seconds(0));
     const watched = validateWatchedObjects(props);
+    // Refused before the trigger joins the tree: one that throws leaves nothing behind.
+    checkResultLoop({ ...watched, sameBucket: sameBucket(props.bucket, target.resultBucket), resultPrefix: target.resultPrefix });
     super(fanOut, id);
     const queues = buildTriggerQueues(this, batching);
     this.queue = queues.queue;

@@ -5,12 +5,12 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { sendObjectCreatedEvents } from './bucket-events';
+import { sameBucket, sendObjectCreatedEvents } from './bucket-events';
 import { buildDeadLetterAlarm, buildTriggerQueues } from './dead-letters';
 import { buildTriggerPipe } from './pipe';
 import { nestedInput, TriggerStarter } from './starter';
 import { RunForEachObjectCreatedOptions } from '../../api/triggers';
-import { decideTriggerBatching, inputFieldsOfItemsPath, validateWatchedObjects } from '../../decisions/triggers';
+import { checkResultLoop, decideTriggerBatching, inputFieldsOfItemsPath, validateWatchedObjects } from '../../decisions/triggers';
 import { FargateFanOut } from '../../fargate-fan-out';
 
 /**
@@ -63,6 +63,8 @@ export class ObjectCreatedTrigger extends Construct {
     const batching = decideTriggerBatching(props.maxBatchSize, props.batchWindow);
     const itemsFields = inputFieldsOfItemsPath(target.items.itemsPath);
     const watched = validateWatchedObjects(props);
+    // Refused before the trigger joins the tree: one that throws leaves nothing behind.
+    checkResultLoop({ ...watched, sameBucket: sameBucket(props.bucket, target.resultBucket), resultPrefix: target.resultPrefix });
     super(fanOut, id);
     this.batchingReason = batching.reason;
     const queues = buildTriggerQueues(this, batching);
