@@ -67,7 +67,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     packageName: 'cdkfargatefanout',
   },
 
-  gitignore: ['cdk.out', '/examples/**/cdk.out', '/.tmp'],
+  gitignore: ['cdk.out', '/cdk.out.triggers', '/examples/**/cdk.out', '/.tmp'],
   bin: { 'cdk-fargate-fan-out': 'lib/planner/cli.js' },
 });
 

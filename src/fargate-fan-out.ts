@@ -5,6 +5,8 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { STEPFUNCTIONS_TASKS_FIX_RUN_ECS_TASK_POLICY, STEPFUNCTIONS_USE_DISTRIBUTED_MAP_RESULT_WRITER_V2 } from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
@@ -13,6 +15,7 @@ import { FanOutIntegrationPattern } from './api/integration-pattern';
 import { FanOutItems } from './api/items';
 import { FanOutMode } from './api/mode';
 import { FanOutRetryPolicy } from './api/retry-options';
+import { RunForEachItemsFileCreatedOptions, RunForEachMessageOptions, RunForEachObjectCreatedOptions, RunOnScheduleOptions } from './api/triggers';
 import { FanOutAlarms } from './build/alarms';
 import { grantFanOutAccess, grantRedriveOf } from './build/grants';
 import { itemRunnerFactory } from './build/item-runner';
@@ -21,6 +24,11 @@ import { RequiredWildcardAcknowledgements } from './build/required-wildcards';
 import { buildResultBucket } from './build/result-bucket';
 import { buildStateMachine } from './build/state-machine';
 import { buildTask } from './build/task';
+import { ItemsFileCreatedTrigger } from './build/triggers/items-file-created';
+import { MessageTrigger } from './build/triggers/message';
+import { ObjectCreatedTrigger } from './build/triggers/object-created';
+import { ScheduleTrigger } from './build/triggers/schedule';
+import { TriggerTarget } from './build/triggers/trigger-settings';
 import { DISTRIBUTED_MAP_LABEL, FanOutWorkflow } from './build/workflow';
 import { decideFanOut, FanOutDecisions } from './decisions/decide-fan-out';
 import { describeDecisions } from './decisions/describe';
@@ -76,6 +84,9 @@ export class FargateFanOut extends Construct {
 
   /** Every decision made from the props, with its reason. */
   private readonly decisions: FanOutDecisions;
+
+  /** Triggers added so far, for their ids. */
+  private triggerCount = 0;
 
   constructor(scope: Construct, id: string, props: FargateFanOutProps) {
     // Every check runs before the construct joins the tree: one that throws leaves nothing behind.
@@ -218,6 +229,71 @@ export class FargateFanOut extends Construct {
   /** Allows `grantee` to start executions of the fan-out. */
   public grantStartExecution(grantee: iam.IGrantable): iam.Grant {
     return this.stateMachine.grantStartExecution(grantee);
+  }
+
+  /**
+   * Runs the fan-out for the objects created in `bucket` (PutObject, multipart upload, copy:
+   * EventBridge's "Object Created"), one execution per batch of up to `maxBatchSize` objects,
+   * each item `{ bucket, key, size, etag }`. Events wait in an encrypted SQS queue that an
+   * EventBridge Pipe reads in batches; a batch leaves the queue only once its execution has
+   * started, and the execution is named by its batch, so a redelivered batch cannot start a
+   * second one. What cannot be started goes to a dead-letter queue with an alarm. The bucket
+   * must send events to EventBridge: this is turned on for a bucket of this app. A prefix where
+   * the fan-out writes its own results is refused.
+   */
+  public runForEachObjectCreated(bucket: s3.IBucket, options: RunForEachObjectCreatedOptions = {}): ObjectCreatedTrigger {
+    return new ObjectCreatedTrigger(this, this.nextTriggerId('ObjectCreated'), { ...options, bucket });
+  }
+
+  /**
+   * Runs the fan-out once for each file created in `bucket` (under `prefix`, ending in `suffix`):
+   * the file holds the items, read by the Distributed Map's item reader. The fan-out must be
+   * built with `items: FanOutItems.fromS3ObjectInInput(format)`. The execution is named by the
+   * file's event, so an event delivered twice starts one execution; the state machine may read
+   * the watched files.
+   */
+  public runForEachItemsFileCreated(bucket: s3.IBucket, options: RunForEachItemsFileCreatedOptions): ItemsFileCreatedTrigger {
+    return new ItemsFileCreatedTrigger(this, this.nextTriggerId('ItemsFileCreated'), { ...options, bucket });
+  }
+
+  /**
+   * Runs the fan-out for the messages of `queue`, one execution per batch of up to
+   * `maxBatchSize` messages, each item `{ messageId, body }`. A batch leaves the queue only once
+   * its execution has started, and the execution is named by its batch. Give the queue a
+   * dead-letter queue: the alarm is put on it.
+   */
+  public runForEachMessage(queue: sqs.IQueue, options: RunForEachMessageOptions = {}): MessageTrigger {
+    return new MessageTrigger(this, this.nextTriggerId('Message'), { ...options, queue });
+  }
+
+  /**
+   * Runs the fan-out on a schedule (EventBridge Scheduler), with a fixed input. Starts that fail
+   * after the scheduler's retries go to a dead-letter queue with an alarm.
+   */
+  public runOnSchedule(schedule: scheduler.ScheduleExpression, options: RunOnScheduleOptions = {}): ScheduleTrigger {
+    return new ScheduleTrigger(this, this.nextTriggerId('Schedule'), { ...options, schedule });
+  }
+
+  /** Key prefix of the results in `resultBucket`. */
+  public get resultPrefix(): string {
+    return this.decisions.resultPrefix;
+  }
+
+  /** What a trigger needs of the fan-out. @internal */
+  public _triggerTarget(): TriggerTarget {
+    return {
+      stateMachine: this.stateMachine,
+      items: this.items,
+      resultBucket: this.resultBucket,
+      resultPrefix: this.decisions.resultPrefix,
+      logRetention: this.decisions.observability.logRetention,
+      alarms: this.decisions.observability.createAlarms ? this.alarms : undefined,
+    };
+  }
+
+  private nextTriggerId(kind: string): string {
+    this.triggerCount += 1;
+    return `${kind}Trigger${this.triggerCount}`;
   }
 
   /**

@@ -3,6 +3,19 @@ export { FargateFanOut } from './fargate-fan-out';
 export type { FargateFanOutProps } from './fargate-fan-out-props';
 export { FanOutItems } from './api/items';
 export type { S3CsvItemsOptions } from './api/items';
+export { FanOutItemsFormat } from './api/items-format';
+export type {
+  FanOutWatchedObjectsOptions, FanOutTriggerBatchOptions, RunForEachObjectCreatedOptions, RunForEachItemsFileCreatedOptions,
+  RunForEachMessageOptions, RunOnScheduleOptions,
+} from './api/triggers';
+export { ObjectCreatedTrigger } from './build/triggers/object-created';
+export type { ObjectCreatedTriggerProps } from './build/triggers/object-created';
+export { ItemsFileCreatedTrigger } from './build/triggers/items-file-created';
+export type { ItemsFileCreatedTriggerProps } from './build/triggers/items-file-created';
+export { MessageTrigger } from './build/triggers/message';
+export type { MessageTriggerProps } from './build/triggers/message';
+export { ScheduleTrigger } from './build/triggers/schedule';
+export type { ScheduleTriggerProps } from './build/triggers/schedule';
 export { FanOutMode } from './api/mode';
 export { FanOutCapacity } from './api/capacity';
 export { FanOutIntegrationPattern } from './api/integration-pattern';

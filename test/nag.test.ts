@@ -6,9 +6,11 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { FanOutCapacity, FanOutIntegrationPattern, FanOutItems, FargateFanOut, FargateFanOutProps } from '../src';
+import { FanOutCapacity, FanOutIntegrationPattern, FanOutItems, FanOutItemsFormat, FargateFanOut, FargateFanOutProps } from '../src';
 import { TEST_ENV } from './util/synth';
 
 interface Finding {
@@ -39,8 +41,8 @@ function nagFindings(build: (stack: Stack) => void): Finding[] {
     v.violatingConstructs.map((c: any) => ({ rule: v.ruleName, severity: v.severity, path: c.constructPath }))));
 }
 
-function fanOutAtDefaults(stack: Stack, props: Partial<FargateFanOutProps> = {}): FargateFanOut {
-  return new FargateFanOut(stack, 'FanOut', { image: ecs.ContainerImage.fromAsset(WORKER), ...props });
+function fanOutAtDefaults(stack: Stack, props: Partial<FargateFanOutProps> = {}, id = 'FanOut'): FargateFanOut {
+  return new FargateFanOut(stack, id, { image: ecs.ContainerImage.fromAsset(WORKER), ...props });
 }
 
 describe('cdk-nag AwsSolutions', () => {
@@ -81,6 +83,22 @@ describe('cdk-nag AwsSolutions', () => {
       fanOutAtDefaults(stack, {
         integrationPattern: FanOutIntegrationPattern.CALLBACK, capacity: FanOutCapacity.SPOT, itemBatching: { maxItems: 5 },
       });
+    });
+    expect(findings.filter((f) => f.path.startsWith('NagStack/FanOut'))).toEqual([]);
+  });
+
+  test('with every trigger, the construct has no unacknowledged error or warning', () => {
+    const findings = nagFindings((stack) => {
+      const uploads = new s3.Bucket(stack, 'Uploads', { enforceSSL: true });
+      const fanOut = fanOutAtDefaults(stack);
+      fanOut.runForEachObjectCreated(uploads, { prefix: 'incoming/', suffix: '.png' });
+      const dlq = new sqs.Queue(stack, 'JobsDlq', { enforceSSL: true });
+      fanOut.runForEachMessage(new sqs.Queue(stack, 'Jobs', { enforceSSL: true, deadLetterQueue: { queue: dlq, maxReceiveCount: 5 } }));
+      fanOut.runOnSchedule(scheduler.ScheduleExpression.cron({ hour: '2', minute: '0' }), {
+        input: scheduler.ScheduleTargetInput.fromObject({ items: [{ id: 1 }] }),
+      });
+      const files = fanOutAtDefaults(stack, { items: FanOutItems.fromS3ObjectInInput(FanOutItemsFormat.CSV) }, 'FanOutFiles');
+      files.runForEachItemsFileCreated(uploads, { prefix: 'lists/', format: FanOutItemsFormat.CSV });
     });
     expect(findings.filter((f) => f.path.startsWith('NagStack/FanOut'))).toEqual([]);
   });

@@ -2,6 +2,7 @@ import { Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { FanOutItemsFormat } from './items-format';
 
 /** Options for items read from a CSV file. */
 export interface S3CsvItemsOptions {
@@ -78,6 +79,34 @@ export class FanOutItems {
     return new FanOutItems(`the objects listed by the manifest s3://${describeBucket(bucket)}/${key}`, undefined, new sfn.S3ManifestItemReader({ bucket, key }), bucket);
   }
 
+  /**
+   * A file in S3 named by the execution input, `{ "bucket": "...", "key": "..." }`: one file per
+   * execution, read by the Distributed Map's item reader. This is what
+   * `FargateFanOut.runForEachItemsFileCreated` starts; each trigger gives the state machine read
+   * access to the files it watches (grant others yourself).
+   */
+  public static fromS3ObjectInInput(format: FanOutItemsFormat): FanOutItems {
+    const bucketNamePath = sfn.JsonPath.stringAt(`$.${S3_OBJECT_INPUT_FIELDS.bucket}`);
+    const key = sfn.JsonPath.stringAt(`$.${S3_OBJECT_INPUT_FIELDS.key}`);
+    let reader: sfn.IItemReader;
+    switch (format) {
+      case FanOutItemsFormat.CSV:
+        reader = new sfn.S3CsvItemReader({ bucketNamePath, key, csvHeaders: sfn.CsvHeaders.useFirstRow() });
+        break;
+      case FanOutItemsFormat.JSON_LINES:
+        reader = new sfn.S3JsonLItemReader({ bucketNamePath, key });
+        break;
+      case FanOutItemsFormat.JSON:
+        reader = new sfn.S3JsonItemReader({ bucketNamePath, key });
+        break;
+      default:
+        throw new Error(`items: fromS3ObjectInInput needs FanOutItemsFormat.CSV, JSON_LINES or JSON, got ${format}`);
+    }
+    const items = new FanOutItems(`the ${format.name} file named by the execution input ({ "bucket", "key" })`, undefined, reader);
+    items._objectInInputFormat = format;
+    return items;
+  }
+
   /** Where the items come from, for people. */
   public readonly description: string;
 
@@ -94,6 +123,9 @@ export class FanOutItems {
   /** @internal */
   public readonly _bucket?: s3.IBucket;
 
+  /** The format of the file named by the execution input (`fromS3ObjectInInput`). @internal */
+  public _objectInInputFormat?: FanOutItemsFormat;
+
   private constructor(description: string, itemsPath?: string, itemReader?: sfn.IItemReader, bucket?: s3.IBucket) {
     this.description = description;
     this.itemsPath = itemsPath;
@@ -106,6 +138,9 @@ export class FanOutItems {
     return this._itemReader !== undefined;
   }
 }
+
+/** The fields of the execution input that name the items file of `fromS3ObjectInInput`. */
+export const S3_OBJECT_INPUT_FIELDS = { bucket: 'bucket', key: 'key' } as const;
 
 /**
  * An item reader of one S3 object that may read that object only. aws-cdk's file readers grant

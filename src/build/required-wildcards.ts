@@ -116,7 +116,7 @@ function reasonForWildcard(actions: string[], resource: string): string | undefi
  * A resolved CloudFormation value as a string in the form cdk-nag reports it: joins are joined,
  * references become `<Name>` (`<AWS::Partition>`, `<LogicalId>`), other intrinsics their JSON.
  */
-function flattenReference(value: any): string {
+export function flattenReference(value: any): string {
   if (typeof value === 'string') {
     return value;
   }

@@ -1,0 +1,23 @@
+// Synthesizes a stack with every trigger into cdk.out.triggers/ for cfn-lint (run by .ci/run).
+import * as path from 'path';
+import { App, Stack } from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { FanOutItems, FanOutItemsFormat, FargateFanOut } from '../../src';
+
+const app = new App({ outdir: path.join(__dirname, '..', '..', 'cdk.out.triggers') });
+const stack = new Stack(app, 'FanOutTriggers', { env: { account: '111111111111', region: 'us-east-1' } });
+const image = ecs.ContainerImage.fromAsset(path.join(__dirname, '..', '..', 'examples', 'worker'));
+const uploads = new s3.Bucket(stack, 'Uploads', { enforceSSL: true });
+const fanOut = new FargateFanOut(stack, 'FanOut', { image });
+fanOut.runForEachObjectCreated(uploads, { prefix: 'incoming/', suffix: '.png' });
+const dlq = new sqs.Queue(stack, 'JobsDlq', { enforceSSL: true });
+fanOut.runForEachMessage(new sqs.Queue(stack, 'Jobs', { enforceSSL: true, deadLetterQueue: { queue: dlq, maxReceiveCount: 5 } }));
+fanOut.runOnSchedule(scheduler.ScheduleExpression.cron({ hour: '2', minute: '0' }), {
+  input: scheduler.ScheduleTargetInput.fromObject({ items: [{ id: 1 }] }),
+});
+const files = new FargateFanOut(stack, 'FanOutFiles', { image, items: FanOutItems.fromS3ObjectInInput(FanOutItemsFormat.JSON_LINES) });
+files.runForEachItemsFileCreated(uploads, { prefix: 'lists/', format: FanOutItemsFormat.JSON_LINES });
+app.synth();

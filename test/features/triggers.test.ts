@@ -1,0 +1,230 @@
+import { Duration } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { FanOutItems, FanOutItemsFormat, FargateFanOut } from '../../src';
+import { newStack, withImage } from '../util/synth';
+
+function fanOutIn(stack = newStack(), props = {}) {
+  const fanOut = new FargateFanOut(stack, 'FanOut', withImage(props));
+  return { stack, fanOut };
+}
+
+/** The one starter state machine's definition in the template (EXPRESS). */
+function starterDefinition(template: Template): any {
+  const machines = Object.values(template.findResources('AWS::StepFunctions::StateMachine', { Properties: { StateMachineType: 'EXPRESS' } }));
+  expect(machines).toHaveLength(1);
+  const body = machines[0].Properties.DefinitionString;
+  const text = typeof body === 'string' ? body : body['Fn::Join'][1].map((p: any) => (typeof p === 'string' ? p : 'REF')).join('');
+  return JSON.parse(text);
+}
+
+describe('runForEachObjectCreated', () => {
+  test('matches "Object Created" (put, multipart upload, copy) under the prefix and suffix, and turns EventBridge on for the bucket', () => {
+    const { stack, fanOut } = fanOutIn();
+    const bucket = new s3.Bucket(stack, 'Uploads');
+    fanOut.runForEachObjectCreated(bucket, { prefix: 'incoming/', suffix: '.png' });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        'source': ['aws.s3'],
+        'detail-type': ['Object Created'],
+        'detail': { bucket: { name: [{ Ref: Match.stringLikeRegexp('Uploads') }] }, object: { key: [{ wildcard: 'incoming/*.png' }] } },
+      },
+    });
+    // Not a PutObject-only (CloudTrail) pattern: multipart uploads and copies are "Object Created" too.
+    expect(JSON.stringify(template.findResources('AWS::Events::Rule'))).not.toMatch(/PutObject|eventName/);
+    template.hasResourceProperties('Custom::S3BucketNotifications', { NotificationConfiguration: { EventBridgeConfiguration: {} } });
+  });
+
+  test('queues are encrypted, SSL only, with a dead-letter queue and an alarm on it', () => {
+    const { stack, fanOut } = fanOutIn();
+    const trigger = fanOut.runForEachObjectCreated(new s3.Bucket(stack, 'Uploads'), { prefix: 'in/' });
+    const template = Template.fromStack(stack);
+    const queues = template.findResources('AWS::SQS::Queue');
+    expect(Object.keys(queues)).toHaveLength(2);
+    for (const queue of Object.values(queues)) {
+      expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+    }
+    template.resourceCountIs('AWS::SQS::QueuePolicy', 2);
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('DeadLetterQueue'), 'Arn'] }, maxReceiveCount: 5 },
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Namespace: 'AWS/SQS',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('DeadLetterQueue'), 'QueueName'] } }],
+      Threshold: 1,
+    });
+    expect(fanOut.alarms).toContain(trigger.deadLetterAlarm);
+    // Undelivered events go to the same dead-letter queue.
+    template.hasResourceProperties('AWS::Events::Rule', {
+      Targets: [Match.objectLike({ DeadLetterConfig: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('DeadLetterQueue'), 'Arn'] } }, RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 } })],
+    });
+  });
+
+  test('a pipe reads the queue in batches and invokes the starter synchronously, with least-privilege IAM', () => {
+    const { stack, fanOut } = fanOutIn();
+    fanOut.runForEachObjectCreated(new s3.Bucket(stack, 'Uploads'), { prefix: 'in/', maxBatchSize: 50, batchWindow: Duration.seconds(30) });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::Pipes::Pipe', {
+      SourceParameters: { SqsQueueParameters: { BatchSize: 50, MaximumBatchingWindowInSeconds: 30 } },
+      TargetParameters: {
+        StepFunctionStateMachineParameters: { InvocationType: 'REQUEST_RESPONSE' },
+        InputTemplate: Match.stringLikeRegexp('<\\$.body.detail.object.key>'),
+      },
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: [
+          { Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('ObjectCreatedTrigger1Queue'), 'Arn'] } },
+          { Action: 'states:StartSyncExecution', Effect: 'Allow', Resource: { Ref: Match.stringLikeRegexp('StarterStateMachine') } },
+        ],
+      },
+    });
+    // The starter may start the fan-out and nothing else of Step Functions.
+    const starterPolicies = Object.values(template.findResources('AWS::IAM::Policy', {
+      Properties: { Roles: [{ Ref: Match.stringLikeRegexp('StarterStateMachineRole') }] },
+    }));
+    const statesStatements = starterPolicies.flatMap((p: any) => p.Properties.PolicyDocument.Statement).filter((s: any) => JSON.stringify(s.Action).includes('states:'));
+    expect(statesStatements).toEqual([{ Action: 'states:StartExecution', Effect: 'Allow', Resource: { Ref: Match.stringLikeRegexp('FanOutStateMachine') } }].map((s) => expect.objectContaining({ Action: s.Action, Effect: s.Effect })));
+    expect(statesStatements).toHaveLength(1);
+  });
+
+  test('the starter names the execution by its batch and treats a taken name as already started', () => {
+    const { stack, fanOut } = fanOutIn();
+    fanOut.runForEachObjectCreated(new s3.Bucket(stack, 'Uploads'), { prefix: 'in/' });
+    const definition = starterDefinition(Template.fromStack(stack));
+    expect(definition.States.NameExecution.Parameters['name.$']).toBe("States.Hash(States.JsonToString($.ids), 'SHA-256')");
+    const start = definition.States.StartFanOut;
+    expect(start.Resource).toMatch(/states:startExecution$/);
+    expect(start.Parameters['Name.$']).toBe('$.name');
+    expect(start.Parameters.Input).toEqual({ 'items.$': '$.items' });
+    expect(start.Retry[0]).toEqual({ ErrorEquals: ['StepFunctions.ExecutionAlreadyExistsException', 'Sfn.ExecutionAlreadyExistsException'], MaxAttempts: 0 });
+    expect(start.Catch[0]).toMatchObject({ ErrorEquals: ['StepFunctions.ExecutionAlreadyExistsException', 'Sfn.ExecutionAlreadyExistsException'], Next: 'AlreadyStarted' });
+  });
+
+  test('fails for a prefix that holds the fan-out\'s own results, naming the prop', () => {
+    const { stack, fanOut } = fanOutIn();
+    expect(() => fanOut.runForEachObjectCreated(fanOut.resultBucket)).toThrow(/^prefix: the fan-out writes its results under 'fan-out-results\/'/);
+    expect(() => fanOut.runForEachObjectCreated(fanOut.resultBucket, { prefix: 'fan-out-results/run' })).toThrow(/^prefix:/);
+    expect(() => fanOut.runForEachObjectCreated(fanOut.resultBucket, { prefix: 'fan' })).toThrow(/^prefix:/);
+    // A refused trigger leaves nothing behind.
+    expect(fanOut.node.children.filter((c) => c.node.id.startsWith('ObjectCreatedTrigger'))).toEqual([]);
+    // Elsewhere in the same bucket, or a suffix no result file has: no loop.
+    expect(() => fanOut.runForEachObjectCreated(fanOut.resultBucket, { prefix: 'uploads/' })).not.toThrow();
+    expect(() => fanOut.runForEachObjectCreated(fanOut.resultBucket, { suffix: '.png' })).not.toThrow();
+    expect(() => fanOut.runForEachObjectCreated(new s3.Bucket(stack, 'Other'))).not.toThrow();
+  });
+
+  test('fails when the fan-out reads its items from S3, naming items', () => {
+    const stack = newStack();
+    const bucket = new s3.Bucket(stack, 'Items');
+    const { fanOut } = fanOutIn(stack, { items: FanOutItems.fromS3Json(bucket, 'items.json') });
+    expect(() => fanOut.runForEachObjectCreated(bucket, { prefix: 'in/' })).toThrow(/^items: /);
+  });
+
+  test('fails for a batch size or window out of range, naming the prop and the range', () => {
+    const { stack, fanOut } = fanOutIn();
+    const bucket = new s3.Bucket(stack, 'Uploads');
+    expect(() => fanOut.runForEachObjectCreated(bucket, { maxBatchSize: 0 })).toThrow(/^maxBatchSize must be a whole number from 1 to 256/);
+    expect(() => fanOut.runForEachObjectCreated(bucket, { maxBatchSize: 257 })).toThrow(/^maxBatchSize/);
+    expect(() => fanOut.runForEachObjectCreated(bucket, { batchWindow: Duration.minutes(6) })).toThrow(/^batchWindow must be a whole number of seconds from 0 to 300/);
+    expect(() => fanOut.runForEachObjectCreated(bucket, { maxBatchSize: 11, batchWindow: Duration.seconds(0) })).toThrow(/^batchWindow must be at least 1 second/);
+  });
+
+  test('warns that an imported bucket must send events to EventBridge', () => {
+    const { stack, fanOut } = fanOutIn();
+    fanOut.runForEachObjectCreated(s3.Bucket.fromBucketName(stack, 'Imported', 'some-bucket'), { prefix: 'in/' });
+    Annotations.fromStack(stack).hasWarning('/TestStack/FanOut/ObjectCreatedTrigger1', Match.stringLikeRegexp('turn on its Amazon EventBridge notifications'));
+  });
+});
+
+describe('runForEachItemsFileCreated', () => {
+  function itemsFileFanOut(format = FanOutItemsFormat.CSV) {
+    return fanOutIn(newStack(), { items: FanOutItems.fromS3ObjectInInput(format) });
+  }
+
+  test('one execution per file, the file read by the Distributed Map with the key from the input', () => {
+    const { stack, fanOut } = itemsFileFanOut(FanOutItemsFormat.JSON_LINES);
+    expect(fanOut.mode).toBe('DISTRIBUTED');
+    fanOut.runForEachItemsFileCreated(new s3.Bucket(stack, 'Files'), { prefix: 'lists/', format: FanOutItemsFormat.JSON_LINES });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::Pipes::Pipe', { SourceParameters: { SqsQueueParameters: { BatchSize: 1, MaximumBatchingWindowInSeconds: 0 } } });
+    const starter = starterDefinition(template);
+    expect(starter.States.StartFanOut.Parameters.Input).toEqual({ 'bucket.$': '$.items[0].bucket', 'key.$': '$.items[0].key' });
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'STANDARD',
+      DefinitionString: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith([Match.stringLikeRegexp('"ItemReader":\\{"Resource":"arn:')])]) }),
+    });
+    // Read access to the watched files only.
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: Match.arrayWith([{ Action: 's3:GetObject', Effect: 'Allow', Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [Match.stringLikeRegexp('Files'), 'Arn'] }, '/lists/*']] } }]) },
+    });
+  });
+
+  test('fails when the fan-out was not built to read a file named by the input, or in another format', () => {
+    const { stack, fanOut } = fanOutIn();
+    expect(() => fanOut.runForEachItemsFileCreated(new s3.Bucket(stack, 'Files'), { format: FanOutItemsFormat.CSV })).toThrow(/^items: .*fromS3ObjectInInput/);
+    const csv = itemsFileFanOut(FanOutItemsFormat.CSV);
+    expect(() => csv.fanOut.runForEachItemsFileCreated(new s3.Bucket(csv.stack, 'Files'), { format: FanOutItemsFormat.JSON })).toThrow(/^format must be the format the fan-out reads .*, CSV, got JSON/);
+  });
+
+  test('fails for a prefix that holds the fan-out\'s own results', () => {
+    const { fanOut } = itemsFileFanOut(FanOutItemsFormat.JSON);
+    expect(() => fanOut.runForEachItemsFileCreated(fanOut.resultBucket, { format: FanOutItemsFormat.JSON, suffix: '.json' })).toThrow(/^prefix:/);
+  });
+});
+
+describe('runForEachMessage', () => {
+  test('a pipe from the queue to the starter, and an alarm on the queue\'s dead-letter queue', () => {
+    const { stack, fanOut } = fanOutIn();
+    const dlq = new sqs.Queue(stack, 'Dlq', { enforceSSL: true });
+    const queue = new sqs.Queue(stack, 'Jobs', { enforceSSL: true, deadLetterQueue: { queue: dlq, maxReceiveCount: 3 } });
+    const trigger = fanOut.runForEachMessage(queue, { maxBatchSize: 10, batchWindow: Duration.seconds(0) });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::Pipes::Pipe', {
+      Source: { 'Fn::GetAtt': [Match.stringLikeRegexp('Jobs'), 'Arn'] },
+      SourceParameters: { SqsQueueParameters: { BatchSize: 10, MaximumBatchingWindowInSeconds: 0 } },
+    });
+    expect(trigger.deadLetterAlarm).toBeDefined();
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('Dlq'), 'QueueName'] } }] });
+    const starter = starterDefinition(template);
+    expect(starter.States.RecordsToItems.ItemSelector).toEqual({
+      'id.$': '$$.Map.Item.Value.messageId',
+      'item': { 'messageId.$': '$$.Map.Item.Value.messageId', 'body.$': '$$.Map.Item.Value.body' },
+    });
+  });
+
+  test('warns when the queue has no dead-letter queue', () => {
+    const { stack, fanOut } = fanOutIn();
+    fanOut.runForEachMessage(new sqs.Queue(stack, 'Jobs'));
+    Annotations.fromStack(stack).hasWarning('/TestStack/FanOut/MessageTrigger1', Match.stringLikeRegexp('has no dead-letter queue'));
+  });
+});
+
+describe('runOnSchedule', () => {
+  test('an EventBridge Scheduler schedule with a fixed input, retries and a dead-letter queue with an alarm', () => {
+    const { stack, fanOut } = fanOutIn();
+    const trigger = fanOut.runOnSchedule(scheduler.ScheduleExpression.cron({ hour: '2', minute: '0' }), {
+      input: scheduler.ScheduleTargetInput.fromObject({ items: [{ id: 1 }] }),
+    });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(0 2 * * ? *)',
+      Target: Match.objectLike({
+        Input: '{"items":[{"id":1}]}',
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('DeadLetterQueue'), 'Arn'] } },
+        RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
+      }),
+    });
+    expect(trigger.deadLetterAlarm).toBeDefined();
+    template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
+  });
+
+  test('fails without an input when the fan-out reads its items from the input', () => {
+    const { fanOut } = fanOutIn();
+    expect(() => fanOut.runOnSchedule(scheduler.ScheduleExpression.rate(Duration.hours(1)))).toThrow(/^input: the fan-out reads the items at \$\.items/);
+  });
+});
