@@ -15,9 +15,15 @@ const project = new awscdk.AwsCdkConstructLibrary({
   github: false,
   release: false,
 
-  // Versions that are known to build green together on these machines (see shared/projen-notes.md).
-  cdkVersion: '2.276.0',
+  // The oldest aws-cdk-lib that works is the minimum users need (the peer dependency, and the
+  // bindings' dependency that jsii derives from it): 2.269.0 is the first release that accepts
+  // validation acknowledgement ids with '::' (aws/aws-cdk#38787), e.g. AwsSolutions-IAM5[Resource::*].
+  // Development and the tests use the newest (devDependencies below); .ci/run also runs the example
+  // and the assertion tests on the minimum (scripts/test-min-cdk.sh).
+  cdkVersion: '2.269.0',
   constructsVersion: '10.5.1',
+  // No devDependency pinned to the peer's minimum: the devDependencies name the newest, below.
+  peerDependencyOptions: { pinnedDevDependency: false },
   jsiiVersion: '~5.9.0',
   typescriptVersion: '~5.9.0',
   minNodeVersion: '20.16.0',
@@ -26,6 +32,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
   tsconfigDev: {
     include: ['src/**/*.ts', 'test/**/*.ts', 'examples/**/*.ts', 'benchmarks/**/*.ts', '.projenrc.ts', 'projenrc/**/*.ts'],
     compilerOptions: { skipLibCheck: true },
+    // Scratch copies of src/ and examples/ (scripts/test-min-cdk.sh, scripts/test-bindings.sh) are
+    // checked there against their own aws-cdk-lib, not here.
+    exclude: ['node_modules', '.tmp', 'cdk.out', 'dist'],
   },
   eslintOptions: {
     dirs: ['src'],
@@ -71,6 +80,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
   bin: { 'cdk-fargate-fan-out': 'lib/planner/cli.js' },
 });
 
+// Develop and test against the newest aws-cdk-lib; users need only the peer's minimum (cdkVersion).
+// Added after the constructor, which replaces any constructs devDependency with the peer.
+project.addDevDeps('aws-cdk-lib@2.276.0', 'constructs@10.5.1');
+
 // The main job: synthesize the example app and print what the construct built and why.
 project.addTask('example', {
   description: 'Synthesize the example app (examples/app.ts) into cdk.out and print what FargateFanOut built',
@@ -81,6 +94,11 @@ project.addTask('example', {
 project.addTask('benchmark', {
   description: 'Simulate 10,000 one-minute items under four launch policies, and compare synth time with a hand-written stack',
   exec: 'ts-node --project tsconfig.dev.json benchmarks/fan-out-benchmark.ts',
+});
+
+project.addTask('test:min-cdk', {
+  description: 'Type-check, synthesize the example and run the jest assertion suites on the declared minimum aws-cdk-lib (the peer dependency)',
+  exec: 'bash scripts/test-min-cdk.sh',
 });
 
 project.addTask('test:bindings', {
