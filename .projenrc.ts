@@ -84,6 +84,15 @@ const project = new awscdk.AwsCdkConstructLibrary({
 // Added after the constructor, which replaces any constructs devDependency with the peer.
 project.addDevDeps('aws-cdk-lib@2.276.0', 'constructs@10.5.1');
 
+// `npx projen build` (the README's test command) packages JavaScript only, with or without CI.
+// projen's default packages every language outside CI, which needs a .NET SDK (and Maven to
+// resolve aws-cdk-lib's version range, which fails while the registry's metadata lags behind the
+// versions it serves): packaging for a toolchain a machine may lack does not belong in the test
+// command. `npx projen package-all` still packages every language (for a release); the bindings
+// check (`npx projen test:bindings`) builds the Python wheel and the Java jar itself.
+project.packageTask.reset();
+project.packageTask.spawn(project.tasks.tryFind('package:js')!);
+
 // The main job: synthesize the example app and print what the construct built and why.
 project.addTask('example', {
   description: 'Synthesize the example app (examples/app.ts) into cdk.out and print what FargateFanOut built',
