@@ -111,7 +111,7 @@ project.addTask('test:min-cdk', {
 });
 
 project.addTask('test:bindings', {
-  description: "Build the Python and Java bindings and check that their example apps synthesize the TypeScript example's template",
+  description: 'Install the npm tarball, the wheel, the jar and the Go module as users do, and check that each runs the same app (same templates, same planner report) as TypeScript',
   exec: 'bash scripts/test-bindings.sh',
 });
 // jsii-pacmak bundles the npm package into the wheel and the jar: keep work files and repo-only folders out.
