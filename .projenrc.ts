@@ -56,6 +56,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@sinonjs/fake-timers@^15',
     '@types/sinonjs__fake-timers',
     'cdk-nag@^3.0.2',
+    // Lays out the workflow picture (docs/workflow.svg): Graphviz compiled to WebAssembly.
+    '@hpcc-js/wasm-graphviz@1.29.2',
   ],
 
   publishToPypi: {
@@ -97,6 +99,14 @@ project.packageTask.spawn(project.tasks.tryFind('package:js')!);
 project.addTask('example', {
   description: 'Synthesize the example app (examples/app.ts) into cdk.out and print what FargateFanOut built',
   exec: 'ts-node --project tsconfig.dev.json examples/app.ts',
+});
+
+// The README's picture of the workflow: the example's state machine definition, laid out by Graphviz
+// (WebAssembly). `--check` fails when docs/workflow.svg is out of date (.ci/run runs it).
+project.addTask('docs:workflow', {
+  description: 'Draw the state machine the example builds into docs/workflow.svg (--check: fail if it is out of date)',
+  exec: 'ts-node --project tsconfig.dev.json scripts/workflow-svg.ts',
+  receiveArgs: true,
 });
 
 // Not a test: prints launch policies and synth time side by side with baselines from the same run.
