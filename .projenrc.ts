@@ -15,9 +15,15 @@ const project = new awscdk.AwsCdkConstructLibrary({
   github: false,
   release: false,
 
-  // Versions that are known to build green together on these machines (see shared/projen-notes.md).
-  cdkVersion: '2.276.0',
+  // The oldest aws-cdk-lib that works is the minimum users need (the peer dependency, and the
+  // bindings' dependency that jsii derives from it): 2.269.0 is the first release that accepts
+  // validation acknowledgement ids with '::' (aws/aws-cdk#38787), e.g. AwsSolutions-IAM5[Resource::*].
+  // Development and the tests use the newest (devDependencies below); .ci/run also runs the example
+  // and the assertion tests on the minimum (scripts/test-min-cdk.sh).
+  cdkVersion: '2.269.0',
   constructsVersion: '10.5.1',
+  // No devDependency pinned to the peer's minimum: the devDependencies name the newest, below.
+  peerDependencyOptions: { pinnedDevDependency: false },
   jsiiVersion: '~5.9.0',
   typescriptVersion: '~5.9.0',
   minNodeVersion: '20.16.0',
@@ -26,6 +32,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
   tsconfigDev: {
     include: ['src/**/*.ts', 'test/**/*.ts', 'examples/**/*.ts', 'benchmarks/**/*.ts', '.projenrc.ts', 'projenrc/**/*.ts'],
     compilerOptions: { skipLibCheck: true },
+    // Scratch copies of src/ and examples/ (scripts/test-min-cdk.sh, scripts/test-bindings.sh) are
+    // checked there against their own aws-cdk-lib, not here.
+    exclude: ['node_modules', '.tmp', 'cdk.out', 'dist'],
   },
   eslintOptions: {
     dirs: ['src'],
@@ -47,6 +56,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@sinonjs/fake-timers@^15',
     '@types/sinonjs__fake-timers',
     'cdk-nag@^3.0.2',
+    // Lays out the workflow picture (docs/workflow.svg): Graphviz compiled to WebAssembly.
+    '@hpcc-js/wasm-graphviz@1.29.2',
   ],
 
   publishToPypi: {
@@ -71,10 +82,31 @@ const project = new awscdk.AwsCdkConstructLibrary({
   bin: { 'cdk-fargate-fan-out': 'lib/planner/cli.js' },
 });
 
+// Develop and test against the newest aws-cdk-lib; users need only the peer's minimum (cdkVersion).
+// Added after the constructor, which replaces any constructs devDependency with the peer.
+project.addDevDeps('aws-cdk-lib@2.276.0', 'constructs@10.5.1');
+
+// `npx projen build` (the README's test command) packages JavaScript only, with or without CI.
+// projen's default packages every language outside CI, which needs a .NET SDK (and Maven to
+// resolve aws-cdk-lib's version range, which fails while the registry's metadata lags behind the
+// versions it serves): packaging for a toolchain a machine may lack does not belong in the test
+// command. `npx projen package-all` still packages every language (for a release); the bindings
+// check (`npx projen test:bindings`) builds the Python wheel and the Java jar itself.
+project.packageTask.reset();
+project.packageTask.spawn(project.tasks.tryFind('package:js')!);
+
 // The main job: synthesize the example app and print what the construct built and why.
 project.addTask('example', {
   description: 'Synthesize the example app (examples/app.ts) into cdk.out and print what FargateFanOut built',
   exec: 'ts-node --project tsconfig.dev.json examples/app.ts',
+});
+
+// The README's picture of the workflow: the example's state machine definition, laid out by Graphviz
+// (WebAssembly). `--check` fails when docs/workflow.svg is out of date (.ci/run runs it).
+project.addTask('docs:workflow', {
+  description: 'Draw the state machine the example builds into docs/workflow.svg (--check: fail if it is out of date)',
+  exec: 'ts-node --project tsconfig.dev.json scripts/workflow-svg.ts',
+  receiveArgs: true,
 });
 
 // Not a test: prints launch policies and synth time side by side with baselines from the same run.
@@ -83,8 +115,13 @@ project.addTask('benchmark', {
   exec: 'ts-node --project tsconfig.dev.json benchmarks/fan-out-benchmark.ts',
 });
 
+project.addTask('test:min-cdk', {
+  description: 'Type-check, synthesize the example and run the jest assertion suites on the declared minimum aws-cdk-lib (the peer dependency)',
+  exec: 'bash scripts/test-min-cdk.sh',
+});
+
 project.addTask('test:bindings', {
-  description: "Build the Python and Java bindings and check that their example apps synthesize the TypeScript example's template",
+  description: 'Install the npm tarball, the wheel, the jar and the Go module as users do, and check that each runs the same app (same templates, same planner report) as TypeScript',
   exec: 'bash scripts/test-bindings.sh',
 });
 // jsii-pacmak bundles the npm package into the wheel and the jar: keep work files and repo-only folders out.

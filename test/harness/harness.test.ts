@@ -7,6 +7,10 @@ import {
 } from './simulated-ecs';
 import { TokenBucket } from './token-bucket';
 
+// Runs of hundreds of items take a few seconds of wall time, more on a loaded machine; a test cut
+// off by jest's default 5 s would leave its fake clock installed for the next one.
+jest.setTimeout(60_000);
+
 // ---------------------------------------------------------------------------
 // Hand-written ASL
 // ---------------------------------------------------------------------------

@@ -1,6 +1,9 @@
 package io.github.cdkfargatefanout.example;
 
+import io.github.cdkfargatefanout.FanOutPlanOptions;
+import io.github.cdkfargatefanout.FanOutPlanner;
 import software.amazon.awscdk.App;
+import software.amazon.awscdk.Duration;
 import software.amazon.awscdk.cxapi.CloudAssembly;
 
 // [usage]
@@ -27,9 +30,9 @@ class ExampleStack extends Stack {
 // [/usage]
 
 /**
- * The example app (examples/example-stack.ts + examples/app.ts) as a Java CDK user writes it.
- * Synthesizes into $CDK_OUTDIR (the CDK CLI sets it too). Run from examples/java, where the asset
- * directory ../worker is examples/worker.
+ * The app of examples/bindings-app.ts (the example stack, the features stack and a planner report)
+ * as a Java CDK user writes it. Synthesizes into $CDK_OUTDIR (the CDK CLI sets it too). Run from
+ * examples/java, where the asset directory ../worker is examples/worker.
  */
 public final class ExampleApp {
     private ExampleApp() {
@@ -37,10 +40,21 @@ public final class ExampleApp {
 
     public static void main(final String[] args) {
         App app = new App();
-        ExampleStack stack = new ExampleStack(app, "FargateFanOutExample", null);
+        ExampleStack example = new ExampleStack(app, "FargateFanOutExample", null);
+        FeaturesStack features = new FeaturesStack(app, "FargateFanOutFeatures", null);
         CloudAssembly assembly = app.synth();
 
-        System.out.println("Synthesized " + stack.getStackName() + " into " + assembly.getDirectory());
-        System.out.println(stack.fanOut.describe());
+        System.out.println("Synthesized " + example.getStackName() + " and " + features.getStackName()
+                + " into " + assembly.getDirectory());
+        // [planner]
+        // 1,000 one-minute items, ten per task: how long, what it costs, which limit binds.
+        String report = FanOutPlanner.report(FanOutPlanOptions.builder()
+                .items(1000)
+                .taskDuration(Duration.minutes(1))
+                .itemsPerTask(10)
+                .build());
+        // [/planner]
+        System.out.println("--- FanOutPlanner.report");
+        System.out.println(report);
     }
 }
