@@ -5,31 +5,25 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EVENTBRIDGE_MAX_EVENT_AGE_SECONDS, EVENTBRIDGE_MAX_RETRY_ATTEMPTS } from '../../aws-limits';
-import { checkResultLoop, objectCreatedEventPattern, WatchedObjects } from '../../decisions/triggers';
+import { objectCreatedEventPattern, WatchedObjects } from '../../decisions/triggers';
 
-/** What a bucket trigger watches and where its events go. */
+/**
+ * What a bucket trigger watches and where its events go. The trigger has already refused, before
+ * joining the tree, a prefix that holds the fan-out's own results (`checkResultLoop`).
+ */
 export interface ObjectCreatedEventsProps extends WatchedObjects {
   readonly bucket: s3.IBucket;
-  /** The fan-out's result bucket and prefix, which must not be watched. */
-  readonly resultBucket: s3.IBucket;
-  readonly resultPrefix: string;
   readonly queue: sqs.IQueue;
   readonly deadLetterQueue: sqs.IQueue;
 }
 
 /**
  * Sends the bucket's "Object Created" events (put, multipart upload, copy) under the prefix to the
- * queue. Refuses a prefix that holds the fan-out's own results. Turns EventBridge notifications on
+ * queue. Turns EventBridge notifications on
  * for a bucket of this app, and warns for an imported one. EventBridge retries delivery for 24
  * hours; what it still cannot deliver goes to the dead-letter queue.
  */
 export function sendObjectCreatedEvents(scope: Construct, props: ObjectCreatedEventsProps): events.Rule {
-  checkResultLoop({
-    sameBucket: sameBucket(props.bucket, props.resultBucket),
-    prefix: props.prefix,
-    suffix: props.suffix,
-    resultPrefix: props.resultPrefix,
-  });
   if (props.bucket instanceof s3.Bucket) {
     props.bucket.enableEventBridgeNotification();
   } else {

@@ -70,9 +70,7 @@ export class ObjectCreatedTrigger extends Construct {
     const queues = buildTriggerQueues(this, batching);
     this.queue = queues.queue;
     this.deadLetterQueue = queues.deadLetterQueue;
-    this.rule = sendObjectCreatedEvents(this, {
-      ...watched, ...queues, bucket: props.bucket, resultBucket: target.resultBucket, resultPrefix: target.resultPrefix,
-    });
+    this.rule = sendObjectCreatedEvents(this, { ...watched, ...queues, bucket: props.bucket });
     this.starter = new TriggerStarter(this, 'Starter', {
       fanOut: target.stateMachine,
       recordSelector: TEMPLATED_RECORD_SELECTOR,
