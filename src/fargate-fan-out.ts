@@ -19,6 +19,7 @@ import { RunForEachItemsFileCreatedOptions, RunForEachMessageOptions, RunForEach
 import { FanOutAlarms } from './build/alarms';
 import { grantFanOutAccess, grantRedriveOf } from './build/grants';
 import { itemRunnerFactory } from './build/item-runner';
+import { initialItemState } from './build/stop-classifier';
 import { buildTaskNetwork } from './build/network';
 import { RequiredWildcardAcknowledgements } from './build/required-wildcards';
 import { buildResultBucket } from './build/result-bucket';
@@ -121,6 +122,9 @@ export class FargateFanOut extends Construct {
       resultBucket: this.resultBucket,
       stateMachineName,
       createItemRunner: itemRunnerFactory({ ...task, ...network, decisions }),
+      initialItemState: decisions.callback
+        ? undefined
+        : initialItemState(decisions.stopRules, { cpu: task.taskDefinition.cpu, memoryMiB: task.taskDefinition.memoryMiB }),
     });
     const stateMachine = buildStateMachine(this, {
       stateMachineName,
