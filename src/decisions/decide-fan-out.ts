@@ -35,8 +35,8 @@ export interface RetryDecision {
   /** Rate and capacity errors in Distributed Map children; undefined without a Distributed Map. */
   readonly distributedThrottle?: FanOutRetryPolicy;
   /**
-   * Tasks that ran and failed, with the callback pattern (a native retry); undefined when they are
-   * not retried. With the run job, `taskRetry` is the last of the stop rules.
+   * Tasks that ran and failed; undefined when they are not retried. With the callback pattern a
+   * native retry; with the run job, the last of the stop rules (see `stopRules`).
    */
   readonly task?: FanOutRetryPolicy;
 }
@@ -99,7 +99,7 @@ export function decideFanOut(props: FargateFanOutProps): FanOutDecisions {
   const timeouts = decideTimeouts({ ...props, callback });
 
   const throttle = resolveRetryPolicy('throttleRetry', props.throttleRetry, DEFAULT_THROTTLE_RETRY);
-  const taskRetry = props.taskRetry && callback ? resolveRetryPolicy('taskRetry', props.taskRetry, DEFAULT_TASK_RETRY) : undefined;
+  const taskRetry = props.taskRetry ? resolveRetryPolicy('taskRetry', props.taskRetry, DEFAULT_TASK_RETRY) : undefined;
   const stopRules = decideStopRules({
     retryRules: props.retryRules,
     startFailureRetry: props.startFailureRetry,

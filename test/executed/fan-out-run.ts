@@ -171,6 +171,11 @@ export interface ItemRecord {
   readonly earlier: any;
 }
 
+/** The number of items up to which the RUN_TIME choice sends an array to the inline Map. */
+export function runTimeThreshold(definition: any): number {
+  return allStates(definition)[StateNames.CHOOSE_MAP].Choices[0].NumericLessThanEquals;
+}
+
 /** The details of attempts that launched a task (a task ECS ran, or tried to start). */
 const LAUNCHED: readonly string[] = ['exit-0', 'exit-code', 'spot-interruption', 'start-failure', 'out-of-memory'];
 
@@ -179,9 +184,12 @@ export function firstOf<T>(value: T | T[] | undefined): T | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** The tasks of an item's record, last first: the record itself, then its `earlier` chain. */
+/**
+ * The tasks of an item's record, last first: the record itself when its last run launched a task
+ * (every launched task has a StopCode), then its `earlier` chain.
+ */
 export function tasksOfRecord(record: ItemRecord): any[] {
-  const tasks: any[] = [record];
+  const tasks: any[] = firstOf(record.stopCode) !== undefined ? [record] : [];
   for (let earlier = record.earlier; earlier && Object.keys(earlier).length > 0; earlier = earlier.earlier) {
     tasks.push(earlier);
   }
@@ -210,10 +218,13 @@ export function expectRecordsMatchSimulation(run: FanOutRun): number {
   }
   const mismatches: string[] = [];
   for (const { index, record } of records) {
-    const launched = (run.ecs.attemptsByItem.get(itemKey(run.items[index])) ?? []).filter((a) => LAUNCHED.includes(a.detail));
+    const calls = run.ecs.attemptsByItem.get(itemKey(run.items[index])) ?? [];
+    const launched = calls.filter((a) => LAUNCHED.includes(a.detail));
+    // A run is a task launched, or a last RunTask that ECS refused for good.
+    const refusedAtLast = calls.length > 0 && !LAUNCHED.includes(calls[calls.length - 1].detail) ? 1 : 0;
     const tasks = tasksOfRecord(record);
-    if (record.attempts !== launched.length || tasks.length !== launched.length) {
-      mismatches.push(`item ${index}: record says ${record.attempts} tasks (${tasks.length} listed), the simulation launched ${launched.length}`);
+    if (record.attempts !== launched.length + refusedAtLast || tasks.length !== launched.length) {
+      mismatches.push(`item ${index}: record says ${record.attempts} runs (${tasks.length} tasks listed), the simulation launched ${launched.length} tasks${refusedAtLast ? ' and refused the last call' : ''}`);
       continue;
     }
     tasks.forEach((task, i) => {
@@ -237,7 +248,9 @@ export function errorOf(attempt: Attempt): string | undefined {
     case 'exit-code': return EcsErrors.TASK_FAILED;
     // .sync reports an interrupted task that exited 0 as a success; the construct fails it itself.
     // An interrupted Spot task fails its item with the construct's own error, whatever its exit code.
-    case 'spot-interruption': return ERROR_SPOT_INTERRUPTED;
+    // (A task run without a capacity provider that the simulation interrupts all the same is an
+    // ordinary failed task to the construct.)
+    case 'spot-interruption': return attempt.capacity === 'FARGATE_SPOT' ? ERROR_SPOT_INTERRUPTED : EcsErrors.TASK_FAILED;
     case 'start-failure':
     case 'out-of-memory': return EcsErrors.TASK_FAILED;
     case 'api-throttle': return EcsErrors.THROTTLED;
