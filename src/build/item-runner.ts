@@ -115,7 +115,7 @@ export function itemRunnerFactory(sources: ItemRunnerSources): (scope: Construct
     integrationPattern: decisions.integrationPattern,
     heartbeatTimeout: decisions.timeouts.heartbeatTimeout,
     stopRules: decisions.stopRules,
-    paths: itemStatePaths(decisions.batching !== undefined),
+    paths: itemStatePaths(decisions.batching !== undefined, decisions.stopRules.resizes !== undefined),
     taskSize: { cpu: sources.taskDefinition.cpu, memoryMiB: sources.taskDefinition.memoryMiB },
     reportsCapacity: decisions.capacity !== FanOutCapacity.ON_DEMAND,
   };
@@ -172,20 +172,18 @@ function buildItemRunner(scope: Construct, settings: ItemTaskSettings, placement
       outputPath: `${settings.paths.stop}.summary`,
     });
 
+  // A Spot task RunTask could not start (no Spot capacity, throttled past its retries) runs on
+  // on-demand; elsewhere such an item fails.
   wireTask(scope, first, {
     suffix: '',
     capacity: firstCapacity ?? CapacityProviderNames.ON_DEMAND,
     task: first,
     fallback: onDemand,
     failed,
-  }, classifier, name, where, succeeded);
+  }, classifier, name, where, succeeded, onDemand ?? failed);
   if (onDemand) {
-    wireTask(scope, onDemand, { suffix: 'OnDemand', capacity: CapacityProviderNames.ON_DEMAND, task: onDemand, failed }, classifier, name, where, succeeded);
-    // A Spot task RunTask could not start (no Spot capacity, throttled) runs on on-demand.
-    first.addCatch(onDemand, { errors: [ERROR_ECS_EXCEPTION, ERROR_ECS_UNKNOWN], resultPath: '$.failure' });
+    wireTask(scope, onDemand, { suffix: 'OnDemand', capacity: CapacityProviderNames.ON_DEMAND, task: onDemand, failed }, classifier, name, where, succeeded, failed);
   }
-  first.addCatch(failed, { errors: [sfn.Errors.ALL], resultPath: '$.failure' });
-  onDemand?.addCatch(failed, { errors: [sfn.Errors.ALL], resultPath: '$.failure' });
   return first;
 }
 
@@ -195,7 +193,7 @@ function buildItemRunner(scope: Construct, settings: ItemTaskSettings, placement
  * Cause (when it is a task description) and the stop rules applied.
  */
 function wireTask(scope: Construct, task: tasks.EcsRunTask, loop: TaskLoop, classifier: StopClassifier,
-  name: (inlineName: string) => string, where: string, succeeded: sfn.IChainable): void {
+  name: (inlineName: string) => string, where: string, succeeded: sfn.IChainable, refused: sfn.IChainable): void {
   const classify = classifier.classify(loop);
   const readStop = new sfn.Pass(scope, `${where}ReadStop${loop.suffix}`, {
     stateName: name(`${ItemStateNames.INLINE_READ_STOP}${loop.suffix}`),
@@ -209,8 +207,12 @@ function wireTask(scope: Construct, task: tasks.EcsRunTask, loop: TaskLoop, clas
   })
     .when(sfn.Condition.stringMatches('$.failure.Cause', '{*}'), readStop)
     .otherwise(loop.failed);
+  // Catchers are tried in order, and States.TaskFailed matches every error but States.Timeout:
+  // the RunTask refusals come first, so that only a task that ran is read as one.
   task.addCatch(classifier.rateLimitedOrFail(loop, ECS_INVALID_PARAMETER_RATE_PATTERNS), { errors: [ERROR_ECS_INVALID_PARAMETER], resultPath: '$.failure' });
+  task.addCatch(refused, { errors: [ERROR_ECS_EXCEPTION, ERROR_ECS_UNKNOWN], resultPath: '$.failure' });
   task.addCatch(isStopDescribed, { errors: [ERROR_TASK_FAILED], resultPath: '$.failure' });
+  task.addCatch(loop.failed, { errors: [sfn.Errors.ALL], resultPath: '$.failure' });
   if (loop.capacity === CapacityProviderNames.SPOT) {
     // A Spot task can be interrupted and still exit 0 (its container handled SIGTERM, as AWS
     // advises): .sync then reports a success. AWS does not document whether it does; this check
@@ -278,7 +280,7 @@ function runTask(scope: Construct, id: string, stateName: string, settings: Item
   const resultSelector: { [key: string]: any } = callback
     ? { ...(capacityProvider ? { capacity: capacityProvider } : {}), result: sfn.JsonPath.objectAt('$') }
     : classifier!.stopOfResult(capacityProvider ?? CapacityProviderNames.ON_DEMAND, settings.reportsCapacity);
-  const resizes = !callback && settings.stopRules.resizes !== undefined;
+  const resizes = !callback && settings.paths.resized;
   const task = tasks.EcsRunTask.jsonPath(scope, id, {
     stateName,
     comment: `Runs the container${capacityProvider ? ` on ${capacityProvider}` : ''} and `

@@ -29,13 +29,18 @@ export interface ItemStatePaths {
   readonly stop: string;
   /** True for a batch (`{ Items, BatchInput }`). */
   readonly batched: boolean;
+  /**
+   * True when the size the task runs at is kept in the retry state (`cpu`, `memory`): with an
+   * out-of-memory rule it changes from one task to the next.
+   */
+  readonly resized: boolean;
 }
 
 /** The paths of an item's state, for one item or a batch. */
-export function itemStatePaths(batched: boolean): ItemStatePaths {
+export function itemStatePaths(batched: boolean, resized: boolean): ItemStatePaths {
   return batched
-    ? { retry: '$.BatchInput.retry', stop: '$.BatchInput.stop', batched }
-    : { retry: '$.retry', stop: '$.stop', batched };
+    ? { retry: '$.BatchInput.retry', stop: '$.BatchInput.stop', batched, resized }
+    : { retry: '$.retry', stop: '$.stop', batched, resized };
 }
 
 /** The error of an item whose Spot task was interrupted and is not retried (any more). */
@@ -92,7 +97,10 @@ export class StopClassifier {
    * successful item (which capacity ran it, when that varies).
    */
   public stopOfResult(capacity: string, reportsCapacity: boolean): { [key: string]: any } {
-    return { task: sfn.JsonPath.objectAt('$'), ...this.runFieldsOf(capacity), summary: reportsCapacity ? { capacity } : {} };
+    // A result selector reads the task's result, not the state: a size kept in the retry state
+    // is read from there when the record is made (see lastTaskFields).
+    const run = this.paths.resized ? { capacity } : this.runFieldsOf(capacity);
+    return { task: sfn.JsonPath.objectAt('$'), ...run, summary: reportsCapacity ? { capacity } : {} };
   }
 
   /**
@@ -113,7 +121,9 @@ export class StopClassifier {
           choice.when(spotInterruptedCondition(this.paths), this.count(rule, loop, loop.fallback, 'FallBack'));
           continue;
         }
-        choice.when(sfn.Condition.and(spotInterruptedCondition(this.paths), this.hasRetriesLeft(rule)), this.count(rule, loop, loop.task));
+        if (rule.retry && rule.retry.maxAttempts > 0) {
+          choice.when(sfn.Condition.and(spotInterruptedCondition(this.paths), this.hasRetriesLeft(rule)), this.count(rule, loop, loop.task));
+        }
         choice.when(spotInterruptedCondition(this.paths), this.spotInterruptedFailure(loop.suffix, loop.failed));
         continue;
       }
@@ -262,8 +272,9 @@ export function lastTaskFields(paths: ItemStatePaths): { [key: string]: any } {
   const at = (field: string) => sfn.JsonPath.listAt(`${paths.stop}..${field}`);
   return {
     capacity: at('capacity'),
-    cpu: at('cpu'),
-    memory: at('memory'),
+    // With an out-of-memory rule the size the last task ran at is the retry state's until it is counted.
+    cpu: paths.resized ? sfn.JsonPath.stringAt(`${paths.retry}.cpu`) : at('cpu'),
+    memory: paths.resized ? sfn.JsonPath.stringAt(`${paths.retry}.memory`) : at('memory'),
     stopCode: at('StopCode'),
     stoppedReason: at('StoppedReason'),
     exitCode: at('ExitCode'),

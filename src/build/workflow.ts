@@ -92,6 +92,8 @@ interface WorkflowSettings {
   readonly createItemRunner: (scope: Construct, placement: ItemRunnerPlacement) => sfn.IChainable;
   /** What each item's state starts with besides the item; undefined with the callback pattern. */
   readonly initialItemState?: { [key: string]: any };
+  /** True when an out-of-memory rule changes the task size from one task to the next. */
+  readonly resizesTasks: boolean;
 }
 
 /**
@@ -293,7 +295,7 @@ export class FanOutWorkflow extends Construct {
         error: sfn.JsonPath.stringAt('$.failure.Error'),
         cause: sfn.JsonPath.stringAt('$.failure.Cause'),
         // What its last task said and how many it took (run job; see stop-classifier.ts).
-        ...(props.initialItemState ? { record: failedRecord(itemStatePaths(false)) } : {}),
+        ...(props.initialItemState ? { record: failedRecord(itemStatePaths(false, props.resizesTasks)) } : {}),
       },
     });
     const writeFailure = tasks.CallAwsService.jsonPath(this, 'InlineWriteFailure', {
@@ -354,6 +356,7 @@ function workflowSettings(props: FanOutWorkflowProps): WorkflowSettings {
       : undefined,
     createItemRunner: props.createItemRunner,
     initialItemState: props.initialItemState,
+    resizesTasks: decisions.stopRules.resizes !== undefined,
   };
 }
 
