@@ -107,7 +107,12 @@ export class StopClassifier {
    * The rules, as one Choice that reads the stopped task at the stop path: the first rule that
    * matches decides; a matching rule whose retries are used up fails the item.
    */
-  public classify(loop: TaskLoop): sfn.Choice {
+  public classify(loop: TaskLoop): sfn.IChainable {
+    const applies = this.decision.rules.some((rule) => rule.match !== 'spot-interruption' || loop.capacity === 'FARGATE_SPOT');
+    if (!applies) {
+      // No rule can match a task of this capacity: a stopped task fails its item (its record still reads it).
+      return loop.failed;
+    }
     const choice = new sfn.Choice(this.scope, `${this.where}ApplyStopRules${loop.suffix}`, {
       stateName: this.stateName(`ApplyStopRules${loop.suffix}`),
       comment: 'Reads the stopped task\'s fields (StopCode, StoppedReason, exit code, container reason); the first rule that matches decides.',
