@@ -5,12 +5,12 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { FanOutCapacity } from './api/capacity';
-import { FanOutRetryRule } from './api/retry-rules';
 import { FanOutIntegrationPattern } from './api/integration-pattern';
 import { FanOutItemBatching } from './api/item-batching';
 import { FanOutItems } from './api/items';
 import { FanOutMode } from './api/mode';
 import { FanOutRetryOptions } from './api/retry-options';
+import { FanOutRetryRule } from './api/retry-rules';
 
 /**
  * Properties of a FargateFanOut.

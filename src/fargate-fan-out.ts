@@ -19,11 +19,11 @@ import { RunForEachItemsFileCreatedOptions, RunForEachMessageOptions, RunForEach
 import { FanOutAlarms } from './build/alarms';
 import { grantFanOutAccess, grantRedriveOf } from './build/grants';
 import { itemRunnerFactory } from './build/item-runner';
-import { initialItemState } from './build/stop-classifier';
 import { buildTaskNetwork } from './build/network';
 import { RequiredWildcardAcknowledgements } from './build/required-wildcards';
 import { buildResultBucket } from './build/result-bucket';
 import { buildStateMachine } from './build/state-machine';
+import { initialItemState } from './build/stop-classifier';
 import { buildTask } from './build/task';
 import { ItemsFileCreatedTrigger } from './build/triggers/items-file-created';
 import { MessageTrigger } from './build/triggers/message';

@@ -55,7 +55,10 @@ describe('the per-item task', () => {
     const states = allStates(definition);
     expect(task.Catch.map((c: any) => c.Next)).toEqual(['IsRateLimited', 'DescribeItemFailure', 'IsStopDescribed', 'DescribeItemFailure']);
     expect(states.DescribeItemFailure.Parameters).toMatchObject({
-      'index.$': '$.index', 'item.$': '$.item', 'error.$': '$.failure.Error', 'cause.$': '$.failure.Cause',
+      'index.$': '$.index',
+      'item.$': '$.item',
+      'error.$': '$.failure.Error',
+      'cause.$': '$.failure.Cause',
       'record': { 'outcome': 'FAILED', 'attempts.$': 'States.MathAdd($.retry.attempts, 1)', 'exitCode.$': '$.stop..ExitCode' },
     });
     expect(states.WriteItemFailure).toMatchObject({

@@ -18,11 +18,11 @@ import {
   ERROR_TASK_FAILED,
   ERROR_TIMEOUT,
 } from '../aws-limits';
+import { failedRecord, ItemStatePaths, itemStatePaths, spotInterruptedCondition, StopClassifier, TaskLoop } from './stop-classifier';
 import { FanOutDecisions } from '../decisions/decide-fan-out';
 import { CALLBACK_CALL_RETRIES, INVALID_PARAMETER_QUICK_RETRIES } from '../decisions/history-budget';
 import { RATE_AND_CAPACITY_ERRORS, toRetryProps } from '../decisions/retry-policy';
 import { StopRulesDecision } from '../decisions/stop-rules';
-import { failedRecord, ItemStatePaths, itemStatePaths, spotInterruptedCondition, StopClassifier, TaskLoop } from './stop-classifier';
 
 /**
  * Names of the states that run one item, in the inline Map and in a Distributed Map child (the

@@ -352,7 +352,11 @@ function workflowSettings(props: FanOutWorkflowProps): WorkflowSettings {
     reportsCapacity: decisions.capacity !== FanOutCapacity.ON_DEMAND,
     reportsResults: decisions.callback,
     itemBatcher: batching
-      ? new sfn.ItemBatcher({ maxItemsPerBatch: batching.maxItems, maxInputBytesPerBatch: batching.maxInputBytes, batchInput: props.initialItemState })
+      ? new sfn.ItemBatcher({
+        maxItemsPerBatch: batching.maxItems,
+        maxInputBytesPerBatch: batching.maxInputBytes,
+        batchInput: props.initialItemState,
+      })
       : undefined,
     createItemRunner: props.createItemRunner,
     initialItemState: props.initialItemState,

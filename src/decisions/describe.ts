@@ -1,8 +1,8 @@
 import { FanOutDecisions } from './decide-fan-out';
 import { INVALID_PARAMETER_QUICK_RETRIES } from './history-budget';
 import { describeRetryPolicy } from './retry-policy';
-import { ERROR_ECS_INVALID_PARAMETER } from '../aws-limits';
 import { FanOutEnvironment } from '../api/environment';
+import { ERROR_ECS_INVALID_PARAMETER } from '../aws-limits';
 
 /** The task as built or given: its size is read from the task definition. */
 export interface DescribedTask {

@@ -1,6 +1,6 @@
 import { Token } from 'aws-cdk-lib';
-import { checkFargateTaskSize, vcpusOf } from './task-size';
 import { resolveRetryPolicy } from './retry-policy';
+import { checkFargateTaskSize, vcpusOf } from './task-size';
 import { FanOutCapacity } from '../api/capacity';
 import { FanOutRetryOptions, FanOutRetryPolicy } from '../api/retry-options';
 import { FanOutRetryRule, FanOutRetryRuleKind, FanOutTaskSize } from '../api/retry-rules';
@@ -182,7 +182,9 @@ export function decideStopRules(input: StopRulesInput): StopRulesDecision {
           throw new Error(`${prop} can never match: an earlier onOutOfMemory rule catches every out-of-memory kill`);
         }
         resizes = checkSizes(prop, rule._sizes ?? [], input);
-        const retry: FanOutRetryPolicy = { errors: [], maxAttempts: resizes.length, intervalSeconds: 1, backoffRate: 1, maxDelaySeconds: 1, jitter: false };
+        const retry: FanOutRetryPolicy = {
+          errors: [], maxAttempts: resizes.length, intervalSeconds: 1, backoffRate: 1, maxDelaySeconds: 1, jitter: false,
+        };
         rules.push({
           id,
           match: 'out-of-memory',
@@ -259,7 +261,8 @@ function resolveRuleRetry(prop: string, options: FanOutRetryOptions | undefined,
   if (!Token.isUnresolved(policy.maxAttempts) && policy.maxAttempts > MAX_RULE_RETRIES) {
     throw new Error(`${prop}.maxAttempts must be from 0 to ${MAX_RULE_RETRIES} (each retry reruns the task and counts against the inline Map's history), got ${policy.maxAttempts}`);
   }
-  if (Token.isUnresolved(policy.maxAttempts) || Token.isUnresolved(policy.intervalSeconds) || Token.isUnresolved(policy.maxDelaySeconds) || Token.isUnresolved(policy.backoffRate)) {
+  const fields = [policy.maxAttempts, policy.intervalSeconds, policy.maxDelaySeconds, policy.backoffRate];
+  if (fields.some((field) => Token.isUnresolved(field))) {
     throw new Error(`${prop} must be known at synth: its delays are written into the state machine`);
   }
   return policy;
@@ -284,13 +287,14 @@ function checkSizes(prop: string, sizes: FanOutTaskSize[], input: StopRulesInput
   if (sizes.length > MAX_RULE_RETRIES) {
     throw new Error(`${prop} (onOutOfMemory) may list from 1 to ${MAX_RULE_RETRIES} sizes, got ${sizes.length}`);
   }
-  if (input.taskCpu === undefined || input.taskMemoryMiB === undefined || Token.isUnresolved(input.taskCpu) || Token.isUnresolved(input.taskMemoryMiB)) {
+  const { taskCpu, taskMemoryMiB } = input;
+  if (taskCpu === undefined || taskMemoryMiB === undefined || Token.isUnresolved(taskCpu) || Token.isUnresolved(taskMemoryMiB)) {
     throw new Error(`${prop} (onOutOfMemory) needs the task's size known at synth (cpu and memoryLimitMiB as numbers)`);
   }
   if (input.containerSetsMemoryLimit) {
     throw new Error(`${prop} (onOutOfMemory): the container that gets the item sets its own memory limit, which a larger task would not raise; remove memoryLimitMiB from the task definition's container`);
   }
-  let previous = input.taskMemoryMiB;
+  let previous = taskMemoryMiB;
   sizes.forEach((size, i) => {
     try {
       checkFargateTaskSize(size.cpu, size.memoryLimitMiB);

@@ -29,12 +29,16 @@ describe('itemRetryAttempts: every entry into a task state may use its retriers 
   });
 
   test('Spot with fallback: a second task state, checked after a success', () => {
-    const attempts = itemRetryAttempts({ throttleRetry: DEFAULT_THROTTLE_RETRY, capacity: FanOutCapacity.SPOT_WITH_ON_DEMAND_FALLBACK, callback: false, loopReruns: 2 });
+    const attempts = itemRetryAttempts({
+      throttleRetry: DEFAULT_THROTTLE_RETRY, capacity: FanOutCapacity.SPOT_WITH_ON_DEMAND_FALLBACK, callback: false, loopReruns: 2,
+    });
     expect(attempts).toMatchObject({ refusedAttempts: 4 * 33, fallbackRuns: 1, checksSpotStop: true });
   });
 
   test('callback: the native task retry, as before', () => {
-    const attempts = itemRetryAttempts({ throttleRetry: DEFAULT_THROTTLE_RETRY, taskRetry: DEFAULT_TASK_RETRY, capacity: FanOutCapacity.ON_DEMAND, callback: true });
+    const attempts = itemRetryAttempts({
+      throttleRetry: DEFAULT_THROTTLE_RETRY, taskRetry: DEFAULT_TASK_RETRY, capacity: FanOutCapacity.ON_DEMAND, callback: true,
+    });
     expect(attempts).toMatchObject({ refusedAttempts: 30, rerunAttempts: 2, callback: true });
   });
 });
@@ -43,7 +47,9 @@ describe('inlineMaxItems', () => {
   test('with the default retries, 68 items fit even if every item uses every retry on each of its 3 runs and fails', () => {
     const perItem = 32 + 3 * 33 * 3 + 2 * 18;
     expect(perItem).toBe(365);
-    const items = inlineMaxItems(itemRetryAttempts({ throttleRetry: DEFAULT_THROTTLE_RETRY, capacity: FanOutCapacity.ON_DEMAND, callback: false, loopReruns: 2 }));
+    const items = inlineMaxItems(itemRetryAttempts({
+      throttleRetry: DEFAULT_THROTTLE_RETRY, capacity: FanOutCapacity.ON_DEMAND, callback: false, loopReruns: 2,
+    }));
     expect(items).toBe(Math.floor((25_000 - 50) / perItem));
     expect(items).toBe(68);
     // One more item could go over: the bound is tight.
@@ -52,7 +58,9 @@ describe('inlineMaxItems', () => {
   });
 
   test('a task retry takes room from the items', () => {
-    const withTaskRetry = itemRetryAttempts({ throttleRetry: DEFAULT_THROTTLE_RETRY, capacity: FanOutCapacity.ON_DEMAND, callback: false, loopReruns: 2 + DEFAULT_TASK_RETRY.maxAttempts });
+    const withTaskRetry = itemRetryAttempts({
+      throttleRetry: DEFAULT_THROTTLE_RETRY, capacity: FanOutCapacity.ON_DEMAND, callback: false, loopReruns: 2 + DEFAULT_TASK_RETRY.maxAttempts,
+    });
     expect(inlineMaxItems(withTaskRetry)).toBe(Math.floor(24_950 / (32 + 5 * 99 + 4 * 18)));
   });
 

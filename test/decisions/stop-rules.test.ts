@@ -26,13 +26,15 @@ describe('decideStopRules: the order the rules are tried in', () => {
   });
 
   test('onSpotInterruption sets the Spot retry, wherever it is listed', () => {
-    const decision = decideStopRules({ ...base, capacity: FanOutCapacity.SPOT, retryRules: [FanOutRetryRule.onExitCodes([1]), FanOutRetryRule.onSpotInterruption({ maxAttempts: 5 })] });
+    const retryRules = [FanOutRetryRule.onExitCodes([1]), FanOutRetryRule.onSpotInterruption({ maxAttempts: 5 })];
+    const decision = decideStopRules({ ...base, capacity: FanOutCapacity.SPOT, retryRules });
     expect(decision.rules[0]).toMatchObject({ match: 'spot-interruption', retry: { maxAttempts: 5 } });
     expect(decision.rules[1]).toMatchObject({ match: 'exit-codes', exitCodes: [1] });
   });
 
   test('onOutOfMemory: one retry per size, and the largest size\'s vCPUs', () => {
-    const decision = decideStopRules({ ...base, retryRules: [FanOutRetryRule.onOutOfMemory([{ cpu: 512, memoryLimitMiB: 2048 }, { cpu: 1024, memoryLimitMiB: 4096 }])] });
+    const sizes = [{ cpu: 512, memoryLimitMiB: 2048 }, { cpu: 1024, memoryLimitMiB: 4096 }];
+    const decision = decideStopRules({ ...base, retryRules: [FanOutRetryRule.onOutOfMemory(sizes)] });
     expect(decision.rules[0]).toMatchObject({ match: 'out-of-memory', retry: { maxAttempts: 2 } });
     expect(decision.resizes).toEqual([{ cpu: 512, memoryLimitMiB: 2048 }, { cpu: 1024, memoryLimitMiB: 4096 }]);
     expect(decision.largestTaskVcpus).toBe(1);
@@ -80,7 +82,8 @@ describe('loopDelays: the backoff of a rule, listed', () => {
       highest: [10, 30, 90, 120, 120],
       lowest: [5, 15, 45, 60, 60],
     });
-    expect(loopDelays({ errors: [], maxAttempts: 2, intervalSeconds: 1, backoffRate: 1, maxDelaySeconds: 1, jitter: false })).toEqual({ highest: [1, 1], lowest: [1, 1] });
+    const fixed = { errors: [], maxAttempts: 2, intervalSeconds: 1, backoffRate: 1, maxDelaySeconds: 1, jitter: false };
+    expect(loopDelays(fixed)).toEqual({ highest: [1, 1], lowest: [1, 1] });
   });
 
   test('described for people', () => {

@@ -233,8 +233,22 @@ export function expectRecordsMatchSimulation(run: FanOutRun): number {
     }
     tasks.forEach((task, i) => {
       const attempt = launched[launched.length - 1 - i];
-      const expected = { capacity: attempt.capacity, cpu: String(attempt.cpu), memory: String(attempt.memoryMiB), exitCode: attempt.exitCode, startedAt: attempt.startedAt, stoppedAt: attempt.stoppedAt };
-      const actual = { capacity: firstOf(task.capacity), cpu: firstOf(task.cpu), memory: firstOf(task.memory), exitCode: firstOf(task.exitCode), startedAt: firstOf(task.startedAt), stoppedAt: firstOf(task.stoppedAt) };
+      const expected = {
+        capacity: attempt.capacity,
+        cpu: String(attempt.cpu),
+        memory: String(attempt.memoryMiB),
+        exitCode: attempt.exitCode,
+        startedAt: attempt.startedAt,
+        stoppedAt: attempt.stoppedAt,
+      };
+      const actual = {
+        capacity: firstOf(task.capacity),
+        cpu: firstOf(task.cpu),
+        memory: firstOf(task.memory),
+        exitCode: firstOf(task.exitCode),
+        startedAt: firstOf(task.startedAt),
+        stoppedAt: firstOf(task.stoppedAt),
+      };
       if (JSON.stringify(actual) !== JSON.stringify(expected)) {
         mismatches.push(`item ${index} task ${launched.length - i}: record ${JSON.stringify(actual)}, simulation ${JSON.stringify(expected)}`);
       }

@@ -14,7 +14,9 @@ describe('how the stop rules render', () => {
     FanOutRetryRule.onStoppedReason('ResourceInitializationError*', { maxAttempts: 1 }),
     FanOutRetryRule.onOutOfMemory([{ cpu: 512, memoryLimitMiB: 2048 }, { cpu: 1024, memoryLimitMiB: 4096 }]),
   ];
-  const { definition, fanOut } = synthFanOut(withImage({ mode: FanOutMode.DISTRIBUTED, capacity: FanOutCapacity.SPOT, retryRules, taskRetry: { maxAttempts: 1 } }));
+  const { definition, fanOut } = synthFanOut(withImage({
+    mode: FanOutMode.DISTRIBUTED, capacity: FanOutCapacity.SPOT, retryRules, taskRetry: { maxAttempts: 1 },
+  }));
   const states = allStates(definition);
 
   test('each item starts with its counters (one per rule that retries), no earlier task, and the task size', () => {
