@@ -172,6 +172,34 @@ export const ECS_STOP_CODE_TERMINATION_NOTICE = 'TerminationNotice';
 export const ECS_SPOT_STOPPED_REASON_PATTERN = '*Spot Task was interrupted*';
 
 /**
+ * The StopCode of a task that stopped before its container ran (CannotPullContainerError,
+ * ResourceInitializationError: secrets, ENI, log driver); its containers have no exit code.
+ * Sources: https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Task.html (stopCode);
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/stopped-task-error-codes.html
+ */
+export const ECS_STOP_CODE_TASK_FAILED_TO_START = 'TaskFailedToStart';
+
+/**
+ * A container killed for using more memory than it has exits with 137 (SIGKILL) and carries the
+ * container reason "OutOfMemoryError: container killed due to memory usage" (the container's
+ * reason, not the task's StoppedReason), matched here as a `StringMatches` pattern.
+ * Sources: https://docs.aws.amazon.com/AmazonECS/latest/developerguide/stopped-task-error-codes.html ;
+ * ../shared/ecs-stop-signals.md (table of retryable conditions); aws/aws-cdk#30027
+ */
+export const ECS_OUT_OF_MEMORY_EXIT_CODE = 137;
+export const ECS_OUT_OF_MEMORY_REASON_PATTERN = 'OutOfMemoryError*';
+
+/**
+ * `ECS.InvalidParameterException` also carries throttling of the calls ECS makes for the caller:
+ * "Error retrieving subnet information ... Request limit exceeded" (EC2's RequestLimitExceeded)
+ * or "Rate exceeded". Only the Cause tells them from a request that can never succeed (overrides
+ * over 8,192 characters, a missing subnet). As `StringMatches` patterns.
+ * Sources: https://github.com/dagster-io/dagster/issues/33439 ;
+ * https://github.com/AllenInstitute/neuron_morphology/pull/155
+ */
+export const ECS_INVALID_PARAMETER_RATE_PATTERNS: readonly string[] = ['*Rate exceeded*', '*Request limit exceeded*', '*RequestLimitExceeded*', '*ThrottlingException*'];
+
+/**
  * The capacity provider names of Fargate, as RunTask takes them and a task's output shows them.
  * Source: https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-capacity-providers.html
  */

@@ -20,6 +20,8 @@ export { FanOutMode } from './api/mode';
 export { FanOutCapacity } from './api/capacity';
 export { FanOutIntegrationPattern } from './api/integration-pattern';
 export type { FanOutRetryOptions, FanOutRetryPolicy } from './api/retry-options';
+export { FanOutRetryRule, FanOutRetryRuleKind } from './api/retry-rules';
+export type { FanOutTaskSize } from './api/retry-rules';
 export type { FanOutItemBatching } from './api/item-batching';
 export { FanOutEnvironment } from './api/environment';
 export { FanOutPlanner } from './planner/planner';
