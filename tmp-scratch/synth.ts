@@ -1,0 +1,17 @@
+import { App, Stack } from 'aws-cdk-lib';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { FanOutConcurrencyPool } from '../src';
+import { buildPoolAcquire, buildPoolRelease } from '../src/build/pool/pool-states';
+const app = new App();
+const stack = new Stack(app, 'S', { env: { account: '111111111111', region: 'us-east-1' } });
+const pool = new FanOutConcurrencyPool(stack, 'Pool', { maxTasks: 5, maxVcpus: 2 });
+const done = new sfn.Pass(stack, 'Done');
+const release = buildPoolRelease(stack, pool._binding(), { prefix: 'P', cpuUnits: 256, slotPath: '$.slot' }, done);
+const work = new sfn.Pass(stack, 'Work').next(release);
+const acquire = buildPoolAcquire(stack, pool._binding(), { prefix: 'P', cpuUnits: 256, slotPath: '$.slot' }, work);
+const sm = new sfn.StateMachine(stack, 'SM', { definitionBody: sfn.DefinitionBody.fromChainable(acquire) });
+pool.addUser(sm);
+const t = app.synth().getStackByName('S').template;
+const fs = require('fs');
+fs.writeFileSync('tmp-scratch/template.json', JSON.stringify(t, null, 1));
+console.log(Object.keys(t.Resources).join('\n'));
