@@ -24,11 +24,11 @@ export const MAX_POOL_SWEEP_INTERVAL_SECONDS = 24 * 3600;
  * transitions per look; see `decidePool` for how the bands are chosen.
  */
 export const PoolWaits = {
-  /** Eligible, there is room, but the try failed (pacing window full, or a race): look again soon. */
+  /** Eligible, there was room, but the try failed (pacing window full, or a race): look again soon. */
   ROOM: [1, 3] as const,
   /** Eligible, but the pool is full: one of the eligible items takes a freed slot within ~FULL / window s. */
   FULL: [5, 20] as const,
-  /** Not yet eligible, within two windows of it. */
+  /** Not yet eligible but within two windows of it, and the pool has room (launches are paced). */
   NEAR: [2, 6] as const,
   /** Not yet eligible, further off, while the pool has room. */
   FAR: [20, 60] as const,
@@ -62,7 +62,7 @@ export interface PoolDecision {
   readonly pacing: PacingDecision;
   /**
    * The waiting window: an item that had to wait takes a ticket, and may take a slot once fewer
-   * than this many later-admitted items separate it from the head (`base >= ticket - window`).
+   * than this many tickets separate it from the slots taken so far (`base >= ticket - window`).
    * Items further back cannot overtake it, and only the window's items look at the pool often.
    */
   readonly waitingWindow: number;

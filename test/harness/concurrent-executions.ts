@@ -172,7 +172,7 @@ export class ConcurrentRunner {
         if (idleLoops > 10_000) throw new Error('ConcurrentRunner: executions are waiting on something that is not a timer');
         await clock.runToLastAsync();
       }
-      this.virtualMs = this.now();
+      this.virtualMs = Math.max(0, ...[...this.executions.values()].map((e) => e.endMs ?? 0));
     } finally {
       clock.uninstall();
       this.clockInstalled = false;

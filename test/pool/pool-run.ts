@@ -38,6 +38,8 @@ export interface PoolScenario {
   readonly extraCleanups?: Array<{ atMs: number; execution: string; workload: string }>;
   /** Items written to the table before the run (a lease left by an earlier attempt). */
   readonly preload?: Item[];
+  /** Give up after this much virtual time. @default 6 hours */
+  readonly maxVirtualMs?: number;
 }
 
 export interface ItemTrace {
@@ -143,6 +145,7 @@ export async function runPoolScenario(scenario: PoolScenario): Promise<PoolRun> 
   runner = new ConcurrentRunner({
     taskHandlers,
     seed: scenario.seed,
+    maxVirtualMs: scenario.maxVirtualMs ?? 6 * 3600 * 1000,
     onEvent: (event, record) => {
       if (record.spec.stateMachineName === 'PoolCleanup' || event.index === undefined) return;
       const name: string | undefined = event.state?.name;

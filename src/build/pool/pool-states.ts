@@ -135,11 +135,14 @@ export function poolStateNames(prefix: string) {
     READ: `${prefix}ReadPool`,
     WHERE: `${prefix}WhereInLine`,
     HELD: `${prefix}AlreadyHeld`,
+    HELD_FIRST: `${prefix}AlreadyHeldAtFirst`,
     SKIP: `${prefix}SkipStalledTicket`,
     WAIT_ROOM: `${prefix}WaitRoom`,
     WAIT_FULL: `${prefix}WaitFull`,
     REMEMBER_NEAR: `${prefix}RememberNear`,
     WAIT_NEAR: `${prefix}WaitNear`,
+    REMEMBER_NEAR_FULL: `${prefix}RememberNearFull`,
+    WAIT_NEAR_FULL: `${prefix}WaitNearFull`,
     REMEMBER_FAR: `${prefix}RememberFar`,
     WAIT_FAR: `${prefix}WaitFar`,
     REMEMBER_FAR_FULL: `${prefix}RememberFarFull`,
@@ -304,8 +307,8 @@ export function buildPoolAcquire(scope: Construct, pool: PoolBinding, options: P
   });
   transientRetry(read);
 
-  const holdsAlready = new tasks.DynamoUpdateItem(scope, names.HELD, {
-    stateName: names.HELD,
+  const restamp = (name: string) => new tasks.DynamoUpdateItem(scope, name, {
+    stateName: name,
     table,
     key: {
       pk: tasks.DynamoAttributeValue.fromString(key.pk.S),
@@ -316,8 +319,11 @@ export function buildPoolAcquire(scope: Construct, pool: PoolBinding, options: P
     expressionAttributeNames: { '#stamp': PoolKeys.STAMP },
     expressionAttributeValues: { ':now': tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$$.State.EnteredTime')) },
     resultPath: sfn.JsonPath.DISCARD,
-    comment: 'The pool had room: does this holder already hold its lease (a retry, a lost answer, a redrive)? Restamp it, so that a late cleanup leaves it alone',
+    comment: 'Does this holder already hold its lease (a retry, a lost answer, a redrive)? Restamp it, so that a late cleanup leaves it alone',
   });
+  const heldAtFirst = restamp(names.HELD_FIRST);
+  const holdsAlready = restamp(names.HELD);
+  transientRetry(heldAtFirst);
   transientRetry(holdsAlready);
 
   const skip = new tasks.DynamoUpdateItem(scope, names.SKIP, {
@@ -341,34 +347,42 @@ export function buildPoolAcquire(scope: Construct, pool: PoolBinding, options: P
   const remember = (name: string, then: sfn.IChainable) =>
     new sfn.Pass(scope, name, { stateName: name, inputPath: `${resultPath}.read.base`, resultPath: `${resultPath}.lastBase` }).next(then);
 
-  const waitRoom = wait(names.WAIT_ROOM, 'room', waitedTry);
-  const waitFull = wait(names.WAIT_FULL, 'full', waitedTry);
+  // Every look at the pool starts with a read: a full pool costs a wait, a read and a choice.
+  const waitRoom = wait(names.WAIT_ROOM, 'room', read);
+  const waitFull = wait(names.WAIT_FULL, 'full', read);
 
   const room: sfn.Condition[] = [];
   if (decision.maxCpuUnits !== undefined) room.push(sfn.Condition.numberLessThanEquals(`${resultPath}.read.cpu`, decision.maxCpuUnits - options.cpuUnits));
   if (decision.maxTasks !== undefined) room.push(sfn.Condition.numberLessThanEquals(`${resultPath}.read.tasks`, decision.maxTasks - 1));
   const hasRoom = room.length === 1 ? room[0] : sfn.Condition.and(...room);
   const eligible = sfn.Condition.numberGreaterThanEqualsJsonPath(`${resultPath}.read.base`, `${resultPath}.minBase`);
+  const near = sfn.Condition.numberGreaterThanEqualsJsonPath(`${resultPath}.read.base`, `${resultPath}.nearBase`);
 
   const where = new sfn.Choice(scope, names.WHERE, { stateName: names.WHERE, comment: 'Eligible (within the waiting window)? Room in the pool?' })
-    .when(sfn.Condition.and(eligible, hasRoom), holdsAlready)
+    .when(sfn.Condition.and(eligible, hasRoom), waitedTry)
     .when(eligible, waitFull)
     .when(sfn.Condition.and(hasRoom, sfn.Condition.numberEqualsJsonPath(`${resultPath}.read.base`, `${resultPath}.lastBase`)), skip)
-    .when(sfn.Condition.numberGreaterThanEqualsJsonPath(`${resultPath}.read.base`, `${resultPath}.nearBase`),
-      remember(names.REMEMBER_NEAR, wait(names.WAIT_NEAR, 'near', read)))
+    .when(sfn.Condition.and(near, hasRoom), remember(names.REMEMBER_NEAR, wait(names.WAIT_NEAR, 'near', read)))
+    .when(near, remember(names.REMEMBER_NEAR_FULL, wait(names.WAIT_NEAR_FULL, 'full', read)))
     .when(hasRoom, remember(names.REMEMBER_FAR, wait(names.WAIT_FAR, 'far', read)))
     .otherwise(remember(names.REMEMBER_FAR_FULL, wait(names.WAIT_FAR_FULL, 'farFull', read)));
 
-  firstTry.addCatch(ticket, { errors: ERRORS_DYNAMODB_TRANSACTION_CANCELED, resultPath: sfn.JsonPath.DISCARD });
+  // Before waiting, check once whether this holder already holds its lease: a full pool may be
+  // full with it, and then no later look would find room.
+  firstTry.addCatch(heldAtFirst, { errors: ERRORS_DYNAMODB_TRANSACTION_CANCELED, resultPath: sfn.JsonPath.DISCARD });
   firstTry.next(next);
-  ticket.next(waitedTry);
-  waitedTry.addCatch(read, { errors: ERRORS_DYNAMODB_TRANSACTION_CANCELED, resultPath: sfn.JsonPath.DISCARD });
+  heldAtFirst.addCatch(ticket, { errors: [ERROR_DYNAMODB_CONDITIONAL_CHECK_FAILED], resultPath: sfn.JsonPath.DISCARD });
+  heldAtFirst.next(next);
+  ticket.next(read);
+  // The pool had room and the ticket was eligible, yet the transaction was cancelled: the
+  // pacing window was full, another item took the room first, or this holder holds its lease.
+  waitedTry.addCatch(holdsAlready, { errors: ERRORS_DYNAMODB_TRANSACTION_CANCELED, resultPath: sfn.JsonPath.DISCARD });
   waitedTry.next(next);
   read.next(where);
   holdsAlready.addCatch(waitRoom, { errors: [ERROR_DYNAMODB_CONDITIONAL_CHECK_FAILED], resultPath: sfn.JsonPath.DISCARD });
   holdsAlready.next(next);
   skip.addCatch(read, { errors: [ERROR_DYNAMODB_CONDITIONAL_CHECK_FAILED], resultPath: sfn.JsonPath.DISCARD });
-  skip.next(waitedTry);
+  skip.next(read);
   return firstTry;
 }
 
