@@ -26,6 +26,8 @@ export const MAX_POOL_SWEEP_INTERVAL_SECONDS = 24 * 3600;
 export const PoolWaits = {
   /** Eligible, there was room, but the try failed (pacing window full, or a race): look again soon. */
   ROOM: [1, 3] as const,
+  /** Eligible and among the oldest tickets (POOL_HEAD_TICKETS), but the pool is full. */
+  HEAD: [1, 4] as const,
   /** Eligible, but the pool is full: one of the eligible items takes a freed slot within ~FULL / window s. */
   FULL: [5, 20] as const,
   /** Not yet eligible but within two windows of it, and the pool has room (launches are paced). */
@@ -35,6 +37,13 @@ export const PoolWaits = {
   /** Not yet eligible, and the pool is full: admissions are paced by tasks finishing. */
   FAR_FULL: [60, 120] as const,
 };
+
+/**
+ * Tickets at the head of the line (`base >= ticket - POOL_HEAD_TICKETS`) that look at a full
+ * pool every PoolWaits.HEAD seconds instead of every PoolWaits.FULL: a freed slot then goes to
+ * one of the oldest tickets, not to whichever eligible ticket happens to look first.
+ */
+export const POOL_HEAD_TICKETS = 2;
 
 /** What a pool is built from: the props as given. */
 export interface PoolInput {

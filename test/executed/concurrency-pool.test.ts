@@ -4,15 +4,14 @@
  * simulated ECS, with executions failing, timing out and being aborted mid-run, and the pool's
  * cleanup started as its EventBridge rules would start it.
  */
-import { decidePool, PoolWaits } from '../../src/decisions/concurrency-pool';
+import { decidePool } from '../../src/decisions/concurrency-pool';
 import { PoolKeys } from '../../src/build/pool/pool-states';
 import { ACCOUNT_PREFIX } from '../harness/concurrent-executions';
-import { fairness, maxCallsPerSecond, PoolRun, PoolScenario, runPoolScenario, waitingTransitions } from '../pool/pool-run';
+import { fairness, maxCallsPerSecond, PoolRun, PoolScenario, runPoolScenario, waitingCost, waitingTransitions } from '../pool/pool-run';
 
 jest.setTimeout(120_000);
 
 const POOL = { maxTasks: 10, maxVcpus: 2, maxRunTaskCallsPerSecond: 5 };
-const POOL_DECISION = decidePool(POOL);
 
 /** Task length by item: 20 to 40 s, spread by the item's index. */
 function durationOf(item: any): number {
@@ -55,7 +54,8 @@ function report(label: string, run: PoolRun): void {
   // eslint-disable-next-line no-console
   console.log(`${label}: max held ${run.maxTasksHeld} tasks / ${run.maxCpuHeld / 1024} vCPU / ${run.maxLeases} leases; `
     + `final ${run.finalCounter.tasks} tasks, ${run.finalLeases.length} leases; RunTask calls/s max ${maxCallsPerSecond(run)}; `
-    + `waiting items ${t.waitingItems}, pool transitions per waiting item max ${t.max}, mean ${t.mean.toFixed(1)}; `
+    + `waiting items ${t.waitingItems}, pool transitions per waiting item max ${t.max}, mean ${t.mean.toFixed(1)}, `
+    + `per second of waiting ${waitingCost(run).perSecond.toFixed(2)} (worst item ${waitingCost(run).worstPerSecond.toFixed(2)}); `
     + `max wait ${(f.maxWaitMs / 1000).toFixed(1)} s, max overtakes ${f.maxOvertakes}; cleanups ${run.cleanupRuns}; `
     + `DynamoDB calls ${JSON.stringify(run.dynamo.calls)}; virtual ${(run.virtualMs / 1000).toFixed(0)} s`);
 }
@@ -98,22 +98,41 @@ describe('concurrency pool, executed', () => {
     expect(mixed.ecs.throttled).toBe(0);
   });
 
-  test('waiting is cheap: pool state transitions per waiting item stay within the bound of the waits', () => {
-    const { waitingItems, max } = waitingTransitions(mixed);
+  test('waiting is cheap: pool state transitions per second of waiting stay low, and bounded for every item', () => {
+    const { perSecond, worstPerSecond, waitingItems } = waitingCost(mixed);
     expect(waitingItems).toBeGreaterThan(10);
-    // A look at the pool costs at most 4 transitions (try, read, choice, wait); while eligible and
-    // the pool is full an item looks every FULL[0]..FULL[1] s, so a wait of W s costs about
-    // 4 W / FULL[0] transitions at most, plus the first try and the ticket.
-    const { maxWaitMs } = fairness(mixed);
-    expect(max).toBeLessThanOrEqual(2 + 4 * Math.ceil(maxWaitMs / 1000 / PoolWaits.FULL[0]) + 4);
+    // A look at a full pool costs three transitions (wait, read, choice): the two oldest tickets
+    // look every 2 to 5 s, the others every 5 to 20 s. A look that finds room but loses the race
+    // or the pacing window costs five (try, held check, wait, read, choice), every 1 to 3 s.
+    expect(perSecond).toBeLessThanOrEqual(0.6);
+    expect(worstPerSecond).toBeLessThanOrEqual(5);
   });
 
-  test('waiting is fair: no item waits while more than a window of later arrivals overtakes it', () => {
-    const { maxOvertakes, maxWaitMs } = fairness(mixed);
-    // Items behind the window cannot overtake; within it, an item looks at least every
-    // FULL[1] s, while up to maxRunTaskCallsPerSecond items a second may be admitted.
-    expect(maxOvertakes).toBeLessThanOrEqual(POOL_DECISION.waitingWindow + POOL.maxRunTaskCallsPerSecond * PoolWaits.FULL[1]);
+  test('no item waits for ever: the longest wait stays within a few task lengths of the pool\'s backlog', () => {
+    const { maxWaitMs } = fairness(mixed);
     expect(maxWaitMs).toBeLessThan(5 * 60_000);
+  });
+});
+
+describe('concurrency pool, fairness', () => {
+  // Six executions of ten items start two seconds apart and share a pool of four: 56 items wait.
+  const FAIR: PoolScenario = {
+    pool: { maxTasks: 4, maxRunTaskCallsPerSecond: 5 },
+    workloads: [{ name: 'Small', cpuUnits: 256 }],
+    executions: Array.from({ length: 6 }, (_, i) => ({ workload: 'Small', name: `e${i}`, items: 10, startAtMs: i * 2_000 })),
+    ecs: { taskDurationMs: 20_000 },
+  };
+
+  test('later arrivals overtake a waiting item at most two waiting windows\' worth of times, and every item is admitted', async () => {
+    const run = await runPoolScenario(FAIR);
+    report('fairness', run);
+    const { maxOvertakes } = fairness(run);
+    expect(waitingTransitions(run).waitingItems).toBeGreaterThan(50);
+    // Later tickets are admitted first only while they are in the waiting window and look at the
+    // pool just before an older ticket does; the two oldest look most often.
+    expect(maxOvertakes).toBeLessThanOrEqual(2 * decidePool(FAIR.pool).waitingWindow);
+    expect([...run.items.values()].filter((item) => item.admittedMs === undefined)).toEqual([]);
+    expect(run.maxTasksHeld).toBeLessThanOrEqual(4);
   });
 });
 

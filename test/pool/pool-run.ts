@@ -210,6 +210,23 @@ export function waitingTransitions(run: PoolRun): { waitingItems: number; max: n
 }
 
 /**
+ * Pool state transitions per second of waiting, over all admitted items that waited (total
+ * transitions over total wait), and the worst item's (its transitions beyond the eight it takes
+ * to get a slot, over its wait).
+ */
+export function waitingCost(run: PoolRun): { waitingItems: number; perSecond: number; worstPerSecond: number } {
+  const waiting = [...run.items.values()].filter((i) => i.waited && i.arrivedMs !== undefined && i.admittedMs !== undefined);
+  const seconds = (i: ItemTrace) => Math.max(1, (i.admittedMs! - i.arrivedMs!) / 1000);
+  const transitions = waiting.reduce((sum, i) => sum + i.transitions, 0);
+  const waited = waiting.reduce((sum, i) => sum + seconds(i), 0);
+  return {
+    waitingItems: waiting.length,
+    perSecond: waited ? transitions / waited : 0,
+    worstPerSecond: Math.max(0, ...waiting.map((i) => Math.max(0, i.transitions - 8) / seconds(i))),
+  };
+}
+
+/**
  * Fairness of the admitted items: the longest wait, and the most items that arrived after an
  * item yet were admitted before it (overtakes).
  */

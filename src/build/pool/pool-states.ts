@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import {
   ERROR_DYNAMODB_CONDITIONAL_CHECK_FAILED, ERRORS_DYNAMODB_TRANSACTION_CANCELED, ERRORS_DYNAMODB_TRANSIENT,
 } from '../../aws-limits';
-import { PoolDecision, PoolWaits } from '../../decisions/concurrency-pool';
+import { POOL_HEAD_TICKETS, PoolDecision, PoolWaits } from '../../decisions/concurrency-pool';
 
 /**
  * The pool's table layout. One item counts what is held (`POOL`), one item per held slot (a
@@ -139,6 +139,7 @@ export function poolStateNames(prefix: string) {
     SKIP: `${prefix}SkipStalledTicket`,
     WAIT_ROOM: `${prefix}WaitRoom`,
     WAIT_FULL: `${prefix}WaitFull`,
+    WAIT_HEAD: `${prefix}WaitHead`,
     REMEMBER_NEAR: `${prefix}RememberNear`,
     WAIT_NEAR: `${prefix}WaitNear`,
     REMEMBER_NEAR_FULL: `${prefix}RememberNearFull`,
@@ -245,6 +246,7 @@ export function buildPoolAcquire(scope: Construct, pool: PoolBinding, options: P
     resultSelector: {
       ticket: sfn.JsonPath.stringToJson(sfn.JsonPath.stringAt('$.Attributes.issued.N')),
       minBase: sfn.JsonPath.mathAdd(Token.asNumber(sfn.JsonPath.stringToJson(sfn.JsonPath.stringAt('$.Attributes.issued.N'))), -window),
+      headBase: sfn.JsonPath.mathAdd(Token.asNumber(sfn.JsonPath.stringToJson(sfn.JsonPath.stringAt('$.Attributes.issued.N'))), -POOL_HEAD_TICKETS),
       nearBase: sfn.JsonPath.mathAdd(Token.asNumber(sfn.JsonPath.stringToJson(sfn.JsonPath.stringAt('$.Attributes.issued.N'))), -3 * window),
       lastBase: -1,
     },
@@ -297,6 +299,7 @@ export function buildPoolAcquire(scope: Construct, pool: PoolBinding, options: P
       cpu: sfn.JsonPath.stringToJson(sfn.JsonPath.stringAt('$.Item.cpu.N')),
       tasks: sfn.JsonPath.stringToJson(sfn.JsonPath.stringAt('$.Item.tasks.N')),
       room: random(PoolWaits.ROOM),
+      head: random(PoolWaits.HEAD),
       full: random(PoolWaits.FULL),
       near: random(PoolWaits.NEAR),
       far: random(PoolWaits.FAR),
@@ -350,6 +353,7 @@ export function buildPoolAcquire(scope: Construct, pool: PoolBinding, options: P
   // Every look at the pool starts with a read: a full pool costs a wait, a read and a choice.
   const waitRoom = wait(names.WAIT_ROOM, 'room', read);
   const waitFull = wait(names.WAIT_FULL, 'full', read);
+  const waitHead = wait(names.WAIT_HEAD, 'head', read);
 
   const room: sfn.Condition[] = [];
   if (decision.maxCpuUnits !== undefined) room.push(sfn.Condition.numberLessThanEquals(`${resultPath}.read.cpu`, decision.maxCpuUnits - options.cpuUnits));
@@ -360,6 +364,8 @@ export function buildPoolAcquire(scope: Construct, pool: PoolBinding, options: P
 
   const where = new sfn.Choice(scope, names.WHERE, { stateName: names.WHERE, comment: 'Eligible (within the waiting window)? Room in the pool?' })
     .when(sfn.Condition.and(eligible, hasRoom), waitedTry)
+    // The oldest tickets look often, so that a freed slot goes to them rather than to a later ticket.
+    .when(sfn.Condition.and(eligible, sfn.Condition.numberGreaterThanEqualsJsonPath(`${resultPath}.read.base`, `${resultPath}.headBase`)), waitHead)
     .when(eligible, waitFull)
     .when(sfn.Condition.and(hasRoom, sfn.Condition.numberEqualsJsonPath(`${resultPath}.read.base`, `${resultPath}.lastBase`)), skip)
     .when(sfn.Condition.and(near, hasRoom), remember(names.REMEMBER_NEAR, wait(names.WAIT_NEAR, 'near', read)))
