@@ -1,4 +1,4 @@
-import { Arn, ArnFormat, Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Aspects, Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import { SFN_EXECUTION_STATUS_CHANGE_DETAIL_TYPE, SFN_UNSUCCESSFUL_END_STATUSES } from './aws-limits';
 import { buildCleanupDefinition } from './build/pool/cleanup';
 import { PoolBinding, PoolKeys } from './build/pool/pool-states';
+import { RequiredWildcardAcknowledgements } from './build/required-wildcards';
 import { decidePool, PoolDecision } from './decisions/concurrency-pool';
 
 /** Props of `FanOutConcurrencyPool`. Set `maxTasks`, `maxVcpus` or both. */
@@ -103,9 +104,12 @@ export class FanOutConcurrencyPool extends Construct {
       definitionBody: sfn.DefinitionBody.fromChainable(buildCleanupDefinition(this, this.table, describable)),
       stateMachineType: sfn.StateMachineType.STANDARD,
       comment: 'Gives back the concurrency-pool slots of executions that are no longer running',
-      logs: { destination: logGroup, level: sfn.LogLevel.ERROR },
+      // It runs rarely (an execution that ended badly, the sweep): every event is cheap to keep.
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
       tracingEnabled: true,
     });
+
+    Aspects.of(this).add(new RequiredWildcardAcknowledgements());
 
     // Giving a lease back is one transaction: the lease's delete and the counter's update.
     iam.Grant.addToPrincipal({ grantee: this.cleanupStateMachine, actions: ['dynamodb:UpdateItem'], resourceArns: [this.table.tableArn] });
