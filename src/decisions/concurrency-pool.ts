@@ -114,7 +114,8 @@ export function decidePool(input: PoolInput): PoolDecision {
     throw new Error('sweepInterval must be a concrete duration');
   }
   const sweepIntervalSeconds = sweep.toSeconds();
-  if (!Number.isInteger(sweepIntervalSeconds / 60) || sweepIntervalSeconds < EVENTBRIDGE_MIN_SCHEDULE_SECONDS || sweepIntervalSeconds > MAX_POOL_SWEEP_INTERVAL_SECONDS) {
+  const wholeMinutes = Number.isInteger(sweepIntervalSeconds / 60);
+  if (!wholeMinutes || sweepIntervalSeconds < EVENTBRIDGE_MIN_SCHEDULE_SECONDS || sweepIntervalSeconds > MAX_POOL_SWEEP_INTERVAL_SECONDS) {
     throw new Error(`sweepInterval must be a whole number of minutes from 1 minute to ${MAX_POOL_SWEEP_INTERVAL_SECONDS / 3600} hours (an EventBridge schedule), got ${sweep.toHumanString()}`);
   }
 
@@ -134,7 +135,7 @@ export function decidePool(input: PoolInput): PoolDecision {
     sweepIntervalSeconds,
     reason: `At most ${limits} at once across every execution that uses the pool, checked by one conditional DynamoDB transaction per slot taken. `
       + `${pacing.reason} Items that have to wait take a ticket; an item may take a slot only once fewer than ${waitingWindow} `
-      + `later tickets have been admitted ahead of it, so items further back cannot overtake it. `
+      + 'later tickets have been admitted ahead of it, so items further back cannot overtake it. '
       + `Leases of executions that failed, timed out or were aborted are given back on their status-change event, and every ${sweepIntervalSeconds / 60} minutes `
       + 'a sweep gives back the leases of any execution that is no longer running (events are delivered best effort).',
   };

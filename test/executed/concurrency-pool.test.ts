@@ -4,8 +4,8 @@
  * simulated ECS, with executions failing, timing out and being aborted mid-run, and the pool's
  * cleanup started as its EventBridge rules would start it.
  */
-import { decidePool } from '../../src/decisions/concurrency-pool';
 import { PoolKeys } from '../../src/build/pool/pool-states';
+import { decidePool } from '../../src/decisions/concurrency-pool';
 import { ACCOUNT_PREFIX } from '../harness/concurrent-executions';
 import { fairness, maxCallsPerSecond, PoolRun, PoolScenario, runPoolScenario, waitingCost, waitingTransitions } from '../pool/pool-run';
 
@@ -195,8 +195,12 @@ describe('concurrency pool, leaks', () => {
       preload: [
         { pk: { S: PoolKeys.POOL }, sk: { S: PoolKeys.POOL }, tasks: { N: '1' }, cpu: { N: '256' }, base: { N: '1' }, issued: { N: '1' } },
         {
-          pk: { S: `${PoolKeys.LEASE_PREFIX}${arn}` }, sk: { S: `${arn}#0` }, holder: { S: arn }, cpu: { N: '256' },
-          stamp: { S: '2024-12-31T23:59:59.000Z' }, kind: { S: PoolKeys.LEASE_KIND },
+          pk: { S: `${PoolKeys.LEASE_PREFIX}${arn}` },
+          sk: { S: `${arn}#0` },
+          holder: { S: arn },
+          cpu: { N: '256' },
+          stamp: { S: '2024-12-31T23:59:59.000Z' },
+          kind: { S: PoolKeys.LEASE_KIND },
         },
       ],
     });

@@ -57,7 +57,8 @@ export interface ConcurrentRunnerOptions {
 
 export const ACCOUNT_PREFIX = 'arn:aws:states:us-east-1:123456789012';
 
-type Interpreter = { StateMachine: new (definition: any, options?: any) => { run(input: unknown, options?: any): { abort: () => void; result: Promise<any>; eventLogs: AsyncIterable<any> } } };
+type Run = { abort: () => void; result: Promise<any>; eventLogs: AsyncIterable<any> };
+type Interpreter = { StateMachine: new (definition: any, options?: any) => { run(input: unknown, options?: any): Run } };
 
 export class ConcurrentRunner {
   readonly executions = new Map<string, ExecutionRecord>();
@@ -132,9 +133,7 @@ export class ConcurrentRunner {
       (output: unknown) => { record.status = 'SUCCEEDED'; record.output = output; },
       (err: any) => {
         const inner = err?.name === 'ExecutionError' && err.cause ? err.cause : err;
-        if (err?.name === 'ExecutionAbortedError') record.status = 'ABORTED';
-        else if (err?.name === 'ExecutionTimeoutError' || inner?.name === 'ExecutionTimeoutError') record.status = 'TIMED_OUT';
-        else {
+        if (err?.name === 'ExecutionAbortedError') {record.status = 'ABORTED';} else if (err?.name === 'ExecutionTimeoutError' || inner?.name === 'ExecutionTimeoutError') {record.status = 'TIMED_OUT';} else {
           record.status = 'FAILED';
           record.error = String(inner?.name ?? 'Error');
           record.cause = String(inner?.message ?? '');

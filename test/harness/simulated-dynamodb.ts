@@ -161,7 +161,8 @@ export class SimulatedDynamoDb {
       && (!keys.sortKey || item[keys.sortKey] !== undefined)
       && evaluate(condition, item, names, values));
     const sortValue = (item: Item) => (keys.sortKey ? item[keys.sortKey] : undefined);
-    matches.sort((a, b) => compareValues(sortValue(a), sortValue(b)) || this.keyString(params.TableName, a).localeCompare(this.keyString(params.TableName, b)));
+    const keyOf = (item: Item) => this.keyString(params.TableName, item);
+    matches.sort((a, b) => compareValues(sortValue(a), sortValue(b)) || keyOf(a).localeCompare(keyOf(b)));
     if (params.ScanIndexForward === false) matches.reverse();
     if (params.ExclusiveStartKey) {
       const start = this.keyString(params.TableName, params.ExclusiveStartKey);
@@ -258,7 +259,8 @@ export class SimulatedDynamoDb {
 
   private check(params: any, item: Item | undefined): boolean {
     if (!params.ConditionExpression) return true;
-    return evaluate(parseCondition(params.ConditionExpression), item ?? {}, params.ExpressionAttributeNames ?? {}, params.ExpressionAttributeValues ?? {});
+    const names = params.ExpressionAttributeNames ?? {};
+    return evaluate(parseCondition(params.ConditionExpression), item ?? {}, names, params.ExpressionAttributeValues ?? {});
   }
 
   private apply(plans: Plan[]): void {
@@ -271,7 +273,8 @@ export class SimulatedDynamoDb {
     }
     for (const plan of plans) {
       if (plan.operation === 'check') continue;
-      for (const listener of this.listeners) listener({ table: plan.table, operation: plan.operation, key: plan.key, before: plan.before, after: plan.after });
+      const change = { table: plan.table, operation: plan.operation, key: plan.key, before: plan.before, after: plan.after };
+      for (const listener of this.listeners) listener(change);
     }
   }
 
@@ -419,7 +422,10 @@ function resolveName(name: string, names: Record<string, string>): string {
   return resolved;
 }
 
-function resolveOperand(operand: Operand, item: Item, names: Record<string, string>, values: Record<string, AttributeValue>): AttributeValue | undefined {
+type Names = Record<string, string>;
+type Values = Record<string, AttributeValue>;
+
+function resolveOperand(operand: Operand, item: Item, names: Names, values: Values): AttributeValue | undefined {
   if (operand.kind === 'value') {
     const value = values[operand.name];
     if (value === undefined) throw new SimulatedStatesError('DynamoDb.ValidationException', `An expression attribute value used in expression is not defined; attribute value: ${operand.name}`);
@@ -471,7 +477,7 @@ function compareValues(a: AttributeValue | undefined, b: AttributeValue | undefi
 }
 
 /** Applies an UpdateExpression (SET, ADD, REMOVE clauses) to a copy of `item`. */
-function applyUpdate(item: Item, expression: string, names: Record<string, string>, values: Record<string, AttributeValue>): { after: Item; updated: string[] } {
+function applyUpdate(item: Item, expression: string, names: Names, values: Values): { after: Item; updated: string[] } {
   const after = clone(item);
   const updated: string[] = [];
   const tokens = tokenize(expression);

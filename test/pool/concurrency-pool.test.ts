@@ -1,11 +1,11 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { synthPool } from './pool-workload';
 import { FanOutConcurrencyPool } from '../../src';
 import { CleanupStateNames } from '../../src/build/pool/cleanup';
 import { poolStateNames } from '../../src/build/pool/pool-states';
 import { decidePacing, decidePool, decidePoolWeight } from '../../src/decisions/concurrency-pool';
 import { expectValidAsl, newStack } from '../util/synth';
-import { synthPool } from './pool-workload';
 
 describe('decidePool', () => {
   test('defaults: 20 calls a second, a waiting window of 40, a sweep every 15 minutes', () => {
@@ -140,7 +140,8 @@ describe('FanOutConcurrencyPool', () => {
 
   test('the definitions are valid ASL, and the states the item runner will use are there', () => {
     expectValidAsl(synth.cleanupDefinition);
-    expect(Object.keys(synth.cleanupDefinition.States)).toEqual(expect.arrayContaining([CleanupStateNames.MODE, CleanupStateNames.EACH, CleanupStateNames.MORE]));
+    const cleanupStates = [CleanupStateNames.MODE, CleanupStateNames.EACH, CleanupStateNames.MORE];
+    expect(Object.keys(synth.cleanupDefinition.States)).toEqual(expect.arrayContaining(cleanupStates));
     for (const definition of Object.values(synth.definitions)) {
       expectValidAsl(definition);
       const states = definition.States.Items.ItemProcessor.States;

@@ -4,13 +4,13 @@
  * the way EventBridge would start it (status-change events, and the sweep's schedule). Measures
  * what the pool promises at every change of the table.
  */
+import { POOL_PREFIX, RUN_TASK_STATE, synthPool, SynthesizedPool, WorkloadSpec } from './pool-workload';
 import { FanOutConcurrencyPoolProps } from '../../src';
 import { CleanupStateNames, ERROR_EXECUTION_DOES_NOT_EXIST } from '../../src/build/pool/cleanup';
 import { PoolKeys } from '../../src/build/pool/pool-states';
 import { ACCOUNT_PREFIX, ConcurrentRunner, ExecutionRecord, ExecutionSpec } from '../harness/concurrent-executions';
 import { Item, SimulatedDynamoDb } from '../harness/simulated-dynamodb';
 import { SimulatedEcs, SimulatedEcsOptions, SimulatedStatesError } from '../harness/simulated-ecs';
-import { POOL_PREFIX, RUN_TASK_STATE, synthPool, SynthesizedPool, WorkloadSpec } from './pool-workload';
 
 export interface PoolExecution {
   readonly workload: string;

@@ -54,7 +54,7 @@ export function addWorkload(stack: Stack, pool: FanOutConcurrencyPool, spec: Wor
       Type: 'Task',
       Resource: 'arn:aws:states:::ecs:runTask.sync',
       Parameters: {
-        Overrides: { ContainerOverrides: [{ Name: 'main', Environment: [{ Name: 'FANOUT_ITEM', 'Value.$': 'States.JsonToString($.item)' }] }] },
+        Overrides: { ContainerOverrides: [{ Name: 'main', Environment: [{ 'Name': 'FANOUT_ITEM', 'Value.$': 'States.JsonToString($.item)' }] }] },
       },
       TimeoutSeconds: 3600,
       ResultPath: null,

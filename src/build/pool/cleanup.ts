@@ -2,8 +2,8 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { ERRORS_DYNAMODB_TRANSACTION_CANCELED, ERRORS_DYNAMODB_TRANSIENT, SFN_STATUS_RUNNING } from '../../aws-limits';
 import { PoolKeys } from './pool-states';
+import { ERRORS_DYNAMODB_TRANSACTION_CANCELED, ERRORS_DYNAMODB_TRANSIENT, SFN_STATUS_RUNNING } from '../../aws-limits';
 
 /** Leases one sweep looks at: the oldest ones (a lease of an execution that ended only gets older). */
 export const SWEEP_LEASES_PER_RUN = 100;
