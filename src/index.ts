@@ -26,3 +26,5 @@ export type { FanOutItemBatching } from './api/item-batching';
 export { FanOutEnvironment } from './api/environment';
 export { FanOutPlanner } from './planner/planner';
 export type { FanOutPlanOptions, FanOutPlan } from './planner/planner';
+export { FanOutConcurrencyPool } from './concurrency-pool';
+export type { FanOutConcurrencyPoolProps } from './concurrency-pool';
