@@ -149,6 +149,7 @@ export class FargateFanOut extends Construct {
       items: this.items,
       taskRole: decisions.callback ? this.taskDefinition.taskRole : undefined,
       resultPrefix: decisions.resultPrefix,
+      itemReaderRole: decisions.callback || decisions.batching ? undefined : this.taskDefinition.taskRole,
     });
   }
 

@@ -145,9 +145,9 @@ describe('modes', () => {
   });
 
   test('AUTO with a small expected count builds an inline Map and says why', () => {
-    const { fanOut } = synthFanOut(withImage({ expectedItemCount: 60 }));
+    const { fanOut } = synthFanOut(withImage({ expectedItemCount: 45 }));
     expect(fanOut.mode).toBe(FanOutMode.INLINE);
-    expect(fanOut.modeReason).toMatch(/60 expected items fit/);
+    expect(fanOut.modeReason).toMatch(/45 expected items fit/);
   });
 
   test('AUTO with a large expected count builds a Distributed Map', () => {
@@ -171,7 +171,7 @@ describe('modes', () => {
       ResultPath: '$.fanOut',
       Next: 'ChooseMap',
     }));
-    expect(definition.States.ChooseMap.Choices).toEqual([{ Variable: '$.fanOut.itemCount', NumericLessThanEquals: 68, Next: 'RunItemsInline' }]);
+    expect(definition.States.ChooseMap.Choices).toEqual([{ Variable: '$.fanOut.itemCount', NumericLessThanEquals: 50, Next: 'RunItemsInline' }]);
     expect(definition.States.ChooseMap.Default).toBe('RunItemsDistributed');
     expect(definition.States.RunItemsInline.Next).toBe('Summarize');
     expect(definition.States.RunItemsDistributed.Next).toBe('DescribeMapRun');
@@ -252,12 +252,14 @@ describe('the Distributed Map writes its results to S3 and counts them with Desc
     synthesized.template.resourceCountIs('AWS::S3::Bucket', 1);
   });
 
-  test('an inline-only fan-out has the result bucket too, for its failure records; the role may write only under their prefix', () => {
+  test('an inline-only fan-out has the result bucket too, for its failure records and items too large for the overrides; the role may write only under their prefixes', () => {
     const inline = synthFanOut(withImage({ mode: FanOutMode.INLINE }));
     expect(inline.fanOut.resultBucket).toBeDefined();
     inline.template.resourceCountIs('AWS::S3::Bucket', 1);
-    const put = stateMachineStatements(inline.template).find((s) => s.Action === 's3:PutObject');
-    expect(put.Resource).toEqual({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^FanOutResults/), 'Arn'] }, '/fan-out-results/inline/*']] });
+    const puts = stateMachineStatements(inline.template).filter((s) => s.Action === 's3:PutObject');
+    expect(puts.map((put) => put.Resource)).toEqual(['items', 'inline'].map((folder) => ({
+      'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^FanOutResults/), 'Arn'] }, `/fan-out-results/${folder}/*`]],
+    })));
   });
 });
 
@@ -323,8 +325,8 @@ describe('retry options', () => {
 
   test('a longer throttleRetry lowers the run-time inline threshold to what surely fits the history', () => {
     const { definition } = synthFanOut(withImage({ throttleRetry: { maxAttempts: 60 } }));
-    // 8 + 18 + 6 + 3 runs x (60 + 3) x 3 + 2 reruns x 18 = 635 events per item at worst; (25,000 - 50) / 635 = 39.
-    expect(definition.States.ChooseMap.Choices[0].NumericLessThanEquals).toBe(39);
+    // 8 + 18 + 6 + 4 runs x (60 + 3) x 3 + 2 reruns x 18 + 26 for writing the item to S3 = 850 events per item at worst; (25,000 - 50) / 850 = 29.
+    expect(definition.States.ChooseMap.Choices[0].NumericLessThanEquals).toBe(29);
   });
 
   test('taskRetry is the last stop rule (run job): a retry loop after the others, not a native retrier, which would retry every error', () => {
@@ -349,7 +351,7 @@ describe('IAM of the state machine', () => {
       'logs:CreateLogDelivery', 'logs:DeleteLogDelivery', 'logs:DescribeLogGroups', 'logs:DescribeResourcePolicies',
       'logs:GetLogDelivery', 'logs:ListLogDeliveries', 'logs:PutResourcePolicy', 'logs:UpdateLogDelivery',
       // Failure records (see above).
-      's3:PutObject',
+      's3:PutObject', 's3:PutObject',
       'xray:GetSamplingRules', 'xray:GetSamplingTargets', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments',
     ]);
     const passRole = statements.find((s) => s.Action === 'iam:PassRole');

@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { FanOutItems } from '../api/items';
+import { SPILLED_ITEMS_FOLDER } from './item-spill';
 import { CALLBACK_RESULTS_FOLDER } from '../decisions/batch-limits';
 
 /** What the fan-out's own grants are between. */
@@ -14,6 +15,8 @@ export interface FanOutAccessProps {
   readonly taskRole?: iam.IRole;
   /** Key prefix of the results (the callback's large results go under it). */
   readonly resultPrefix: string;
+  /** The task role, when the workflow may hand the container a reference to an item it wrote to S3. */
+  readonly itemReaderRole?: iam.IRole;
 }
 
 /**
@@ -33,6 +36,16 @@ export function grantFanOutAccess(props: FanOutAccessProps): void {
       resourceArns: [props.resultBucket.arnForObjects(`${props.resultPrefix}/${CALLBACK_RESULTS_FOLDER}/*`)],
     });
     props.resultBucket.encryptionKey?.grantEncrypt(props.taskRole);
+  }
+  if (props.itemReaderRole) {
+    // An item too large for the container overrides is written under the result prefix and the
+    // container gets a reference to it (see item-spill.ts): it may read those objects only.
+    iam.Grant.addToPrincipal({
+      grantee: props.itemReaderRole,
+      actions: ['s3:GetObject'],
+      resourceArns: [props.resultBucket.arnForObjects(`${props.resultPrefix}/${SPILLED_ITEMS_FOLDER}/*`)],
+    });
+    props.resultBucket.encryptionKey?.grantDecrypt(props.itemReaderRole);
   }
   // Item readers grant s3:GetObject / s3:ListBucket themselves; an SSE-KMS bucket needs the key too.
   props.items._bucket?.encryptionKey?.grantDecrypt(props.stateMachine);

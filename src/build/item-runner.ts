@@ -19,6 +19,7 @@ import {
   ERROR_TASK_FAILED,
   ERROR_TIMEOUT,
 } from '../aws-limits';
+import { buildItemSpill } from './item-spill';
 import { failedRecord, ItemStatePaths, itemStatePaths, spotInterruptedCondition, StopClassifier, TaskLoop } from './stop-classifier';
 import { callbackResultS3Prefix } from '../decisions/batch-limits';
 import { FanOutDecisions } from '../decisions/decide-fan-out';
@@ -89,6 +90,8 @@ export interface ItemTaskSettings {
   readonly reportsCapacity: boolean;
   /** Environment entries every callback task gets besides its item and token. */
   readonly callbackEnvironment: Array<{ name: string; value: string }>;
+  /** Where an item too large for the container overrides is written (one item per task, run job). */
+  readonly spill?: { readonly resultBucket: s3.IBucket; readonly resultPrefix: string };
 }
 
 /**
@@ -133,6 +136,7 @@ export function itemRunnerFactory(sources: ItemRunnerSources): (scope: Construct
     taskSize: { cpu: sources.taskDefinition.cpu, memoryMiB: sources.taskDefinition.memoryMiB },
     reportsCapacity: decisions.capacity !== FanOutCapacity.ON_DEMAND,
     callbackEnvironment: decisions.callback ? callbackEnvironment(decisions, sources.resultBucket) : [],
+    spill: decisions.callback || decisions.batching ? undefined : { resultBucket: sources.resultBucket, resultPrefix: decisions.resultPrefix },
   };
   return (scope, placement) => buildItemRunner(scope, settings, placement);
 }
@@ -198,15 +202,19 @@ function buildItemRunner(scope: Construct, settings: ItemTaskSettings, placement
 
   // A Spot task RunTask could not start (no Spot capacity, throttled past its retries) runs on
   // on-demand; elsewhere such an item fails.
+  const spill = (suffix: string, next: sfn.IChainable) => (settings.spill
+    ? buildItemSpill(scope, { suffix, where, stateName: name, ...settings.spill, next, failed })
+    : undefined);
   wireTask(scope, first, {
     suffix: '',
     capacity: firstCapacity ?? CapacityProviderNames.ON_DEMAND,
     task: first,
     fallback: onDemand,
     failed,
-  }, classifier, name, where, succeeded, onDemand ?? failed);
+  }, classifier, name, where, succeeded, onDemand ?? failed, spill('', first));
   if (onDemand) {
-    wireTask(scope, onDemand, { suffix: 'OnDemand', capacity: CapacityProviderNames.ON_DEMAND, task: onDemand, failed }, classifier, name, where, succeeded, failed);
+    wireTask(scope, onDemand, { suffix: 'OnDemand', capacity: CapacityProviderNames.ON_DEMAND, task: onDemand, failed }, classifier, name, where, succeeded,
+      failed, spill('OnDemand', onDemand));
   }
   return first;
 }
@@ -217,7 +225,7 @@ function buildItemRunner(scope: Construct, settings: ItemTaskSettings, placement
  * Cause (when it is a task description) and the stop rules applied.
  */
 function wireTask(scope: Construct, task: tasks.EcsRunTask, loop: TaskLoop, classifier: StopClassifier,
-  name: (inlineName: string) => string, where: string, succeeded: sfn.IChainable, refused: sfn.IChainable): void {
+  name: (inlineName: string) => string, where: string, succeeded: sfn.IChainable, refused: sfn.IChainable, spill?: sfn.IChainable): void {
   const classify = classifier.classify(loop);
   const readStop = new sfn.Pass(scope, `${where}ReadStop${loop.suffix}`, {
     stateName: name(`${ItemStateNames.INLINE_READ_STOP}${loop.suffix}`),
@@ -233,7 +241,7 @@ function wireTask(scope: Construct, task: tasks.EcsRunTask, loop: TaskLoop, clas
     .otherwise(loop.failed);
   // Catchers are tried in order, and States.TaskFailed matches every error but States.Timeout:
   // the RunTask refusals come first, so that only a task that ran is read as one.
-  task.addCatch(classifier.rateLimitedOrFail(loop, ECS_INVALID_PARAMETER_RATE_PATTERNS), { errors: [ERROR_ECS_INVALID_PARAMETER], resultPath: '$.failure' });
+  task.addCatch(classifier.rateLimitedOrFail(loop, ECS_INVALID_PARAMETER_RATE_PATTERNS, spill), { errors: [ERROR_ECS_INVALID_PARAMETER], resultPath: '$.failure' });
   task.addCatch(refused, { errors: [ERROR_ECS_EXCEPTION, ERROR_ECS_UNKNOWN], resultPath: '$.failure' });
   task.addCatch(isStopDescribed, { errors: [ERROR_TASK_FAILED], resultPath: '$.failure' });
   task.addCatch(loop.failed, { errors: [sfn.Errors.ALL], resultPath: '$.failure' });

@@ -149,18 +149,24 @@ export class StopClassifier {
    * own VPC lookups throttled is retried like a start failure; any other (overrides over 8,192
    * characters, a missing subnet) fails the item at once, with its cause.
    */
-  public rateLimitedOrFail(loop: TaskLoop, ratePatterns: readonly string[]): sfn.IChainable {
+  public rateLimitedOrFail(loop: TaskLoop, ratePatterns: readonly string[], spill?: sfn.IChainable): sfn.IChainable {
     const startRule = this.decision.rules.find((r) => r.match === 'start-failure' && r.retry && r.retry.maxAttempts > 0);
-    if (!startRule) {
+    if (!startRule && !spill) {
       return loop.failed;
     }
     const rateLimited = sfn.Condition.or(...ratePatterns.map((p) => sfn.Condition.stringMatches('$.failure.Cause', p)));
-    return new sfn.Choice(this.scope, `${this.where}IsRateLimited${loop.suffix}`, {
+    const choice = new sfn.Choice(this.scope, `${this.where}IsRateLimited${loop.suffix}`, {
       stateName: this.stateName(`IsRateLimited${loop.suffix}`),
-      comment: 'ECS.InvalidParameterException is also what a throttled VPC lookup looks like; only its Cause tells.',
-    })
-      .when(sfn.Condition.and(rateLimited, this.hasRetriesLeft(startRule)), this.count(startRule, loop, loop.task, 'RateLimited', false))
-      .otherwise(loop.failed);
+      comment: 'ECS.InvalidParameterException is also what a throttled VPC lookup and overrides over 8,192 characters look like; only its Cause tells.',
+    });
+    if (startRule) {
+      choice.when(sfn.Condition.and(rateLimited, this.hasRetriesLeft(startRule)), this.count(startRule, loop, loop.task, 'RateLimited', false));
+    }
+    if (spill) {
+      // Any other refusal may be the item's size: one try with the item in S3 (see item-spill.ts).
+      choice.when(sfn.Condition.and(sfn.Condition.not(rateLimited), sfn.Condition.not(sfn.Condition.isPresent('$.item.fanOutS3Ref'))), spill);
+    }
+    return choice.otherwise(loop.failed);
   }
 
   /**

@@ -110,7 +110,9 @@ export function decideFanOut(props: FargateFanOutProps): FanOutDecisions {
     taskMemoryMiB: props.taskDefinition ? props.taskDefinition.memoryMiB : task.build?.memoryLimitMiB,
     containerSetsMemoryLimit: props.taskDefinition?.defaultContainer?.memoryLimitSpecified,
   });
-  const attempts = itemRetryAttempts({ throttleRetry: throttle, taskRetry, capacity, callback, loopReruns: stopRules.maxReruns });
+  const attempts = itemRetryAttempts({
+    throttleRetry: throttle, taskRetry, capacity, callback, loopReruns: stopRules.maxReruns, spillsItems: !callback && props.itemBatching === undefined,
+  });
   const historyBudget = decideInlineHistoryBudget(attempts);
 
   const mode = chooseMode({

@@ -40,6 +40,11 @@ export interface ItemRetryAttempts {
    * @default 0
    */
   readonly loopReruns?: number;
+  /**
+   * Runs after the item was written to S3 for its size (one item per task, run job): 0 or 1.
+   * @default 0
+   */
+  readonly spills?: number;
 }
 
 /** Reruns of an item whose worker reported FanOut.Interrupted (callback pattern; see item-runner.ts). */
@@ -100,6 +105,16 @@ export const LOOP_RERUN_EVENTS = HISTORY_EVENTS_PER_INLINE_ITEM + 5 * HISTORY_EV
  */
 export const ITEM_RECORD_EVENTS = 3 * HISTORY_EVENTS_PER_PASS_STATE;
 
+/** Retries of writing an item too large for the container overrides to S3 (see build/item-spill.ts). */
+export const SPILL_WRITE_RETRIES = 3;
+
+/**
+ * Events writing an item to S3 for its size adds, besides the task state entered again: the
+ * Choice on the Cause, the S3 write with its retries, and the Pass that puts the reference in.
+ */
+export const SPILL_EVENTS = HISTORY_EVENTS_PER_PASS_STATE + HISTORY_EVENTS_PER_SDK_CALL + SPILL_WRITE_RETRIES * HISTORY_EVENTS_PER_RETRY
+  + HISTORY_EVENTS_PER_PASS_STATE + HISTORY_EVENTS_PER_INLINE_ITEM;
+
 /**
  * Quick retries of `ECS.InvalidParameterException` on every RunTask call, before its Cause is
  * read: a throttled VPC lookup usually passes within seconds, and a request that can never
@@ -122,7 +137,8 @@ export function worstCaseItemEvents(attempts: ItemRetryAttempts): number {
     + (attempts.checksSpotStop ? SPOT_STOP_CHECK_EVENTS : 0)
     + attempts.refusedAttempts * HISTORY_EVENTS_PER_RETRY
     + attempts.rerunAttempts * HISTORY_EVENTS_PER_TASK_RERUN
-    + (attempts.loopReruns ?? 0) * LOOP_RERUN_EVENTS;
+    + (attempts.loopReruns ?? 0) * LOOP_RERUN_EVENTS
+    + (attempts.spills ?? 0) * SPILL_EVENTS;
 }
 
 /**
@@ -161,6 +177,12 @@ export interface ItemRetryInput {
    * @default 0
    */
   readonly loopReruns?: number;
+  /**
+   * True when an item too large for the container overrides is written to S3 and run again (one
+   * item per task, run job).
+   * @default false
+   */
+  readonly spillsItems?: boolean;
 }
 
 /**
@@ -183,7 +205,8 @@ export function itemRetryAttempts(input: ItemRetryInput): ItemRetryAttempts {
   }
   // Reruns are counted once for the item: the rules' counters are the item's, not a task state's.
   const loopReruns = input.loopReruns ?? 0;
-  const entries = runsPerItem + loopReruns;
+  const spills = input.spillsItems ? 1 : 0;
+  const entries = runsPerItem + loopReruns + spills;
   return {
     refusedAttempts: entries * (input.throttleRetry.maxAttempts + INVALID_PARAMETER_QUICK_RETRIES),
     rerunAttempts: 0,
@@ -191,6 +214,7 @@ export function itemRetryAttempts(input: ItemRetryInput): ItemRetryAttempts {
     callback: false,
     checksSpotStop: input.capacity !== FanOutCapacity.ON_DEMAND,
     loopReruns,
+    spills,
   };
 }
 
@@ -203,14 +227,15 @@ export function itemRetryAttempts(input: ItemRetryInput): ItemRetryAttempts {
  */
 export function childRefusedAttemptsLeft(attempts: ItemRetryAttempts): number {
   const extraEvents = (attempts.fallbackRuns ?? 0) * FALLBACK_RUN_EVENTS + (attempts.callback ? CALLBACK_WORST_CASE_EVENTS : ITEM_RECORD_EVENTS)
-    + (attempts.checksSpotStop ? SPOT_STOP_CHECK_EVENTS : 0) + (attempts.loopReruns ?? 0) * LOOP_RERUN_EVENTS;
+    + (attempts.checksSpotStop ? SPOT_STOP_CHECK_EVENTS : 0) + (attempts.loopReruns ?? 0) * LOOP_RERUN_EVENTS
+    + (attempts.spills ?? 0) * SPILL_EVENTS;
   const room = maxChildRefusedAttempts(attempts.rerunAttempts, extraEvents) - attempts.refusedAttempts;
   return Math.floor(room / taskStateEntries(attempts));
 }
 
 /** How many times an item's task states can be entered at worst: first run, fallback, reruns. */
 export function taskStateEntries(attempts: ItemRetryAttempts): number {
-  return 1 + (attempts.fallbackRuns ?? 0) + (attempts.loopReruns ?? 0);
+  return 1 + (attempts.fallbackRuns ?? 0) + (attempts.loopReruns ?? 0) + (attempts.spills ?? 0);
 }
 
 /** How many items an inline Map takes, and why. */

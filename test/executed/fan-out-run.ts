@@ -96,6 +96,11 @@ export async function runFanOut(
         return { ETag: `"${failureRecords.size}"` };
       },
       [StateNames.DISTRIBUTED_STOP_TIMED_OUT_TASK]: ecs.stopTask,
+      // S3 PutObject of an item too large for the container overrides: the container reads it back.
+      ...Object.fromEntries(SPILL_STATES.map((state) => [state, async (params: any) => {
+        ecs.s3Objects.set(`${params.Bucket}/${params.Key}`, params.Body);
+        return { ETag: `"${ecs.s3Objects.size}"` };
+      }])),
     },
     onEvent: (event, execution) => {
       if (execution !== 'root') return;
@@ -170,6 +175,9 @@ export interface ItemRecord {
   readonly stoppedAt: number[];
   readonly earlier: any;
 }
+
+/** The states that write an item too large for the container overrides to S3, wherever they are built. */
+export const SPILL_STATES = ['SpillItem', 'SpillItemOnDemand', 'SpillItemInChild', 'SpillItemOnDemandInChild'];
 
 /** The number of items up to which the RUN_TIME choice sends an array to the inline Map. */
 export function runTimeThreshold(definition: any): number {
@@ -360,7 +368,9 @@ export function expectEveryItemAccountedFor(run: FanOutRun, expectedCap?: number
     const records = [...run.failureRecords.values()].sort((a, b) => a.index - b.index);
     expect(records.map((r) => r.index)).toEqual(accounting.reportedFailed);
     for (const record of records) {
-      expect(record.item).toEqual(items[record.index]);
+      // An item written to S3 for its size is recorded as its reference: read it back.
+      const ref = (record.item as any)?.fanOutS3Ref;
+      expect(ref ? JSON.parse(run.ecs.s3Objects.get(`${ref.bucket}/${ref.key}`)!) : record.item).toEqual(items[record.index]);
       expect(record.error).toBe(summary!.failedItems.find((f) => f.index === record.index)!.error);
       expect(record.cause.length).toBeGreaterThan(0);
     }

@@ -214,10 +214,10 @@ describe('requests ECS rejects for good', () => {
   test.each([
     ['inline', FanOutMode.INLINE, 40],
     ['distributed', FanOutMode.DISTRIBUTED, 100],
-  ])(`FIXED (%s Map): an item whose overrides exceed ${CONTAINER_OVERRIDES_MAX_CHARS} characters fails in seconds (1 call and ${INVALID_PARAMETER_QUICK_RETRIES} quick retries), with its cause`, async (_name, mode, cap) => {
-    // It was retried like throttling: 31 calls over a quarter of an hour, for a request that can
-    // never succeed. ECS.InvalidParameterException is now retried further only when its Cause
-    // says a rate or request limit was exceeded.
+  ])(`FIXED (%s Map): an item whose overrides exceed ${CONTAINER_OVERRIDES_MAX_CHARS} characters is written to S3 and runs with a reference, once`, async (_name, mode, cap) => {
+    // It was retried like throttling: 31 calls over a quarter of an hour, then failed. Now, after
+    // the quick retries, the workflow writes it to the result bucket and the container gets
+    // { fanOutS3Ref: { bucket, key } }, which the worker runtime reads (worker/README.md).
     const synth = fanOutWith({ mode });
     const items: TestItem[] = makeItems(20);
     items[7] = { id: 7, pad: 'x'.repeat(CONTAINER_OVERRIDES_MAX_CHARS) };
@@ -226,19 +226,32 @@ describe('requests ECS rejects for good', () => {
     const run = await runFanOut(synth, items, ecs);
 
     const accounting = expectEveryItemAccountedFor(run, cap);
-    expect(accounting.reportedFailed).toEqual([7]);
-    expect(run.summary!.failedItems).toEqual([{ index: 7, error: EcsErrors.INVALID_PARAMETER }]);
+    expect(accounting.reportedFailed).toEqual([]);
+    expect(accounting.succeededOnce).toBe(20);
     // (A call the RunTask rate throttled may come between them: it is retried as a throttle.)
     const attempts = ecs.attemptsByItem.get(itemKey(items[7]))!.filter((a) => a.detail !== 'api-throttle');
-    expect(attempts).toHaveLength(1 + INVALID_PARAMETER_QUICK_RETRIES);
-    expect(attempts.every((a) => a.detail === 'overrides-too-large')).toBe(true);
+    expect(attempts.map((a) => a.detail)).toEqual([...Array(1 + INVALID_PARAMETER_QUICK_RETRIES).fill('overrides-too-large'), 'exit-0']);
     expect(attempts[attempts.length - 1].calledAt - attempts[0].calledAt).toBeLessThan(30_000);
-    if (mode === FanOutMode.INLINE) {
-      expect([...run.failureRecords.values()][0].cause).toMatch(/Container Overrides length must be at most 8192/);
-    } else {
-      // A child's cause is the item's record: one run, no task.
-      expect(JSON.parse(run.result.mapRuns[0].failures[0].Cause)).toMatchObject({ outcome: 'FAILED', error: EcsErrors.INVALID_PARAMETER, attempts: 1, stopCode: [] });
-    }
+    // One object, the item itself, under the result prefix; no other item was written.
+    expect([...ecs.s3Objects.keys()]).toEqual([expect.stringMatching(/^.+\/fan-out-results\/items\/.+\/7\.json$/)]);
+    expect([...ecs.s3Objects.values()]).toEqual([JSON.stringify(items[7])]);
+  });
+
+  test('an item that still cannot start with a reference fails in seconds, with ECS\'s cause', async () => {
+    const synth = fanOutWith({ mode: FanOutMode.INLINE });
+    const items: TestItem[] = makeItems(10);
+    items[3] = { id: 3, pad: 'x'.repeat(CONTAINER_OVERRIDES_MAX_CHARS) };
+    // The container overrides are refused whatever they hold (as a missing subnet would be).
+    const ecs = new SimulatedEcs({ seed: 73, invalidRequestFor: (item: any) => item.id === 3 });
+
+    const run = await runFanOut(synth, items, ecs);
+
+    const accounting = expectEveryItemAccountedFor(run, 40);
+    expect(accounting.reportedFailed).toEqual([3]);
+    const attempts = ecs.attemptsByItem.get(itemKey(items[3]))!.filter((a) => a.detail !== 'api-throttle');
+    expect(attempts).toHaveLength(2 * (1 + INVALID_PARAMETER_QUICK_RETRIES));
+    expect(attempts[attempts.length - 1].calledAt - attempts[0].calledAt).toBeLessThan(60_000);
+    expect([...run.failureRecords.values()][0].cause).toMatch(/InvalidParameterException/);
   });
 
   test('an ECS.InvalidParameterException whose Cause says EC2 throttled the subnet lookup is retried as a start failure, and the items succeed', async () => {

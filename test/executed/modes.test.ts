@@ -3,13 +3,13 @@
  * RUN_TIME), offline, against a simulated ECS (test/harness), and proves by counting that every
  * item is run exactly once or reported failed, within the caps, payload and history limits.
  */
-import { account, expectEveryItemAccountedFor, fanOutWith, HISTORY_EVENT_LIMIT, inlineCapOf, makeItems, runFanOut, runTimeThreshold } from './fan-out-run';
+import { account, expectEveryItemAccountedFor, fanOutWith, HISTORY_EVENT_LIMIT, inlineCapOf, makeItems, runFanOut, runTimeThreshold, TestItem } from './fan-out-run';
 import { FanOutCapacity, FanOutMode } from '../../src';
 import { StateNames } from '../../src/build/workflow';
-import { inlineMaxItems, itemRetryAttempts } from '../../src/decisions/history-budget';
+import { INVALID_PARAMETER_QUICK_RETRIES, inlineMaxItems, itemRetryAttempts } from '../../src/decisions/history-budget';
 import { DEFAULT_THROTTLE_RETRY } from '../../src/decisions/retry-policy';
 import { DEFAULT_START_FAILURE_RETRY } from '../../src/decisions/stop-rules';
-import { EcsErrors, itemKey, SimulatedEcs } from '../harness/simulated-ecs';
+import { CONTAINER_OVERRIDES_MAX_CHARS, EcsErrors, itemKey, SimulatedEcs } from '../harness/simulated-ecs';
 import { allStates } from '../util/synth';
 
 jest.setTimeout(60_000);
@@ -121,11 +121,13 @@ describe('RUN_TIME mode (the default without expectedItemCount)', () => {
     const { fanOut, definition } = synth();
     expect(fanOut.mode).toBe(FanOutMode.RUN_TIME);
     // 33 refused calls (30 throttle retries and 3 quick InvalidParameterException retries) on each
-    // of 3 runs (the first and 2 start-failure retries), every loop and record counted.
+    // of 4 runs (the first, 2 start-failure retries, one after writing the item to S3 for its
+    // size), every loop and record counted.
     expect(INLINE_MAX_ITEMS).toBe(inlineMaxItems(itemRetryAttempts({
-      throttleRetry: DEFAULT_THROTTLE_RETRY, capacity: FanOutCapacity.ON_DEMAND, callback: false, loopReruns: DEFAULT_START_FAILURE_RETRY.maxAttempts,
+      throttleRetry: DEFAULT_THROTTLE_RETRY, capacity: FanOutCapacity.ON_DEMAND, callback: false,
+      loopReruns: DEFAULT_START_FAILURE_RETRY.maxAttempts, spillsItems: true,
     })));
-    expect(INLINE_MAX_ITEMS).toBe(68);
+    expect(INLINE_MAX_ITEMS).toBe(50);
     expect(allStates(definition)[StateNames.CHOOSE_MAP].Choices[0].NumericLessThanEquals).toBe(INLINE_MAX_ITEMS);
     const states = allStates(definition);
     expect(states[StateNames.INLINE_MAP].MaxConcurrency).toBe(inlineCapOf({ fanOut }));
@@ -164,23 +166,33 @@ describe('RUN_TIME mode (the default without expectedItemCount)', () => {
     console.log(`RUN_TIME inline at the threshold: ${run.describe}; ~${run.result.history.total} history events`);
   });
 
-  test(`the worst case: ${INLINE_MAX_ITEMS} items that use every retry on every run (30 throttles, then a task that fails to start, three times), and the history still fits`, async () => {
+  test(`the worst case: ${INLINE_MAX_ITEMS} items that use (nearly) every retry on every run, half of them too large for the overrides, and the history still fits`, async () => {
+    // Each item: 30 throttles, then a task that fails to start, three times; an item too large
+    // for the overrides (every other one: 256 KiB of input holds no more) is first refused 4
+    // times and written to S3, and its first launch comes without throttles.
     const ecs = new SimulatedEcs({
       throttleFirstCalls: DEFAULT_THROTTLE_RETRY.maxAttempts,
       startFailureFor: () => 'CannotPullContainerError: pull image manifest has been retried 5 time(s)',
       seed: 36,
     });
-    const items = makeItems(INLINE_MAX_ITEMS);
+    const large = (item: TestItem) => item.id % 2 === 0;
+    const items: TestItem[] = makeItems(INLINE_MAX_ITEMS).map((item) => (large(item) ? { ...item, pad: 'x'.repeat(CONTAINER_OVERRIDES_MAX_CHARS) } : item));
     const run = await runFanOut(synth(), items, ecs);
 
     expect(run.mapRan).toBe('inline');
     const accounting = expectEveryItemAccountedFor(run, 40);
     expect(accounting.reportedFailed).toHaveLength(INLINE_MAX_ITEMS);
     const runs = 1 + DEFAULT_START_FAILURE_RETRY.maxAttempts;
-    expect(ecs.runTaskCalls).toBe(INLINE_MAX_ITEMS * runs * (DEFAULT_THROTTLE_RETRY.maxAttempts + 1));
+    const callsPerSmallItem = runs * (DEFAULT_THROTTLE_RETRY.maxAttempts + 1);
+    const callsPerLargeItem = callsPerSmallItem + 1 + INVALID_PARAMETER_QUICK_RETRIES - DEFAULT_THROTTLE_RETRY.maxAttempts + DEFAULT_THROTTLE_RETRY.maxAttempts;
+    const largeItems = items.filter(large).length;
+    expect(ecs.runTaskCalls).toBe((INLINE_MAX_ITEMS - largeItems) * callsPerSmallItem + largeItems * callsPerLargeItem);
     expect(ecs.startFailures).toBe(INLINE_MAX_ITEMS * runs);
+    expect(ecs.s3Objects.size).toBe(largeItems);
     expect(run.result).toMatchObject({ status: 'FAILED', error: 'FanOut.ItemsFailed', cause: `${INLINE_MAX_ITEMS} of ${INLINE_MAX_ITEMS} items failed` });
-    expect(run.result.history.total).toBeGreaterThan(0.85 * HISTORY_EVENT_LIMIT);
+    // The bound is what one item could write at worst on every one of its runs (33 refusals each,
+    // a write to S3); this run comes to two thirds of it.
+    expect(run.result.history.total).toBeGreaterThan(0.65 * HISTORY_EVENT_LIMIT);
     expect(run.result.history.total).toBeLessThanOrEqual(HISTORY_EVENT_LIMIT);
     console.log(`RUN_TIME inline, every retry used: ${run.describe}; ~${run.result.history.total} history events`);
   });

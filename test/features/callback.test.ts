@@ -103,7 +103,7 @@ describe('integrationPattern CALLBACK', () => {
     const sizes = callbackEnvironmentSizes('fan-out-results', 200);
     expect(sizes).toEqual({ heartbeatSecondsChars: 3, resultPrefixChars: 'S3://'.length + 63 + '/fan-out-results/callback-results/'.length });
     expect(batched.fanOut.maxInputBytesPerBatch).toBe(batchBytesWithinOverrides('Task', true, sizes));
-    const entries = JSON.stringify([{ name: 'FANOUT_HEARTBEAT_SECONDS', value: 'xxx' }, { name: 'FANOUT_RESULT_S3_PREFIX', value: 'x'.repeat(sizes.resultPrefixChars) }]).length - 1;
+    const entries = JSON.stringify([{ name: 'FANOUT_HEARTBEAT_SECONDS', value: 'xxx' }, { name: 'FANOUT_RESULT_S3_PREFIX', value: 'x'.repeat(sizes.resultPrefixChars!) }]).length - 1;
     expect(batchBytesWithinOverrides('Task', true, sizes)).toBe(Math.floor((2 * batchBytesWithinOverrides('Task', true) - entries) / 2));
     expect(batchBytesWithinOverrides('Task', true)).toBe(Math.floor((2 * batchBytesWithinOverrides('Task') - 2048 - JSON.stringify({ name: 'FANOUT_TASK_TOKEN', value: '' }).length - 1) / 2));
   });

@@ -175,6 +175,12 @@ export interface SimulatedEcsOptions {
    * @default 0
    */
   readonly throttleFirstCalls?: number;
+  /**
+   * Items whose RunTask is refused for good (`ECS.InvalidParameterException`, "subnet not found"),
+   * whatever the overrides hold.
+   * @default - none
+   */
+  readonly invalidRequestFor?: (item: unknown) => boolean;
   /** Seed of the PRNG that draws the faults and task ids. @default 1 */
   readonly seed?: number;
   /**
@@ -258,8 +264,8 @@ export function itemKey(item: unknown): string {
  * Use `runTaskSync` as the local handler; everything runs in virtual time.
  */
 export class SimulatedEcs {
-  readonly options: Required<Omit<SimulatedEcsOptions, 'exitCodeFor' | 'itemKeyOf' | 'runTaskBurst' | 'callbackFor' | 'heartbeatSeconds' | 'spotInterruptionExitCode' | 'startFailureFor' | 'memoryNeededMiB' | 'throttleFirstCalls'>> &
-  Pick<SimulatedEcsOptions, 'exitCodeFor' | 'itemKeyOf' | 'callbackFor' | 'heartbeatSeconds' | 'spotInterruptionExitCode' | 'startFailureFor' | 'memoryNeededMiB' | 'throttleFirstCalls'> & { runTaskBurst: number };
+  readonly options: Required<Omit<SimulatedEcsOptions, 'exitCodeFor' | 'itemKeyOf' | 'runTaskBurst' | 'callbackFor' | 'heartbeatSeconds' | 'spotInterruptionExitCode' | 'startFailureFor' | 'memoryNeededMiB' | 'throttleFirstCalls' | 'invalidRequestFor'>> &
+  Pick<SimulatedEcsOptions, 'exitCodeFor' | 'itemKeyOf' | 'callbackFor' | 'heartbeatSeconds' | 'spotInterruptionExitCode' | 'startFailureFor' | 'memoryNeededMiB' | 'throttleFirstCalls' | 'invalidRequestFor'> & { runTaskBurst: number };
 
   /** Every RunTask call, including throttled ones. */
   runTaskCalls = 0;
@@ -271,6 +277,12 @@ export class SimulatedEcs {
   startFailures = 0;
   /** Tasks killed for memory (exit 137, OutOfMemoryError). */
   outOfMemoryKills = 0;
+  /**
+   * Objects the workflow wrote to S3 (`bucket/key` to body): an item passed as a reference
+   * `{ "fanOutS3Ref": { bucket, key } }` is keyed and counted by the object's body, as the
+   * worker runtime reads it.
+   */
+  readonly s3Objects = new Map<string, string>();
   /** Consecutive calls per item key since its last launch (for throttleFirstCalls). */
   private readonly callsSinceLaunch = new Map<string, number>();
   /** Calls answered with a failures list (launch rate, vCPU quota, capacity, Spot capacity). */
@@ -339,6 +351,7 @@ export class SimulatedEcs {
       startFailureFor: options.startFailureFor,
       memoryNeededMiB: options.memoryNeededMiB,
       throttleFirstCalls: options.throttleFirstCalls,
+      invalidRequestFor: options.invalidRequestFor,
       exitCodeFor: options.exitCodeFor,
       itemKeyOf: options.itemKeyOf,
       seed: options.seed ?? 1,
@@ -428,6 +441,12 @@ export class SimulatedEcs {
       this.invalidRequests++;
       reject('invalid', 'overrides-too-large', EcsErrors.INVALID_PARAMETER,
         `Container Overrides length must be at most ${CONTAINER_OVERRIDES_MAX_CHARS} (got ${overridesChars}). (Service: AmazonECS; Status Code: 400; Error Code: InvalidParameterException; Request ID: ${this.uuid()}; Proxy: null)`);
+    }
+
+    if (this.options.invalidRequestFor && entries.some((entry) => this.options.invalidRequestFor!(entry.item))) {
+      this.invalidRequests++;
+      reject('invalid', 'overrides-too-large', EcsErrors.INVALID_PARAMETER,
+        `subnet not found: subnet-0a1b2c3d4e5f60718 (simulated). (Service: AmazonECS; Status Code: 400; Error Code: InvalidParameterException; Request ID: ${this.uuid()}; Proxy: null)`);
     }
 
     if (this.chance(this.options.vpcThrottleRate)) {
@@ -711,11 +730,22 @@ export class SimulatedEcs {
     });
     if (this.options.itemKeyOf) return single(this.options.itemKeyOf(params));
     const raw = fanOutItemsOf(params);
-    if (raw === undefined) return single(fanOutItemOf(params));
+    if (raw === undefined) return single(this.dereference(fanOutItemOf(params)));
     const elements = parseItem(raw);
     if (!Array.isArray(elements)) return { ...single(raw), batchSize: 1 };
     if (elements.length === 0) return { entries: [{ key: NO_ITEM_KEY, item: NO_ITEM_KEY }], batchSize: 0, carriesItem: false };
     return { entries: elements.map((item) => ({ key: itemKey(item), item })), batchSize: elements.length, carriesItem: true };
+  }
+
+  /** The body of the S3 object an item reference names, or the raw item when it is not one. */
+  private dereference(raw: string | undefined): string | undefined {
+    if (raw === undefined || !raw.includes('fanOutS3Ref')) return raw;
+    const parsed = parseItem(raw) as any;
+    const ref = parsed?.fanOutS3Ref;
+    if (!ref || Object.keys(parsed).length !== 1) return raw;
+    const body = this.s3Objects.get(`${ref.bucket}/${ref.key}`);
+    if (body === undefined) throw new SimulatedStatesError(EcsErrors.TASK_FAILED, `the container could not read s3://${ref.bucket}/${ref.key} (simulated)`);
+    return body;
   }
 
   private attemptsFor(key: string): Attempt[] {
