@@ -18,6 +18,7 @@ import {
   ERROR_TASK_FAILED,
   ERROR_TIMEOUT,
 } from '../aws-limits';
+import { buildPoolAcquire, buildPoolRelease, PoolBinding } from './pool/pool-states';
 import { failedRecord, ItemStatePaths, itemStatePaths, spotInterruptedCondition, StopClassifier, TaskLoop } from './stop-classifier';
 import { FanOutDecisions } from '../decisions/decide-fan-out';
 import { CALLBACK_CALL_RETRIES, INVALID_PARAMETER_QUICK_RETRIES } from '../decisions/history-budget';
@@ -85,7 +86,23 @@ export interface ItemTaskSettings {
   readonly taskSize: { cpu: number; memoryMiB: number };
   /** True when successful items report the capacity that ran them. */
   readonly reportsCapacity: boolean;
+  /** The concurrency pool each item takes a slot of, and what one slot weighs; undefined without one. */
+  readonly pool?: { readonly binding: PoolBinding; readonly cpuUnits: number };
 }
+
+/**
+ * Where an item's state keeps the execution that owns its pool slot: the parent's
+ * `$$.Execution.Id`, set by the Distributed Map's ItemSelector, so that the parent's failure,
+ * timeout or abort gives back its children's slots.
+ */
+export const POOL_OWNER_FIELD = 'poolOwner';
+
+/** State-name prefixes of the pool's states in a Distributed Map child. */
+export const ItemPoolPrefixes = {
+  ACQUIRE: 'PoolInChild',
+  RELEASE: 'PoolInChild',
+  RELEASE_ON_ERROR: 'PoolInChildOnError',
+} as const;
 
 /** What the item runner is built from: the task, where it runs, and the decisions. */
 export interface ItemRunnerSources {
@@ -94,6 +111,8 @@ export interface ItemRunnerSources {
   readonly container: ecs.ContainerDefinition;
   readonly securityGroups: ec2.ISecurityGroup[];
   readonly decisions: FanOutDecisions;
+  /** The concurrency pool's table and limits, when the fan-out uses one. */
+  readonly pool?: PoolBinding;
 }
 
 /** Builds the item runner wherever the workflow places it, with the same settings each time. */
@@ -118,6 +137,7 @@ export function itemRunnerFactory(sources: ItemRunnerSources): (scope: Construct
     paths: itemStatePaths(decisions.batching !== undefined, decisions.stopRules.resizes !== undefined),
     taskSize: { cpu: sources.taskDefinition.cpu, memoryMiB: sources.taskDefinition.memoryMiB },
     reportsCapacity: decisions.capacity !== FanOutCapacity.ON_DEMAND,
+    pool: sources.pool && decisions.pool ? { binding: sources.pool, cpuUnits: decisions.pool.cpuUnits } : undefined,
   };
   return (scope, placement) => buildItemRunner(scope, settings, placement);
 }
@@ -147,8 +167,16 @@ function buildItemRunner(scope: Construct, settings: ItemTaskSettings, placement
   }
   const where = placement.inChild ? 'Child' : 'Inline';
   const name = (inlineName: string) => stateNameFor(inlineName, placement);
-  const classifier = new StopClassifier(scope, settings.stopRules, name, where, settings.paths, settings.taskSize);
-  const failed = placement.inChild ? childFailurePath(scope, settings.paths) : placement.recordFailure!;
+  const pooled = settings.pool !== undefined;
+  if (pooled && !placement.inChild) {
+    throw new Error('buildItemRunner: a pooled item runs in a Distributed Map child only (see decidePoolUse)');
+  }
+  const classifier = new StopClassifier(scope, settings.stopRules, name, where, settings.paths, settings.taskSize, pooled ? [POOL_OWNER_FIELD] : []);
+  // With a pool, every exit gives the slot back first: one release before the item's record on
+  // success, one before its failure record (every failure path, the stop rules' included, ends there).
+  const failed = pooled
+    ? poolRelease(scope, settings, ItemPoolPrefixes.RELEASE_ON_ERROR, childFailurePath(scope, settings.paths))
+    : placement.inChild ? childFailurePath(scope, settings.paths) : placement.recordFailure!;
   const spotFirst = settings.capacity !== FanOutCapacity.ON_DEMAND;
 
   const onDemandCapacity = settings.capacity === FanOutCapacity.ON_DEMAND ? undefined : CapacityProviderNames.ON_DEMAND;
@@ -171,6 +199,7 @@ function buildItemRunner(scope: Construct, settings: ItemTaskSettings, placement
       comment: 'The item succeeded: the Map keeps only which capacity ran it.',
       outputPath: `${settings.paths.stop}.summary`,
     });
+  const succeededAfterRelease = pooled ? poolRelease(scope, settings, ItemPoolPrefixes.RELEASE, succeeded) : succeeded;
 
   // A Spot task RunTask could not start (no Spot capacity, throttled past its retries) runs on
   // on-demand; elsewhere such an item fails.
@@ -180,11 +209,22 @@ function buildItemRunner(scope: Construct, settings: ItemTaskSettings, placement
     task: first,
     fallback: onDemand,
     failed,
-  }, classifier, name, where, succeeded, onDemand ?? failed);
+  }, classifier, name, where, succeededAfterRelease, onDemand ?? failed);
   if (onDemand) {
-    wireTask(scope, onDemand, { suffix: 'OnDemand', capacity: CapacityProviderNames.ON_DEMAND, task: onDemand, failed }, classifier, name, where, succeeded, failed);
+    // The on-demand run keeps the slot the Spot run took.
+    wireTask(scope, onDemand, { suffix: 'OnDemand', capacity: CapacityProviderNames.ON_DEMAND, task: onDemand, failed }, classifier, name, where, succeededAfterRelease, failed);
   }
-  return first;
+  return pooled ? buildPoolAcquire(scope, settings.pool!.binding, poolOptions(settings, ItemPoolPrefixes.ACQUIRE), first) : first;
+}
+
+/** Where a child's pool states read its slot: the item's index, owned by the parent execution. */
+function poolOptions(settings: ItemTaskSettings, prefix: string) {
+  return { prefix, cpuUnits: settings.pool!.cpuUnits, slotPath: '$.index', ownerPath: `$.${POOL_OWNER_FIELD}` };
+}
+
+/** Gives the item's slot back, then goes to `next`. */
+function poolRelease(scope: Construct, settings: ItemTaskSettings, prefix: string, next: sfn.IChainable): sfn.IChainable {
+  return buildPoolRelease(scope, settings.pool!.binding, poolOptions(settings, prefix), next);
 }
 
 /**
