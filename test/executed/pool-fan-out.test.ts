@@ -37,12 +37,13 @@ interface Parent {
   readonly endsAtMs?: number;
 }
 
+// a3 and b2 start first, so that they hold slots when they end (aborted, timed out).
 const PARENTS: Parent[] = [
-  { fanOut: 'A', name: 'a1', items: 10 },
-  { fanOut: 'B', name: 'b1', items: 8, startAtMs: 1_000 },
+  { fanOut: 'A', name: 'a3', items: 8, endsAtMs: 30_000 },
+  { fanOut: 'B', name: 'b2', items: 8, startAtMs: 500, endsAtMs: 45_000 },
+  { fanOut: 'A', name: 'a1', items: 10, startAtMs: 1_000 },
+  { fanOut: 'B', name: 'b1', items: 8, startAtMs: 2_000 },
   { fanOut: 'A', name: 'a2', items: 8, startAtMs: 3_000 },
-  { fanOut: 'B', name: 'b2', items: 8, startAtMs: 5_000, endsAtMs: 70_000 },
-  { fanOut: 'A', name: 'a3', items: 8, startAtMs: 8_000, endsAtMs: 90_000 },
   { fanOut: 'B', name: 'b3', items: 6, startAtMs: 12_000 },
 ];
 
@@ -112,11 +113,15 @@ interface Run {
   readonly ecs: SimulatedEcs;
   readonly maxTasksInFlight: number;
   readonly maxCpuInFlight: number;
+  /** Tasks in flight counting those of aborted holders that the simulation lets run on. */
+  readonly maxTasksWithStopping: number;
   readonly maxCounterTasks: number;
   readonly finalCounter: { tasks: number; cpu: number };
   readonly finalLeases: Item[];
   readonly cleanupRuns: number;
   readonly runTaskCalls: number;
+  /** Leases each parent that ended early held when it ended: what its cleanup had to give back. */
+  readonly heldWhenEnded: Record<string, number>;
 }
 
 /** Changes made to the synthesized children, to show that the checks catch what they look for. */
@@ -150,28 +155,37 @@ async function runParents(synthesized: Synthesized, mutation: Mutation = 'none',
   let maxCounterTasks = 0;
   dynamo.onChange((change) => {
     if (change.key.pk?.S === PoolKeys.POOL && change.after) maxCounterTasks = Math.max(maxCounterTasks, Number(change.after.tasks?.N ?? 0));
+    // A slot taken or given back: sample what runs (a slot is taken before its RunTask call).
+    sample();
   });
 
   // Tasks and vCPUs in flight, from each RunTask call until its .sync answer: a slot is held
-  // for at least that long, so these may never pass the pool's limits.
-  let tasksInFlight = 0;
-  let cpuInFlight = 0;
+  // for at least that long by a running holder, so these may never pass the pool's limits. A
+  // task whose holder was aborted is left out: its slot is given back by the cleanup once the
+  // holder has ended, while the simulated task runs on (on AWS, Step Functions stops it, best
+  // effort); how far those push the total is reported apart.
+  const inFlight = new Set<{ child: string; cpu: number }>();
   let maxTasksInFlight = 0;
   let maxCpuInFlight = 0;
+  let maxTasksWithStopping = 0;
   let runTaskCalls = 0;
+  const statusOfChild = (child: string) => [...runner.executions.values()].find((e) => e.spec.name === child)?.status;
+  const sample = () => {
+    const held = [...inFlight].filter((task) => statusOfChild(task.child) === 'RUNNING');
+    maxTasksInFlight = Math.max(maxTasksInFlight, held.length);
+    maxCpuInFlight = Math.max(maxCpuInFlight, held.reduce((sum, task) => sum + task.cpu, 0));
+    maxTasksWithStopping = Math.max(maxTasksWithStopping, inFlight.size);
+  };
   const runTask = async (params: any) => {
     const item = JSON.parse(params.Overrides.ContainerOverrides[0].Environment[0].Value);
-    const cpu = item.id.startsWith('a') ? CPU.A : CPU.B;
+    const task = { child: item.id.replace('#', '-'), cpu: item.id.startsWith('a') ? CPU.A : CPU.B };
     runTaskCalls++;
-    tasksInFlight++;
-    cpuInFlight += cpu;
-    maxTasksInFlight = Math.max(maxTasksInFlight, tasksInFlight);
-    maxCpuInFlight = Math.max(maxCpuInFlight, cpuInFlight);
+    inFlight.add(task);
+    sample();
     try {
       return await ecs.runTaskSync(params);
     } finally {
-      tasksInFlight--;
-      cpuInFlight -= cpu;
+      inFlight.delete(task);
     }
   };
   let runner: ConcurrentRunner;
@@ -192,6 +206,7 @@ async function runParents(synthesized: Synthesized, mutation: Mutation = 'none',
     },
   });
   const specs: ExecutionSpec[] = [];
+  const heldWhenEnded: Record<string, number> = {};
   for (const parent of parents) {
     const { selector } = synthesized.children[parent.fanOut];
     for (let i = 0; i < parent.items; i++) {
@@ -206,6 +221,9 @@ async function runParents(synthesized: Synthesized, mutation: Mutation = 'none',
     }
     if (parent.endsAtMs !== undefined) {
       // The parent's status-change event (ABORTED or TIMED_OUT) reaches the cleanup a second later.
+      runner.schedule(parent.endsAtMs, () => {
+        heldWhenEnded[parent.name] = dynamo.items(synthesized.tableName).filter((item) => item.pk.S === `${PoolKeys.LEASE_PREFIX}${parentArn(parent)}`).length;
+      });
       runner.schedule(parent.endsAtMs + 1_000, () => {
         cleanupRuns++;
         runner.start({ name: `cleanup-${parent.name}`, stateMachineName: 'PoolCleanup', definition: synthesized.cleanupDefinition, input: { owner: parentArn(parent) } });
@@ -219,11 +237,13 @@ async function runParents(synthesized: Synthesized, mutation: Mutation = 'none',
     ecs,
     maxTasksInFlight,
     maxCpuInFlight,
+    maxTasksWithStopping,
     maxCounterTasks,
     finalCounter: { tasks: Number(counter?.tasks?.N ?? 0), cpu: Number(counter?.cpu?.N ?? 0) },
     finalLeases: dynamo.items(synthesized.tableName).filter((item) => item.pk.S?.startsWith(PoolKeys.LEASE_PREFIX)),
     cleanupRuns,
     runTaskCalls,
+    heldWhenEnded,
   };
 }
 
@@ -260,8 +280,8 @@ function report(label: string, run: Run): void {
   if (process.env.POOL_DEBUG) console.log(failures.join('\n'));
   // eslint-disable-next-line no-console
   console.log(`${label}: children ${JSON.stringify(statuses)}; in flight max ${run.maxTasksInFlight} tasks / ${run.maxCpuInFlight / 1024} vCPU `
-    + `(pool ${POOL.maxTasks} / ${POOL.maxVcpus}); RunTask calls ${run.runTaskCalls}, Spot interruptions ${run.ecs.spotInterruptions}; `
-    + `final counter ${JSON.stringify(run.finalCounter)}, leases ${run.finalLeases.length}; cleanups ${run.cleanupRuns}`);
+    + `(pool ${POOL.maxTasks} / ${POOL.maxVcpus}), ${run.maxTasksWithStopping} with tasks of aborted holders; RunTask calls ${run.runTaskCalls}, Spot interruptions ${run.ecs.spotInterruptions}; `
+    + `final counter ${JSON.stringify(run.finalCounter)}, leases ${run.finalLeases.length}; held when ended ${JSON.stringify(run.heldWhenEnded)}; cleanups ${run.cleanupRuns}`);
 }
 
 describe('two fan-outs sharing one pool, executed', () => {
@@ -276,6 +296,8 @@ describe('two fan-outs sharing one pool, executed', () => {
     const aborted = [...run.children.values()].filter((c) => c.status === 'ABORTED').map((c) => c.spec.name);
     expect(aborted.length).toBeGreaterThan(0);
     expect(aborted.every((name) => name.startsWith('b2-') || name.startsWith('a3-'))).toBe(true);
+    // Some of their items had finished before.
+    expect([...run.children.values()].some((c) => c.status === 'SUCCEEDED' && /^(a3|b2)-/.test(c.spec.name))).toBe(true);
     expect(run.children.get('a2-4')?.status).toBe('FAILED');
     // The rule's rerun, the on-demand fallback and the failure all happened while holding a slot.
     expect(run.ecs.spotInterruptions).toBeGreaterThan(0);
@@ -293,6 +315,9 @@ describe('two fan-outs sharing one pool, executed', () => {
   });
 
   test('no slot is left when every execution has ended (the cleanup gave back the aborted ones\')', () => {
+    // The parents that ended early held slots then, which only the cleanup gave back.
+    expect(run.heldWhenEnded.a3).toBeGreaterThan(0);
+    expect(run.heldWhenEnded.b2).toBeGreaterThan(0);
     expect(run.finalLeases).toEqual([]);
     expect(run.finalCounter).toEqual({ tasks: 0, cpu: 0 });
     expect(run.cleanupRuns).toBe(2);
