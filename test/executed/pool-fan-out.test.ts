@@ -90,14 +90,14 @@ function synth(): Synthesized {
 }
 
 /** What the ItemSelector gives a child: its index, its item, the parent as owner, the initial state. */
-function childInput(selector: any, index: number, item: unknown, parentArn: string): any {
+function childInput(selector: any, index: number, item: unknown, owner: string): any {
   const input: any = {};
   for (const [key, value] of Object.entries<any>(selector)) {
     if (!key.endsWith('.$')) {
       input[key] = JSON.parse(JSON.stringify(value));
       continue;
     }
-    const resolved: Record<string, unknown> = { '$$.Map.Item.Index': index, '$$.Map.Item.Value': item, '$$.Execution.Id': parentArn };
+    const resolved: Record<string, unknown> = { '$$.Map.Item.Index': index, '$$.Map.Item.Value': item, '$$.Execution.Id': owner };
     if (!(value in resolved)) throw new Error(`childInput: ${key} reads ${value}`);
     input[key.slice(0, -2)] = resolved[value];
   }

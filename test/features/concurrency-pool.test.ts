@@ -101,8 +101,8 @@ describe('a fan-out with a concurrency pool', () => {
   test('a trigger\'s starter takes no slot; the fan-out it starts does', () => {
     const stack = newStack();
     const pool = new FanOutConcurrencyPool(stack, 'Pool', { maxTasks: 10 });
-    const fanOut = new FargateFanOut(stack, 'FanOut', withImage({ concurrencyPool: pool }));
-    fanOut.runForEachObjectCreated(new s3.Bucket(stack, 'Uploads'));
+    const triggered = new FargateFanOut(stack, 'FanOut', withImage({ concurrencyPool: pool }));
+    triggered.runForEachObjectCreated(new s3.Bucket(stack, 'Uploads'));
     const t = Template.fromStack(stack);
     const machines = Object.values<any>(t.findResources('AWS::StepFunctions::StateMachine'));
     const texts = machines.map((m) => JSON.stringify(m.Properties.DefinitionString));
