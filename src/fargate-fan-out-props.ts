@@ -11,6 +11,7 @@ import { FanOutItems } from './api/items';
 import { FanOutMode } from './api/mode';
 import { FanOutRetryOptions } from './api/retry-options';
 import { FanOutRetryRule } from './api/retry-rules';
+import { FanOutConcurrencyPool } from './concurrency-pool';
 
 /**
  * Properties of a FargateFanOut.
@@ -315,4 +316,14 @@ export interface FargateFanOutProps {
    * @default Duration.minutes(10) with the callback pattern
    */
   readonly heartbeatTimeout?: Duration;
+
+  /**
+   * A limit shared with other fan-outs and executions: each item takes a slot of the pool (its
+   * task's vCPUs, or one task) before its first RunTask and gives it back when it ends, whichever
+   * way it ends. The items then run in a Distributed Map (waiting for a slot is not bounded in
+   * time, and each child has its own history); not with `itemBatching` or the callback pattern.
+   *
+   * @default - no limit across executions: `maxConcurrency` caps each execution on its own
+   */
+  readonly concurrencyPool?: FanOutConcurrencyPool;
 }

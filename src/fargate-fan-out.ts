@@ -18,7 +18,7 @@ import { FanOutRetryPolicy } from './api/retry-options';
 import { RunForEachItemsFileCreatedOptions, RunForEachMessageOptions, RunForEachObjectCreatedOptions, RunOnScheduleOptions } from './api/triggers';
 import { FanOutAlarms } from './build/alarms';
 import { grantFanOutAccess, grantRedriveOf } from './build/grants';
-import { itemRunnerFactory } from './build/item-runner';
+import { itemRunnerFactory, POOL_OWNER_FIELD } from './build/item-runner';
 import { buildTaskNetwork } from './build/network';
 import { RequiredWildcardAcknowledgements } from './build/required-wildcards';
 import { buildResultBucket } from './build/result-bucket';
@@ -121,10 +121,14 @@ export class FargateFanOut extends Construct {
       decisions,
       resultBucket: this.resultBucket,
       stateMachineName,
-      createItemRunner: itemRunnerFactory({ ...task, ...network, decisions, resultBucket: this.resultBucket }),
+      createItemRunner: itemRunnerFactory({ ...task, ...network, decisions, resultBucket: this.resultBucket, pool: props.concurrencyPool?._binding() }),
       initialItemState: decisions.callback
         ? undefined
-        : initialItemState(decisions.stopRules, { cpu: task.taskDefinition.cpu, memoryMiB: task.taskDefinition.memoryMiB }),
+        : {
+          ...initialItemState(decisions.stopRules, { cpu: task.taskDefinition.cpu, memoryMiB: task.taskDefinition.memoryMiB }),
+          // A child's slot is owned by the parent: its failure, timeout or abort gives the slot back.
+          ...(decisions.pool ? { [POOL_OWNER_FIELD]: sfn.JsonPath.stringAt('$$.Execution.Id') } : {}),
+        },
     });
     const stateMachine = buildStateMachine(this, {
       stateMachineName,
@@ -134,6 +138,7 @@ export class FargateFanOut extends Construct {
       observability,
     });
     this.stateMachine = stateMachine.stateMachine;
+    props.concurrencyPool?.addUser(this.stateMachine);
     this.stateMachineLogGroup = stateMachine.logGroup;
     Aspects.of(this).add(new RequiredWildcardAcknowledgements(props.resultBucket ? undefined : this.resultBucket));
 

@@ -20,6 +20,7 @@ import {
   ERROR_TIMEOUT,
 } from '../aws-limits';
 import { buildItemSpill } from './item-spill';
+import { buildPoolAcquire, buildPoolRelease, PoolBinding } from './pool/pool-states';
 import { failedRecord, ItemStatePaths, itemStatePaths, spotInterruptedCondition, StopClassifier, TaskLoop } from './stop-classifier';
 import { callbackResultS3Prefix } from '../decisions/batch-limits';
 import { FanOutDecisions } from '../decisions/decide-fan-out';
@@ -92,6 +93,8 @@ export interface ItemTaskSettings {
   readonly callbackEnvironment: Array<{ name: string; value: string }>;
   /** Where an item too large for the container overrides is written (one item per task, run job). */
   readonly spill?: { readonly resultBucket: s3.IBucket; readonly resultPrefix: string };
+  /** The concurrency pool each item takes a slot of, and what one slot weighs; undefined without one. */
+  readonly pool?: { readonly binding: PoolBinding; readonly cpuUnits: number };
 }
 
 /**
@@ -101,6 +104,19 @@ export interface ItemTaskSettings {
  */
 export const ERROR_WORKER_INTERRUPTED = 'FanOut.Interrupted';
 
+/**
+ * Where an item's state keeps the execution that owns its pool slot: the parent's
+ * `$$.Execution.Id`, set by the Distributed Map's ItemSelector, so that the parent's failure,
+ * timeout or abort gives back its children's slots.
+ */
+export const POOL_OWNER_FIELD = 'poolOwner';
+
+/** State-name prefixes of the pool's states in a Distributed Map child. */
+export const ItemPoolPrefixes = {
+  ACQUIRE: 'PoolInChild',
+  RELEASE: 'PoolInChild',
+  RELEASE_ON_ERROR: 'PoolInChildOnError',
+} as const;
 
 /** What the item runner is built from: the task, where it runs, and the decisions. */
 export interface ItemRunnerSources {
@@ -111,6 +127,8 @@ export interface ItemRunnerSources {
   readonly decisions: FanOutDecisions;
   /** Where callback results too large for Step Functions are written (FANOUT_RESULT_S3_PREFIX). */
   readonly resultBucket: s3.IBucket;
+  /** The concurrency pool's table and limits, when the fan-out uses one. */
+  readonly pool?: PoolBinding;
 }
 
 /** Builds the item runner wherever the workflow places it, with the same settings each time. */
@@ -137,6 +155,7 @@ export function itemRunnerFactory(sources: ItemRunnerSources): (scope: Construct
     reportsCapacity: decisions.capacity !== FanOutCapacity.ON_DEMAND,
     callbackEnvironment: decisions.callback ? callbackEnvironment(decisions, sources.resultBucket) : [],
     spill: decisions.callback || decisions.batching ? undefined : { resultBucket: sources.resultBucket, resultPrefix: decisions.resultPrefix },
+    pool: sources.pool && decisions.pool ? { binding: sources.pool, cpuUnits: decisions.pool.cpuUnits } : undefined,
   };
   return (scope, placement) => buildItemRunner(scope, settings, placement);
 }
@@ -175,8 +194,16 @@ function buildItemRunner(scope: Construct, settings: ItemTaskSettings, placement
   }
   const where = placement.inChild ? 'Child' : 'Inline';
   const name = (inlineName: string) => stateNameFor(inlineName, placement);
-  const classifier = new StopClassifier(scope, settings.stopRules, name, where, settings.paths, settings.taskSize);
-  const failed = placement.inChild ? childFailurePath(scope, settings.paths) : placement.recordFailure!;
+  const pooled = settings.pool !== undefined;
+  if (pooled && !placement.inChild) {
+    throw new Error('buildItemRunner: a pooled item runs in a Distributed Map child only (see decidePoolUse)');
+  }
+  const classifier = new StopClassifier(scope, settings.stopRules, name, where, settings.paths, settings.taskSize, pooled ? [POOL_OWNER_FIELD] : []);
+  // With a pool, every exit gives the slot back first: one release before the item's record on
+  // success, one before its failure record (every failure path, the stop rules' included, ends there).
+  const failed = pooled
+    ? poolRelease(scope, settings, ItemPoolPrefixes.RELEASE_ON_ERROR, childFailurePath(scope, settings.paths))
+    : placement.inChild ? childFailurePath(scope, settings.paths) : placement.recordFailure!;
   const spotFirst = settings.capacity !== FanOutCapacity.ON_DEMAND;
 
   const onDemandCapacity = settings.capacity === FanOutCapacity.ON_DEMAND ? undefined : CapacityProviderNames.ON_DEMAND;
@@ -199,6 +226,7 @@ function buildItemRunner(scope: Construct, settings: ItemTaskSettings, placement
       comment: 'The item succeeded: the Map keeps only which capacity ran it.',
       outputPath: `${settings.paths.stop}.summary`,
     });
+  const succeededAfterRelease = pooled ? poolRelease(scope, settings, ItemPoolPrefixes.RELEASE, succeeded) : succeeded;
 
   // A Spot task RunTask could not start (no Spot capacity, throttled past its retries) runs on
   // on-demand; elsewhere such an item fails.
@@ -211,12 +239,23 @@ function buildItemRunner(scope: Construct, settings: ItemTaskSettings, placement
     task: first,
     fallback: onDemand,
     failed,
-  }, classifier, name, where, succeeded, onDemand ?? failed, spill('', first));
+  }, classifier, name, where, succeededAfterRelease, onDemand ?? failed, spill('', first));
   if (onDemand) {
-    wireTask(scope, onDemand, { suffix: 'OnDemand', capacity: CapacityProviderNames.ON_DEMAND, task: onDemand, failed }, classifier, name, where, succeeded,
-      failed, spill('OnDemand', onDemand));
+    // The on-demand run keeps the slot the Spot run took.
+    wireTask(scope, onDemand, { suffix: 'OnDemand', capacity: CapacityProviderNames.ON_DEMAND, task: onDemand, failed }, classifier, name, where,
+      succeededAfterRelease, failed, spill('OnDemand', onDemand));
   }
-  return first;
+  return pooled ? buildPoolAcquire(scope, settings.pool!.binding, poolOptions(settings, ItemPoolPrefixes.ACQUIRE), first) : first;
+}
+
+/** Where a child's pool states read its slot: the item's index, owned by the parent execution. */
+function poolOptions(settings: ItemTaskSettings, prefix: string) {
+  return { prefix, cpuUnits: settings.pool!.cpuUnits, slotPath: '$.index', ownerPath: `$.${POOL_OWNER_FIELD}` };
+}
+
+/** Gives the item's slot back, then goes to `next`. */
+function poolRelease(scope: Construct, settings: ItemTaskSettings, prefix: string, next: sfn.IChainable): sfn.IChainable {
+  return buildPoolRelease(scope, settings.pool!.binding, poolOptions(settings, prefix), next);
 }
 
 /**

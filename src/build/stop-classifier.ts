@@ -84,6 +84,8 @@ export class StopClassifier {
     private readonly where: string,
     public readonly paths: ItemStatePaths,
     private readonly size: { cpu: number; memoryMiB: number },
+    /** Top-level fields of one item's state that a retry loop keeps as they are (the pool's owner). */
+    private readonly carried: readonly string[] = [],
   ) {}
 
   /** Where the stopped task is kept. */
@@ -245,7 +247,13 @@ export class StopClassifier {
         : `Counts the retry (${rule.description}) and draws its delay.`,
       parameters: this.paths.batched
         ? { Items: sfn.JsonPath.listAt('$.Items'), BatchInput: { stop: {}, retry } }
-        : { index: sfn.JsonPath.numberAt('$.index'), item: sfn.JsonPath.objectAt('$.item'), stop: {}, retry },
+        : {
+          index: sfn.JsonPath.numberAt('$.index'),
+          item: sfn.JsonPath.objectAt('$.item'),
+          ...Object.fromEntries(this.carried.map((field) => [field, sfn.JsonPath.stringAt(`$.${field}`)])),
+          stop: {},
+          retry,
+        },
     });
     if (fallback) {
       return counted.next(next);

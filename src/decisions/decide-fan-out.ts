@@ -5,12 +5,14 @@ import { FanOutIntegrationPattern } from '../api/integration-pattern';
 import { FanOutItems } from '../api/items';
 import { FanOutMode } from '../api/mode';
 import { FanOutRetryPolicy } from '../api/retry-options';
+import { CPU_UNITS_PER_VCPU } from '../aws-limits';
 import { FargateFanOutProps } from '../fargate-fan-out-props';
 import { callbackEnvironmentSizes, ResolvedItemBatching, resolveItemBatching } from './batch-limits';
 import { ConcurrencyDecision, decideConcurrency, tasksWithinVcpuBudget } from './concurrency';
 import { decideInlineHistoryBudget, InlineHistoryBudget, itemRetryAttempts } from './history-budget';
 import { chooseMode, hasDistributedMap, hasInlineMap, ModeChoice } from './mode';
 import { decideNetwork, NetworkDecision } from './network';
+import { decidePoolUse, PoolUseDecision } from './pool-use';
 import { DEFAULT_TASK_RETRY, DEFAULT_THROTTLE_RETRY, resolveDistributedThrottleRetry, resolveRetryPolicy } from './retry-policy';
 import { decideStopRules, StopRulesDecision } from './stop-rules';
 import { decideTaskSize, TaskSizeDecision } from './task-size';
@@ -78,6 +80,8 @@ export interface FanOutDecisions {
   readonly network: NetworkDecision;
   readonly resultPrefix: string;
   readonly observability: ObservabilityDecision;
+  /** How the concurrency pool is used; undefined without one. */
+  readonly pool?: PoolUseDecision;
   /** Shown at synth: configurations that work, but probably not as expected. */
   readonly warnings: FanOutWarning[];
 }
@@ -110,9 +114,21 @@ export function decideFanOut(props: FargateFanOutProps): FanOutDecisions {
     taskMemoryMiB: props.taskDefinition ? props.taskDefinition.memoryMiB : task.build?.memoryLimitMiB,
     containerSetsMemoryLimit: props.taskDefinition?.defaultContainer?.memoryLimitSpecified,
   });
-  const attempts = itemRetryAttempts({
-    throttleRetry: throttle, taskRetry, capacity, callback, loopReruns: stopRules.maxReruns, spillsItems: !callback && props.itemBatching === undefined,
-  });
+  const pool = props.concurrencyPool
+    ? decidePoolUse({
+      pool: props.concurrencyPool._binding().decision,
+      taskCpuUnits: Math.round(task.vcpus * CPU_UNITS_PER_VCPU),
+      largestTaskVcpus: stopRules.largestTaskVcpus,
+      batched: props.itemBatching !== undefined,
+      callback,
+    })
+    : undefined;
+  const attempts = {
+    ...itemRetryAttempts({
+      throttleRetry: throttle, taskRetry, capacity, callback, loopReruns: stopRules.maxReruns, spillsItems: !callback && props.itemBatching === undefined,
+    }),
+    ...(pool ? { poolEvents: pool.childEvents } : {}),
+  };
   const historyBudget = decideInlineHistoryBudget(attempts);
 
   const mode = chooseMode({
@@ -120,6 +136,7 @@ export function decideFanOut(props: FargateFanOutProps): FanOutDecisions {
     distributedOnlyProps: [
       ...(props.itemBatching ? ['itemBatching'] : []),
       ...(props.toleratedFailurePercentage !== undefined ? ['toleratedFailurePercentage'] : []),
+      ...(pool ? ['concurrencyPool'] : []),
     ],
     requestedMode: props.mode ?? FanOutMode.AUTO,
     itemsFromS3: items.isFromS3,
@@ -163,6 +180,7 @@ export function decideFanOut(props: FargateFanOutProps): FanOutDecisions {
     batching,
     network,
     resultPrefix,
+    pool,
     observability: {
       logRetention: props.logRetention ?? DEFAULT_LOG_RETENTION,
       logLevel: props.logLevel ?? sfn.LogLevel.ERROR,

@@ -19,6 +19,7 @@ export function describeDecisions(decisions: FanOutDecisions, task: DescribedTas
     `items: ${decisions.items.description}`,
     ...(decisions.hasInlineMap ? [`inline Map: at most ${decisions.historyBudget.inlineMaxItems} items (${decisions.historyBudget.reason})`] : []),
     `max concurrency: ${decisions.concurrency.maxConcurrency} (${decisions.concurrency.reason})`,
+    ...(decisions.pool ? [`concurrency pool: ${decisions.pool.reason}`] : []),
     ...(decisions.callback
       ? [
         `throttle retry${retries.distributedThrottle ? ' (inline Map; InvalidParameterException in children)' : ''}: ${describeRetryPolicy(retries.throttle)}`,

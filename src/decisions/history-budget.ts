@@ -45,6 +45,11 @@ export interface ItemRetryAttempts {
    * @default 0
    */
   readonly spills?: number;
+  /**
+   * Events a Distributed Map child keeps for a concurrency pool (taking, waiting, giving back).
+   * @default 0
+   */
+  readonly poolEvents?: number;
 }
 
 /** Reruns of an item whose worker reported FanOut.Interrupted (callback pattern; see item-runner.ts). */
@@ -228,7 +233,8 @@ export function itemRetryAttempts(input: ItemRetryInput): ItemRetryAttempts {
 export function childRefusedAttemptsLeft(attempts: ItemRetryAttempts): number {
   const extraEvents = (attempts.fallbackRuns ?? 0) * FALLBACK_RUN_EVENTS + (attempts.callback ? CALLBACK_WORST_CASE_EVENTS : ITEM_RECORD_EVENTS)
     + (attempts.checksSpotStop ? SPOT_STOP_CHECK_EVENTS : 0) + (attempts.loopReruns ?? 0) * LOOP_RERUN_EVENTS
-    + (attempts.spills ?? 0) * SPILL_EVENTS;
+    + (attempts.spills ?? 0) * SPILL_EVENTS
+    + (attempts.poolEvents ?? 0);
   const room = maxChildRefusedAttempts(attempts.rerunAttempts, extraEvents) - attempts.refusedAttempts;
   return Math.floor(room / taskStateEntries(attempts));
 }

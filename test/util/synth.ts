@@ -93,7 +93,7 @@ export function actionsOf(statements: any[]): string[] {
   return statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])).sort();
 }
 
-function resolveJoin(join: any): string {
+export function resolveJoin(join: any): string {
   const [separator, parts] = join['Fn::Join'];
   return parts.map((part: any) => (typeof part === 'string' ? part : placeholder(part))).join(separator);
 }
