@@ -10,7 +10,7 @@ h1 { font-size: 22px; margin: 0 0 4px; }
 h2 { font-size: 17px; margin: 28px 0 8px; }
 .source { color: #5a6470; word-break: break-all; }
 .cards { display: flex; gap: 12px; flex-wrap: wrap; margin: 16px 0; }
-.card { border: 1px solid #d8dde3; border-radius: 6px; padding: 10px 14px; min-width: 130px; }
+.card { border: 1px solid #d8dde3; border-radius: 6px; padding: 8px 12px; min-width: 104px; }
 .card .value { font-size: 20px; font-weight: 600; }
 .card .label { color: #5a6470; font-size: 12px; }
 .card.bad .value { color: ${TIMELINE_COLOURS.failed}; }

@@ -10,6 +10,7 @@ export const TIMELINE_COLOURS = {
   unknown: '#8a8a8a',
   retried: '#e8a33d',
   failed: '#d0312d',
+  all: '#1d232b',
 } as const;
 
 /** Rows the task panel draws at most; more lanes share rows. */
@@ -126,7 +127,7 @@ export function timelineSvg(tasks: readonly TaskRun[]): string {
   for (let t = 0; t <= span; t += step) {
     const px = x(t0 + t).toFixed(1);
     parts.push(`<line x1="${px}" y1="${LANES_TOP}" x2="${px}" y2="${CURVE_TOP + CURVE_HEIGHT}" class="grid"/>`);
-    parts.push(`<text x="${px}" y="${CURVE_TOP + CURVE_HEIGHT + 16}" class="tick" text-anchor="middle">${escapeHtml(formatSeconds(t / 1000))}</text>`);
+    parts.push(`<text x="${px}" y="${CURVE_TOP + CURVE_HEIGHT + 16}" class="tick" text-anchor="middle">${t === 0 ? '0' : escapeHtml(formatSeconds(t / 1000))}</text>`);
   }
   parts.push(`<text x="${WIDTH - RIGHT}" y="${CURVE_TOP + CURVE_HEIGHT + 34}" class="tick" text-anchor="end">time since the first task started</text>`);
 
@@ -161,7 +162,8 @@ export function timelineSvg(tasks: readonly TaskRun[]): string {
   parts.push(`<text x="${LEFT - 6}" y="${CURVE_TOP + CURVE_HEIGHT}" class="tick" text-anchor="end">0</text>`);
   const hasSpot = curve.some((c) => c[2] > 0);
   if (hasSpot) parts.push(`<path id="concurrency-spot" d="${stepPath((c) => c[2])}" fill="none" stroke="${TIMELINE_COLOURS.spot}" stroke-width="1.5"/>`);
-  parts.push(`<path id="concurrency" d="${stepPath((c) => c[1])}" fill="none" stroke="${TIMELINE_COLOURS.onDemand}" stroke-width="1.5"/>`);
+  parts.push(`<path id="concurrency" d="${stepPath((c) => c[1])}" fill="none" stroke="${TIMELINE_COLOURS.all}" stroke-width="1.5"/>`);
+  parts.push(`<text x="${WIDTH - RIGHT - 6}" y="${CURVE_TOP + 14}" class="tick" text-anchor="end"><tspan fill="${TIMELINE_COLOURS.all}">— all tasks</tspan>${hasSpot ? `  <tspan fill="${TIMELINE_COLOURS.spot}">— Spot</tspan>` : ''}  <tspan fill="${TIMELINE_COLOURS.failed}">▲ an item failed</tspan></text>`);
   // A mark where each item failed, on the curve panel's floor.
   for (const task of timed.filter((t) => t.failed)) {
     const px = x(task.stoppedAt);
