@@ -63,7 +63,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // Lays out the workflow picture (docs/workflow.svg): Graphviz compiled to WebAssembly.
     '@hpcc-js/wasm-graphviz@1.29.2',
     // Drives the machine's Chromium (never downloads one) to check the report's page and take its screenshot.
-    'puppeteer-core@^25',
+    'puppeteer-core@^24',
   ],
 
   publishToPypi: {
