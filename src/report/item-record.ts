@@ -99,6 +99,8 @@ export function parseItemRecord(value: unknown, outcome?: ItemRecord['outcome'])
   const stated = text(value.outcome);
   const resolved = stated === 'SUCCEEDED' || stated === 'FAILED' ? stated : outcome;
   if (!resolved) return undefined;
+  // Without its own outcome, an object is a record only if it has a record's fields.
+  if (stated === undefined && numeric(value.attempts) === undefined && !taskOf(value)) return undefined;
   const tasks: TaskRecord[] = [];
   let node: unknown = value;
   while (isObject(node) && tasks.length < MAX_TASKS_PER_ITEM) {
