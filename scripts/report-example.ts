@@ -7,11 +7,11 @@
  */
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { writtenDistributedRun } from '../test/report/executed-run';
 import { buildReport, parseReportArguments } from '../src/report/cli';
 import { readRun } from '../src/report/read-run';
 import { formatHtmlReport } from '../src/report/report-html';
 import { formatTextReport } from '../src/report/report-text';
+import { writtenDistributedRun } from '../test/report/executed-run';
 import { chromiumPath } from '../test/report/tools';
 
 async function main(): Promise<void> {

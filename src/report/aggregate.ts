@@ -64,7 +64,9 @@ export interface RunReport {
   };
   readonly failures: FailureGroup[];
   /** Every failed item: index (when known), error, stop code, exit code, tasks started. */
-  readonly failedItems: Array<{ index?: number; items: number; error: string; stopCode?: string; exitCode?: number; attempts?: number; source: string }>;
+  readonly failedItems: Array<{
+    index?: number; items: number; error: string; stopCode?: string; exitCode?: number; attempts?: number; source: string;
+  }>;
   readonly retries: {
     /** Items (or batches) with more than one task. */
     readonly retriedResults: number;
@@ -188,8 +190,9 @@ export function aggregateRun(run: RunResults, prices: Prices, fallbackSize: Task
   if (run.summary?.failedCount !== undefined && run.summary.failedCount !== failedFromResults) {
     notes.push(`the run counted ${run.summary.failedCount} failed items, its result files ${failedFromResults}`);
   }
-  if (run.everyItemHasResult && run.summary?.itemCount !== undefined && run.summary.itemCount !== succeededFromResults + failedFromResults + run.pendingItems) {
-    notes.push(`the run counted ${run.summary.itemCount} items, its result files ${succeededFromResults + failedFromResults + run.pendingItems}`);
+  const itemsInResults = succeededFromResults + failedFromResults + run.pendingItems;
+  if (run.everyItemHasResult && run.summary?.itemCount !== undefined && run.summary.itemCount !== itemsInResults) {
+    notes.push(`the run counted ${run.summary.itemCount} items, its result files ${itemsInResults}`);
   }
   if (run.mode === 'inline') {
     notes.push('inline run: only failed items leave a record, so task times, retries, the timeline and the Fargate cost cover the failed items alone; successes are counted from the execution\'s output'
@@ -202,7 +205,15 @@ export function aggregateRun(run: RunResults, prices: Prices, fallbackSize: Task
   for (const result of failedResults) {
     const last = result.record?.tasks[0];
     const error = result.error ?? 'unknown';
-    failedItems.push({ index: result.index, items: result.items, error, stopCode: last?.stopCode, exitCode: last?.exitCode, attempts: result.record?.attempts ?? result.record?.tasks.length, source: result.source });
+    failedItems.push({
+      index: result.index,
+      items: result.items,
+      error,
+      stopCode: last?.stopCode,
+      exitCode: last?.exitCode,
+      attempts: result.record?.attempts ?? result.record?.tasks.length,
+      source: result.source,
+    });
     const key = JSON.stringify([error, last?.stopCode ?? null, last?.exitCode ?? null]);
     let group = groups.get(key);
     if (!group) {
@@ -210,7 +221,9 @@ export function aggregateRun(run: RunResults, prices: Prices, fallbackSize: Task
       groups.set(key, group);
     }
     (group as { items: number }).items += result.items;
-    if (group.examples.length < EXAMPLES_PER_GROUP) group.examples.push({ index: result.index, source: result.source, stoppedReason: last?.stoppedReason });
+    if (group.examples.length < EXAMPLES_PER_GROUP) {
+      group.examples.push({ index: result.index, source: result.source, stoppedReason: last?.stoppedReason });
+    }
   }
   const failures = [...groups.values()].sort((a, b) => b.items - a.items || a.error.localeCompare(b.error));
   failedItems.sort((a, b) => (a.index ?? Infinity) - (b.index ?? Infinity));
@@ -246,7 +259,7 @@ export function aggregateRun(run: RunResults, prices: Prices, fallbackSize: Task
     .map((t) => (t.stoppedAt! - t.startedAt!) / 1000).sort((a, b) => a - b);
 
   // Tasks and cost, by capacity.
-  const byCapacity = new Map<string, { tasks: number; taskSeconds: number; billedSeconds: number; vcpuHours: number; gbHours: number; costUsd: number }>();
+  const byCapacity = new Map<string, { -readonly [K in Exclude<keyof CapacityUse, 'capacity'>]: CapacityUse[K] }>();
   let started = 0;
   let neverStarted = 0;
   let withoutSize = 0;

@@ -1,11 +1,11 @@
 import { promises as fs } from 'fs';
 import { aggregateRun, tasksOf } from './aggregate';
 import { parseJson } from './item-record';
+import { predictRun } from './prediction';
 import { PRICE_OPTIONS, resolvePrices } from './prices';
 import { readRun } from './read-run';
 import { formatHtmlReport } from './report-html';
 import { formatTextReport } from './report-text';
-import { predictRun } from './prediction';
 import { RunResults } from './run-results';
 
 export const REPORT_USAGE = `usage: cdk-fargate-fan-out report <execution ARN | s3://bucket/prefix | folder> [options]
@@ -109,7 +109,11 @@ export async function buildReport(run: RunResults, args: ReportArguments) {
 }
 
 /** Runs `report`: prints the text (or JSON) and writes the page. Returns the exit code. */
-export async function runReportCommand(argv: string[], out: (text: string) => void = console.log, err: (text: string) => void = console.error): Promise<number> {
+export async function runReportCommand(
+  argv: string[],
+  out: (text: string) => void = console.log,
+  err: (text: string) => void = console.error,
+): Promise<number> {
   let args: ReportArguments;
   try {
     args = parseReportArguments(argv);

@@ -48,7 +48,9 @@ function mostCommon(values: number[]): number | undefined {
  * task, the most common task size, the concurrency cap (given, the Map Run's, or else the peak
  * seen), and the batch size.
  */
-export function predictRun(report: RunReport, tasks: readonly TaskRun[], itemsPerResult: readonly number[], options: PredictionOptions = {}): Prediction {
+export function predictRun(
+  report: RunReport, tasks: readonly TaskRun[], itemsPerResult: readonly number[], options: PredictionOptions = {},
+): Prediction {
   const items = report.counts.items;
   if (items === undefined || items === 0) return { unavailable: 'the run\'s item count is unknown' };
   const median = report.time.successfulTaskSeconds?.median;

@@ -40,7 +40,7 @@ export function formatHtmlReport(report: RunReport, tasks: readonly TaskRun[], p
   const { counts, time, cost, retries } = report;
   const card = (value: string, label: string, bad = false) => `<div class="card${bad ? ' bad' : ''}"><div class="value">${e(value)}</div><div class="label">${e(label)}</div></div>`;
   const body: string[] = [];
-  body.push(`<h1>Fan-out run report</h1>`);
+  body.push('<h1>Fan-out run report</h1>');
   body.push(`<div class="source">${e(report.source)} · ${report.mode === 'distributed' ? 'Distributed Map' : 'inline Map'}${report.execution?.status ? ` · execution ${e(report.execution.status)}` : ''}</div>`);
   body.push('<div class="cards" id="summary">');
   body.push(card(formatCount(counts.items), 'items'));
@@ -95,7 +95,9 @@ export function formatHtmlReport(report: RunReport, tasks: readonly TaskRun[], p
 
   body.push('<h2>Cost</h2>');
   body.push(table('cost', ['capacity', 'tasks', 'task-seconds', 'vCPU-hours', 'GB-hours', 'cost'], [
-    ...report.tasks.byCapacity.map((c) => [e(c.capacity), formatCount(c.tasks), formatCount(Math.round(c.taskSeconds)), c.vcpuHours.toFixed(3), c.gbHours.toFixed(3), formatUsd(c.costUsd)]),
+    ...report.tasks.byCapacity.map((c) => [
+      e(c.capacity), formatCount(c.tasks), formatCount(Math.round(c.taskSeconds)), c.vcpuHours.toFixed(3), c.gbHours.toFixed(3), formatUsd(c.costUsd),
+    ]),
     ['Step Functions', '', '', '', `${formatCount(cost.transitions)} transitions (a floor)`, formatUsd(cost.transitionsUsd)],
     ['<b>total</b>', '', '', '', '', `<b>${formatUsd(cost.totalUsd)}</b>`],
   ], [false, true, true, true, true, true]));

@@ -37,7 +37,7 @@ class MinHeap<T> {
     a.push([key, value]);
     let i = a.length - 1;
     while (i > 0) {
-      const p = (i - 1) >> 1;
+      const p = Math.floor((i - 1) / 2);
       if (a[p][0] <= a[i][0]) break;
       [a[p], a[i]] = [a[i], a[p]];
       i = p;
@@ -104,7 +104,8 @@ function niceStep(span: number, ticks: number): number {
  * failed), and below it the tasks running at once, Spot apart, with a mark where an item failed.
  */
 export function timelineSvg(tasks: readonly TaskRun[]): string {
-  const timed = tasks.filter((t) => t.startedAt !== undefined && t.stoppedAt !== undefined) as Array<TaskRun & { startedAt: number; stoppedAt: number }>;
+  type Timed = TaskRun & { startedAt: number; stoppedAt: number };
+  const timed = tasks.filter((t): t is Timed => t.startedAt !== undefined && t.stoppedAt !== undefined);
   if (timed.length === 0) {
     return '<p class="empty">No task has start and stop times: nothing to draw.</p>';
   }

@@ -125,7 +125,11 @@ export async function writeDistributedResults(dir: string, mapRun: MapRunReport,
   });
 
   const perFile = options.entriesPerFile ?? 1000;
-  const manifest = { DestinationBucket: String(mapRun.resultWriter.Bucket), MapRunArn: mapRun.mapRunArn, ResultFiles: { FAILED: [] as any[], PENDING: [] as any[], SUCCEEDED: [] as any[] } };
+  const manifest = {
+    DestinationBucket: String(mapRun.resultWriter.Bucket),
+    MapRunArn: mapRun.mapRunArn,
+    ResultFiles: { FAILED: [] as any[], PENDING: [] as any[], SUCCEEDED: [] as any[] },
+  };
   await fs.mkdir(path.join(dir, prefix), { recursive: true });
   for (const status of ['SUCCEEDED', 'FAILED'] as const) {
     for (let n = 0; n * perFile < entries[status].length; n++) {

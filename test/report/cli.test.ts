@@ -8,8 +8,15 @@ jest.setTimeout(120_000);
 describe('report arguments', () => {
   test('a source and options', () => {
     expect(parseReportArguments(['s3://b/p', '--json', '--html', 'r.html', '--spot-vcpu-hour', '0.0129', '--cpu', '512', '--max-concurrency', '50'])).toEqual({
-      source: 's3://b/p', json: true, html: 'r.html', pricesFile: undefined, prices: { spotVcpuHour: 0.0129 },
-      cpu: 512, memoryMiB: undefined, maxConcurrency: 50, vcpuQuota: undefined,
+      source: 's3://b/p',
+      json: true,
+      html: 'r.html',
+      pricesFile: undefined,
+      prices: { spotVcpuHour: 0.0129 },
+      cpu: 512,
+      memoryMiB: undefined,
+      maxConcurrency: 50,
+      vcpuQuota: undefined,
     });
   });
 

@@ -6,10 +6,10 @@ import { mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
 import { FanOutCapacity, FanOutMode } from '../../src';
+import { FanOutRun, SIMULATED_EXECUTION_NAME, account, attemptsOf, fanOutWith, makeItems, runFanOut } from '../executed/fan-out-run';
 import { DEFAULT_START_TIME } from '../harness/execute-workflow';
 import { attemptsOfChild, itemRecordFromAttempts, writeDistributedResults, writeExecutionJson, writeInlineFailures } from '../harness/result-files';
 import { Attempt, SimulatedEcs, SimulatedEcsOptions } from '../harness/simulated-ecs';
-import { FanOutRun, SIMULATED_EXECUTION_NAME, account, attemptsOf, fanOutWith, makeItems, runFanOut } from '../executed/fan-out-run';
 
 /** Task size of the simulated runs: the simulated ECS's defaults (0.25 vCPU, 512 MiB). */
 export const SIZE = { cpu: 256, memoryMiB: 512 };
@@ -36,7 +36,9 @@ export function faultyEcs(seed: number, extra: Partial<SimulatedEcsOptions> = {}
 }
 
 /** Runs a Distributed Map fan-out of `count` items and writes its result files. */
-export async function writtenDistributedRun(count: number, seed: number, options: { jsonLines?: boolean; entriesPerFile?: number } = {}): Promise<WrittenRun> {
+export async function writtenDistributedRun(
+  count: number, seed: number, options: { jsonLines?: boolean; entriesPerFile?: number } = {},
+): Promise<WrittenRun> {
   const synth = fanOutWith({ mode: FanOutMode.DISTRIBUTED, capacity: FanOutCapacity.SPOT_WITH_ON_DEMAND_FALLBACK, maxConcurrency: 200 });
   const ecs = faultyEcs(seed);
   const run = await runFanOut(synth, makeItems(count), ecs);

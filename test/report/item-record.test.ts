@@ -11,13 +11,22 @@ describe('item records', () => {
 
   test('a successful record: the last task, its earlier tasks newest first, sizes as numbers', () => {
     const record = parseItemRecord({
-      outcome: 'SUCCEEDED', attempts: 2, capacity: 'FARGATE', cpu: '256', memory: '512',
-      stopCode: 'EssentialContainerExited', stoppedReason: 'Essential container in task exited', exitCode: 0,
-      startedAt: 1625021107575, stoppedAt: 1625021138237,
+      outcome: 'SUCCEEDED',
+      attempts: 2,
+      capacity: 'FARGATE',
+      cpu: '256',
+      memory: '512',
+      stopCode: 'EssentialContainerExited',
+      stoppedReason: 'Essential container in task exited',
+      exitCode: 0,
+      startedAt: 1625021107575,
+      stoppedAt: 1625021138237,
       earlier: { capacity: 'FARGATE_SPOT', cpu: '256', memory: '512', stopCode: 'SpotInterruption', startedAt: 1625021000000, stoppedAt: 1625021050000, earlier: {} },
     });
     expect(record).toEqual({
-      outcome: 'SUCCEEDED', error: undefined, attempts: 2,
+      outcome: 'SUCCEEDED',
+      error: undefined,
+      attempts: 2,
       tasks: [
         { capacity: 'FARGATE', cpu: 256, memoryMiB: 512, stopCode: 'EssentialContainerExited', stoppedReason: 'Essential container in task exited', exitCode: 0, startedAt: 1625021107575, stoppedAt: 1625021138237 },
         { capacity: 'FARGATE_SPOT', cpu: 256, memoryMiB: 512, stopCode: 'SpotInterruption', stoppedReason: undefined, exitCode: undefined, startedAt: 1625021000000, stoppedAt: 1625021050000 },
@@ -27,13 +36,28 @@ describe('item records', () => {
 
   test('a failed record from indefinite paths: one-element and empty lists', () => {
     const record = parseItemRecord({
-      outcome: 'FAILED', error: 'States.TaskFailed', attempts: 1, capacity: ['FARGATE'], cpu: ['1024'], memory: ['2048'],
-      stopCode: ['TaskFailedToStart'], stoppedReason: ['CannotPullContainerError: pull access denied'], exitCode: [], startedAt: [], stoppedAt: [1625021138237],
+      outcome: 'FAILED',
+      error: 'States.TaskFailed',
+      attempts: 1,
+      capacity: ['FARGATE'],
+      cpu: ['1024'],
+      memory: ['2048'],
+      stopCode: ['TaskFailedToStart'],
+      stoppedReason: ['CannotPullContainerError: pull access denied'],
+      exitCode: [],
+      startedAt: [],
+      stoppedAt: [1625021138237],
       earlier: {},
     });
     expect(record!.tasks).toEqual([{
-      capacity: 'FARGATE', cpu: 1024, memoryMiB: 2048, stopCode: 'TaskFailedToStart', stoppedReason: 'CannotPullContainerError: pull access denied',
-      exitCode: undefined, startedAt: undefined, stoppedAt: 1625021138237,
+      capacity: 'FARGATE',
+      cpu: 1024,
+      memoryMiB: 2048,
+      stopCode: 'TaskFailedToStart',
+      stoppedReason: 'CannotPullContainerError: pull access denied',
+      exitCode: undefined,
+      startedAt: undefined,
+      stoppedAt: 1625021138237,
     }]);
     expect(record!.error).toBe('States.TaskFailed');
   });

@@ -11,11 +11,12 @@ describe('prices', () => {
   });
 
   test('a prices file, then options on top; Spot follows a given On-Demand price unless given', () => {
-    const prices = resolvePrices({ 'vcpu-hour': 0.05, gbHour: 0.005, region: 'eu-west-1' }, { transition: 0.00003 });
+    const prices = resolvePrices({ 'vcpu-hour': 0.05, 'gbHour': 0.005, 'region': 'eu-west-1' }, { transition: 0.00003 });
     expect(prices).toMatchObject({ vcpuHour: 0.05, gbHour: 0.005, transition: 0.00003 });
     expect(prices.spotVcpuHour).toBeCloseTo(0.015, 12);
     expect(prices.sources.onDemand).toBe('eu-west-1, as given');
-    expect(resolvePrices(undefined, { spotVcpuHour: 0.0129, spotGbHour: 0.0014 })).toMatchObject({ spotVcpuHour: 0.0129, spotGbHour: 0.0014, vcpuHour: PRICE_FARGATE_VCPU_HOUR_USD });
+    expect(resolvePrices(undefined, { spotVcpuHour: 0.0129, spotGbHour: 0.0014 }))
+      .toMatchObject({ spotVcpuHour: 0.0129, spotGbHour: 0.0014, vcpuHour: PRICE_FARGATE_VCPU_HOUR_USD });
   });
 
   test('fails on an unknown key or a price that is not a number', () => {

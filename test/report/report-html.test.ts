@@ -21,6 +21,30 @@ interface Opened {
   found: Record<string, any>;
 }
 
+/** What the test reads in the page, run there (plain JavaScript: this project's types have no DOM). */
+const READ_PAGE = `(() => {
+  const svg = document.querySelector('svg#timeline');
+  const box = svg && svg.getBoundingClientRect();
+  const rows = (id) => Array.from(document.querySelectorAll('table#' + id + ' tbody tr'))
+    .map((tr) => Array.from(tr.children).map((td) => td.innerText.trim()));
+  const curve = document.querySelector('svg#timeline path#concurrency');
+  return {
+    title: document.title,
+    svgSize: box ? [Math.round(box.width), Math.round(box.height)] : undefined,
+    tasks: document.querySelectorAll('svg#timeline rect.task').length,
+    failedTasks: document.querySelectorAll('svg#timeline rect.task[data-kind="failed"]').length,
+    retriedTasks: document.querySelectorAll('svg#timeline rect.task[data-kind="retried"]').length,
+    markers: document.querySelectorAll('svg#timeline .failure-marker').length,
+    curve: curve ? curve.getTotalLength() : 0,
+    spotCurve: !!document.querySelector('svg#timeline path#concurrency-spot'),
+    counts: rows('counts'),
+    failures: rows('failures'),
+    cost: rows('cost'),
+    prediction: rows('prediction'),
+    externalRefs: document.querySelectorAll('[src], [href], link, script[src]').length,
+  };
+})()`;
+
 /** Opens a page file in headless Chromium and reads what a person would see. */
 async function openInChromium(file: string): Promise<Opened> {
   const browser = await puppeteer.launch({ executablePath: chromiumPath(), args: ['--no-sandbox', '--disable-gpu'] });
@@ -40,26 +64,7 @@ async function openInChromium(file: string): Promise<Opened> {
       }
     });
     await page.goto(`file://${file}`, { waitUntil: 'load' });
-    const found = await page.evaluate(() => {
-      const svg = document.querySelector('svg#timeline') as SVGSVGElement | null;
-      const box = svg?.getBoundingClientRect();
-      const rows = (id: string) => Array.from(document.querySelectorAll(`table#${id} tbody tr`)).map((tr) => Array.from(tr.children).map((td) => (td as HTMLElement).innerText.trim()));
-      return {
-        title: document.title,
-        svgSize: box ? [Math.round(box.width), Math.round(box.height)] : undefined,
-        tasks: document.querySelectorAll('svg#timeline rect.task').length,
-        failedTasks: document.querySelectorAll('svg#timeline rect.task[data-kind="failed"]').length,
-        retriedTasks: document.querySelectorAll('svg#timeline rect.task[data-kind="retried"]').length,
-        markers: document.querySelectorAll('svg#timeline .failure-marker').length,
-        curve: (document.querySelector('svg#timeline path#concurrency') as SVGPathElement | null)?.getTotalLength() ?? 0,
-        spotCurve: !!document.querySelector('svg#timeline path#concurrency-spot'),
-        counts: rows('counts'),
-        failures: rows('failures'),
-        cost: rows('cost'),
-        prediction: rows('prediction'),
-        externalRefs: Array.from(document.querySelectorAll('[src], [href], link, script[src]')).length,
-      };
-    });
+    const found = await page.evaluate(READ_PAGE);
     return { consoleErrors, outsideRequests, found };
   } finally {
     await browser.close();

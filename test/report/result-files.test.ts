@@ -18,7 +18,8 @@ async function folderWith(files: Record<string, unknown>): Promise<string> {
 describe('result files', () => {
   test('manifest: the files by status, as Step Functions writes them', () => {
     const manifest = parseManifest(JSON.stringify({
-      DestinationBucket: 'b', MapRunArn: 'arn:aws:states:us-east-1:1:mapRun:sm/FanOut:abc',
+      DestinationBucket: 'b',
+      MapRunArn: 'arn:aws:states:us-east-1:1:mapRun:sm/FanOut:abc',
       ResultFiles: { FAILED: [{ Key: 'p/abc/FAILED_0.json', Size: 10 }], PENDING: [], SUCCEEDED: [{ Key: 'p/abc/SUCCEEDED_0.json', Size: 10 }, { Key: 'p/abc/SUCCEEDED_1.json', Size: 10 }] },
     }), 'm');
     expect(manifest.files).toEqual({ SUCCEEDED: ['p/abc/SUCCEEDED_0.json', 'p/abc/SUCCEEDED_1.json'], FAILED: ['p/abc/FAILED_0.json'], PENDING: [] });

@@ -154,7 +154,10 @@ describe('an execution ARN', () => {
     const folder = path.relative(written.dir, written.runDir);
     const sfn = fakeSfn({
       DescribeExecution: {
-        executionArn: arn, status: 'SUCCEEDED', startDate: new Date(0), stopDate: new Date(60_000),
+        executionArn: arn,
+        status: 'SUCCEEDED',
+        startDate: new Date(0),
+        stopDate: new Date(60_000),
         output: JSON.stringify({ ...output, failuresWrittenTo: `s3://${BUCKET}/inline-runs/${folder}/` }),
       },
     });
