@@ -115,6 +115,13 @@ project.addTask('docs:workflow', {
   receiveArgs: true,
 });
 
+// The README's picture of a run report (docs/report.png): an executed run with faults, its report,
+// the page's screenshot in the machine's Chromium.
+project.addTask('docs:report', {
+  description: 'Execute a 600-item fan-out offline, report it (.tmp/report-example) and screenshot the page into docs/report.png',
+  exec: 'ts-node --project tsconfig.dev.json scripts/report-example.ts',
+});
+
 // Not a test: prints launch policies and synth time side by side with baselines from the same run.
 project.addTask('benchmark', {
   description: 'Simulate 10,000 one-minute items under four launch policies, and compare synth time with a hand-written stack',

@@ -9,7 +9,15 @@ import { ResultStore, joinKey } from './result-store';
 export class S3Store implements ResultStore {
   public readonly location: string;
 
-  constructor(private readonly bucket: string, private readonly root: string, private readonly client: S3Client = newS3Client()) {
+  /**
+   * @param pageSize keys per ListObjectsV2 call (at most 1,000, S3's page); smaller in tests, to page
+   */
+  constructor(
+    private readonly bucket: string,
+    private readonly root: string,
+    private readonly client: S3Client = newS3Client(),
+    private readonly pageSize?: number,
+  ) {
     this.location = `s3://${bucket}/${root}`;
   }
 
@@ -22,6 +30,7 @@ export class S3Store implements ResultStore {
         Bucket: this.bucket,
         Prefix: full === '' ? undefined : `${full}/`,
         ContinuationToken: token,
+        MaxKeys: this.pageSize,
       }));
       for (const object of page.Contents ?? []) {
         if (object.Key) keys.push(this.relative(object.Key));

@@ -12,7 +12,7 @@ import { readRunFromExecution } from '../../src/report/execution-source';
 import { FolderStore } from '../../src/report/folder-store';
 import { DEFAULT_PRICES } from '../../src/report/prices';
 import { readRun } from '../../src/report/read-run';
-import { newS3Client } from '../../src/report/s3-store';
+import { S3Store, newS3Client } from '../../src/report/s3-store';
 
 jest.setTimeout(120_000);
 
@@ -74,6 +74,13 @@ describe('s3://bucket/prefix', () => {
     expect(fromS3.failedItems.map(({ source: _, ...f }) => f)).toEqual(fromFolder.failedItems.map(({ source: _, ...f }) => f));
     expect(fromS3.failedItems[0].source).toMatch(/^s3:\/\/fan-out-results\/runs\/a\/fan-out-results\/[^/]+\/FAILED_0\.json\[0\]$/);
     expect(fromS3.counts.failed).toBeGreaterThan(0);
+  });
+
+  test('lists page by page: a listing of more keys than one page holds is read whole', async () => {
+    const root = path.relative(written.dir, written.runDir);
+    const keys = await new S3Store(BUCKET, `runs/a/${root}`, s3, 2).list('');
+    expect(keys.length).toBeGreaterThan(5);
+    expect(keys).toEqual(await new FolderStore(written.runDir).list(''));
   });
 
   test('a manifest named directly is read from its folder', async () => {
