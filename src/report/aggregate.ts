@@ -72,7 +72,7 @@ export interface RunReport {
     readonly retriedResults: number;
     /** Tasks beyond the first, over all items. */
     readonly extraTasks: number;
-    /** How many items took 1, 2, 3, ... tasks. */
+    /** How many items took 0, 1, 2, 3, ... tasks (0: no task launched). */
     readonly byAttempts: Array<{ attempts: number; results: number }>;
     /** Why the retried tasks stopped: their stop codes. */
     readonly retriedStops: Array<{ stopCode: string; tasks: number }>;
@@ -235,11 +235,12 @@ export function aggregateRun(run: RunResults, prices: Prices, fallbackSize: Task
   let extraTasks = 0;
   for (const result of run.results) {
     if (!result.record) continue;
-    const attempts = result.record.attempts ?? result.record.tasks.length;
-    byAttempts.set(attempts, (byAttempts.get(attempts) ?? 0) + 1);
-    if (attempts > 1) {
+    // Tasks, not runs: a last run that RunTask refused launched no task.
+    const launched = result.record.tasks.length;
+    byAttempts.set(launched, (byAttempts.get(launched) ?? 0) + 1);
+    if (launched > 1) {
       retriedResults++;
-      extraTasks += attempts - 1;
+      extraTasks += launched - 1;
     }
     for (const earlier of result.record.tasks.slice(1)) {
       const code = earlier.stopCode ?? 'unknown';
@@ -294,8 +295,9 @@ export function aggregateRun(run: RunResults, prices: Prices, fallbackSize: Task
     .sort((a, b) => a.capacity.localeCompare(b.capacity));
   const spotUsd = capacityUse.filter((c) => c.capacity === CapacityProviderNames.SPOT).reduce((n, c) => n + c.costUsd, 0);
   const onDemandUsd = capacityUse.filter((c) => c.capacity !== CapacityProviderNames.SPOT).reduce((n, c) => n + c.costUsd, 0);
-  const tasksStarted = run.results.reduce((n, r) => n + (r.record ? r.record.attempts ?? r.record.tasks.length : 0), 0);
-  const transitions = estimateTransitions(tasksStarted, failedResults.length);
+  // One RunTask state per run (a task launched, or a last call refused).
+  const runs = run.results.reduce((n, r) => n + (r.record ? Math.max(r.record.attempts ?? 0, r.record.tasks.length) : 0), 0);
+  const transitions = estimateTransitions(runs, failedResults.length);
   const transitionsUsd = transitions * prices.transition;
 
   const curve = concurrencyCurve(tasks);

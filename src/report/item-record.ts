@@ -27,7 +27,10 @@ export interface TaskRecord {
 export interface ItemRecord {
   readonly outcome: 'SUCCEEDED' | 'FAILED';
   readonly error?: string;
-  /** Tasks started for the item (or batch), as the record counts them. */
+  /**
+   * Runs of the item (or batch), as the record counts them: each a task launched, or a last
+   * RunTask call refused for good (which launched none). At least `tasks.length`.
+   */
   readonly attempts?: number;
   /** The item's tasks, the last one first. */
   readonly tasks: readonly TaskRecord[];
@@ -102,7 +105,12 @@ export function parseItemRecord(value: unknown, outcome?: ItemRecord['outcome'])
   // Without its own outcome, an object is a record only if it has a record's fields.
   if (stated === undefined && numeric(value.attempts) === undefined && !taskOf(value)) return undefined;
   const tasks: TaskRecord[] = [];
-  let node: unknown = value;
+  // The record's own fields are its last task's, when its last run launched one: every launched
+  // task has a stop code. A last run that RunTask refused for good launched none; the record
+  // then still lists the earlier tasks.
+  const launched = ['stopCode', 'startedAt', 'stoppedAt'].some((field) => single(value[field]) !== undefined);
+  if (launched) tasks.push(taskOf(value)!);
+  let node: unknown = single(value.earlier);
   while (isObject(node) && tasks.length < MAX_TASKS_PER_ITEM) {
     const task = taskOf(node);
     if (!task) break;

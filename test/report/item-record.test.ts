@@ -65,10 +65,30 @@ describe('item records', () => {
   test('a failure with no task at all: every field an empty list', () => {
     const record = parseItemRecord({ outcome: 'FAILED', error: 'AmazonECS.Unknown', attempts: 0, capacity: [], cpu: [], startedAt: [], earlier: {} });
     expect(record).toEqual({ outcome: 'FAILED', error: 'AmazonECS.Unknown', attempts: 0, tasks: [] });
+    expect(parseItemRecord({ outcome: 'FAILED', error: 'AmazonECS.Unknown', attempts: 1, capacity: ['FARGATE'], stopCode: [], earlier: {} })!.tasks).toEqual([]);
+  });
+
+  test('a last run refused for good: no task of its own, the earlier tasks still listed', () => {
+    const record = parseItemRecord({
+      outcome: 'FAILED',
+      error: 'AmazonECS.Unknown',
+      attempts: 2,
+      capacity: ['FARGATE'],
+      cpu: [],
+      memory: [],
+      stopCode: [],
+      stoppedReason: [],
+      exitCode: [],
+      startedAt: [],
+      stoppedAt: [],
+      earlier: { capacity: 'FARGATE_SPOT', cpu: '256', memory: '512', stopCode: 'SpotInterruption', startedAt: 1000, stoppedAt: 2000, earlier: {} },
+    });
+    expect(record!.attempts).toBe(2);
+    expect(record!.tasks).toEqual([{ capacity: 'FARGATE_SPOT', cpu: 256, memoryMiB: 512, stopCode: 'SpotInterruption', startedAt: 1000, stoppedAt: 2000 }]);
   });
 
   test('the outcome given by where the record was found, when the record lacks it', () => {
-    expect(parseItemRecord({ capacity: 'FARGATE', earlier: {} }, 'FAILED')!.outcome).toBe('FAILED');
+    expect(parseItemRecord({ stopCode: 'EssentialContainerExited', earlier: {} }, 'FAILED')!.outcome).toBe('FAILED');
     expect(parseItemRecord({ capacity: 'FARGATE' })).toBeUndefined();
   });
 
