@@ -190,9 +190,11 @@ export function aggregateRun(run: RunResults, prices: Prices, fallbackSize: Task
   if (run.summary?.failedCount !== undefined && run.summary.failedCount !== failedFromResults) {
     notes.push(`the run counted ${run.summary.failedCount} failed items, its result files ${failedFromResults}`);
   }
-  const itemsInResults = succeededFromResults + failedFromResults + run.pendingItems;
-  if (run.everyItemHasResult && run.summary?.itemCount !== undefined && run.summary.itemCount !== itemsInResults) {
-    notes.push(`the run counted ${run.summary.itemCount} items, its result files ${itemsInResults}`);
+  // Items the run counted that no result lists never ran (a Map Run stopped past its threshold).
+  const itemsInResults = succeededFromResults + failedFromResults;
+  const pending = run.everyItemHasResult && items !== undefined ? Math.max(run.pendingItems, items - itemsInResults) : run.pendingItems;
+  if (run.everyItemHasResult && items !== undefined && items < itemsInResults + run.pendingItems) {
+    notes.push(`the run counted ${items} items, its result files ${itemsInResults + run.pendingItems}`);
   }
   if (run.mode === 'inline') {
     notes.push('inline run: only failed items leave a record, so task times, retries, the timeline and the Fargate cost cover the failed items alone; successes are counted from the execution\'s output'
@@ -315,7 +317,7 @@ export function aggregateRun(run: RunResults, prices: Prices, fallbackSize: Task
     mode: run.mode,
     execution: run.execution,
     mapRun: run.mapRun,
-    counts: { items, succeeded, failed: failedFromResults, pending: run.pendingItems, succeededFrom },
+    counts: { items, succeeded, failed: failedFromResults, pending, succeededFrom },
     failures,
     failedItems,
     retries: {

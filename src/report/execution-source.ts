@@ -1,14 +1,18 @@
 import {
-  DescribeExecutionCommand, DescribeExecutionCommandOutput, DescribeMapRunCommand, GetExecutionHistoryCommand,
-  HistoryEvent, SFNClient,
+  DescribeExecutionCommand, DescribeExecutionCommandOutput, DescribeMapRunCommand, DescribeMapRunCommandOutput, GetExecutionHistoryCommand,
+  HistoryEvent, ListMapRunsCommand, SFNClient,
 } from '@aws-sdk/client-sfn';
 import { epochMs, parseJson } from './item-record';
 import { RunContext, readRunFromStore } from './result-files';
 import { RunResults, RunSummary } from './run-results';
 import { S3Store, defaultRegion, newS3Client, parseS3Url } from './s3-store';
 
-/** The states whose output is the run's summary (see src/build/workflow.ts). */
-const SUMMARY_STATES = ['Summarize', 'SummarizeMapRun'];
+/**
+ * The states whose output is the run's summary, and the one a Map Run that passed its failure
+ * threshold ends in (`StateNames` in src/build/workflow.ts; the tests hold them equal).
+ */
+export const SUMMARY_STATES = ['Summarize', 'SummarizeMapRun'];
+export const THRESHOLD_EXCEEDED_STATE = 'SummarizeThresholdExceeded';
 
 /** Most history pages read back from the end, looking for the summary. */
 const MAX_HISTORY_PAGES = 20;
@@ -23,6 +27,8 @@ export interface ExecutionSummary {
   /** Distributed: the Map Run and its manifest. */
   readonly mapRunArn?: string;
   readonly results?: { readonly Bucket: string; readonly Key: string };
+  /** A Map Run stopped past its failure threshold: where its results are (`s3://bucket/prefix/`). */
+  readonly thresholdExceeded?: string;
 }
 
 export function parseExecutionSummary(value: unknown): ExecutionSummary | undefined {
@@ -77,6 +83,9 @@ export async function readRunFromExecution(executionArn: string, clients: { sfn?
     throw new Error(`${executionArn} is still running: report it when it has ended`);
   }
   const summary = parseExecutionSummary(described.output) ?? await summaryFromHistory(sfn, described);
+  if (summary?.thresholdExceeded) {
+    return readStoppedMapRun(sfn, executionArn, described, summary.thresholdExceeded, region);
+  }
   if (!summary) {
     throw new Error(`${executionArn} (${described.status}) has no fan-out summary in its output or history: it ended before its Map did, or it is not a FargateFanOut workflow`);
   }
@@ -122,10 +131,46 @@ async function summaryFromHistory(sfn: SFNClient, described: DescribeExecutionCo
       nextToken: token,
     }));
     const found = (history.events ?? []).find((e: HistoryEvent) => e.type === 'PassStateExited'
-      && SUMMARY_STATES.includes(e.stateExitedEventDetails?.name ?? ''));
+      && [...SUMMARY_STATES, THRESHOLD_EXCEEDED_STATE].includes(e.stateExitedEventDetails?.name ?? ''));
+    if (found?.stateExitedEventDetails?.name === THRESHOLD_EXCEEDED_STATE) {
+      const message = String((parseJson(found.stateExitedEventDetails.output) as any)?.message ?? '');
+      const location = /(s3:\/\/\S+?\/)\.(\s|$)/.exec(message)?.[1];
+      return location ? { thresholdExceeded: location } : undefined;
+    }
     if (found) return parseExecutionSummary(found.stateExitedEventDetails?.output);
     token = history.nextToken;
     if (!token) return undefined;
   }
   return undefined;
+}
+
+/**
+ * A Map Run that stopped past its failure threshold: the execution failed before it summarized,
+ * so the Map Run comes from ListMapRuns, its counts from DescribeMapRun, and its results from
+ * `<prefix>/<Map Run id>/manifest.json`, where ResultWriter writes them.
+ */
+async function readStoppedMapRun(
+  sfn: SFNClient, executionArn: string, described: DescribeExecutionCommandOutput, location: string, region: string | undefined,
+): Promise<RunResults> {
+  const listed = await sfn.send(new ListMapRunsCommand({ executionArn }));
+  const mapRunArn = listed.mapRuns?.[0]?.mapRunArn;
+  if (!mapRunArn) throw new Error(`${executionArn}: its Map Run stopped past the failure threshold, but ListMapRuns lists none`);
+  const mapRun: DescribeMapRunCommandOutput = await sfn.send(new DescribeMapRunCommand({ mapRunArn }));
+  const counts = mapRun.itemCounts;
+  const { bucket, key } = parseS3Url(location);
+  const runId = mapRunArn.slice(mapRunArn.lastIndexOf(':') + 1);
+  const context = contextOfExecution(described, {
+    itemCount: counts?.total,
+    failedCount: counts ? (counts.failed ?? 0) + (counts.timedOut ?? 0) + (counts.aborted ?? 0) : undefined,
+    mapRunArn,
+  });
+  const run = await readRunFromStore(new S3Store(bucket, key === '' ? runId : `${key}/${runId}`, newS3Client(region)), {
+    ...context,
+    mapRun: { arn: mapRunArn, maxConcurrency: mapRun.maxConcurrency, status: mapRun.status },
+  });
+  return {
+    ...run,
+    source: executionArn,
+    notes: ['the Map Run stopped: more items failed than tolerated; items that never ran are not in its results', ...run.notes],
+  };
 }

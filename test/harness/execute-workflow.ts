@@ -379,6 +379,9 @@ export async function executeWorkflow(definition: object, input: unknown, option
     };
     await Promise.all(Array.from({ length: Math.min(maxConcurrency, childInputs.length) }, worker));
 
+    // AWS writes a Map Run's results whether or not it passed its failure threshold.
+    const runId = `${Date.now().toString(16)}-${mapRuns.length}`;
+    if (writerParameters) report.mapRunArn = `arn:aws:states:us-east-1:123456789012:mapRun:harness/${name}:${runId}`;
     if (report.thresholdExceeded) {
       throw namedError('States.ExceedToleratedFailureThreshold',
         `The Map Run failed: ${report.failed} of ${childInputs.length} child executions failed, over the tolerated ` +
@@ -388,8 +391,6 @@ export async function executeWorkflow(definition: object, input: unknown, option
     // With a ResultWriter the child results go to S3, not into any state's payload.
     if (!writerParameters) record('mapResult', report.results, name, name);
     if (writerParameters) {
-      const runId = `${Date.now().toString(16)}-${mapRuns.length}`;
-      report.mapRunArn = `arn:aws:states:us-east-1:123456789012:mapRun:harness/${name}:${runId}`;
       return {
         MapRunArn: report.mapRunArn,
         ResultWriterDetails: {

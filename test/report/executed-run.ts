@@ -5,7 +5,7 @@
 import { mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
-import { FanOutCapacity, FanOutMode } from '../../src';
+import { FanOutCapacity, FanOutMode, FargateFanOutProps } from '../../src';
 import { FanOutRun, SIMULATED_EXECUTION_NAME, account, attemptsOf, fanOutWith, makeItems, runFanOut } from '../executed/fan-out-run';
 import { DEFAULT_START_TIME } from '../harness/execute-workflow';
 import { attemptsOfChild, itemRecordFromAttempts, writeDistributedResults, writeExecutionJson, writeInlineFailures } from '../harness/result-files';
@@ -37,9 +37,9 @@ export function faultyEcs(seed: number, extra: Partial<SimulatedEcsOptions> = {}
 
 /** Runs a Distributed Map fan-out of `count` items and writes its result files. */
 export async function writtenDistributedRun(
-  count: number, seed: number, options: { jsonLines?: boolean; entriesPerFile?: number } = {},
+  count: number, seed: number, options: { jsonLines?: boolean; entriesPerFile?: number; props?: Partial<FargateFanOutProps> } = {},
 ): Promise<WrittenRun> {
-  const synth = fanOutWith({ mode: FanOutMode.DISTRIBUTED, capacity: FanOutCapacity.SPOT_WITH_ON_DEMAND_FALLBACK, maxConcurrency: 200 });
+  const synth = fanOutWith({ mode: FanOutMode.DISTRIBUTED, capacity: FanOutCapacity.SPOT_WITH_ON_DEMAND_FALLBACK, maxConcurrency: 200, ...options.props });
   const ecs = faultyEcs(seed);
   const run = await runFanOut(synth, makeItems(count), ecs);
   const dir = mkdtempSync(path.join(tmpdir(), 'fan-out-report-'));

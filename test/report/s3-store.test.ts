@@ -7,8 +7,9 @@ import * as path from 'path';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { writtenDistributedRun, writtenInlineRun, WrittenRun } from './executed-run';
 import { startMoto } from './tools';
+import { StateNames } from '../../src/build/workflow';
 import { aggregateRun } from '../../src/report/aggregate';
-import { readRunFromExecution } from '../../src/report/execution-source';
+import { SUMMARY_STATES, THRESHOLD_EXCEEDED_STATE, readRunFromExecution } from '../../src/report/execution-source';
 import { FolderStore } from '../../src/report/folder-store';
 import { DEFAULT_PRICES } from '../../src/report/prices';
 import { readRun } from '../../src/report/read-run';
@@ -174,6 +175,44 @@ describe('an execution ARN', () => {
     expect(sfn.calls).toEqual(['DescribeExecution']);
     expect(report.mode).toBe('inline');
     expect(report.counts).toEqual({ items: 80, succeeded: 80 - output.failedCount, failed: output.failedCount, pending: 0, succeededFrom: 'summary' });
+  });
+
+  test('a Map Run stopped past its failure threshold: ListMapRuns, DescribeMapRun\'s counts, the results under the prefix the message names', async () => {
+    const written = await writtenDistributedRun(400, 194, { props: { toleratedFailureCount: 1 } });
+    expect(written.run.result.mapRuns[0].thresholdExceeded).toBe(true);
+    await upload(written.dir, 'stopped');
+    const mapRun = written.run.result.mapRuns[0];
+    const prefix = `s3://${BUCKET}/stopped/${String(mapRun.resultWriter!.Prefix)}/`;
+    const failed = mapRun.failed;
+    const sfn = fakeSfn({
+      DescribeExecution: { executionArn: arn, status: 'FAILED', error: 'FanOut.ItemsFailed', cause: 'More items failed than tolerated' },
+      GetExecutionHistory: {
+        events: [{
+          type: 'PassStateExited',
+          stateExitedEventDetails: {
+            name: StateNames.SUMMARIZE_THRESHOLD_EXCEEDED,
+            output: JSON.stringify({ message: `More items failed than tolerated (toleratedFailureCount 1), so the Map Run stopped; its results, failed items with their errors included, are under ${prefix}. The Map Run failed` }),
+          },
+        }],
+      },
+      ListMapRuns: (input: any) => {
+        expect(input).toEqual({ executionArn: arn });
+        return { mapRuns: [{ mapRunArn: mapRun.mapRunArn }] };
+      },
+      DescribeMapRun: { mapRunArn: mapRun.mapRunArn, maxConcurrency: 200, status: 'FAILED', itemCounts: { total: 400, failed, timedOut: 0, aborted: mapRun.aborted } },
+    });
+
+    const report = aggregateRun(await readRunFromExecution(arn, { sfn: sfn.client }), DEFAULT_PRICES);
+
+    expect(sfn.calls).toEqual(['DescribeExecution', 'GetExecutionHistory', 'ListMapRuns', 'DescribeMapRun']);
+    expect(report.counts).toEqual({ items: 400, succeeded: mapRun.succeeded, failed, pending: 400 - mapRun.succeeded - failed, succeededFrom: 'results' });
+    expect(report.counts.pending).toBeGreaterThan(0);
+    expect(report.notes[0]).toMatch(/^the Map Run stopped: more items failed than tolerated/);
+  });
+
+  test('the summary states are the workflow\'s', () => {
+    expect(SUMMARY_STATES).toEqual([StateNames.SUMMARIZE, StateNames.SUMMARIZE_MAP_RUN]);
+    expect(THRESHOLD_EXCEEDED_STATE).toBe(StateNames.SUMMARIZE_THRESHOLD_EXCEEDED);
   });
 
   test('fails for a running execution, and for one without a fan-out summary', async () => {
