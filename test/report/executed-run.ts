@@ -37,7 +37,9 @@ export function faultyEcs(seed: number, extra: Partial<SimulatedEcsOptions> = {}
 
 /** Runs a Distributed Map fan-out of `count` items and writes its result files. */
 export async function writtenDistributedRun(
-  count: number, seed: number, options: { jsonLines?: boolean; entriesPerFile?: number; props?: Partial<FargateFanOutProps> } = {},
+  count: number,
+  seed: number,
+  options: { jsonLines?: boolean; entriesPerFile?: number; props?: Partial<FargateFanOutProps> } = {},
 ): Promise<WrittenRun> {
   const synth = fanOutWith({ mode: FanOutMode.DISTRIBUTED, capacity: FanOutCapacity.SPOT_WITH_ON_DEMAND_FALLBACK, maxConcurrency: 200, ...options.props });
   const ecs = faultyEcs(seed);
