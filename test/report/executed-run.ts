@@ -41,7 +41,9 @@ export async function writtenDistributedRun(
   seed: number,
   options: { jsonLines?: boolean; entriesPerFile?: number; props?: Partial<FargateFanOutProps> } = {},
 ): Promise<WrittenRun> {
-  const synth = fanOutWith({ mode: FanOutMode.DISTRIBUTED, capacity: FanOutCapacity.SPOT_WITH_ON_DEMAND_FALLBACK, maxConcurrency: 200, ...options.props });
+  const synth = fanOutWith({
+    mode: FanOutMode.DISTRIBUTED, capacity: FanOutCapacity.SPOT_WITH_ON_DEMAND_FALLBACK, maxConcurrency: 200, ...options.props,
+  });
   const ecs = faultyEcs(seed);
   const run = await runFanOut(synth, makeItems(count), ecs);
   const dir = mkdtempSync(path.join(tmpdir(), 'fan-out-report-'));
