@@ -98,6 +98,8 @@ export interface RunReport {
     readonly byCapacity: CapacityUse[];
   };
   readonly cost: {
+    /** Whose tasks the Fargate cost covers: every item's, or the failed items' only (an inline run). */
+    readonly covers: 'every item' | 'failed items only';
     readonly fargateUsd: number;
     readonly onDemandUsd: number;
     readonly spotUsd: number;
@@ -297,8 +299,10 @@ export function aggregateRun(run: RunResults, prices: Prices, fallbackSize: Task
     .sort((a, b) => a.capacity.localeCompare(b.capacity));
   const spotUsd = capacityUse.filter((c) => c.capacity === CapacityProviderNames.SPOT).reduce((n, c) => n + c.costUsd, 0);
   const onDemandUsd = capacityUse.filter((c) => c.capacity !== CapacityProviderNames.SPOT).reduce((n, c) => n + c.costUsd, 0);
-  // One RunTask state per run (a task launched, or a last call refused).
-  const runs = run.results.reduce((n, r) => n + (r.record ? Math.max(r.record.attempts ?? 0, r.record.tasks.length) : 0), 0);
+  // One RunTask state per run (a task launched, or a last call refused); an item without a
+  // record (an inline success) ran at least once.
+  const recordedRuns = run.results.reduce((n, r) => n + (r.record ? Math.max(r.record.attempts ?? 0, r.record.tasks.length) : 0), 0);
+  const runs = recordedRuns + (run.everyItemHasResult ? 0 : succeeded ?? 0);
   const transitions = estimateTransitions(runs, failedResults.length);
   const transitionsUsd = transitions * prices.transition;
 
@@ -338,6 +342,7 @@ export function aggregateRun(run: RunResults, prices: Prices, fallbackSize: Task
     },
     tasks: { started, neverStarted, withoutSize, taskSeconds, byCapacity: capacityUse },
     cost: {
+      covers: run.everyItemHasResult ? 'every item' : 'failed items only',
       fargateUsd: onDemandUsd + spotUsd,
       onDemandUsd,
       spotUsd,

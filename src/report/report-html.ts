@@ -94,6 +94,7 @@ export function formatHtmlReport(report: RunReport, tasks: readonly TaskRun[], p
   ]));
 
   body.push('<h2>Cost</h2>');
+  if (cost.covers !== 'every item') body.push(`<p class="muted">Fargate: the ${e(cost.covers)}; the run's successes left no record.</p>`);
   body.push(table('cost', ['capacity', 'tasks', 'task-seconds', 'vCPU-hours', 'GB-hours', 'cost'], [
     ...report.tasks.byCapacity.map((c) => [
       e(c.capacity), formatCount(c.tasks), formatCount(Math.round(c.taskSeconds)), c.vcpuHours.toFixed(3), c.gbHours.toFixed(3), formatUsd(c.costUsd),

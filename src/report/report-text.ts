@@ -46,7 +46,7 @@ export function formatTextReport(report: RunReport, prediction: Prediction): str
   lines.push(`task-seconds:        ${formatCount(Math.round(tasks.taskSeconds))} s over ${formatCount(tasks.started)} tasks started; peak ${formatCount(report.concurrency.peak)} at once`);
 
   lines.push('');
-  lines.push('cost:');
+  lines.push(`cost:${cost.covers === 'every item' ? '' : ` (Fargate: the ${cost.covers}; the run's successes left no record)`}`);
   for (const use of tasks.byCapacity) {
     lines.push(`  ${use.capacity.padEnd(14)} ${String(use.tasks).padStart(6)} tasks  ${use.vcpuHours.toFixed(3)} vCPU-h  ${use.gbHours.toFixed(3)} GB-h  ${formatUsd(use.costUsd)}`);
   }

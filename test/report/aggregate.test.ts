@@ -84,6 +84,7 @@ describe('a 2,000-item Distributed Map run with faults', () => {
 
   test('state transitions: the planner\'s estimate from the tasks started and the failed items', () => {
     expect(report.cost.transitions).toBe(6 + report.tasks.started + report.counts.failed);
+    expect(report.cost.covers).toBe('every item');
     expect(report.cost.transitionsUsd).toBeCloseTo(report.cost.transitions * DEFAULT_PRICES.transition, 12);
   });
 
@@ -107,6 +108,9 @@ describe('an inline run', () => {
     expect(report.counts).toEqual({ items: 150, succeeded: truth.succeededOnce, failed: truth.failedBySimulation.length, pending: 0, succeededFrom: 'summary' });
     expect(report.failedItems.map((f) => f.index)).toEqual(truth.failedBySimulation);
     expect(report.notes.some((n) => n.startsWith('inline run: only failed items leave a record'))).toBe(true);
+    expect(report.cost.covers).toBe('failed items only');
+    // Every success ran at least one task; each failure's runs are in its record.
+    expect(report.cost.transitions).toBeGreaterThanOrEqual(6 + 150 + report.counts.failed);
   });
 
   test('without execution.json the successes are unknown, and the note says how to get them', async () => {
