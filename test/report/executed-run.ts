@@ -7,7 +7,7 @@ import { tmpdir } from 'os';
 import * as path from 'path';
 import { FanOutCapacity, FanOutMode, FargateFanOutProps } from '../../src';
 import { FanOutRun, SIMULATED_EXECUTION_NAME, account, attemptsOf, fanOutWith, makeItems, runFanOut } from '../executed/fan-out-run';
-import { DEFAULT_START_TIME } from '../harness/execute-workflow';
+import { DEFAULT_START_TIME, MapRunReport } from '../harness/execute-workflow';
 import { attemptsOfChild, itemRecordFromAttempts, writeDistributedResults, writeExecutionJson, writeInlineFailures } from '../harness/result-files';
 import { Attempt, SimulatedEcs, SimulatedEcsOptions } from '../harness/simulated-ecs';
 
@@ -20,6 +20,8 @@ export interface WrittenRun {
   readonly dir: string;
   /** The run's own folder: the manifest's, or the inline failures'. */
   readonly runDir: string;
+  /** Who wrote the item records: the workflow itself, or the fixture from the simulated ECS's attempts. */
+  readonly recordsFrom: 'workflow' | 'simulation';
 }
 
 /** Faults of the reference runs: Spot interruptions, throttling, and items whose container always fails. */
@@ -51,10 +53,14 @@ export async function writtenDistributedRun(
   const manifestKey = await writeDistributedResults(dir, mapRun, {
     entriesPerFile: options.entriesPerFile ?? 500,
     jsonLines: options.jsonLines,
-    recordOf: (child, outcome, error) => itemRecordFromAttempts(attemptsOfChild(ecs, mapRun.childInputs[child]), outcome, SIZE, error),
+    // The workflow's own record when it writes one (the child's output, or its failure's Cause);
+    // else one built from the simulated ECS's attempts, in the same shape.
+    recordOf: (child, outcome, error) => (workflowWritesRecords(mapRun)
+      ? undefined
+      : itemRecordFromAttempts(attemptsOfChild(ecs, mapRun.childInputs[child]), outcome, SIZE, error)),
   });
   await writeExecutionJson(dir, run.result, DEFAULT_START_TIME);
-  return { run, dir, runDir: path.join(dir, path.dirname(manifestKey)) };
+  return { run, dir, runDir: path.join(dir, path.dirname(manifestKey)), recordsFrom: workflowWritesRecords(mapRun) ? 'workflow' : 'simulation' };
 }
 
 /** Runs an inline fan-out of `count` items (failures tolerated, so the execution has an output) and writes its failure files. */
@@ -64,13 +70,19 @@ export async function writtenInlineRun(count: number, seed: number): Promise<Wri
   const items = makeItems(count);
   const run = await runFanOut(synth, items, ecs);
   const dir = mkdtempSync(path.join(tmpdir(), 'fan-out-report-'));
-  const failures = [...run.failureRecords.values()].map((f) => ({
+  const failures = [...run.failureRecords.values()].map((f: { index: number; item: unknown; error: string; cause: string; record?: unknown }) => ({
     ...f,
-    record: itemRecordFromAttempts(attemptsOf(ecs, items[f.index]), 'FAILED', SIZE, f.error),
+    record: (f.record as Record<string, unknown> | undefined) ?? itemRecordFromAttempts(attemptsOf(ecs, items[f.index]), 'FAILED', SIZE, f.error),
   }));
   const folder = await writeInlineFailures(dir, 'fan-out-results', SIMULATED_EXECUTION_NAME, failures);
   await writeExecutionJson(dir, run.result, DEFAULT_START_TIME);
-  return { run, dir, runDir: path.join(dir, folder) };
+  const fromWorkflow = [...run.failureRecords.values()].some((f) => (f as { record?: unknown }).record !== undefined);
+  return { run, dir, runDir: path.join(dir, folder), recordsFrom: fromWorkflow ? 'workflow' : 'simulation' };
+}
+
+/** True when the workflow writes item records itself: its children's outputs are records. */
+export function workflowWritesRecords(mapRun: MapRunReport): boolean {
+  return mapRun.results.some((output: any) => output && typeof output === 'object' && (output.outcome === 'SUCCEEDED' || output.outcome === 'FAILED'));
 }
 
 /** Every task the simulated ECS started, once (a batch's task is recorded under each of its items). */
