@@ -172,6 +172,34 @@ export const ECS_STOP_CODE_TERMINATION_NOTICE = 'TerminationNotice';
 export const ECS_SPOT_STOPPED_REASON_PATTERN = '*Spot Task was interrupted*';
 
 /**
+ * The StopCode of a task that stopped before its container ran (CannotPullContainerError,
+ * ResourceInitializationError: secrets, ENI, log driver); its containers have no exit code.
+ * Sources: https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Task.html (stopCode);
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/stopped-task-error-codes.html
+ */
+export const ECS_STOP_CODE_TASK_FAILED_TO_START = 'TaskFailedToStart';
+
+/**
+ * A container killed for using more memory than it has exits with 137 (SIGKILL) and carries the
+ * container reason "OutOfMemoryError: container killed due to memory usage" (the container's
+ * reason, not the task's StoppedReason), matched here as a `StringMatches` pattern.
+ * Sources: https://docs.aws.amazon.com/AmazonECS/latest/developerguide/stopped-task-error-codes.html ;
+ * ../shared/ecs-stop-signals.md (table of retryable conditions); aws/aws-cdk#30027
+ */
+export const ECS_OUT_OF_MEMORY_EXIT_CODE = 137;
+export const ECS_OUT_OF_MEMORY_REASON_PATTERN = 'OutOfMemoryError*';
+
+/**
+ * `ECS.InvalidParameterException` also carries throttling of the calls ECS makes for the caller:
+ * "Error retrieving subnet information ... Request limit exceeded" (EC2's RequestLimitExceeded)
+ * or "Rate exceeded". Only the Cause tells them from a request that can never succeed (overrides
+ * over 8,192 characters, a missing subnet). As `StringMatches` patterns.
+ * Sources: https://github.com/dagster-io/dagster/issues/33439 ;
+ * https://github.com/AllenInstitute/neuron_morphology/pull/155
+ */
+export const ECS_INVALID_PARAMETER_RATE_PATTERNS: readonly string[] = ['*Rate exceeded*', '*Request limit exceeded*', '*RequestLimitExceeded*', '*ThrottlingException*'];
+
+/**
  * The capacity provider names of Fargate, as RunTask takes them and a task's output shows them.
  * Source: https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-capacity-providers.html
  */
@@ -390,3 +418,70 @@ export const EVENTBRIDGE_MAX_EVENT_AGE_SECONDS = 86_400;
  * Source: https://docs.aws.amazon.com/AmazonS3/latest/userguide/ev-events.html
  */
 export const S3_OBJECT_CREATED_DETAIL_TYPE = 'Object Created';
+
+// ---------------------------------------------------------------------------------------------
+// The concurrency pool: DynamoDB, Step Functions execution events
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The RunTask bucket on Fargate holds 20 calls (its burst equals its rate). Pacing windows of one
+ * calendar second that each admit `maxRunTaskCallsPerSecond` calls can put up to twice that many
+ * calls into one second across a window boundary; at 10 per second or less they never exceed it.
+ * Source: https://docs.aws.amazon.com/AmazonECS/latest/userguide/throttling.html
+ */
+export const FARGATE_RUN_TASK_BURST = 20;
+
+/**
+ * The error a conditional write fails with when its condition is false, through the optimized
+ * DynamoDB integrations (`arn:aws:states:::dynamodb:updateItem` and the like).
+ * Source: https://docs.aws.amazon.com/step-functions/latest/dg/connect-ddb.html
+ */
+export const ERROR_DYNAMODB_CONDITIONAL_CHECK_FAILED = 'DynamoDB.ConditionalCheckFailedException';
+
+/**
+ * The error a cancelled `TransactWriteItems` fails with through the AWS SDK integration
+ * (`arn:aws:states:::aws-sdk:dynamodb:transactWriteItems`), whose errors take the SDK's service
+ * name as prefix. ⚠ The capitalisation of the prefix was not seen in an AWS page (the SDK names
+ * the service `DynamoDb`, the optimized integration `DynamoDB`): both spellings are caught.
+ * Sources: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html ;
+ * https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html
+ */
+export const ERRORS_DYNAMODB_TRANSACTION_CANCELED = ['DynamoDb.TransactionCanceledException', 'DynamoDB.TransactionCanceledException'];
+
+/**
+ * Errors of DynamoDB calls that are worth retrying as they are: throttling, a transaction in
+ * conflict with another on the same item, internal errors (both prefixes, as above).
+ * Source: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Programming.Errors.html
+ */
+export const ERRORS_DYNAMODB_TRANSIENT = [
+  'DynamoDB.ProvisionedThroughputExceededException', 'DynamoDb.ProvisionedThroughputExceededException',
+  'DynamoDB.ThrottlingException', 'DynamoDb.ThrottlingException',
+  'DynamoDB.RequestLimitExceeded', 'DynamoDb.RequestLimitExceeded',
+  'DynamoDB.InternalServerErrorException', 'DynamoDb.InternalServerErrorException',
+  'DynamoDB.TransactionConflictException', 'DynamoDb.TransactionConflictException',
+  'DynamoDB.AmazonDynamoDBException', 'DynamoDb.DynamoDbException',
+];
+
+/**
+ * Step Functions sends "Step Functions Execution Status Change" events to the default event bus,
+ * **best effort**: an event may be lost, so a slot given back on such an event needs a second
+ * way back (the pool's sweep). Whether child executions of a Distributed Map send them is not
+ * documented; the pool keys leases by the parent execution, so either answer is safe.
+ * Source: https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-states.html
+ */
+export const SFN_EXECUTION_STATUS_CHANGE_DETAIL_TYPE = 'Step Functions Execution Status Change';
+
+/** The statuses of an execution that ended without succeeding. Source: as above, and https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeExecution.html */
+export const SFN_UNSUCCESSFUL_END_STATUSES = ['FAILED', 'TIMED_OUT', 'ABORTED'];
+
+/**
+ * A running execution's status in DescribeExecution; a redriven execution is RUNNING again.
+ * Source: https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeExecution.html
+ */
+export const SFN_STATUS_RUNNING = 'RUNNING';
+
+/**
+ * EventBridge schedule expressions have a one-minute granularity.
+ * Source: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-scheduled-rule-pattern.html
+ */
+export const EVENTBRIDGE_MIN_SCHEDULE_SECONDS = 60;

@@ -10,6 +10,7 @@ import { FanOutItemBatching } from './api/item-batching';
 import { FanOutItems } from './api/items';
 import { FanOutMode } from './api/mode';
 import { FanOutRetryOptions } from './api/retry-options';
+import { FanOutRetryRule } from './api/retry-rules';
 
 /**
  * Properties of a FargateFanOut.
@@ -127,12 +128,33 @@ export interface FargateFanOutProps {
   readonly distributedThrottleRetry?: FanOutRetryOptions;
 
   /**
-   * Retry for tasks that ran and failed (`States.TaskFailed`: a non-zero exit code, a task that
-   * stopped or was interrupted). Only set it if your task is safe to run again.
+   * Retry for tasks that ran and failed and that no rule of `retryRules` matched (a non-zero exit
+   * code, a task that stopped). Only set it if your task is safe to run again. At most 10 retries.
    *
    * @default - failed tasks are not retried
    */
   readonly taskRetry?: FanOutRetryOptions;
+
+  /**
+   * What to do with a task that stopped, by what ECS says about it (run job only): retry some exit
+   * codes, fail others at once, retry a stop reason, run again with more memory after an
+   * out-of-memory kill, retry Spot interruptions. The first rule that matches decides, like AWS
+   * Batch's `evaluateOnExit`; a Spot interruption is always checked first, and tasks that failed
+   * to start (`startFailureRetry`) and `taskRetry` come after the rules.
+   *
+   * @default - none: Spot interruptions and start failures are retried by default, other failed tasks only with `taskRetry`
+   */
+  readonly retryRules?: FanOutRetryRule[];
+
+  /**
+   * Retry for tasks that failed to start (StopCode `TaskFailedToStart`: an image that could not be
+   * pulled, secrets, the network interface, the log driver) and for RunTask calls refused because
+   * ECS's own VPC lookups were throttled (run job only). The container never ran, so this is safe
+   * and separate from `taskRetry`. At most 10 retries; 0 turns it off.
+   *
+   * @default - 2 retries, after 10 s and 30 s (each drawn from half to all of it)
+   */
+  readonly startFailureRetry?: FanOutRetryOptions;
 
   /**
    * An existing ECS cluster to run the tasks in.

@@ -23,6 +23,7 @@ import { buildTaskNetwork } from './build/network';
 import { RequiredWildcardAcknowledgements } from './build/required-wildcards';
 import { buildResultBucket } from './build/result-bucket';
 import { buildStateMachine } from './build/state-machine';
+import { initialItemState } from './build/stop-classifier';
 import { buildTask } from './build/task';
 import { ItemsFileCreatedTrigger } from './build/triggers/items-file-created';
 import { MessageTrigger } from './build/triggers/message';
@@ -121,6 +122,9 @@ export class FargateFanOut extends Construct {
       resultBucket: this.resultBucket,
       stateMachineName,
       createItemRunner: itemRunnerFactory({ ...task, ...network, decisions }),
+      initialItemState: decisions.callback
+        ? undefined
+        : initialItemState(decisions.stopRules, { cpu: task.taskDefinition.cpu, memoryMiB: task.taskDefinition.memoryMiB }),
     });
     const stateMachine = buildStateMachine(this, {
       stateMachineName,

@@ -7,7 +7,9 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { FanOutMode, FargateFanOut } from '../src';
 import { actionsOf, allStates, expectValidAsl, newStack, stateMachineStatements, synthFanOut, withImage } from './util/synth';
 
-const THROTTLE_ERRORS = ['ECS.AmazonECSException', 'ECS.InvalidParameterException', 'AmazonECS.Unknown'];
+/** Retried natively on every RunTask: rate and capacity errors (ECS.InvalidParameterException has its own quick retrier). */
+const THROTTLE_ERRORS = ['ECS.AmazonECSException', 'AmazonECS.Unknown'];
+const INVALID_PARAMETER_RETRY = { ErrorEquals: ['ECS.InvalidParameterException'], IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2, JitterStrategy: 'FULL' };
 
 describe('the per-item task', () => {
   const { definition, template } = synthFanOut(withImage({ mode: FanOutMode.INLINE }));
@@ -26,15 +28,19 @@ describe('the per-item task', () => {
     ]);
   });
 
-  test('each iteration gets its item and index', () => {
-    expect(definition.States.RunItemsInline.ItemSelector).toEqual({ 'index.$': '$$.Map.Item.Index', 'item.$': '$$.Map.Item.Value' });
+  test('each iteration gets its item, its index, and its attempt counters', () => {
+    expect(definition.States.RunItemsInline.ItemSelector).toEqual({
+      'index.$': '$$.Map.Item.Index', 'item.$': '$$.Map.Item.Value', 'retry': { attempts: 0, delay: 0, earlier: {}, Start: 0 }, 'stop': {},
+    });
   });
 
-  test('keeps none of the ECS task description in its output', () => {
-    expect(task.ResultSelector).toEqual({});
+  test('keeps the ECS task description beside the item while its stop is read, and none of it in the Map\'s result', () => {
+    expect(task.ResultSelector).toEqual({ 'task.$': '$', 'capacity': 'FARGATE', 'cpu': '256', 'memory': '512', 'summary': {} });
+    expect(task.ResultPath).toBe('$.stop');
+    expect(allStates(definition).ItemSucceeded).toEqual({ Type: 'Succeed', Comment: expect.any(String), OutputPath: '$.stop.summary' });
   });
 
-  test('retries throttling and capacity errors with capped, fully jittered backoff, and nothing else', () => {
+  test('retries throttling and capacity errors with capped, fully jittered backoff, and ECS.InvalidParameterException a few times quickly', () => {
     expect(task.Retry).toEqual([{
       ErrorEquals: THROTTLE_ERRORS,
       IntervalSeconds: 2,
@@ -42,14 +48,18 @@ describe('the per-item task', () => {
       BackoffRate: 2,
       MaxDelaySeconds: 60,
       JitterStrategy: 'FULL',
-    }]);
+    }, INVALID_PARAMETER_RETRY]);
   });
 
   test('writes a failed item\'s record (item, error, cause) to S3, and keeps its index and error in the result', () => {
     const states = allStates(definition);
-    expect(task.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'DescribeItemFailure' }]);
-    expect(states.DescribeItemFailure.Parameters).toEqual({
-      'index.$': '$.index', 'item.$': '$.item', 'error.$': '$.failure.Error', 'cause.$': '$.failure.Cause',
+    expect(task.Catch.map((c: any) => c.Next)).toEqual(['IsRateLimited', 'DescribeItemFailure', 'IsStopDescribed', 'DescribeItemFailure']);
+    expect(states.DescribeItemFailure.Parameters).toMatchObject({
+      'index.$': '$.index',
+      'item.$': '$.item',
+      'error.$': '$.failure.Error',
+      'cause.$': '$.failure.Cause',
+      'record': { 'outcome': 'FAILED', 'attempts.$': 'States.MathAdd($.retry.attempts, 1)', 'exitCode.$': '$.stop..ExitCode' },
     });
     expect(states.WriteItemFailure).toMatchObject({
       Resource: 'arn:aws:states:::aws-sdk:s3:putObject',
@@ -135,9 +145,9 @@ describe('modes', () => {
   });
 
   test('AUTO with a small expected count builds an inline Map and says why', () => {
-    const { fanOut } = synthFanOut(withImage({ expectedItemCount: 200 }));
+    const { fanOut } = synthFanOut(withImage({ expectedItemCount: 60 }));
     expect(fanOut.mode).toBe(FanOutMode.INLINE);
-    expect(fanOut.modeReason).toMatch(/200 expected items fit/);
+    expect(fanOut.modeReason).toMatch(/60 expected items fit/);
   });
 
   test('AUTO with a large expected count builds a Distributed Map', () => {
@@ -161,7 +171,7 @@ describe('modes', () => {
       ResultPath: '$.fanOut',
       Next: 'ChooseMap',
     }));
-    expect(definition.States.ChooseMap.Choices).toEqual([{ Variable: '$.fanOut.itemCount', NumericLessThanEquals: 215, Next: 'RunItemsInline' }]);
+    expect(definition.States.ChooseMap.Choices).toEqual([{ Variable: '$.fanOut.itemCount', NumericLessThanEquals: 68, Next: 'RunItemsInline' }]);
     expect(definition.States.ChooseMap.Default).toBe('RunItemsDistributed');
     expect(definition.States.RunItemsInline.Next).toBe('Summarize');
     expect(definition.States.RunItemsDistributed.Next).toBe('DescribeMapRun');
@@ -180,10 +190,13 @@ describe('the Distributed Map writes its results to S3 and counts them with Desc
   const { definition, template, fanOut } = synthFanOut(withImage({ mode: FanOutMode.DISTRIBUTED }));
   const map = definition.States.RunItemsDistributed;
 
-  test('children fail on a failed item, and the Map Run tolerates and counts them', () => {
+  test('children fail on a failed item (with its record as the cause), and the Map Run tolerates and counts them', () => {
     expect(map.ToleratedFailurePercentage).toBe(100);
-    expect(map.ItemProcessor.States.RunItemTaskInChild.Catch).toBeUndefined();
-    expect(map.ItemProcessor.States.RunItemTaskInChild.End).toBe(true);
+    const states = map.ItemProcessor.States;
+    expect(states.RunItemTaskInChild.Catch.map((c: any) => c.Next)).toEqual(['IsRateLimitedInChild', 'DescribeItemFailureInChild', 'IsStopDescribedInChild', 'DescribeItemFailureInChild']);
+    expect(states.RunItemTaskInChild.Next).toBe('ItemSucceededInChild');
+    expect(states.ItemSucceededInChild).toMatchObject({ Type: 'Pass', End: true, Parameters: { 'outcome': 'SUCCEEDED', 'earlier.$': '$.retry.earlier' } });
+    expect(states.ItemFailedInChild).toMatchObject({ Type: 'Fail', ErrorPath: '$.Error', CausePath: '$.Cause' });
     expect(map.ResultSelector).toBeUndefined();
   });
 
@@ -278,26 +291,27 @@ describe('retry options', () => {
     const { definition } = synthFanOut(withImage({
       mode: FanOutMode.INLINE,
       throttleRetry: { maxAttempts: 50, interval: Duration.seconds(5), backoffRate: 1.5, maxDelay: Duration.minutes(2), jitter: false },
+      startFailureRetry: { maxAttempts: 0 },
     }));
     expect(allStates(definition).RunItemTask.Retry[0]).toEqual({
       ErrorEquals: THROTTLE_ERRORS, IntervalSeconds: 5, MaxAttempts: 50, BackoffRate: 1.5, MaxDelaySeconds: 120, JitterStrategy: 'NONE',
     });
   });
 
-  test('Distributed Map children wait 1,440 retries for rate and capacity errors, 30 for InvalidParameterException', () => {
+  test('Distributed Map children wait 1,440 retries for rate and capacity errors, 3 quick ones for InvalidParameterException', () => {
     const { definition, fanOut } = synthFanOut(withImage({ mode: FanOutMode.DISTRIBUTED }));
     expect(allStates(definition).RunItemTaskInChild.Retry).toEqual([
       { ErrorEquals: ['ECS.AmazonECSException', 'AmazonECS.Unknown'], IntervalSeconds: 2, MaxAttempts: 1440, BackoffRate: 2, MaxDelaySeconds: 60, JitterStrategy: 'FULL' },
-      { ErrorEquals: ['ECS.InvalidParameterException'], IntervalSeconds: 2, MaxAttempts: 30, BackoffRate: 2, MaxDelaySeconds: 60, JitterStrategy: 'FULL' },
+      INVALID_PARAMETER_RETRY,
     ]);
     expect(fanOut.distributedThrottleRetryPolicy?.maxAttempts).toBe(1440);
     expect(fanOut.describe()).toMatch(/throttle retry in Distributed Map children: ECS.AmazonECSException, AmazonECS.Unknown: up to 1440 retries/);
   });
 
-  test('RUN_TIME: the inline task keeps one retrier for all three errors, the child task gets two', () => {
+  test('RUN_TIME: the inline task retries rate and capacity errors 30 times, the child task 1,440 times', () => {
     const { definition } = synthFanOut(withImage({ mode: FanOutMode.RUN_TIME }));
-    expect(allStates(definition).RunItemTask.Retry.map((r: any) => r.ErrorEquals)).toEqual([THROTTLE_ERRORS]);
-    expect(allStates(definition).RunItemTaskInChild.Retry.map((r: any) => r.MaxAttempts)).toEqual([1440, 30]);
+    expect(allStates(definition).RunItemTask.Retry.map((r: any) => r.ErrorEquals)).toEqual([THROTTLE_ERRORS, ['ECS.InvalidParameterException']]);
+    expect(allStates(definition).RunItemTaskInChild.Retry.map((r: any) => r.MaxAttempts)).toEqual([1440, 3]);
   });
 
   test('distributedThrottleRetry overrides are rendered in the children only', () => {
@@ -309,16 +323,16 @@ describe('retry options', () => {
 
   test('a longer throttleRetry lowers the run-time inline threshold to what surely fits the history', () => {
     const { definition } = synthFanOut(withImage({ throttleRetry: { maxAttempts: 60 } }));
-    // 8 + 18 + 60 x 3 = 206 events per item at worst; (25,000 - 50) / 206 = 121.
-    expect(definition.States.ChooseMap.Choices[0].NumericLessThanEquals).toBe(121);
+    // 8 + 18 + 6 + 3 runs x (60 + 3) x 3 + 2 reruns x 18 = 635 events per item at worst; (25,000 - 50) / 635 = 39.
+    expect(definition.States.ChooseMap.Choices[0].NumericLessThanEquals).toBe(39);
   });
 
-  test('taskRetry adds a retrier for States.TaskFailed after the throttle retriers', () => {
+  test('taskRetry is the last stop rule (run job): a retry loop after the others, not a native retrier, which would retry every error', () => {
     const { definition, fanOut } = synthFanOut(withImage({ mode: FanOutMode.DISTRIBUTED, taskRetry: { maxAttempts: 1 } }));
-    const retry = allStates(definition).RunItemTaskInChild.Retry;
-    expect(retry).toHaveLength(3);
-    expect(retry[0].ErrorEquals.concat(retry[1].ErrorEquals).sort()).toEqual([...THROTTLE_ERRORS].sort());
-    expect(retry[2]).toEqual({ ErrorEquals: ['States.TaskFailed'], IntervalSeconds: 10, MaxAttempts: 1, BackoffRate: 2, MaxDelaySeconds: 300, JitterStrategy: 'FULL' });
+    const states = allStates(definition);
+    expect(states.RunItemTaskInChild.Retry.flatMap((r: any) => r.ErrorEquals)).not.toContain('States.TaskFailed');
+    const rules = states.ApplyStopRulesInChild.Choices;
+    expect(rules[rules.length - 1]).toEqual({ Variable: '$.retry.Any', NumericLessThan: 1, Next: 'RetryAnyInChild' });
     expect(fanOut.taskRetryPolicy?.maxAttempts).toBe(1);
   });
 });
@@ -460,8 +474,9 @@ test('describe() lists mode, items, cap, retries and task', () => {
   const text = fanOut.describe();
   expect(text).toMatch(/^mode: RUN_TIME/);
   expect(text).toMatch(/max concurrency: 16 \(maxVcpus 4 holds 16 tasks of 0.25 vCPU/);
-  expect(text).toMatch(/throttle retry \(inline Map; InvalidParameterException in children\): .*up to 30 retries/);
-  expect(text).toMatch(/task retry: none/);
+  expect(text).toMatch(/throttle retry \(inline Map\): ECS.AmazonECSException, AmazonECS.Unknown: up to 30 retries/);
+  expect(text).toMatch(/ECS.InvalidParameterException: 3 quick retries/);
+  expect(text).toMatch(/a task that stopped: the first rule that matches decides, in this order:\n {2}1. a task that failed to start .*\n {2}2. anything else: the item fails \(set taskRetry to retry it\)/);
 });
 
 test('the asl-validator check used on every definition rejects a broken one', () => {

@@ -10,7 +10,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { FanOutCapacity, FanOutIntegrationPattern, FanOutItems, FanOutItemsFormat, FargateFanOut, FargateFanOutProps } from '../src';
+import { FanOutCapacity, FanOutConcurrencyPool, FanOutIntegrationPattern, FanOutItems, FanOutItemsFormat, FargateFanOut, FargateFanOutProps } from '../src';
 import { TEST_ENV } from './util/synth';
 
 interface Finding {
@@ -109,6 +109,14 @@ describe('cdk-nag AwsSolutions', () => {
       fanOut.stateMachine.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] }));
     });
     expect(findings).toEqual([{ rule: 'AwsSolutions-IAM5[Resource::*]', severity: 'error', path: 'NagStack/FanOut/StateMachine/Role/DefaultPolicy/Resource' }]);
+  });
+
+  test('the concurrency pool, with a user, has no unacknowledged error or warning', () => {
+    const findings = nagFindings((stack) => {
+      const pool = new FanOutConcurrencyPool(stack, 'Pool', { maxTasks: 50, maxVcpus: 100 });
+      pool.addUser(fanOutAtDefaults(stack).stateMachine);
+    });
+    expect(findings.filter((f) => f.path.startsWith('NagStack/Pool'))).toEqual([]);
   });
 
   test('fails when X-Ray tracing is turned off', () => {

@@ -10,18 +10,19 @@ import { FanOutIntegrationPattern } from '../api/integration-pattern';
 import { FanOutRetryPolicy } from '../api/retry-options';
 import {
   CapacityProviderNames,
-  ECS_SPOT_STOPPED_REASON_PATTERN,
-  ECS_STOP_CODE_SPOT_INTERRUPTION,
-  ECS_STOP_CODE_TERMINATION_NOTICE,
+  ECS_INVALID_PARAMETER_RATE_PATTERNS,
   ERROR_ECS_EXCEPTION,
+  ERROR_ECS_INVALID_PARAMETER,
   ERROR_ECS_UNKNOWN,
   ERROR_HEARTBEAT_TIMEOUT,
   ERROR_TASK_FAILED,
   ERROR_TIMEOUT,
 } from '../aws-limits';
+import { failedRecord, ItemStatePaths, itemStatePaths, spotInterruptedCondition, StopClassifier, TaskLoop } from './stop-classifier';
 import { FanOutDecisions } from '../decisions/decide-fan-out';
-import { CALLBACK_CALL_RETRIES } from '../decisions/history-budget';
+import { CALLBACK_CALL_RETRIES, INVALID_PARAMETER_QUICK_RETRIES } from '../decisions/history-budget';
 import { RATE_AND_CAPACITY_ERRORS, toRetryProps } from '../decisions/retry-policy';
+import { StopRulesDecision } from '../decisions/stop-rules';
 
 /**
  * Names of the states that run one item, in the inline Map and in a Distributed Map child (the
@@ -32,12 +33,14 @@ export const ItemStateNames = {
   DISTRIBUTED_TASK: 'RunItemTaskInChild',
   INLINE_ON_DEMAND_TASK: 'RunItemOnDemand',
   DISTRIBUTED_ON_DEMAND_TASK: 'RunItemOnDemandInChild',
-  INLINE_WAS_SPOT_INTERRUPTED: 'WasSpotInterrupted',
   INLINE_WAS_STOPPED_BY_SPOT: 'WasStoppedBySpot',
-  INLINE_SPOT_TASK_SUCCEEDED: 'SpotTaskSucceeded',
+  INLINE_ITEM_SUCCEEDED: 'ItemSucceeded',
   INLINE_SPOT_INTERRUPTED: 'SpotTaskInterrupted',
   INLINE_IS_STOP_DESCRIBED: 'IsStopDescribed',
   INLINE_READ_STOP: 'ReadStop',
+  INLINE_APPLY_STOP_RULES: 'ApplyStopRules',
+  DISTRIBUTED_DESCRIBE_FAILURE: 'DescribeItemFailureInChild',
+  DISTRIBUTED_FAILURE_CAUSE: 'ItemFailureCauseInChild',
   DISTRIBUTED_ITEM_FAILED: 'ItemFailedInChild',
   INLINE_NAME_TASK: 'NameItemTask',
   INLINE_FIND_TIMED_OUT_TASK: 'FindTimedOutTask',
@@ -47,14 +50,7 @@ export const ItemStateNames = {
   DISTRIBUTED_STOP_TIMED_OUT_TASK: 'StopTimedOutTaskInChild',
 } as const;
 
-/** Where a Spot task's result is kept while its stop is checked. */
-const TASK_PATH = '$.task';
-
-/** Where the stopped task's description is kept, parsed from a failure's Cause. */
-const STOP_PATH = '$.stop';
-
-/** The error of an item whose Spot task was interrupted though its container exited 0. */
-export const ERROR_SPOT_INTERRUPTED = 'FanOut.SpotInterrupted';
+export { ERROR_SPOT_INTERRUPTED } from './stop-classifier';
 
 /** Where the callback pattern keeps the `startedBy` id of an item's task, to find it again. */
 const CALLBACK_PATH = '$.callback';
@@ -81,6 +77,14 @@ export interface ItemTaskSettings {
   readonly integrationPattern: FanOutIntegrationPattern;
   /** Longest a callback task may go without a heartbeat (callback only). */
   readonly heartbeatTimeout?: Duration;
+  /** What happens to a task that stopped (run job). */
+  readonly stopRules: StopRulesDecision;
+  /** Where the item's state keeps its counters and its stopped task. */
+  readonly paths: ItemStatePaths;
+  /** The task's size, as ECS describes it. */
+  readonly taskSize: { cpu: number; memoryMiB: number };
+  /** True when successful items report the capacity that ran them. */
+  readonly reportsCapacity: boolean;
 }
 
 /** What the item runner is built from: the task, where it runs, and the decisions. */
@@ -110,6 +114,10 @@ export function itemRunnerFactory(sources: ItemRunnerSources): (scope: Construct
     batched: decisions.batching !== undefined,
     integrationPattern: decisions.integrationPattern,
     heartbeatTimeout: decisions.timeouts.heartbeatTimeout,
+    stopRules: decisions.stopRules,
+    paths: itemStatePaths(decisions.batching !== undefined, decisions.stopRules.resizes !== undefined),
+    taskSize: { cpu: sources.taskDefinition.cpu, memoryMiB: sources.taskDefinition.memoryMiB },
+    reportsCapacity: decisions.capacity !== FanOutCapacity.ON_DEMAND,
   };
   return (scope, placement) => buildItemRunner(scope, settings, placement);
 }
@@ -127,116 +135,132 @@ export interface ItemRunnerPlacement {
 
 /**
  * Builds the states that run one item (or batch): a Task that runs the container with
- * `ecs:runTask.sync` and retries throttling and capacity errors; with Spot and on-demand
- * fallback, a Spot task first and an on-demand task for items Spot could not finish; with the
- * callback pattern, a `.waitForTaskToken` task that is stopped when it stops reporting.
+ * `ecs:runTask.sync` and retries throttling and capacity errors; a task that stops is read (its
+ * StopCode, StoppedReason, exit code) and the stop rules decide whether it runs again; with Spot
+ * and on-demand fallback, a Spot task first and an on-demand task for items Spot could not
+ * finish; with the callback pattern, a `.waitForTaskToken` task that is stopped when it stops
+ * reporting.
  */
 function buildItemRunner(scope: Construct, settings: ItemTaskSettings, placement: ItemRunnerPlacement): sfn.IChainable {
   if (settings.integrationPattern === FanOutIntegrationPattern.CALLBACK) {
     return callbackRunner(scope, settings, placement);
   }
   const where = placement.inChild ? 'Child' : 'Inline';
-  const names = {
-    task: stateNameFor(ItemStateNames.INLINE_TASK, placement),
-    onDemand: stateNameFor(ItemStateNames.INLINE_ON_DEMAND_TASK, placement),
-    wasSpot: stateNameFor(ItemStateNames.INLINE_WAS_SPOT_INTERRUPTED, placement),
-  };
+  const name = (inlineName: string) => stateNameFor(inlineName, placement);
+  const classifier = new StopClassifier(scope, settings.stopRules, name, where, settings.paths, settings.taskSize);
+  const failed = placement.inChild ? childFailurePath(scope, settings.paths) : placement.recordFailure!;
+  const spotFirst = settings.capacity !== FanOutCapacity.ON_DEMAND;
 
-  if (settings.capacity === FanOutCapacity.ON_DEMAND) {
-    const task = runTask(scope, `${where}RunTask`, names.task, settings, undefined, 'final', placement.inChild);
-    if (placement.recordFailure) {
-      task.addCatch(placement.recordFailure, { errors: [sfn.Errors.ALL], resultPath: '$.failure' });
-    }
-    return task;
-  }
+  const onDemandCapacity = settings.capacity === FanOutCapacity.ON_DEMAND ? undefined : CapacityProviderNames.ON_DEMAND;
+  const firstCapacity = spotFirst ? CapacityProviderNames.SPOT : onDemandCapacity;
+  const first = runTask(scope, `${where}RunTask${spotFirst && settings.capacity !== FanOutCapacity.SPOT ? 'OnSpot' : ''}`,
+    name(ItemStateNames.INLINE_TASK), settings, firstCapacity, spotFirst && settings.capacity !== FanOutCapacity.SPOT ? 'spot' : 'final', placement.inChild,
+    classifier);
+  const onDemand = settings.capacity === FanOutCapacity.SPOT_WITH_ON_DEMAND_FALLBACK
+    ? runTask(scope, `${where}RunTaskOnDemand`, name(ItemStateNames.INLINE_ON_DEMAND_TASK), settings, CapacityProviderNames.ON_DEMAND, 'final', placement.inChild, classifier)
+    : undefined;
 
-  const failed = failurePath(scope, where, placement);
-  if (settings.capacity === FanOutCapacity.SPOT) {
-    const onSpot = runTask(scope, `${where}RunTask`, names.task, settings, CapacityProviderNames.SPOT, 'final', placement.inChild);
-    onSpot.addCatch(failed, { errors: [sfn.Errors.ALL], resultPath: '$.failure' });
-    // A task interrupted on Spot whose container exited 0 did not finish its work: fail the item.
-    const interrupted = new sfn.Pass(scope, `${where}SpotTaskInterrupted`, {
-      stateName: stateNameFor(ItemStateNames.INLINE_SPOT_INTERRUPTED, placement),
-      comment: 'The Spot task was interrupted, though its container exited 0: the item did not finish.',
-      parameters: { Error: ERROR_SPOT_INTERRUPTED, Cause: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt(TASK_PATH)) },
-      resultPath: '$.failure',
+  const succeeded = placement.inChild
+    ? new sfn.Pass(scope, `${where}ItemSucceeded`, {
+      stateName: name(ItemStateNames.INLINE_ITEM_SUCCEEDED),
+      comment: 'The item\'s record: what its last task said, how many tasks it took and its earlier tasks.',
+      parameters: classifier.succeededRecord(),
+    })
+    : new sfn.Succeed(scope, `${where}ItemSucceeded`, {
+      stateName: name(ItemStateNames.INLINE_ITEM_SUCCEEDED),
+      comment: 'The item succeeded: the Map keeps only which capacity ran it.',
+      outputPath: `${settings.paths.stop}.summary`,
     });
-    interrupted.next(failed);
-    return onSpot.next(checkSpotStop(scope, where, placement, interrupted));
-  }
 
-  // Spot first, with the short retry (a long wait for Spot would defeat the fallback); then, once
-  // per item, on-demand with the full retries.
-  const onSpot = runTask(scope, `${where}RunTaskOnSpot`, names.task, settings, CapacityProviderNames.SPOT, 'spot', placement.inChild);
-  const onDemand = runTask(scope, `${where}RunTaskOnDemand`, names.onDemand, settings, CapacityProviderNames.ON_DEMAND, 'final', placement.inChild);
-  // The task description is parsed once, and only when it is one: a Pass state cannot catch.
-  const wasSpotInterrupted = new sfn.Choice(scope, `${where}WasSpotInterrupted`, {
-    stateName: names.wasSpot,
-    comment: 'A Spot interruption is read from the stopped task\'s StopCode and StoppedReason; any other stop is the item\'s own failure.',
-  })
-    .when(spotInterruptedCondition(`${STOP_PATH}.task.StopCode`, `${STOP_PATH}.task.StoppedReason`), onDemand)
-    .otherwise(failed);
-  const readStop = new sfn.Pass(scope, `${where}ReadStop`, {
-    stateName: stateNameFor(ItemStateNames.INLINE_READ_STOP, placement),
+  // A Spot task RunTask could not start (no Spot capacity, throttled past its retries) runs on
+  // on-demand; elsewhere such an item fails.
+  wireTask(scope, first, {
+    suffix: '',
+    capacity: firstCapacity ?? CapacityProviderNames.ON_DEMAND,
+    task: first,
+    fallback: onDemand,
+    failed,
+  }, classifier, name, where, succeeded, onDemand ?? failed);
+  if (onDemand) {
+    wireTask(scope, onDemand, { suffix: 'OnDemand', capacity: CapacityProviderNames.ON_DEMAND, task: onDemand, failed }, classifier, name, where, succeeded, failed);
+  }
+  return first;
+}
+
+/**
+ * The states after one task state: on success, a Spot task's stop is checked (an interrupted
+ * task can exit 0) and the item's record kept; on failure, the stopped task is read from the
+ * Cause (when it is a task description) and the stop rules applied.
+ */
+function wireTask(scope: Construct, task: tasks.EcsRunTask, loop: TaskLoop, classifier: StopClassifier,
+  name: (inlineName: string) => string, where: string, succeeded: sfn.IChainable, refused: sfn.IChainable): void {
+  const classify = classifier.classify(loop);
+  const readStop = new sfn.Pass(scope, `${where}ReadStop${loop.suffix}`, {
+    stateName: name(`${ItemStateNames.INLINE_READ_STOP}${loop.suffix}`),
     comment: 'Parses the stopped task\'s description (the failure\'s Cause) once.',
-    parameters: { task: sfn.JsonPath.stringToJson(sfn.JsonPath.stringAt('$.failure.Cause')) },
-    resultPath: STOP_PATH,
-  }).next(wasSpotInterrupted);
-  const isStopDescribed = new sfn.Choice(scope, `${where}IsStopDescribed`, {
-    stateName: stateNameFor(ItemStateNames.INLINE_IS_STOP_DESCRIBED, placement),
-    comment: 'A .sync failure\'s Cause is the stopped task\'s description as JSON; anything else is not a Spot interruption.',
+    parameters: { task: sfn.JsonPath.stringToJson(sfn.JsonPath.stringAt('$.failure.Cause')), ...classifier.runFieldsOf(loop.capacity) },
+    resultPath: classifier.stopPath,
+  }).next(classify);
+  const isStopDescribed = new sfn.Choice(scope, `${where}IsStopDescribed${loop.suffix}`, {
+    stateName: name(`${ItemStateNames.INLINE_IS_STOP_DESCRIBED}${loop.suffix}`),
+    comment: 'A .sync failure\'s Cause is the stopped task\'s description as JSON; anything else (a timeout) fails the item as it is.',
   })
     .when(sfn.Condition.stringMatches('$.failure.Cause', '{*}'), readStop)
-    .otherwise(failed);
-  onSpot.addCatch(onDemand, { errors: [ERROR_ECS_EXCEPTION, ERROR_ECS_UNKNOWN], resultPath: '$.failure' });
-  onSpot.addCatch(isStopDescribed, { errors: [ERROR_TASK_FAILED], resultPath: '$.failure' });
-  onSpot.addCatch(failed, { errors: [sfn.Errors.ALL], resultPath: '$.failure' });
-  if (placement.recordFailure) {
-    onDemand.addCatch(placement.recordFailure, { errors: [sfn.Errors.ALL], resultPath: '$.failure' });
+    .otherwise(loop.failed);
+  // Catchers are tried in order, and States.TaskFailed matches every error but States.Timeout:
+  // the RunTask refusals come first, so that only a task that ran is read as one.
+  task.addCatch(classifier.rateLimitedOrFail(loop, ECS_INVALID_PARAMETER_RATE_PATTERNS), { errors: [ERROR_ECS_INVALID_PARAMETER], resultPath: '$.failure' });
+  task.addCatch(refused, { errors: [ERROR_ECS_EXCEPTION, ERROR_ECS_UNKNOWN], resultPath: '$.failure' });
+  task.addCatch(isStopDescribed, { errors: [ERROR_TASK_FAILED], resultPath: '$.failure' });
+  task.addCatch(loop.failed, { errors: [sfn.Errors.ALL], resultPath: '$.failure' });
+  if (loop.capacity === CapacityProviderNames.SPOT) {
+    // A Spot task can be interrupted and still exit 0 (its container handled SIGTERM, as AWS
+    // advises): .sync then reports a success. AWS does not document whether it does; this check
+    // is right either way.
+    task.next(new sfn.Choice(scope, `${where}WasStoppedBySpot${loop.suffix}`, {
+      stateName: name(`${ItemStateNames.INLINE_WAS_STOPPED_BY_SPOT}${loop.suffix}`),
+      comment: 'A Spot task can be interrupted and still exit 0: its StopCode and StoppedReason say so.',
+    })
+      .when(spotInterruptedCondition(classifier.paths), classify)
+      .otherwise(succeeded));
+  } else {
+    task.next(succeeded);
   }
-  return onSpot.next(checkSpotStop(scope, where, placement, onDemand));
 }
 
 /**
- * After a Spot task that `.sync` reports as succeeded: a task stopped by a Spot interruption
- * whose container handled SIGTERM and exited 0 (as AWS advises) is a success to Step Functions,
- * but its work did not finish. AWS does not document whether `.sync` fails such a task; this
- * check is right either way.
+ * In a Distributed Map child, a failed item fails the child, so that the Map Run counts and
+ * lists it: its error, and as its cause the item's record (JSON), which the result writer keeps.
  */
-function checkSpotStop(scope: Construct, where: string, placement: ItemRunnerPlacement, whenInterrupted: sfn.IChainable): sfn.IChainable {
-  const succeeded = new sfn.Succeed(scope, `${where}SpotTaskSucceeded`, {
-    stateName: stateNameFor(ItemStateNames.INLINE_SPOT_TASK_SUCCEEDED, placement),
-    comment: 'The Spot task finished its work.',
-    outputPath: TASK_PATH,
+function childFailurePath(scope: Construct, paths: ItemStatePaths): sfn.IChainable {
+  const describe = new sfn.Pass(scope, 'ChildDescribeItemFailure', {
+    stateName: ItemStateNames.DISTRIBUTED_DESCRIBE_FAILURE,
+    comment: 'The failed item\'s record: its error, what its last task said, how many tasks it took.',
+    parameters: failedRecord(paths),
+    resultPath: '$.record',
   });
-  return new sfn.Choice(scope, `${where}WasStoppedBySpot`, {
-    stateName: stateNameFor(ItemStateNames.INLINE_WAS_STOPPED_BY_SPOT, placement),
-    comment: 'A Spot task can be interrupted and still exit 0: its StopCode and StoppedReason say so.',
-  })
-    .when(spotInterruptedCondition(`${TASK_PATH}.stopCode[0]`, `${TASK_PATH}.stoppedReason[0]`), whenInterrupted)
-    .otherwise(succeeded);
+  const cause = new sfn.Pass(scope, 'ChildItemFailureCause', {
+    stateName: ItemStateNames.DISTRIBUTED_FAILURE_CAUSE,
+    comment: 'The record as the child\'s cause (a JSON string).',
+    parameters: {
+      Error: sfn.JsonPath.stringAt('$.failure.Error'),
+      Cause: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.record')),
+    },
+  });
+  return describe.next(cause).next(new sfn.Fail(scope, 'ChildItemFailed', {
+    stateName: ItemStateNames.DISTRIBUTED_ITEM_FAILED,
+    comment: 'Fails the child with the item\'s error and record, so the Map Run lists them.',
+    errorPath: '$.Error',
+    causePath: '$.Cause',
+  }));
 }
 
 /**
- * A task stopped by Spot: StopCode `SpotInterruption` (or `TerminationNotice`, the warning's),
- * or the StoppedReason ECS gives it. Each field is tested only where present; the fields of the
- * stopped task, never a text search through the whole description (which holds the item).
- */
-function spotInterruptedCondition(stopCodePath: string, stoppedReasonPath: string): sfn.Condition {
-  const stopCodeIs = (code: string) => sfn.Condition.and(sfn.Condition.isPresent(stopCodePath), sfn.Condition.stringEquals(stopCodePath, code));
-  return sfn.Condition.or(
-    stopCodeIs(ECS_STOP_CODE_SPOT_INTERRUPTION),
-    stopCodeIs(ECS_STOP_CODE_TERMINATION_NOTICE),
-    sfn.Condition.and(sfn.Condition.isPresent(stoppedReasonPath), sfn.Condition.stringMatches(stoppedReasonPath, ECS_SPOT_STOPPED_REASON_PATTERN)),
-  );
-}
-
-/**
- * One `ecs:runTask.sync` Task. `role` 'spot' is the first try of a Spot-with-fallback item: it
- * gets the short throttle retry; 'final' tasks get the full retries of where they run.
+ * One `ecs:runTask.sync` (or `.waitForTaskToken`) Task. `role` 'spot' is the first try of a
+ * Spot-with-fallback item; 'final' tasks get the full retries of where they run.
  */
 function runTask(scope: Construct, id: string, stateName: string, settings: ItemTaskSettings,
-  capacityProvider: string | undefined, role: 'spot' | 'final', inChild: boolean): tasks.EcsRunTask {
+  capacityProvider: string | undefined, role: 'spot' | 'final', inChild: boolean, classifier?: StopClassifier): tasks.EcsRunTask {
   const callback = settings.integrationPattern === FanOutIntegrationPattern.CALLBACK;
   const environment = settings.batched
     ? [{ name: FanOutEnvironment.ITEMS, value: sfn.JsonPath.jsonToString(sfn.JsonPath.listAt('$.Items')) }]
@@ -250,22 +274,13 @@ function runTask(scope: Construct, id: string, stateName: string, settings: Item
       ? tasks.CapacityProviderOptions.custom([{ capacityProvider, weight: 1 }])
       : undefined,
   });
-  // The .sync result is the whole ECS task description (kilobytes): keep only which capacity ran
-  // the task, so that thousands of iteration results stay within the 256 KiB payload. A callback
-  // result is what the container sent.
-  const resultSelector: { [key: string]: any } = capacityProvider ? { capacity: capacityProvider } : {};
-  if (callback) {
-    resultSelector.result = sfn.JsonPath.objectAt('$');
-  }
-  // A Spot task's stop is checked after it (see checkSpotStop): keep the fields that tell, as lists
-  // (an indefinite path yields [] where a field is missing, instead of failing the state), and
-  // keep the input, which a rerun on on-demand or a failure record needs.
-  const checksSpotStop = !callback && capacityProvider === CapacityProviderNames.SPOT;
-  if (checksSpotStop) {
-    resultSelector.stopCode = sfn.JsonPath.listAt('$..StopCode');
-    resultSelector.stoppedReason = sfn.JsonPath.listAt('$..StoppedReason');
-    resultSelector.exitCode = sfn.JsonPath.listAt('$.Containers[*].ExitCode');
-  }
+  // A callback result is what the container sent. A .sync result is the task's description
+  // (kilobytes): it is kept beside the item while its stop is read, and reduced to the item's
+  // record (or, in the inline Map, to which capacity ran it) when the item ends.
+  const resultSelector: { [key: string]: any } = callback
+    ? { ...(capacityProvider ? { capacity: capacityProvider } : {}), result: sfn.JsonPath.objectAt('$') }
+    : classifier!.stopOfResult(capacityProvider ?? CapacityProviderNames.ON_DEMAND, settings.reportsCapacity);
+  const resizes = !callback && settings.paths.resized;
   const task = tasks.EcsRunTask.jsonPath(scope, id, {
     stateName,
     comment: `Runs the container${capacityProvider ? ` on ${capacityProvider}` : ''} and `
@@ -275,24 +290,44 @@ function runTask(scope: Construct, id: string, stateName: string, settings: Item
     taskDefinition: settings.taskDefinition,
     launchTarget: callback ? new StartedByLaunchTarget(fargate, `${CALLBACK_PATH}.startedBy`) : fargate,
     containerOverrides: [{ containerDefinition: settings.container, environment }],
+    // After an out-of-memory kill the next task runs at the next size (task-level overrides).
+    cpu: resizes ? sfn.JsonPath.stringAt(`${settings.paths.retry}.cpu`) : undefined,
+    memoryMiB: resizes ? sfn.JsonPath.stringAt(`${settings.paths.retry}.memory`) : undefined,
     subnets: settings.subnets,
     securityGroups: settings.securityGroups,
     assignPublicIp: settings.assignPublicIp,
     taskTimeout: sfn.Timeout.duration(settings.taskTimeout),
     heartbeatTimeout: callback && settings.heartbeatTimeout ? sfn.Timeout.duration(settings.heartbeatTimeout) : undefined,
     resultSelector,
-    resultPath: checksSpotStop ? TASK_PATH : undefined,
+    resultPath: callback ? undefined : settings.paths.stop,
   });
   const { throttleRetry, distributedThrottleRetry, taskRetry } = settings;
-  if (inChild && distributedThrottleRetry && role === 'final') {
-    task.addRetry(toRetryProps(distributedThrottleRetry));
-    task.addRetry(toRetryProps({ ...throttleRetry, errors: throttleRetry.errors.filter((e) => !RATE_AND_CAPACITY_ERRORS.includes(e)) }));
-  } else {
-    task.addRetry(toRetryProps(throttleRetry));
+  if (callback) {
+    if (inChild && distributedThrottleRetry && role === 'final') {
+      task.addRetry(toRetryProps(distributedThrottleRetry));
+      task.addRetry(toRetryProps({ ...throttleRetry, errors: throttleRetry.errors.filter((e) => !RATE_AND_CAPACITY_ERRORS.includes(e)) }));
+    } else {
+      task.addRetry(toRetryProps(throttleRetry));
+    }
+    if (taskRetry) {
+      task.addRetry(toRetryProps(taskRetry));
+    }
+    return task;
   }
-  if (taskRetry) {
-    task.addRetry(toRetryProps(taskRetry));
+  // Run job: rate and capacity errors are retried where the task is; ECS.InvalidParameterException
+  // a few times quickly, then its Cause decides (see StopClassifier.rateLimitedOrFail).
+  const rateAndCapacity = inChild && distributedThrottleRetry && role === 'final' ? distributedThrottleRetry : throttleRetry;
+  const rateErrors = rateAndCapacity.errors.filter((e) => e !== ERROR_ECS_INVALID_PARAMETER);
+  if (rateErrors.length > 0) {
+    task.addRetry(toRetryProps({ ...rateAndCapacity, errors: rateErrors }));
   }
+  task.addRetry({
+    errors: [ERROR_ECS_INVALID_PARAMETER],
+    maxAttempts: INVALID_PARAMETER_QUICK_RETRIES,
+    interval: Duration.seconds(1),
+    backoffRate: 2,
+    jitterStrategy: sfn.JitterType.FULL,
+  });
   return task;
 }
 

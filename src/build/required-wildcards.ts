@@ -106,6 +106,9 @@ function reasonForWildcard(actions: string[], resource: string): string | undefi
   if (/:task\/[^/]+\/\*$/.test(resource) && actions.every((action) => action === 'ecs:StopTask')) {
     return 'tasks get generated ids, so stopping a timed-out callback task can only be scoped to the cluster\'s tasks';
   }
+  if (/:execution:.+[:/]\*$/.test(resource) && actions.every((action) => action.toLowerCase() === 'states:describeexecution')) {
+    return 'executions and Distributed Map child executions get their names when they start: the concurrency pool\'s cleanup may only be scoped to the executions of the state machines that use the pool, with a trailing wildcard';
+  }
   if (/:execution:.+:\*$/.test(resource) && actions.every((action) => CHILD_EXECUTION_ACTIONS.has(action))) {
     return 'Distributed Map child executions have generated names, so the parent may only be scoped to its own executions with a trailing wildcard';
   }

@@ -4,6 +4,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { ItemRunnerPlacement, ItemStateNames } from './item-runner';
+import { failedRecord, itemStatePaths } from './stop-classifier';
 import { FanOutCapacity } from '../api/capacity';
 import { FanOutMode } from '../api/mode';
 import { CapacityProviderNames } from '../aws-limits';
@@ -49,6 +50,11 @@ export interface FanOutWorkflowProps {
    * batch); their output must be small.
    */
   readonly createItemRunner: (scope: Construct, placement: ItemRunnerPlacement) => sfn.IChainable;
+  /**
+   * What each item's state starts with besides the item (its attempt counters, see
+   * stop-classifier.ts); undefined with the callback pattern.
+   */
+  readonly initialItemState?: { [key: string]: any };
 }
 
 /** The settings the states are built from, derived from the decisions. */
@@ -84,6 +90,10 @@ interface WorkflowSettings {
    * batch); their output must be small.
    */
   readonly createItemRunner: (scope: Construct, placement: ItemRunnerPlacement) => sfn.IChainable;
+  /** What each item's state starts with besides the item; undefined with the callback pattern. */
+  readonly initialItemState?: { [key: string]: any };
+  /** True when an out-of-memory rule changes the task size from one task to the next. */
+  readonly resizesTasks: boolean;
 }
 
 /**
@@ -158,7 +168,7 @@ export class FanOutWorkflow extends Construct {
       stateName: StateNames.INLINE_MAP,
       comment: 'Runs one Fargate task per item, inside this execution.',
       itemsPath: requireItemsPath(props),
-      itemSelector: itemSelector(),
+      itemSelector: itemSelector(props.initialItemState),
       maxConcurrency: props.inlineMaxConcurrency,
       resultSelector: summaryOfResults(props.reportsCapacity, props.reportsResults),
     });
@@ -205,7 +215,7 @@ export class FanOutWorkflow extends Construct {
       itemsPath: props.itemReader ? undefined : requireItemsPath(props),
       itemReader: props.itemReader,
       // A batch carries the items as they are (`{ Items: [...] }`); one item gets its index too.
-      itemSelector: props.itemBatcher ? undefined : itemSelector(),
+      itemSelector: props.itemBatcher ? undefined : itemSelector(props.initialItemState),
       itemBatcher: props.itemBatcher,
       maxConcurrency: props.distributedMaxConcurrency,
       label: DISTRIBUTED_MAP_LABEL,
@@ -284,6 +294,8 @@ export class FanOutWorkflow extends Construct {
         item: sfn.JsonPath.objectAt('$.item'),
         error: sfn.JsonPath.stringAt('$.failure.Error'),
         cause: sfn.JsonPath.stringAt('$.failure.Cause'),
+        // What its last task said and how many it took (run job; see stop-classifier.ts).
+        ...(props.initialItemState ? { record: failedRecord(itemStatePaths(false, props.resizesTasks)) } : {}),
       },
     });
     const writeFailure = tasks.CallAwsService.jsonPath(this, 'InlineWriteFailure', {
@@ -339,8 +351,16 @@ function workflowSettings(props: FanOutWorkflowProps): WorkflowSettings {
     tolerance: decisions.tolerance,
     reportsCapacity: decisions.capacity !== FanOutCapacity.ON_DEMAND,
     reportsResults: decisions.callback,
-    itemBatcher: batching ? new sfn.ItemBatcher({ maxItemsPerBatch: batching.maxItems, maxInputBytesPerBatch: batching.maxInputBytes }) : undefined,
+    itemBatcher: batching
+      ? new sfn.ItemBatcher({
+        maxItemsPerBatch: batching.maxItems,
+        maxInputBytesPerBatch: batching.maxInputBytes,
+        batchInput: props.initialItemState,
+      })
+      : undefined,
     createItemRunner: props.createItemRunner,
+    initialItemState: props.initialItemState,
+    resizesTasks: decisions.stopRules.resizes !== undefined,
   };
 }
 
@@ -351,11 +371,12 @@ function requireItemsPath(props: WorkflowSettings): string {
   return props.itemsPath;
 }
 
-/** Each iteration gets its item and its position in the list. */
-function itemSelector(): { [key: string]: any } {
+/** Each iteration gets its item, its position in the list, and the state its runner starts from. */
+function itemSelector(initialItemState: { [key: string]: any } | undefined): { [key: string]: any } {
   return {
     index: sfn.JsonPath.numberAt('$$.Map.Item.Index'),
     item: sfn.JsonPath.objectAt('$$.Map.Item.Value'),
+    ...initialItemState,
   };
 }
 

@@ -12,6 +12,7 @@ import { decideInlineHistoryBudget, InlineHistoryBudget, itemRetryAttempts } fro
 import { chooseMode, hasDistributedMap, hasInlineMap, ModeChoice } from './mode';
 import { decideNetwork, NetworkDecision } from './network';
 import { DEFAULT_TASK_RETRY, DEFAULT_THROTTLE_RETRY, resolveDistributedThrottleRetry, resolveRetryPolicy } from './retry-policy';
+import { decideStopRules, StopRulesDecision } from './stop-rules';
 import { decideTaskSize, TaskSizeDecision } from './task-size';
 import { decideTimeouts, TimeoutsDecision } from './timeouts';
 import { FailureTolerance, resolveFailureTolerance } from './tolerance';
@@ -33,7 +34,10 @@ export interface RetryDecision {
   readonly throttle: FanOutRetryPolicy;
   /** Rate and capacity errors in Distributed Map children; undefined without a Distributed Map. */
   readonly distributedThrottle?: FanOutRetryPolicy;
-  /** Tasks that ran and failed; undefined when they are not retried. */
+  /**
+   * Tasks that ran and failed; undefined when they are not retried. With the callback pattern a
+   * native retry; with the run job, the last of the stop rules (see `stopRules`).
+   */
   readonly task?: FanOutRetryPolicy;
 }
 
@@ -59,6 +63,8 @@ export interface FanOutDecisions {
   readonly task: TaskSizeDecision;
   readonly timeouts: TimeoutsDecision;
   readonly retries: RetryDecision;
+  /** What happens to a task that stopped, by what ECS says about it (run job). */
+  readonly stopRules: StopRulesDecision;
   readonly historyBudget: InlineHistoryBudget;
   readonly mode: ModeChoice;
   /** True when the mode builds a Distributed Map. */
@@ -94,7 +100,17 @@ export function decideFanOut(props: FargateFanOutProps): FanOutDecisions {
 
   const throttle = resolveRetryPolicy('throttleRetry', props.throttleRetry, DEFAULT_THROTTLE_RETRY);
   const taskRetry = props.taskRetry ? resolveRetryPolicy('taskRetry', props.taskRetry, DEFAULT_TASK_RETRY) : undefined;
-  const attempts = itemRetryAttempts({ throttleRetry: throttle, taskRetry, capacity, callback });
+  const stopRules = decideStopRules({
+    retryRules: props.retryRules,
+    startFailureRetry: props.startFailureRetry,
+    taskRetry: props.taskRetry,
+    capacity,
+    callback,
+    taskCpu: props.taskDefinition ? props.taskDefinition.cpu : task.build?.cpu,
+    taskMemoryMiB: props.taskDefinition ? props.taskDefinition.memoryMiB : task.build?.memoryLimitMiB,
+    containerSetsMemoryLimit: props.taskDefinition?.defaultContainer?.memoryLimitSpecified,
+  });
+  const attempts = itemRetryAttempts({ throttleRetry: throttle, taskRetry, capacity, callback, loopReruns: stopRules.maxReruns });
   const historyBudget = decideInlineHistoryBudget(attempts);
 
   const mode = chooseMode({
@@ -132,6 +148,7 @@ export function decideFanOut(props: FargateFanOutProps): FanOutDecisions {
     task,
     timeouts,
     retries: { throttle, distributedThrottle, task: taskRetry },
+    stopRules,
     historyBudget,
     mode,
     hasDistributedMap: distributed,

@@ -1,6 +1,8 @@
 import { FanOutDecisions } from './decide-fan-out';
+import { INVALID_PARAMETER_QUICK_RETRIES } from './history-budget';
 import { describeRetryPolicy } from './retry-policy';
 import { FanOutEnvironment } from '../api/environment';
+import { ERROR_ECS_INVALID_PARAMETER } from '../aws-limits';
 
 /** The task as built or given: its size is read from the task definition. */
 export interface DescribedTask {
@@ -17,9 +19,22 @@ export function describeDecisions(decisions: FanOutDecisions, task: DescribedTas
     `items: ${decisions.items.description}`,
     ...(decisions.hasInlineMap ? [`inline Map: at most ${decisions.historyBudget.inlineMaxItems} items (${decisions.historyBudget.reason})`] : []),
     `max concurrency: ${decisions.concurrency.maxConcurrency} (${decisions.concurrency.reason})`,
-    `throttle retry${retries.distributedThrottle ? ' (inline Map; InvalidParameterException in children)' : ''}: ${describeRetryPolicy(retries.throttle)}`,
-    ...(retries.distributedThrottle ? [`throttle retry in Distributed Map children: ${describeRetryPolicy(retries.distributedThrottle)}`] : []),
-    `task retry: ${retries.task ? describeRetryPolicy(retries.task) : 'none (a failed task fails its item)'}`,
+    ...(decisions.callback
+      ? [
+        `throttle retry${retries.distributedThrottle ? ' (inline Map; InvalidParameterException in children)' : ''}: ${describeRetryPolicy(retries.throttle)}`,
+        ...(retries.distributedThrottle ? [`throttle retry in Distributed Map children: ${describeRetryPolicy(retries.distributedThrottle)}`] : []),
+        `task retry: ${retries.task ? describeRetryPolicy(retries.task) : 'none (a failed task fails its item)'}`,
+      ]
+      : [
+        `throttle retry${retries.distributedThrottle ? ' (inline Map)' : ''}: ${describeRetryPolicy({ ...retries.throttle, errors: retries.throttle.errors.filter((e) => e !== ERROR_ECS_INVALID_PARAMETER) })}`,
+        ...(retries.distributedThrottle ? [`throttle retry in Distributed Map children: ${describeRetryPolicy(retries.distributedThrottle)}`] : []),
+        `${ERROR_ECS_INVALID_PARAMETER}: ${INVALID_PARAMETER_QUICK_RETRIES} quick retries, then retried as a start failure only when its Cause says a rate or request limit was exceeded; otherwise the item fails at once`,
+        'a task that stopped: the first rule that matches decides, in this order:',
+        ...decisions.stopRules.rules.map((rule, i) => `  ${i + 1}. ${rule.description}`),
+        ...(decisions.stopRules.rules.some((r) => r.match === 'any-failure')
+          ? []
+          : [`  ${decisions.stopRules.rules.length + 1}. anything else: the item fails (set taskRetry to retry it)`]),
+      ]),
     `task: ${task.cpu} CPU units, ${task.memoryMiB} MiB, container '${task.containerName}' gets `
       + (batching
         ? `up to ${batching.maxItems} items (${batching.maxInputBytes} bytes) as a JSON array in ${FanOutEnvironment.ITEMS}`

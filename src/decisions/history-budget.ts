@@ -35,6 +35,11 @@ export interface ItemRetryAttempts {
    * @default false
    */
   readonly checksSpotStop?: boolean;
+  /**
+   * Reruns by the stop rules (run job): each goes round a loop of states back to the task.
+   * @default 0
+   */
+  readonly loopReruns?: number;
 }
 
 /** Retries the callback pattern allows each of its ECS calls (ListTasks, StopTask). */
@@ -73,8 +78,31 @@ export const SPOT_STOP_READ_EVENTS = 3 * HISTORY_EVENTS_PER_PASS_STATE;
  */
 export const SPOT_STOP_CHECK_EVENTS = 2 * HISTORY_EVENTS_PER_PASS_STATE;
 
-/** Events an on-demand fallback run adds: another Task state's events and reading the Spot task's stop before it. */
-export const FALLBACK_RUN_EVENTS = HISTORY_EVENTS_PER_INLINE_ITEM + SPOT_STOP_READ_EVENTS;
+/**
+ * Events an on-demand fallback run adds: another Task state's events, reading the Spot task's
+ * stop before it and counting the Spot task (a Pass).
+ */
+export const FALLBACK_RUN_EVENTS = HISTORY_EVENTS_PER_INLINE_ITEM + SPOT_STOP_READ_EVENTS + HISTORY_EVENTS_PER_PASS_STATE;
+
+/**
+ * Events one rerun by a stop rule adds: the Task state's own events again, and the loop that
+ * leads back to it: whether the Cause describes the task (a Choice), parsing it (a Pass), the
+ * rules (a Choice), counting the attempt (a Pass) and the delay (a Wait).
+ */
+export const LOOP_RERUN_EVENTS = HISTORY_EVENTS_PER_INLINE_ITEM + 5 * HISTORY_EVENTS_PER_PASS_STATE;
+
+/**
+ * Events the run job's end of an item adds: its record on success (a Pass), or, on failure, the
+ * reading of its stop (a Choice, a Pass, the rules' Choice) before the failure record.
+ */
+export const ITEM_RECORD_EVENTS = 3 * HISTORY_EVENTS_PER_PASS_STATE;
+
+/**
+ * Quick retries of `ECS.InvalidParameterException` on every RunTask call, before its Cause is
+ * read: a throttled VPC lookup usually passes within seconds, and a request that can never
+ * succeed (overrides over 8,192 characters) fails within seconds instead of a quarter of an hour.
+ */
+export const INVALID_PARAMETER_QUICK_RETRIES = 3;
 
 /**
  * The most history events one item can write when every retry it has is used and it fails in
@@ -85,11 +113,13 @@ export function worstCaseItemEvents(attempts: ItemRetryAttempts): number {
   // A fallback run is another Task state with its own events, reached through a Choice state
   // (2 events, counted as a caught failure's).
   return HISTORY_EVENTS_PER_INLINE_ITEM + INLINE_FAILURE_RECORD_EVENTS
+    + (attempts.callback ? 0 : ITEM_RECORD_EVENTS)
     + (attempts.fallbackRuns ?? 0) * FALLBACK_RUN_EVENTS
     + (attempts.callback ? CALLBACK_WORST_CASE_EVENTS : 0)
     + (attempts.checksSpotStop ? SPOT_STOP_CHECK_EVENTS : 0)
     + attempts.refusedAttempts * HISTORY_EVENTS_PER_RETRY
-    + attempts.rerunAttempts * HISTORY_EVENTS_PER_TASK_RERUN;
+    + attempts.rerunAttempts * HISTORY_EVENTS_PER_TASK_RERUN
+    + (attempts.loopReruns ?? 0) * LOOP_RERUN_EVENTS;
 }
 
 /**
@@ -123,32 +153,60 @@ export interface ItemRetryInput {
   readonly capacity: FanOutCapacity;
   /** True with the callback pattern. */
   readonly callback: boolean;
+  /**
+   * Reruns the stop rules allow one item (run job), `taskRetry` included.
+   * @default 0
+   */
+  readonly loopReruns?: number;
 }
 
 /**
  * The attempts one item can make at worst. With an on-demand fallback an item can use its
- * retries twice, once on each capacity.
+ * retries twice, once on each capacity. Each entry into a task state may use its retriers in
+ * full: AWS does not document whether a state entered again (a rule's rerun) starts its retry
+ * counts afresh, so the worst case assumes it does.
  */
 export function itemRetryAttempts(input: ItemRetryInput): ItemRetryAttempts {
   const runsPerItem = input.capacity === FanOutCapacity.SPOT_WITH_ON_DEMAND_FALLBACK ? 2 : 1;
+  if (input.callback) {
+    return {
+      refusedAttempts: runsPerItem * input.throttleRetry.maxAttempts,
+      rerunAttempts: runsPerItem * (input.taskRetry?.maxAttempts ?? 0),
+      fallbackRuns: runsPerItem - 1,
+      callback: true,
+      checksSpotStop: false,
+    };
+  }
+  // Reruns are counted once for the item: the rules' counters are the item's, not a task state's.
+  const loopReruns = input.loopReruns ?? 0;
+  const entries = runsPerItem + loopReruns;
   return {
-    refusedAttempts: runsPerItem * input.throttleRetry.maxAttempts,
-    rerunAttempts: runsPerItem * (input.taskRetry?.maxAttempts ?? 0),
+    refusedAttempts: entries * (input.throttleRetry.maxAttempts + INVALID_PARAMETER_QUICK_RETRIES),
+    rerunAttempts: 0,
     fallbackRuns: runsPerItem - 1,
-    callback: input.callback,
-    checksSpotStop: input.capacity === FanOutCapacity.SPOT && !input.callback,
+    callback: false,
+    checksSpotStop: input.capacity !== FanOutCapacity.ON_DEMAND,
+    loopReruns,
   };
 }
 
 /**
- * The refused-call retries a Distributed Map child has room for besides `attempts` (those of
- * the inline throttle retry it keeps for `ECS.InvalidParameterException`, its reruns, a
- * fallback task, the callback states), within its own 25,000-event history.
+ * The refused-call retries a Distributed Map child has room for on each entry into its task
+ * states (a task state is entered again for a fallback run or a rule's rerun, and may use its
+ * retriers in full each time), besides `attempts` (the inline throttle retry it keeps for
+ * `ECS.InvalidParameterException`, its reruns, a fallback task, the callback states), within
+ * its own 25,000-event history.
  */
 export function childRefusedAttemptsLeft(attempts: ItemRetryAttempts): number {
-  const extraEvents = (attempts.fallbackRuns ?? 0) * FALLBACK_RUN_EVENTS + (attempts.callback ? CALLBACK_WORST_CASE_EVENTS : 0)
-    + (attempts.checksSpotStop ? SPOT_STOP_CHECK_EVENTS : 0);
-  return maxChildRefusedAttempts(attempts.rerunAttempts, extraEvents) - attempts.refusedAttempts;
+  const extraEvents = (attempts.fallbackRuns ?? 0) * FALLBACK_RUN_EVENTS + (attempts.callback ? CALLBACK_WORST_CASE_EVENTS : ITEM_RECORD_EVENTS)
+    + (attempts.checksSpotStop ? SPOT_STOP_CHECK_EVENTS : 0) + (attempts.loopReruns ?? 0) * LOOP_RERUN_EVENTS;
+  const room = maxChildRefusedAttempts(attempts.rerunAttempts, extraEvents) - attempts.refusedAttempts;
+  return Math.floor(room / taskStateEntries(attempts));
+}
+
+/** How many times an item's task states can be entered at worst: first run, fallback, reruns. */
+export function taskStateEntries(attempts: ItemRetryAttempts): number {
+  return 1 + (attempts.fallbackRuns ?? 0) + (attempts.loopReruns ?? 0);
 }
 
 /** How many items an inline Map takes, and why. */

@@ -106,7 +106,7 @@ function checkInlineIsPossible(input: ModeChoiceInput, modeName: string): void {
     throw new Error(`throttleRetry.maxAttempts and taskRetry.maxAttempts are too high for mode ${modeName}: one item using all its retries would not fit the inline Map's ${SFN_HISTORY_EVENT_LIMIT}-event execution history; lower them or use mode DISTRIBUTED or AUTO`);
   }
   if (input.expectedItemCount !== undefined && input.expectedItemCount > input.inlineMaxItems) {
-    throw new Error(`expectedItemCount must be at most ${input.inlineMaxItems} with mode ${modeName} (what surely fits the inline Map's ${SFN_HISTORY_EVENT_LIMIT}-event execution history when every item uses all its throttleRetry and taskRetry attempts), got ${input.expectedItemCount}; use mode DISTRIBUTED or AUTO, or lower the retries`);
+    throw new Error(`expectedItemCount must be at most ${input.inlineMaxItems} with mode ${modeName} (what surely fits the inline Map's ${SFN_HISTORY_EVENT_LIMIT}-event execution history when every item uses all its retries: throttleRetry, startFailureRetry, retryRules, taskRetry), got ${input.expectedItemCount}; use mode DISTRIBUTED or AUTO, or lower the retries`);
   }
 }
 

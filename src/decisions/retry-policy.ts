@@ -1,7 +1,7 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { checkInteger } from './checks';
-import { childRefusedAttemptsLeft, ItemRetryAttempts } from './history-budget';
+import { childRefusedAttemptsLeft, ItemRetryAttempts, taskStateEntries } from './history-budget';
 import { FanOutRetryOptions, FanOutRetryPolicy } from '../api/retry-options';
 import {
   ERROR_ECS_EXCEPTION,
@@ -135,10 +135,13 @@ function wholeSeconds(prop: string, duration: Duration | undefined): number | un
 export function resolveDistributedThrottleRetry(
   options: FanOutRetryOptions | undefined, attempts: ItemRetryAttempts, throttleRetry: FanOutRetryPolicy,
 ): FanOutRetryPolicy {
-  const policy = resolveRetryPolicy('distributedThrottleRetry', options, DEFAULT_DISTRIBUTED_THROTTLE_RETRY);
-  const room = childRefusedAttemptsLeft(attempts);
+  const room = Math.max(0, childRefusedAttemptsLeft(attempts));
+  // The default waits as long as the child's history allows, up to its 1,440 attempts; a number
+  // the user chose is checked instead.
+  const defaults = { ...DEFAULT_DISTRIBUTED_THROTTLE_RETRY, maxAttempts: Math.min(DEFAULT_DISTRIBUTED_THROTTLE_RETRY.maxAttempts, room) };
+  const policy = resolveRetryPolicy('distributedThrottleRetry', options, defaults);
   if (!Token.isUnresolved(policy.maxAttempts) && policy.maxAttempts > room) {
-    throw new Error(`distributedThrottleRetry.maxAttempts must be from 0 to ${Math.max(0, room)} so that a child execution that uses every retry stays under its ${SFN_HISTORY_EVENT_LIMIT}-event history (with throttleRetry.maxAttempts ${throttleRetry.maxAttempts} and taskRetry.maxAttempts ${attempts.rerunAttempts}), got ${policy.maxAttempts}`);
+    throw new Error(`distributedThrottleRetry.maxAttempts must be from 0 to ${room} so that a child execution that uses every retry, on each of its ${taskStateEntries(attempts)} task runs at worst, stays under its ${SFN_HISTORY_EVENT_LIMIT}-event history (with throttleRetry.maxAttempts ${throttleRetry.maxAttempts}, taskRetry and the retry rules), got ${policy.maxAttempts}`);
   }
   return policy;
 }

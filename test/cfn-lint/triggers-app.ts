@@ -1,11 +1,12 @@
-// Synthesizes a stack with every trigger into cdk.out.triggers/ for cfn-lint (run by .ci/run).
+// Synthesizes a stack with every trigger, and a concurrency pool both fan-outs use, into
+// cdk.out.triggers/ for cfn-lint (run by .ci/run).
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { FanOutItems, FanOutItemsFormat, FargateFanOut } from '../../src';
+import { FanOutConcurrencyPool, FanOutItems, FanOutItemsFormat, FargateFanOut } from '../../src';
 
 const app = new App({ outdir: path.join(__dirname, '..', '..', 'cdk.out.triggers') });
 const stack = new Stack(app, 'FanOutTriggers', { env: { account: '111111111111', region: 'us-east-1' } });
@@ -20,4 +21,8 @@ fanOut.runOnSchedule(scheduler.ScheduleExpression.cron({ hour: '2', minute: '0' 
 });
 const files = new FargateFanOut(stack, 'FanOutFiles', { image, items: FanOutItems.fromS3ObjectInInput(FanOutItemsFormat.JSON_LINES) });
 files.runForEachItemsFileCreated(uploads, { prefix: 'lists/', format: FanOutItemsFormat.JSON_LINES });
+// Both fan-outs share one concurrency pool (its table, cleanup, rules and grants).
+const pool = new FanOutConcurrencyPool(stack, 'Pool', { maxTasks: 100, maxVcpus: 50 });
+pool.addUser(fanOut.stateMachine);
+pool.addUser(files.stateMachine);
 app.synth();

@@ -45,12 +45,12 @@ function givenVpc(): ec2.IVpc {
 }
 
 const cases: Array<[string, FargateFanOutProps, Expected]> = [
-  ['the defaults: run-time choice, 100 tasks, 215 inline items, a private VPC', { image: ecrImage }, {
+  ['the defaults: run-time choice, 100 tasks, 68 inline items, a private VPC', { image: ecrImage }, {
     mode: FanOutMode.RUN_TIME,
-    modeReason: /Chosen at run time.*up to 215 items/,
+    modeReason: /Chosen at run time.*up to 68 items/,
     maxConcurrency: 100,
     inlineMaxConcurrency: 40,
-    inlineMaxItems: 215,
+    inlineMaxItems: 68,
     throttleAttempts: 30,
     distributedThrottleAttempts: 1440,
     taskRetryAttempts: 'none',
@@ -72,8 +72,8 @@ const cases: Array<[string, FargateFanOutProps, Expected]> = [
   ['a small expected count: inline, no child retry', { image: ecrImage, expectedItemCount: 10, maxVcpus: 6 }, {
     mode: FanOutMode.INLINE, maxConcurrency: 24, distributedThrottleAttempts: 'none', warnings: [],
   }],
-  ['one item above the inline limit: distributed', { image: ecrImage, expectedItemCount: 216 }, {
-    mode: FanOutMode.DISTRIBUTED, modeReason: /216 expected items would not surely fit/, maxConcurrency: 100, warnings: [],
+  ['one item above the inline limit: distributed', { image: ecrImage, expectedItemCount: 69 }, {
+    mode: FanOutMode.DISTRIBUTED, modeReason: /69 expected items would not surely fit/, maxConcurrency: 100, warnings: [],
   }],
   ['a vCPU budget sets the cap from the task size', { image: ecrImage, cpu: 1024, memoryLimitMiB: 2048, maxVcpus: 16 }, {
     maxConcurrency: 16, inlineMaxConcurrency: 16, vcpus: 1, builtSize: { cpu: 1024, memoryLimitMiB: 2048 }, warnings: [],
@@ -89,15 +89,15 @@ const cases: Array<[string, FargateFanOutProps, Expected]> = [
   }],
   ['a task retry takes room from the inline items', { image: ecrImage, taskRetry: { maxAttempts: 2 } }, {
     // 116 events at worst per item, plus 4 per rerun: floor(24,950 / 124).
-    taskRetryAttempts: 2, inlineMaxItems: 201,
+    taskRetryAttempts: 2, inlineMaxItems: 41,
   }],
   ['Spot with on-demand fallback: retries count twice, the cluster gets capacity providers', { image: ecrImage, capacity: FanOutCapacity.SPOT_WITH_ON_DEMAND_FALLBACK }, {
     // 8 + 18 + a fallback run's 14 + 2 x 30 refused calls x 3: floor(24,950 / 220).
-    inlineMaxItems: 113, enableCapacityProviders: true,
+    inlineMaxItems: 51, enableCapacityProviders: true,
   }],
   ['Spot alone: the stop is checked after a success too', { image: ecrImage, capacity: FanOutCapacity.SPOT }, {
     // 116 + a Choice and a Succeed (or a Pass) after the task: floor(24,950 / 120).
-    inlineMaxItems: 207, enableCapacityProviders: true,
+    inlineMaxItems: 34, enableCapacityProviders: true,
   }],
   ['callback: a 10-minute heartbeat by default, and room for the callback states', { image: ecrImage, integrationPattern: FanOutIntegrationPattern.CALLBACK }, {
     // 116 + the callback states' 44 events: floor(24,950 / 160).

@@ -1,40 +1,72 @@
-import { inlineMaxItems, maxChildRefusedAttempts, worstCaseItemEvents } from '../../src/decisions/history-budget';
+import { FanOutCapacity } from '../../src';
+import { inlineMaxItems, itemRetryAttempts, maxChildRefusedAttempts, taskStateEntries, worstCaseItemEvents } from '../../src/decisions/history-budget';
 import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY, DEFAULT_TASK_RETRY, DEFAULT_THROTTLE_RETRY } from '../../src/decisions/retry-policy';
 
 describe('worstCaseItemEvents', () => {
-  test('an item with no retries: its 8 events plus 18 for its failure record (2 Pass states, an S3 write with 3 retries)', () => {
-    expect(worstCaseItemEvents({ refusedAttempts: 0, rerunAttempts: 0 })).toBe(8 + 2 + 5 + 3 * 3 + 2);
+  test('an item with no retries: its 8 events, 6 for reading its stop (2 Choices, a Pass) and 18 for its failure record (2 Pass states, an S3 write with 3 retries)', () => {
+    expect(worstCaseItemEvents({ refusedAttempts: 0, rerunAttempts: 0 })).toBe(8 + 6 + 2 + 5 + 3 * 3 + 2);
   });
 
-  test('3 events per refused call retried, 4 per rerun of a task that ran', () => {
-    expect(worstCaseItemEvents({ refusedAttempts: 30, rerunAttempts: 0 })).toBe(26 + 90);
-    expect(worstCaseItemEvents({ refusedAttempts: 30, rerunAttempts: 2 })).toBe(26 + 90 + 8);
+  test('3 events per refused call retried, 18 per rerun by a stop rule (the task again and its loop: 2 Choices, 2 Passes, a Wait)', () => {
+    expect(worstCaseItemEvents({ refusedAttempts: 30, rerunAttempts: 0 })).toBe(32 + 90);
+    expect(worstCaseItemEvents({ refusedAttempts: 30, rerunAttempts: 0, loopReruns: 2 })).toBe(32 + 90 + 2 * 18);
   });
 
-  test('a fallback run adds a Task state\'s events and reading the Spot stop (2 Choices, a Pass); the callback adds its states and calls', () => {
-    expect(worstCaseItemEvents({ refusedAttempts: 0, rerunAttempts: 0, fallbackRuns: 1 })).toBe(26 + 8 + 6);
-    // Spot without fallback checks the stop after a success: a Choice, then a Succeed or a Pass.
-    expect(worstCaseItemEvents({ refusedAttempts: 0, rerunAttempts: 0, checksSpotStop: true })).toBe(26 + 4);
-    expect(worstCaseItemEvents({ refusedAttempts: 0, rerunAttempts: 0, callback: true })).toBe(26 + 2 + 2 * (5 + 5 * 3) + 2);
+  test('a fallback run adds a Task state\'s events, reading the Spot stop and counting it (2 Choices, 2 Passes); the callback adds its states and calls', () => {
+    expect(worstCaseItemEvents({ refusedAttempts: 0, rerunAttempts: 0, fallbackRuns: 1 })).toBe(32 + 8 + 6 + 2);
+    // A Spot task's stop is checked after a success: a Choice, then the next state.
+    expect(worstCaseItemEvents({ refusedAttempts: 0, rerunAttempts: 0, checksSpotStop: true })).toBe(32 + 4);
+    // The callback pattern reads no stop: its native task retry costs 4 events per rerun.
+    expect(worstCaseItemEvents({ refusedAttempts: 0, rerunAttempts: 2, callback: true })).toBe(26 + 2 + 2 * (5 + 5 * 3) + 2 + 2 * 4);
+  });
+});
+
+describe('itemRetryAttempts: every entry into a task state may use its retriers in full', () => {
+  test('run job: 3 runs by default (the first and 2 start-failure retries), each with 30 throttle and 3 quick InvalidParameterException retries', () => {
+    const attempts = itemRetryAttempts({ throttleRetry: DEFAULT_THROTTLE_RETRY, capacity: FanOutCapacity.ON_DEMAND, callback: false, loopReruns: 2 });
+    expect(attempts).toMatchObject({ refusedAttempts: 3 * 33, rerunAttempts: 0, loopReruns: 2, fallbackRuns: 0, checksSpotStop: false });
+    expect(taskStateEntries(attempts)).toBe(3);
+  });
+
+  test('Spot with fallback: a second task state, checked after a success', () => {
+    const attempts = itemRetryAttempts({
+      throttleRetry: DEFAULT_THROTTLE_RETRY, capacity: FanOutCapacity.SPOT_WITH_ON_DEMAND_FALLBACK, callback: false, loopReruns: 2,
+    });
+    expect(attempts).toMatchObject({ refusedAttempts: 4 * 33, fallbackRuns: 1, checksSpotStop: true });
+  });
+
+  test('callback: the native task retry, as before', () => {
+    const attempts = itemRetryAttempts({
+      throttleRetry: DEFAULT_THROTTLE_RETRY, taskRetry: DEFAULT_TASK_RETRY, capacity: FanOutCapacity.ON_DEMAND, callback: true,
+    });
+    expect(attempts).toMatchObject({ refusedAttempts: 30, rerunAttempts: 2, callback: true });
   });
 });
 
 describe('inlineMaxItems', () => {
-  test('with the default inline retry, 215 items fit even if every item uses all 30 retries and fails', () => {
-    const items = inlineMaxItems({ refusedAttempts: DEFAULT_THROTTLE_RETRY.maxAttempts, rerunAttempts: 0 });
-    expect(items).toBe(Math.floor((25_000 - 50) / 116));
-    expect(items).toBe(215);
+  test('with the default retries, 68 items fit even if every item uses every retry on each of its 3 runs and fails', () => {
+    const perItem = 32 + 3 * 33 * 3 + 2 * 18;
+    expect(perItem).toBe(365);
+    const items = inlineMaxItems(itemRetryAttempts({
+      throttleRetry: DEFAULT_THROTTLE_RETRY, capacity: FanOutCapacity.ON_DEMAND, callback: false, loopReruns: 2,
+    }));
+    expect(items).toBe(Math.floor((25_000 - 50) / perItem));
+    expect(items).toBe(68);
     // One more item could go over: the bound is tight.
-    expect(50 + items * 116).toBeLessThanOrEqual(25_000);
-    expect(50 + (items + 1) * 116).toBeGreaterThan(25_000);
+    expect(50 + items * perItem).toBeLessThanOrEqual(25_000);
+    expect(50 + (items + 1) * perItem).toBeGreaterThan(25_000);
   });
 
   test('a task retry takes room from the items', () => {
-    expect(inlineMaxItems({ refusedAttempts: 30, rerunAttempts: DEFAULT_TASK_RETRY.maxAttempts })).toBe(Math.floor(24_950 / 124));
+    const withTaskRetry = itemRetryAttempts({
+      throttleRetry: DEFAULT_THROTTLE_RETRY, capacity: FanOutCapacity.ON_DEMAND, callback: false, loopReruns: 2 + DEFAULT_TASK_RETRY.maxAttempts,
+    });
+    expect(inlineMaxItems(withTaskRetry)).toBe(Math.floor(24_950 / (32 + 5 * 99 + 4 * 18)));
   });
 
-  test('no retries at all: 959 items', () => {
-    expect(inlineMaxItems({ refusedAttempts: 0, rerunAttempts: 0 })).toBe(959);
+  test('no retries at all: 779 items', () => {
+    expect(inlineMaxItems({ refusedAttempts: 0, rerunAttempts: 0 })).toBe(Math.floor(24_950 / 32));
+    expect(inlineMaxItems({ refusedAttempts: 0, rerunAttempts: 0 })).toBe(779);
   });
 
   test('0 when one item with all its retries would not fit', () => {

@@ -2,7 +2,7 @@
  * Spot, and Spot with on-demand fallback, executed on the definitions FargateFanOut synthesizes, against the simulated ECS.
  * Every run is counted item by item.
  */
-import { expectEveryItemAccountedFor, fanOutWith, makeItems, runFanOut, attemptsOf } from './fan-out-run';
+import { expectEveryItemAccountedFor, fanOutWith, makeItems, runFanOut, attemptsOf, TestItem } from './fan-out-run';
 import { FanOutCapacity, FanOutMode } from '../../src';
 import { SimulatedEcs } from '../harness/simulated-ecs';
 
@@ -72,14 +72,17 @@ describe('capacity', () => {
     expect(summary.tasksByCapacity).toEqual({ FARGATE_SPOT: succeeded - onDemandSuccesses, FARGATE: onDemandSuccesses });
   });
 
-  test('SPOT alone: an interrupted task fails its item (no fallback), and the report says so', async () => {
+  test('SPOT alone: an interrupted task is retried on Spot (3 times by default), never on on-demand; only items interrupted 4 times fail', async () => {
     const items = makeItems(200);
-    const ecs = new SimulatedEcs({ spotInterruptionRate: 0.1, seed: 88 });
+    const ecs = new SimulatedEcs({ spotInterruptionRate: 0.3, seed: 88 });
 
     const run = await runFanOut(fanOutWith({ mode: FanOutMode.DISTRIBUTED, capacity: FanOutCapacity.SPOT }), items, ecs);
 
     const accounting = expectEveryItemAccountedFor(run, 100);
-    expect(accounting.reportedFailed).toHaveLength(ecs.spotInterruptions);
+    const interruptionsOf = (item: TestItem) => attemptsOf(ecs, item).filter((a) => a.detail === 'spot-interruption').length;
+    expect(accounting.reportedFailed).toEqual(items.filter((item) => interruptionsOf(item) === 4).map((item) => item.id));
+    expect(accounting.reportedFailed.length).toBeGreaterThan(0);
+    expect(items.filter((item) => interruptionsOf(item) > 0 && interruptionsOf(item) < 4).length).toBeGreaterThan(50);
     expect(ecs.onDemandTasksStarted).toBe(0);
   });
 });

@@ -59,7 +59,7 @@ export interface FanOutRun {
   /** Which Map ran the items. */
   readonly mapRan: 'inline' | 'distributed' | 'none';
   /** The inline Map's failure records written to S3, by key. */
-  readonly failureRecords: Map<string, { index: number; item: unknown; error: string; cause: string }>;
+  readonly failureRecords: Map<string, FailureRecord>;
   /** Virtual hours and wall seconds, for logs. */
   readonly describe: string;
 }
@@ -130,12 +130,132 @@ export async function runFanOut(
  * cause that is itself JSON text loses its escapes. The fields are read by position instead
  * (test items hold no quotes in their strings).
  */
-export function parseFailureRecord(body: string): { index: number; item: unknown; error: string; cause: string } {
-  const match = /^\{"index":(\d+),"item":(.*),"error":"([^"]*)","cause":"([\s\S]*)"\}$/.exec(body);
+export function parseFailureRecord(body: string): FailureRecord {
+  const withRecord = /^\{"index":(\d+),"item":(.*),"error":"([^"]*)","cause":"([\s\S]*)","record":(\{"outcome":[\s\S]*\})\}$/.exec(body);
+  const match = withRecord ?? /^\{"index":(\d+),"item":(.*),"error":"([^"]*)","cause":"([\s\S]*)"\}$/.exec(body);
   if (!match) {
     throw new Error(`not a failure record: ${body.slice(0, 200)}`);
   }
-  return { index: Number(match[1]), item: JSON.parse(match[2]), error: match[3], cause: match[4] };
+  return {
+    index: Number(match[1]),
+    item: JSON.parse(match[2]),
+    error: match[3],
+    cause: match[4],
+    record: withRecord ? JSON.parse(withRecord[5]) : undefined,
+  };
+}
+
+/** A failed inline item's record as the workflow writes it to S3. */
+export interface FailureRecord {
+  readonly index: number;
+  readonly item: unknown;
+  readonly error: string;
+  readonly cause: string;
+  /** What its last task said and how many tasks it took (run job). */
+  readonly record?: ItemRecord;
+}
+
+/** An item's record (see src/build/stop-classifier.ts): fields of its last task are lists. */
+export interface ItemRecord {
+  readonly outcome: 'SUCCEEDED' | 'FAILED';
+  readonly error?: string;
+  readonly attempts: number;
+  readonly capacity: string | string[];
+  readonly cpu: string | string[];
+  readonly memory: string | string[];
+  readonly stopCode: string[];
+  readonly stoppedReason: string[];
+  readonly exitCode: number[];
+  readonly startedAt: number[];
+  readonly stoppedAt: number[];
+  readonly earlier: any;
+}
+
+/** The number of items up to which the RUN_TIME choice sends an array to the inline Map. */
+export function runTimeThreshold(definition: any): number {
+  return allStates(definition)[StateNames.CHOOSE_MAP].Choices[0].NumericLessThanEquals;
+}
+
+/** The details of attempts that launched a task (a task ECS ran, or tried to start). */
+const LAUNCHED: readonly string[] = ['exit-0', 'exit-code', 'spot-interruption', 'start-failure', 'out-of-memory'];
+
+/** The first value of a record field that may be a list (indefinite JSONPath). */
+export function firstOf<T>(value: T | T[] | undefined): T | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * The tasks of an item's record, last first: the record itself when its last run launched a task
+ * (every launched task has a StopCode), then its `earlier` chain.
+ */
+export function tasksOfRecord(record: ItemRecord): any[] {
+  const tasks: any[] = firstOf(record.stopCode) !== undefined ? [record] : [];
+  for (let earlier = record.earlier; earlier && Object.keys(earlier).length > 0; earlier = earlier.earlier) {
+    tasks.push(earlier);
+  }
+  return tasks;
+}
+
+/**
+ * Each item's record (run job) says what the simulation did: as many tasks as it launched for
+ * the item, the last one's capacity, size, stop code and exit code, and each earlier task's.
+ * Distributed Map children keep it for every item (their output, or their failure's cause);
+ * the inline Map for failed items (the S3 record).
+ */
+export function expectRecordsMatchSimulation(run: FanOutRun): number {
+  const records: Array<{ index: number; record: ItemRecord }> = [];
+  const batched = run.mapRan === 'distributed' && allStates(run.definition)[StateNames.DISTRIBUTED_MAP]?.ItemBatcher !== undefined;
+  if (batched) {
+    // A batch's record is the batch's; the simulation records its tasks under every item alike.
+    return 0;
+  }
+  if (run.mapRan === 'distributed' && run.result.mapRuns.length > 0) {
+    const mapRun = run.result.mapRuns[0];
+    mapRun.results.forEach((output: any, index) => {
+      if (output === null || output === undefined) return;
+      records.push({ index, record: output.Error !== undefined ? JSON.parse(output.Cause) : output });
+    });
+  } else {
+    for (const failure of run.failureRecords.values()) {
+      if (failure.record) records.push({ index: failure.index, record: failure.record });
+    }
+  }
+  const mismatches: string[] = [];
+  for (const { index, record } of records) {
+    const calls = run.ecs.attemptsByItem.get(itemKey(run.items[index])) ?? [];
+    const launched = calls.filter((a) => LAUNCHED.includes(a.detail));
+    // A run is a task launched, or a last RunTask that ECS refused for good.
+    const refusedAtLast = calls.length > 0 && !LAUNCHED.includes(calls[calls.length - 1].detail) ? 1 : 0;
+    const tasks = tasksOfRecord(record);
+    if (record.attempts !== launched.length + refusedAtLast || tasks.length !== launched.length) {
+      mismatches.push(`item ${index}: record says ${record.attempts} runs (${tasks.length} tasks listed), the simulation launched ${launched.length} tasks${refusedAtLast ? ' and refused the last call' : ''}`);
+      continue;
+    }
+    tasks.forEach((task, i) => {
+      const attempt = launched[launched.length - 1 - i];
+      const expected = {
+        capacity: attempt.capacity,
+        cpu: String(attempt.cpu),
+        memory: String(attempt.memoryMiB),
+        exitCode: attempt.exitCode,
+        startedAt: attempt.startedAt,
+        stoppedAt: attempt.stoppedAt,
+      };
+      const actual = {
+        capacity: firstOf(task.capacity),
+        cpu: firstOf(task.cpu),
+        memory: firstOf(task.memory),
+        exitCode: firstOf(task.exitCode),
+        startedAt: firstOf(task.startedAt),
+        stoppedAt: firstOf(task.stoppedAt),
+      };
+      if (JSON.stringify(actual) !== JSON.stringify(expected)) {
+        mismatches.push(`item ${index} task ${launched.length - i}: record ${JSON.stringify(actual)}, simulation ${JSON.stringify(expected)}`);
+      }
+    });
+  }
+  expect(mismatches.slice(0, 5)).toEqual([]);
+  return records.length;
 }
 
 /** The ASL error a recorded attempt failed with. */
@@ -145,7 +265,12 @@ export function errorOf(attempt: Attempt): string | undefined {
     case 'exit-0': return undefined;
     case 'exit-code': return EcsErrors.TASK_FAILED;
     // .sync reports an interrupted task that exited 0 as a success; the construct fails it itself.
-    case 'spot-interruption': return attempt.exitCode === 0 ? ERROR_SPOT_INTERRUPTED : EcsErrors.TASK_FAILED;
+    // An interrupted Spot task fails its item with the construct's own error, whatever its exit code.
+    // (A task run without a capacity provider that the simulation interrupts all the same is an
+    // ordinary failed task to the construct.)
+    case 'spot-interruption': return attempt.capacity === 'FARGATE_SPOT' ? ERROR_SPOT_INTERRUPTED : EcsErrors.TASK_FAILED;
+    case 'start-failure':
+    case 'out-of-memory': return EcsErrors.TASK_FAILED;
     case 'api-throttle': return EcsErrors.THROTTLED;
     case 'vpc-throttle':
     case 'overrides-too-large': return EcsErrors.INVALID_PARAMETER;
@@ -236,6 +361,9 @@ export function expectEveryItemAccountedFor(run: FanOutRun, expectedCap?: number
       expect(record.cause.length).toBeGreaterThan(0);
     }
     expect([...run.failureRecords.keys()].every((key) => key.includes(`/inline/${SIMULATED_EXECUTION_NAME}/failed-`))).toBe(true);
+  }
+  if (run.fanOut.integrationPattern === FanOutIntegrationPattern.RUN_JOB) {
+    expectRecordsMatchSimulation(run);
   }
 
   expect(summary!.failedCount).toBe(accounting.reportedFailed.length);

@@ -5,10 +5,10 @@
  * AWS limit, and now show the fix.
  */
 import { Duration } from 'aws-cdk-lib';
-import { expectEveryItemAccountedFor, fanOutWith, HISTORY_EVENT_LIMIT, makeItems, runFanOut, TestItem } from './fan-out-run';
+import { expectEveryItemAccountedFor, fanOutWith, HISTORY_EVENT_LIMIT, makeItems, runFanOut, runTimeThreshold, TestItem } from './fan-out-run';
 import { FanOutMode } from '../../src';
 import { StateNames } from '../../src/build/workflow';
-import { inlineMaxItems } from '../../src/decisions/history-budget';
+import { INVALID_PARAMETER_QUICK_RETRIES } from '../../src/decisions/history-budget';
 import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY, DEFAULT_THROTTLE_RETRY } from '../../src/decisions/retry-policy';
 import { CONTAINER_OVERRIDES_MAX_CHARS, EcsErrors, itemKey, SimulatedEcs, Attempt } from '../harness/simulated-ecs';
 
@@ -34,7 +34,7 @@ describe('task faults without taskRetry (the default): reported failed, never re
   });
 
   test('Spot interruptions', async () => {
-    const synth = fanOutWith({});
+    const synth = fanOutWith({ mode: FanOutMode.INLINE });
     const items = makeItems(200);
     const ecs = new SimulatedEcs({ spotInterruptionRate: 0.1, seed: 52 });
 
@@ -69,7 +69,7 @@ describe('task faults with taskRetry: retried, and successful when the fault is 
   });
 
   test('Spot interruptions are retried until the task completes', async () => {
-    const synth = fanOutWith({ mode: FanOutMode.INLINE, taskRetry: { maxAttempts: 4, interval: Duration.seconds(5) } });
+    const synth = fanOutWith({ mode: FanOutMode.INLINE, taskRetry: { maxAttempts: 6, interval: Duration.seconds(5) } });
     const items = makeItems(300);
     const ecs = new SimulatedEcs({ spotInterruptionRate: 0.2, seed: 54 });
 
@@ -112,7 +112,7 @@ describe('capacity faults are retried and end in success', () => {
   });
 
   test('in the inline Map too, within the history budget', async () => {
-    const synth = fanOutWith({});
+    const synth = fanOutWith({ mode: FanOutMode.INLINE });
     const ecs = new SimulatedEcs({ capacityFailureRate: 0.3, seed: 62 });
 
     const run = await runFanOut(synth, makeItems(200), ecs);
@@ -180,7 +180,7 @@ describe('problems the executed tests found in the construct, and their fixes (s
     // The threshold was 1,782 items, which left room for 2 retries per item on average: with a
     // vCPU quota of 5 against 40 x 0.25 vCPU, those 1,782 items wrote about 26,000 events.
     const synth = fanOutWith({});
-    const threshold = inlineMaxItems({ refusedAttempts: DEFAULT_THROTTLE_RETRY.maxAttempts, rerunAttempts: 0 });
+    const threshold = runTimeThreshold(synth.definition);
     const ecs = new SimulatedEcs({ vcpuQuota: 5, seed: 66 });
 
     const run = await runFanOut(synth, makeItems(threshold), ecs);
@@ -211,7 +211,10 @@ describe('problems the executed tests found in the construct, and their fixes (s
 });
 
 describe('requests ECS rejects for good', () => {
-  test(`an item whose overrides exceed ${CONTAINER_OVERRIDES_MAX_CHARS} characters is retried like throttling (31 calls), then reported failed`, async () => {
+  test(`FIXED: an item whose overrides exceed ${CONTAINER_OVERRIDES_MAX_CHARS} characters fails in seconds (1 call and ${INVALID_PARAMETER_QUICK_RETRIES} quick retries), with its cause`, async () => {
+    // It was retried like throttling: 31 calls over a quarter of an hour, for a request that can
+    // never succeed. ECS.InvalidParameterException is now retried further only when its Cause
+    // says a rate or request limit was exceeded.
     const synth = fanOutWith({ mode: FanOutMode.INLINE });
     const items: TestItem[] = makeItems(20);
     items[7] = { id: 7, pad: 'x'.repeat(CONTAINER_OVERRIDES_MAX_CHARS) };
@@ -222,10 +225,27 @@ describe('requests ECS rejects for good', () => {
     const accounting = expectEveryItemAccountedFor(run, 40);
     expect(accounting.reportedFailed).toEqual([7]);
     expect(run.summary!.failedItems).toEqual([{ index: 7, error: EcsErrors.INVALID_PARAMETER }]);
-    const attempts = ecs.attemptsByItem.get(itemKey(items[7]))!;
-    expect(attempts).toHaveLength(31);
+    // (A call the RunTask rate throttled may come between them: it is retried as a throttle.)
+    const attempts = ecs.attemptsByItem.get(itemKey(items[7]))!.filter((a) => a.detail !== 'api-throttle');
+    expect(attempts).toHaveLength(1 + INVALID_PARAMETER_QUICK_RETRIES);
     expect(attempts.every((a) => a.detail === 'overrides-too-large')).toBe(true);
-    // The retries keep the execution waiting for minutes on a request that can never succeed.
-    expect(run.result.virtualMs).toBeGreaterThan(10 * 60_000);
+    expect(attempts[attempts.length - 1].calledAt - attempts[0].calledAt).toBeLessThan(30_000);
+    expect([...run.failureRecords.values()][0].cause).toMatch(/Container Overrides length must be at most 8192/);
+  });
+
+  test('an ECS.InvalidParameterException whose Cause says EC2 throttled the subnet lookup is retried as a start failure, and the items succeed', async () => {
+    const synth = fanOutWith({ mode: FanOutMode.INLINE });
+    const items = makeItems(40);
+    // Every first call of an item is throttled in ECS's VPC lookup, past the quick retries.
+    const ecs = new SimulatedEcs({ vpcThrottleRate: 0.75, seed: 72 });
+
+    const run = await runFanOut(synth, items, ecs);
+
+    const accounting = expectEveryItemAccountedFor(run, 40);
+    expect(ecs.vpcThrottled).toBeGreaterThan(40);
+    // Some item needed more calls than the quick retries give: the start-failure retry took over.
+    const mostCalls = Math.max(...items.map((item) => ecs.attemptsByItem.get(itemKey(item))!.length));
+    expect(mostCalls).toBeGreaterThan(1 + INVALID_PARAMETER_QUICK_RETRIES);
+    expect(accounting.reportedFailed.length).toBeLessThan(items.length);
   });
 });

@@ -4,7 +4,7 @@
  * item: none lost, none run again after a success.
  */
 import { attemptsOf, expectEveryItemAccountedFor, fanOutWith, makeItems, runFanOut, TestItem } from './fan-out-run';
-import { FanOutCapacity, FanOutMode } from '../../src';
+import { FanOutCapacity, FanOutMode, FanOutRetryRule } from '../../src';
 import { ERROR_SPOT_INTERRUPTED } from '../../src/build/item-runner';
 import { SimulatedEcs } from '../harness/simulated-ecs';
 
@@ -39,18 +39,36 @@ describe.each([
     expect(ecs.onDemandTasksStarted).toBe(ecs.spotInterruptions);
   });
 
-  test('SPOT: an interrupted task fails its item, also when its container exited 0 (FanOut.SpotInterrupted), never counted a success', async () => {
+  test('SPOT: an interrupted task is retried on Spot whatever its exit code, 3 times by default; an item interrupted 4 times fails with FanOut.SpotInterrupted', async () => {
     const items = makeItems(count);
-    const ecs = new SimulatedEcs({ spotInterruptionRate: 0.2, spotInterruptionExitCode: exitCodeOnInterruption, seed: 132 });
+    const ecs = new SimulatedEcs({ spotInterruptionRate: 0.35, spotInterruptionExitCode: exitCodeOnInterruption, seed: 132 });
 
     const run = await runFanOut(fanOutWith({ mode, capacity: FanOutCapacity.SPOT }), items, ecs);
 
-    // Reported failed are exactly the interrupted items, each with the error of its stop.
+    const accounting = expectEveryItemAccountedFor(run, cap);
+    const interruptionsOf = (item: TestItem) => attemptsOf(ecs, item).filter((a) => a.detail === 'spot-interruption').length;
+    expect(accounting.reportedFailed).toEqual(items.filter((item) => interruptionsOf(item) === 4).map((item) => item.id));
+    expect(run.summary!.failedItems.every((failure) => failure.error === ERROR_SPOT_INTERRUPTED)).toBe(true);
+    // Interrupted items that exited 0 were retried too, and completed.
+    const retriedAfterExitZero = items.filter((item) => {
+      const attempts = attemptsOf(ecs, item);
+      return attempts.some((a) => a.detail === 'spot-interruption' && a.exitCode === 0) && attempts[attempts.length - 1].result === 'succeeded';
+    });
+    expect(retriedAfterExitZero.length).toBeGreaterThan(5);
+    expect(ecs.onDemandTasksStarted).toBe(0);
+  });
+
+  test('SPOT with onSpotInterruption({ maxAttempts: 0 }): every interrupted task fails its item, also when its container exited 0, never counted a success', async () => {
+    const items = makeItems(count);
+    const ecs = new SimulatedEcs({ spotInterruptionRate: 0.2, spotInterruptionExitCode: exitCodeOnInterruption, seed: 133 });
+    const retryRules = [FanOutRetryRule.onSpotInterruption({ maxAttempts: 0 })];
+
+    const run = await runFanOut(fanOutWith({ mode, capacity: FanOutCapacity.SPOT, retryRules }), items, ecs);
+
     const accounting = expectEveryItemAccountedFor(run, cap);
     expect(accounting.reportedFailed).toHaveLength(ecs.spotInterruptions);
-    const exitingZero = run.summary!.failedItems.filter((failure) => failure.error === ERROR_SPOT_INTERRUPTED);
-    expect(exitingZero).toHaveLength(ecs.spotInterruptionsExitingZero);
-    expect(exitingZero.length).toBeGreaterThan(5);
+    expect(run.summary!.failedItems.every((failure) => failure.error === ERROR_SPOT_INTERRUPTED)).toBe(true);
+    expect(ecs.spotInterruptionsExitingZero).toBeGreaterThan(5);
   });
 });
 

@@ -14,7 +14,10 @@ describe('itemBatching', () => {
 
   test('the ItemBatcher holds up to maxItems and, by default, the most bytes that fit the container overrides', () => {
     const limit = batchBytesWithinOverrides('Task');
-    expect(map.ItemBatcher).toEqual({ MaxItemsPerBatch: 25, MaxInputBytesPerBatch: limit });
+    // Each batch starts with its attempt counters (see the stop rules), as BatchInput.
+    expect(map.ItemBatcher).toEqual({
+      MaxItemsPerBatch: 25, MaxInputBytesPerBatch: limit, BatchInput: { retry: { attempts: 0, delay: 0, earlier: {}, Start: 0 }, stop: {} },
+    });
     expect(fanOut.maxItemsPerBatch).toBe(25);
     expect(fanOut.maxInputBytesPerBatch).toBe(limit);
   });

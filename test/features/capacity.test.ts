@@ -2,7 +2,8 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { FanOutCapacity, FanOutMode, FargateFanOut } from '../../src';
-import { inlineMaxItems } from '../../src/decisions/history-budget';
+import { inlineMaxItems, itemRetryAttempts } from '../../src/decisions/history-budget';
+import { DEFAULT_THROTTLE_RETRY } from '../../src/decisions/retry-policy';
 import { allStates, newStack, synthFanOut, withImage } from '../util/synth';
 
 describe('capacity', () => {
@@ -13,18 +14,19 @@ describe('capacity', () => {
     template.resourceCountIs('AWS::ECS::ClusterCapacityProviderAssociations', 0);
   });
 
-  test('SPOT runs on the FARGATE_SPOT provider, which the created cluster gets, and outputs the capacity', () => {
+  test('SPOT runs on the FARGATE_SPOT provider, which the created cluster gets, and keeps the task\'s description to check its stop', () => {
     const { definition, template } = synthFanOut(withImage({ mode: FanOutMode.DISTRIBUTED, capacity: FanOutCapacity.SPOT }));
-    const task = allStates(definition).RunItemTaskInChild;
+    const states = allStates(definition);
+    const task = states.RunItemTaskInChild;
     expect(task.Parameters.LaunchType).toBeUndefined();
     expect(task.Parameters.CapacityProviderStrategy).toEqual([{ CapacityProvider: 'FARGATE_SPOT', Weight: 1 }]);
-    // The stop is kept (as lists, which a missing field leaves empty) to be checked after the task.
-    expect(task.ResultSelector).toEqual({
-      'capacity': 'FARGATE_SPOT', 'stopCode.$': '$..StopCode', 'stoppedReason.$': '$..StoppedReason', 'exitCode.$': '$.Containers[*].ExitCode',
-    });
-    expect(task.ResultPath).toBe('$.task');
-    expect(task.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'ItemFailedInChild' }]);
+    expect(task.ResultSelector).toEqual({ 'task.$': '$', 'capacity': 'FARGATE_SPOT', 'cpu': '256', 'memory': '512', 'summary': { capacity: 'FARGATE_SPOT' } });
+    expect(task.ResultPath).toBe('$.stop');
     expect(task.Next).toBe('WasStoppedBySpotInChild');
+    // An interruption is retried on Spot (3 times by default), then fails the item with its own error.
+    expect(states.ApplyStopRulesInChild.Choices.slice(0, 2).map((c: any) => c.Next)).toEqual(['RetrySpotInChild', 'SpotTaskInterruptedInChild']);
+    expect(states.RetrySpotInChild.Next).toBe('WaitRetrySpotInChild');
+    expect(states.SpotTaskInterruptedInChild.Parameters.Error).toBe('FanOut.SpotInterrupted');
     template.hasResourceProperties('AWS::ECS::ClusterCapacityProviderAssociations', {
       CapacityProviders: Match.arrayWith(['FARGATE', 'FARGATE_SPOT']),
     });
@@ -33,59 +35,56 @@ describe('capacity', () => {
   describe('SPOT_WITH_ON_DEMAND_FALLBACK', () => {
     const { definition, fanOut } = synthFanOut(withImage({ mode: FanOutMode.RUN_TIME, capacity: FanOutCapacity.SPOT_WITH_ON_DEMAND_FALLBACK }));
     const states = allStates(definition);
+    const present = (path: string) => ({ Variable: path, IsPresent: true });
+    const interrupted = {
+      Or: [
+        { And: [present('$.stop.task.StopCode'), { Variable: '$.stop.task.StopCode', StringEquals: 'SpotInterruption' }] },
+        { And: [present('$.stop.task.StopCode'), { Variable: '$.stop.task.StopCode', StringEquals: 'TerminationNotice' }] },
+        { And: [present('$.stop.task.StoppedReason'), { Variable: '$.stop.task.StoppedReason', StringMatches: '*Spot Task was interrupted*' }] },
+      ],
+    };
 
     test('the Spot task falls back on capacity errors and Spot interruptions only, with the short retry', () => {
       const spot = states.RunItemTaskInChild;
       expect(spot.Parameters.CapacityProviderStrategy).toEqual([{ CapacityProvider: 'FARGATE_SPOT', Weight: 1 }]);
-      expect(spot.Retry.map((r: any) => r.MaxAttempts)).toEqual([30]);
+      expect(spot.Retry.map((r: any) => r.MaxAttempts)).toEqual([30, 3]);
       expect(spot.Catch).toEqual([
+        { ErrorEquals: ['ECS.InvalidParameterException'], ResultPath: '$.failure', Next: 'IsRateLimitedInChild' },
         { ErrorEquals: ['ECS.AmazonECSException', 'AmazonECS.Unknown'], ResultPath: '$.failure', Next: 'RunItemOnDemandInChild' },
         { ErrorEquals: ['States.TaskFailed'], ResultPath: '$.failure', Next: 'IsStopDescribedInChild' },
-        { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'ItemFailedInChild' },
+        { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'DescribeItemFailureInChild' },
       ]);
       // A failure's Cause is parsed once, only when it is a JSON object, then its fields decide.
       expect(states.IsStopDescribedInChild.Choices).toEqual([{ Variable: '$.failure.Cause', StringMatches: '{*}', Next: 'ReadStopInChild' }]);
-      expect(states.IsStopDescribedInChild.Default).toBe('ItemFailedInChild');
-      expect(states.ReadStopInChild).toMatchObject({ Parameters: { 'task.$': 'States.StringToJson($.failure.Cause)' }, ResultPath: '$.stop', Next: 'WasSpotInterruptedInChild' });
-      const present = (path: string) => ({ Variable: path, IsPresent: true });
-      expect(states.WasSpotInterruptedInChild.Choices).toEqual([{
-        Or: [
-          { And: [present('$.stop.task.StopCode'), { Variable: '$.stop.task.StopCode', StringEquals: 'SpotInterruption' }] },
-          { And: [present('$.stop.task.StopCode'), { Variable: '$.stop.task.StopCode', StringEquals: 'TerminationNotice' }] },
-          { And: [present('$.stop.task.StoppedReason'), { Variable: '$.stop.task.StoppedReason', StringMatches: '*Spot Task was interrupted*' }] },
-        ],
-        Next: 'RunItemOnDemandInChild',
-      }]);
-      expect(states.WasSpotInterruptedInChild.Default).toBe('ItemFailedInChild');
+      expect(states.IsStopDescribedInChild.Default).toBe('DescribeItemFailureInChild');
+      expect(states.ReadStopInChild).toMatchObject({ Parameters: { 'task.$': 'States.StringToJson($.failure.Cause)' }, ResultPath: '$.stop', Next: 'ApplyStopRulesInChild' });
+      expect(states.ApplyStopRulesInChild.Choices[0]).toEqual({ ...interrupted, Next: 'FallBackSpotInChild' });
+      expect(states.FallBackSpotInChild.Next).toBe('RunItemOnDemandInChild');
       // No text search through the whole Cause, which holds the item.
       expect(JSON.stringify(definition)).not.toContain('*SpotInterruption*');
-      expect(states.ItemFailedInChild).toEqual(expect.objectContaining({ Type: 'Fail', ErrorPath: '$.failure.Error', CausePath: '$.failure.Cause' }));
     });
 
-    test('a Spot task that succeeded is checked too: interrupted (whatever its exit code), it reruns on on-demand', () => {
+    test('a Spot task that succeeded is checked too: interrupted (whatever its exit code), it goes through the same rules', () => {
       expect(states.RunItemTaskInChild.Next).toBe('WasStoppedBySpotInChild');
       const choice = states.WasStoppedBySpotInChild;
-      expect(choice.Choices[0].Next).toBe('RunItemOnDemandInChild');
-      expect(choice.Choices[0].Or.map((c: any) => c.And[1])).toEqual([
-        { Variable: '$.task.stopCode[0]', StringEquals: 'SpotInterruption' },
-        { Variable: '$.task.stopCode[0]', StringEquals: 'TerminationNotice' },
-        { Variable: '$.task.stoppedReason[0]', StringMatches: '*Spot Task was interrupted*' },
-      ]);
-      expect(choice.Default).toBe('SpotTaskSucceededInChild');
-      expect(states.SpotTaskSucceededInChild).toMatchObject({ Type: 'Succeed', OutputPath: '$.task' });
+      expect(choice.Choices).toEqual([{ ...interrupted, Next: 'ApplyStopRulesInChild' }]);
+      expect(choice.Default).toBe('ItemSucceededInChild');
     });
 
-    test('the on-demand task runs once, with the full retries, and no further fallback', () => {
+    test('the on-demand task runs with the full retries, its own rules and no further fallback', () => {
       const onDemand = states.RunItemOnDemandInChild;
       expect(onDemand.Parameters.CapacityProviderStrategy).toEqual([{ CapacityProvider: 'FARGATE', Weight: 1 }]);
-      expect(onDemand.ResultSelector).toEqual({ capacity: 'FARGATE' });
-      expect(onDemand.Retry.map((r: any) => r.MaxAttempts)).toEqual([1440, 30]);
-      expect(onDemand.Catch).toBeUndefined();
+      expect(onDemand.ResultSelector).toMatchObject({ capacity: 'FARGATE', summary: { capacity: 'FARGATE' } });
+      expect(onDemand.Retry.map((r: any) => r.MaxAttempts)).toEqual([1440, 3]);
+      expect(onDemand.Catch.map((c: any) => c.Next)).toEqual(['IsRateLimitedOnDemandInChild', 'DescribeItemFailureInChild', 'IsStopDescribedOnDemandInChild', 'DescribeItemFailureInChild']);
+      expect(onDemand.Next).toBe('ItemSucceededInChild');
+      expect(states.ApplyStopRulesOnDemandInChild.Choices.map((c: any) => c.Next)).toEqual(['RetryStartOnDemandInChild', 'DescribeItemFailureInChild']);
+      expect(states.WaitRetryStartOnDemandInChild.Next).toBe('RunItemOnDemandInChild');
     });
 
     test('inline: both tasks\' failures are recorded, and the summary counts tasks by capacity', () => {
-      expect(states.RunItemTask.Catch.map((c: any) => c.Next)).toEqual(['RunItemOnDemand', 'IsStopDescribed', 'DescribeItemFailure']);
-      expect(states.RunItemOnDemand.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'DescribeItemFailure' }]);
+      expect(states.RunItemTask.Catch.map((c: any) => c.Next)).toEqual(['IsRateLimited', 'RunItemOnDemand', 'IsStopDescribed', 'DescribeItemFailure']);
+      expect(states.RunItemOnDemand.Catch.map((c: any) => c.Next)).toEqual(['IsRateLimitedOnDemand', 'DescribeItemFailure', 'IsStopDescribedOnDemand', 'DescribeItemFailure']);
       expect(definition.States.RunItemsInline.ResultSelector).toMatchObject({
         'ranOnSpot.$': "$[?(@.capacity == 'FARGATE_SPOT')]",
         'ranOnDemand.$': "$[?(@.capacity == 'FARGATE')]",
@@ -98,9 +97,12 @@ describe('capacity', () => {
 
     test('an item may use its retries on both capacities, so fewer items surely fit the inline history', () => {
       const threshold = definition.States.ChooseMap.Choices[0].NumericLessThanEquals;
-      expect(threshold).toBe(inlineMaxItems({ refusedAttempts: 60, rerunAttempts: 0, fallbackRuns: 1 }));
-      // 26 of its own, a fallback run's 8 + 6 for reading the Spot stop, 60 refused calls x 3.
-      expect(threshold).toBe(Math.floor(24_950 / (26 + 14 + 180)));
+      expect(threshold).toBe(inlineMaxItems(itemRetryAttempts({
+        throttleRetry: DEFAULT_THROTTLE_RETRY, capacity: FanOutCapacity.SPOT_WITH_ON_DEMAND_FALLBACK, callback: false, loopReruns: 2,
+      })));
+      // 26 of its own, 6 for reading its stop, a fallback run's 8 + 6 + 2, 4 for the Spot check,
+      // 2 start-failure reruns of 18, and 4 runs of 33 refused calls x 3.
+      expect(threshold).toBe(Math.floor(24_950 / (26 + 6 + 16 + 4 + 36 + 4 * 33 * 3)));
       expect(fanOut.describe()).toContain('capacity: SPOT_WITH_ON_DEMAND_FALLBACK');
     });
   });

@@ -318,6 +318,47 @@ describe('SimulatedEcs', () => {
   });
 });
 
+describe('SimulatedEcs: stops that are not an exit code', () => {
+  test('a task that fails to start: StopCode TaskFailedToStart, no exit code and no start time', () => withClock(async (clock) => {
+    const ecs = new SimulatedEcs({ startFailureFor: (_item, attempt) => (attempt === 1 ? 'CannotPullContainerError: simulated' : undefined) });
+    const first = ecs.runTaskSync(runTaskParams(items(1)[0])).catch((e) => e);
+    await clock.runAllAsync();
+    const error = await first;
+    expect(error.name).toBe(EcsErrors.TASK_FAILED);
+    const task = JSON.parse(error.message);
+    expect(task).toMatchObject({ StopCode: 'TaskFailedToStart', StoppedReason: 'CannotPullContainerError: simulated' });
+    expect(task.StartedAt).toBeUndefined();
+    expect(task.Containers[0].ExitCode).toBeUndefined();
+    const second = ecs.runTaskSync(runTaskParams(items(1)[0]));
+    await clock.runAllAsync();
+    await expect(second).resolves.toMatchObject({ StopCode: 'EssentialContainerExited' });
+    expect(ecs.startFailures).toBe(1);
+  }));
+
+  test('out of memory: exit code 137 and an OutOfMemoryError container reason below the memory an item needs; task-level overrides set the size', () => withClock(async (clock) => {
+    const ecs = new SimulatedEcs({ memoryNeededMiB: () => 1500 });
+    const small = ecs.runTaskSync(runTaskParams(items(1)[0])).catch((e) => e);
+    const large = ecs.runTaskSync({ ...runTaskParams(items(2)[1]), Overrides: { ...runTaskParams(items(2)[1]).Overrides, Cpu: '512', Memory: '2048' } });
+    await clock.runAllAsync();
+    const error = await small;
+    expect(JSON.parse(error.message).Containers[0]).toMatchObject({ ExitCode: 137, Reason: 'OutOfMemoryError: Container killed due to memory usage' });
+    await expect(large).resolves.toMatchObject({ Cpu: '512', Memory: '2048', Overrides: { Cpu: '512', Memory: '2048' } });
+    expect(ecs.outOfMemoryKills).toBe(1);
+  }));
+
+  test('throttleFirstCalls throttles the first n calls of each launch of an item', () => withClock(async (clock) => {
+    const ecs = new SimulatedEcs({ throttleFirstCalls: 2 });
+    const item = items(1)[0];
+    const results: string[] = [];
+    for (let call = 0; call < 3; call++) {
+      const result = ecs.runTaskSync(runTaskParams(item)).then(() => 'ok', (e) => e.name);
+      await clock.runAllAsync();
+      results.push(await result);
+    }
+    expect(results).toEqual([EcsErrors.THROTTLED, EcsErrors.THROTTLED, 'ok']);
+  }));
+});
+
 describe('SimulatedEcs: batches (FANOUT_ITEMS)', () => {
   test('a batch of 3 items is one RunTask call, recorded for all 3 items, and marks all 3 succeeded', () => withClock(async (clock) => {
     const ecs = new SimulatedEcs();

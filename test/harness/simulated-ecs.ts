@@ -45,7 +45,9 @@ export type AttemptDetail =
   | 'spot-capacity'
   | 'overrides-too-large'
   | 'callback-failure'
-  | 'heartbeat-timeout';
+  | 'heartbeat-timeout'
+  | 'start-failure'
+  | 'out-of-memory';
 
 /**
  * What a callback container does with its task token, once it has run for its duration:
@@ -83,6 +85,9 @@ export interface Attempt {
   readonly batchSize?: number;
   /** The ASL error the attempt ended with, for callback attempts (their errors come from the container or the heartbeat). */
   readonly error?: string;
+  /** Task size of a launched task: RunTask's task-level `Overrides.Cpu`/`Memory`, else the task definition's. */
+  readonly cpu?: number;
+  readonly memoryMiB?: number;
 }
 
 export interface SimulatedEcsOptions {
@@ -150,6 +155,26 @@ export interface SimulatedEcsOptions {
    * @default - always 0
    */
   readonly exitCodeFor?: (item: unknown, attempt: number) => number;
+  /**
+   * A task that fails to start (StopCode TaskFailedToStart, no exit code, never started): the
+   * StoppedReason for an item and its launch number (from 1), or undefined for a task that starts.
+   * @default - every task starts
+   */
+  readonly startFailureFor?: (item: unknown, attempt: number) => string | undefined;
+  /**
+   * Memory an item needs, in MiB: a task with less (the task definition's, or RunTask's
+   * `Overrides.Memory`) is killed for it: exit code 137, container reason
+   * "OutOfMemoryError: Container killed due to memory usage", half way through its run.
+   * @default - every item fits
+   */
+  readonly memoryNeededMiB?: (item: unknown) => number;
+  /**
+   * Throttles the first n RunTask calls of each launch of an item (after each task that
+   * started, the count starts again): with n = the retry's attempts, every entry into the task
+   * state uses its throttle retry in full.
+   * @default 0
+   */
+  readonly throttleFirstCalls?: number;
   /** Seed of the PRNG that draws the faults and task ids. @default 1 */
   readonly seed?: number;
   /**
@@ -233,8 +258,8 @@ export function itemKey(item: unknown): string {
  * Use `runTaskSync` as the local handler; everything runs in virtual time.
  */
 export class SimulatedEcs {
-  readonly options: Required<Omit<SimulatedEcsOptions, 'exitCodeFor' | 'itemKeyOf' | 'runTaskBurst' | 'callbackFor' | 'heartbeatSeconds' | 'spotInterruptionExitCode'>> &
-  Pick<SimulatedEcsOptions, 'exitCodeFor' | 'itemKeyOf' | 'callbackFor' | 'heartbeatSeconds' | 'spotInterruptionExitCode'> & { runTaskBurst: number };
+  readonly options: Required<Omit<SimulatedEcsOptions, 'exitCodeFor' | 'itemKeyOf' | 'runTaskBurst' | 'callbackFor' | 'heartbeatSeconds' | 'spotInterruptionExitCode' | 'startFailureFor' | 'memoryNeededMiB' | 'throttleFirstCalls'>> &
+  Pick<SimulatedEcsOptions, 'exitCodeFor' | 'itemKeyOf' | 'callbackFor' | 'heartbeatSeconds' | 'spotInterruptionExitCode' | 'startFailureFor' | 'memoryNeededMiB' | 'throttleFirstCalls'> & { runTaskBurst: number };
 
   /** Every RunTask call, including throttled ones. */
   runTaskCalls = 0;
@@ -242,6 +267,12 @@ export class SimulatedEcs {
   throttled = 0;
   apiThrottled = 0;
   vpcThrottled = 0;
+  /** Tasks that failed to start (TaskFailedToStart). */
+  startFailures = 0;
+  /** Tasks killed for memory (exit 137, OutOfMemoryError). */
+  outOfMemoryKills = 0;
+  /** Consecutive calls per item key since its last launch (for throttleFirstCalls). */
+  private readonly callsSinceLaunch = new Map<string, number>();
   /** Calls answered with a failures list (launch rate, vCPU quota, capacity, Spot capacity). */
   capacityFailures = 0;
   /** Calls on FARGATE_SPOT refused by `spotCapacityFailureRate` (also counted in `capacityFailures`). */
@@ -305,6 +336,9 @@ export class SimulatedEcs {
       heartbeatSeconds: options.heartbeatSeconds,
       spotInterruptionRate: options.spotInterruptionRate ?? 0,
       spotInterruptionExitCode: options.spotInterruptionExitCode,
+      startFailureFor: options.startFailureFor,
+      memoryNeededMiB: options.memoryNeededMiB,
+      throttleFirstCalls: options.throttleFirstCalls,
       exitCodeFor: options.exitCodeFor,
       itemKeyOf: options.itemKeyOf,
       seed: options.seed ?? 1,
@@ -378,7 +412,10 @@ export class SimulatedEcs {
       throw new SimulatedStatesError(name, cause);
     };
 
-    if (!this.runTaskBucket.tryTake() || this.chance(this.options.throttleRate)) {
+    const sinceLaunch = (this.callsSinceLaunch.get(keys[0]) ?? 0) + 1;
+    this.callsSinceLaunch.set(keys[0], sinceLaunch);
+    const throttledFirst = sinceLaunch <= (this.options.throttleFirstCalls ?? 0);
+    if (throttledFirst || !this.runTaskBucket.tryTake() || this.chance(this.options.throttleRate)) {
       this.throttled++;
       this.apiThrottled++;
       reject('throttled', 'api-throttle', EcsErrors.THROTTLED,
@@ -425,6 +462,11 @@ export class SimulatedEcs {
     }
 
     // The task launches.
+    this.callsSinceLaunch.set(keys[0], 0);
+    const size = {
+      cpu: Number(params?.Overrides?.Cpu ?? Math.round(this.options.taskVcpu * 1024)),
+      memoryMiB: Number(params?.Overrides?.Memory ?? this.options.taskMemoryMiB),
+    };
     const launches = keys.map((key) => {
       const launch = (this.launchesByItem.get(key) ?? 0) + 1;
       this.launchesByItem.set(key, launch);
@@ -476,24 +518,52 @@ export class SimulatedEcs {
       });
     }
 
-    await new Promise<void>((resolve) => setTimeout(resolve, spotInterrupted ? Math.floor(durationMs / 2) : durationMs));
+    const startFailure = this.options.startFailureFor
+      ? entries.map((entry, i) => this.options.startFailureFor!(entry.item, launches[i])).find((reason) => reason !== undefined)
+      : undefined;
+    const needed = this.options.memoryNeededMiB ? Math.max(...entries.map((entry) => this.options.memoryNeededMiB!(entry.item))) : 0;
+    const outOfMemory = startFailure === undefined && needed > size.memoryMiB;
+    const runMs = startFailure !== undefined ? 5_000 : spotInterrupted || outOfMemory ? Math.floor(durationMs / 2) : durationMs;
+    await new Promise<void>((resolve) => setTimeout(resolve, runMs));
 
     this.inFlight--;
     const stoppedAt = Date.now();
     const startedAt = calledAt;
     const taskArn = `arn:aws:ecs:${this.options.region}:${this.options.account}:task/${clusterName(params)}/${taskId}`;
 
+    if (startFailure !== undefined) {
+      this.startFailures++;
+      this.tasksFailed++;
+      record({ calledAt, result: 'failed', detail: 'start-failure', stoppedAt, taskArn, capacity, ...size, ...batch });
+      throw new SimulatedStatesError(EcsErrors.TASK_FAILED, JSON.stringify(this.describeTask(params, taskId, undefined, stoppedAt, taskCapacity, {
+        exitCode: undefined,
+        stopCode: 'TaskFailedToStart',
+        stoppedReason: startFailure,
+      }, size)));
+    }
+    if (outOfMemory && !spotInterrupted) {
+      this.outOfMemoryKills++;
+      this.tasksFailed++;
+      record({ calledAt, result: 'failed', detail: 'out-of-memory', startedAt, stoppedAt, exitCode: 137, taskArn, capacity, ...size, ...batch });
+      throw new SimulatedStatesError(EcsErrors.TASK_FAILED, JSON.stringify(this.describeTask(params, taskId, startedAt, stoppedAt, taskCapacity, {
+        exitCode: 137,
+        stopCode: 'EssentialContainerExited',
+        stoppedReason: 'Essential container in task exited',
+        containerReason: 'OutOfMemoryError: Container killed due to memory usage',
+      }, size)));
+    }
+
     if (spotInterrupted) {
       this.spotInterruptions++;
       this.tasksFailed++;
       const exitCodeOf = this.options.spotInterruptionExitCode;
       const exitCode = exitCodeOf ? entries.map((entry, i) => exitCodeOf(entry.item, launches[i])).find((code) => code !== undefined) : undefined;
-      record({ calledAt, result: 'failed', detail: 'spot-interruption', startedAt, stoppedAt, taskArn, capacity, ...batch, ...(exitCode !== undefined ? { exitCode } : {}) });
+      record({ calledAt, result: 'failed', detail: 'spot-interruption', startedAt, stoppedAt, taskArn, capacity, ...size, ...batch, ...(exitCode !== undefined ? { exitCode } : {}) });
       const description = this.describeTask(params, taskId, startedAt, stoppedAt, taskCapacity, {
         exitCode,
         stopCode: 'SpotInterruption',
         stoppedReason: 'Your Spot Task was interrupted.',
-      });
+      }, size);
       // .sync fails a task only for a non-zero (or missing) exit code of an essential container.
       if (exitCode === 0) {
         this.spotInterruptionsExitingZero++;
@@ -505,22 +575,22 @@ export class SimulatedEcs {
     const exitCode = batchExitCode();
     if (exitCode !== 0) {
       this.tasksFailed++;
-      record({ calledAt, result: 'failed', detail: 'exit-code', startedAt, stoppedAt, exitCode, taskArn, capacity, ...batch });
+      record({ calledAt, result: 'failed', detail: 'exit-code', startedAt, stoppedAt, exitCode, taskArn, capacity, ...size, ...batch });
       throw new SimulatedStatesError(EcsErrors.TASK_FAILED, JSON.stringify(this.describeTask(params, taskId, startedAt, stoppedAt, taskCapacity, {
         exitCode,
         stopCode: 'EssentialContainerExited',
         stoppedReason: 'Essential container in task exited',
-      })));
+      }, size)));
     }
 
     this.tasksSucceeded++;
     for (const key of keys) this.successesByItem.set(key, (this.successesByItem.get(key) ?? 0) + 1);
-    record({ calledAt, result: 'succeeded', detail: 'exit-0', startedAt, stoppedAt, exitCode: 0, taskArn, capacity, ...batch });
+    record({ calledAt, result: 'succeeded', detail: 'exit-0', startedAt, stoppedAt, exitCode: 0, taskArn, capacity, ...size, ...batch });
     return this.describeTask(params, taskId, startedAt, stoppedAt, taskCapacity, {
       exitCode: 0,
       stopCode: 'EssentialContainerExited',
       stoppedReason: 'Essential container in task exited',
-    });
+    }, size);
   }
 
   /**
@@ -682,9 +752,9 @@ export class SimulatedEcs {
   }
 
   /** A PascalCase ECS task description, shaped like what `runTask.sync` returns (about 2 KB). */
-  private describeTask(params: any, taskId: string, startedAt: number, stoppedAt: number, capacity: Capacity | undefined, stop: {
-    exitCode: number | undefined; stopCode: string; stoppedReason: string;
-  }): Record<string, unknown> {
+  private describeTask(params: any, taskId: string, startedAt: number | undefined, stoppedAt: number, capacity: Capacity | undefined, stop: {
+    exitCode: number | undefined; stopCode: string; stoppedReason: string; containerReason?: string;
+  }, size?: { cpu: number; memoryMiB: number }): Record<string, unknown> {
     const { region, account } = this.options;
     const cluster = clusterName(params);
     const clusterArn = `arn:aws:ecs:${region}:${account}:cluster/${cluster}`;
@@ -710,6 +780,10 @@ export class SimulatedEcs {
       TaskArn: taskArn,
     };
     if (stop.exitCode !== undefined) container.ExitCode = stop.exitCode;
+    if (stop.containerReason !== undefined) container.Reason = stop.containerReason;
+    // A task that never started has no StartedAt (nor pull times).
+    const started = startedAt === undefined ? {} : { PullStartedAt: startedAt, PullStoppedAt: startedAt, StartedAt: startedAt };
+    const created = startedAt ?? stoppedAt;
     return {
       Attachments: [{
         Details: [
@@ -727,10 +801,10 @@ export class SimulatedEcs {
       AvailabilityZone: `${region}a`,
       ClusterArn: clusterArn,
       Connectivity: 'CONNECTED',
-      ConnectivityAt: startedAt,
+      ConnectivityAt: created,
       Containers: [container],
-      Cpu: String(Math.round(this.options.taskVcpu * 1024)),
-      CreatedAt: startedAt,
+      Cpu: String(size?.cpu ?? Math.round(this.options.taskVcpu * 1024)),
+      CreatedAt: created,
       DesiredStatus: 'STOPPED',
       EnableExecuteCommand: false,
       EphemeralStorage: { SizeInGiB: 20 },
@@ -740,13 +814,16 @@ export class SimulatedEcs {
       LastStatus: 'STOPPED',
       // With a CapacityProviderStrategy the description names the provider; otherwise the launch type.
       ...(capacity !== undefined ? { CapacityProviderName: capacity } : { LaunchType: params?.LaunchType ?? 'FARGATE' }),
-      Memory: String(this.options.taskMemoryMiB),
-      Overrides: { ContainerOverrides: params?.Overrides?.ContainerOverrides ?? [], InferenceAcceleratorOverrides: [] },
+      Memory: String(size?.memoryMiB ?? this.options.taskMemoryMiB),
+      Overrides: {
+        ContainerOverrides: params?.Overrides?.ContainerOverrides ?? [],
+        InferenceAcceleratorOverrides: [],
+        ...(params?.Overrides?.Cpu !== undefined ? { Cpu: params.Overrides.Cpu } : {}),
+        ...(params?.Overrides?.Memory !== undefined ? { Memory: params.Overrides.Memory } : {}),
+      },
       PlatformFamily: 'Linux',
       PlatformVersion: '1.4.0',
-      PullStartedAt: startedAt,
-      PullStoppedAt: startedAt,
-      StartedAt: startedAt,
+      ...started,
       StartedBy: 'AWS Step Functions',
       StopCode: stop.stopCode,
       StoppedAt: stoppedAt,
