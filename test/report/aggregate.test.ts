@@ -19,7 +19,7 @@ describe('a 2,000-item Distributed Map run with faults', () => {
 
   beforeAll(async () => {
     written = await writtenDistributedRun(2000, 171);
-    console.log(`report fixture: ${written.run.describe}; item records written by the ${written.recordsFrom}`);
+    console.log(`report fixture: ${written.run.describe}`);
     results = await readRun(written.dir);
     report = aggregateRun(results, DEFAULT_PRICES);
   });

@@ -6,13 +6,11 @@ import { mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
 import { FanOutCapacity, FanOutMode, FargateFanOutProps } from '../../src';
-import { FanOutRun, SIMULATED_EXECUTION_NAME, account, attemptsOf, fanOutWith, makeItems, runFanOut } from '../executed/fan-out-run';
+import { FanOutRun, SIMULATED_EXECUTION_NAME, account, fanOutWith, makeItems, runFanOut } from '../executed/fan-out-run';
 import { DEFAULT_START_TIME, MapRunReport } from '../harness/execute-workflow';
-import { attemptsOfChild, itemRecordFromAttempts, writeDistributedResults, writeExecutionJson, writeInlineFailures } from '../harness/result-files';
+import { writeDistributedResults, writeExecutionJson, writeInlineFailures } from '../harness/result-files';
 import { Attempt, SimulatedEcs, SimulatedEcsOptions } from '../harness/simulated-ecs';
 
-/** Task size of the simulated runs: the simulated ECS's defaults (0.25 vCPU, 512 MiB). */
-export const SIZE = { cpu: 256, memoryMiB: 512 };
 
 export interface WrittenRun {
   readonly run: FanOutRun;
@@ -20,8 +18,6 @@ export interface WrittenRun {
   readonly dir: string;
   /** The run's own folder: the manifest's, or the inline failures'. */
   readonly runDir: string;
-  /** Who wrote the item records: the workflow itself, or the fixture from the simulated ECS's attempts. */
-  readonly recordsFrom: 'workflow' | 'simulation';
 }
 
 /** Faults of the reference runs: Spot interruptions, throttling, and items whose container always fails. */
@@ -53,31 +49,25 @@ export async function writtenDistributedRun(
   const manifestKey = await writeDistributedResults(dir, mapRun, {
     entriesPerFile: options.entriesPerFile ?? 500,
     jsonLines: options.jsonLines,
-    // The workflow's own record when it writes one (the child's output, or its failure's Cause);
-    // else one built from the simulated ECS's attempts, in the same shape.
-    recordOf: (child, outcome, error) => (workflowWritesRecords(mapRun)
-      ? undefined
-      : itemRecordFromAttempts(attemptsOfChild(ecs, mapRun.childInputs[child]), outcome, SIZE, error)),
   });
   await writeExecutionJson(dir, run.result, DEFAULT_START_TIME);
-  return { run, dir, runDir: path.join(dir, path.dirname(manifestKey)), recordsFrom: workflowWritesRecords(mapRun) ? 'workflow' : 'simulation' };
+  // The fixtures are the workflow's own records (each child's output, or its failure's Cause).
+  if (!workflowWritesRecords(mapRun)) throw new Error('the workflow wrote no item records: its children\'s outputs are not records');
+  return { run, dir, runDir: path.join(dir, path.dirname(manifestKey)) };
 }
 
 /** Runs an inline fan-out of `count` items (failures tolerated, so the execution has an output) and writes its failure files. */
 export async function writtenInlineRun(count: number, seed: number): Promise<WrittenRun> {
   const synth = fanOutWith({ mode: FanOutMode.INLINE, capacity: FanOutCapacity.SPOT_WITH_ON_DEMAND_FALLBACK, toleratedFailureCount: count });
   const ecs = faultyEcs(seed);
-  const items = makeItems(count);
-  const run = await runFanOut(synth, items, ecs);
+  const run = await runFanOut(synth, makeItems(count), ecs);
   const dir = mkdtempSync(path.join(tmpdir(), 'fan-out-report-'));
-  const failures = [...run.failureRecords.values()].map((f: { index: number; item: unknown; error: string; cause: string; record?: unknown }) => ({
-    ...f,
-    record: (f.record as Record<string, unknown> | undefined) ?? itemRecordFromAttempts(attemptsOf(ecs, items[f.index]), 'FAILED', SIZE, f.error),
-  }));
-  const folder = await writeInlineFailures(dir, 'fan-out-results', SIMULATED_EXECUTION_NAME, failures);
+  // The workflow's own records: written as JSON, as on AWS (the interpreter strips the
+  // backslashes of the strings its intrinsics return; the harness reads them back by position).
+  const folder = await writeInlineFailures(dir, 'fan-out-results', SIMULATED_EXECUTION_NAME, [...run.failureRecords.values()]);
   await writeExecutionJson(dir, run.result, DEFAULT_START_TIME);
-  const fromWorkflow = [...run.failureRecords.values()].some((f) => (f as { record?: unknown }).record !== undefined);
-  return { run, dir, runDir: path.join(dir, folder), recordsFrom: fromWorkflow ? 'workflow' : 'simulation' };
+  if ([...run.failureRecords.values()].some((f) => f.record === undefined)) throw new Error('the workflow wrote a failure file without its item record');
+  return { run, dir, runDir: path.join(dir, folder) };
 }
 
 /** True when the workflow writes item records itself: its children's outputs are records. */
@@ -105,8 +95,8 @@ export function simulatedCost(run: FanOutRun, prices: { vcpuHour: number; gbHour
   let spot = 0;
   for (const task of startedTasks(run)) {
     const hours = Math.max(Math.ceil((task.stoppedAt! - task.startedAt!) / 1000), 60) / 3600;
-    const vcpu = SIZE.cpu / 1024;
-    const gb = SIZE.memoryMiB / 1024;
+    const vcpu = task.cpu! / 1024;
+    const gb = task.memoryMiB! / 1024;
     if (task.capacity === 'FARGATE_SPOT') spot += hours * (vcpu * prices.spotVcpuHour + gb * prices.spotGbHour);
     else onDemand += hours * (vcpu * prices.vcpuHour + gb * prices.gbHour);
   }
