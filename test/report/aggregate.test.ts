@@ -3,7 +3,7 @@
  * run with Spot interruptions (and on-demand fallback), throttling and items that always fail,
  * written out as AWS's result files, then read back and aggregated.
  */
-import { account, simulatedCost, startedTasks, writtenDistributedRun, writtenInlineRun, WrittenRun } from './executed-run';
+import { account, launched, simulatedCost, startedTasks, writtenDistributedRun, writtenInlineRun, WrittenRun } from './executed-run';
 import { aggregateRun, concurrencyCurve, RunReport, tasksOf } from '../../src/report/aggregate';
 import { DEFAULT_PRICES } from '../../src/report/prices';
 import { readRun } from '../../src/report/read-run';
@@ -36,8 +36,9 @@ describe('a 2,000-item Distributed Map run with faults', () => {
     const expected = new Map<string, number>();
     for (const index of account(written.run).failedBySimulation) {
       const attempts = ecs.attemptsByItem.get(itemKey(items[index]))!;
-      const last = [...attempts].reverse().find((a) => a.startedAt !== undefined)!;
-      const key = `${last.detail === 'spot-interruption' ? 'SpotInterruption' : 'EssentialContainerExited'}/${last.exitCode}`;
+      const last = [...attempts].reverse().find(launched)!;
+      const stopCode = { 'spot-interruption': 'SpotInterruption', 'start-failure': 'TaskFailedToStart' }[last.detail as string] ?? 'EssentialContainerExited';
+      const key = `${stopCode}/${last.exitCode}`;
       expected.set(key, (expected.get(key) ?? 0) + 1);
     }
     const grouped = new Map(report.failures.map((g) => [`${g.stopCode}/${g.exitCode}`, g.items]));
@@ -53,10 +54,14 @@ describe('a 2,000-item Distributed Map run with faults', () => {
     const started = startedTasks(written.run);
     expect(report.tasks.started).toBe(started.length);
     const { items, ecs } = written.run;
-    const startedOf = (item: unknown) => ecs.attemptsByItem.get(itemKey(item))!.filter((a) => a.startedAt !== undefined).length;
-    const extra = items.reduce((n, item) => n + Math.max(0, startedOf(item) - 1), 0);
+    const launchedOf = (item: unknown) => ecs.attemptsByItem.get(itemKey(item))!.filter(launched).length;
+    const extra = items.reduce((n, item) => n + Math.max(0, launchedOf(item) - 1), 0);
     expect(extra).toBeGreaterThan(100);
     expect(report.retries.extraTasks).toBe(extra);
+    // Tasks that failed to start are listed, not billed.
+    expect(ecs.startFailures).toBeGreaterThan(10);
+    expect(report.tasks.neverStarted).toBe(ecs.startFailures);
+    expect(report.retries.retriedStops.find((s) => s.stopCode === 'TaskFailedToStart')!.tasks).toBe(ecs.startFailures);
     expect(report.retries.retriedStops.find((s) => s.stopCode === 'SpotInterruption')!.tasks).toBe(ecs.spotInterruptions - report.failures.filter((g) => g.stopCode === 'SpotInterruption').reduce((n, g) => n + g.items, 0));
   });
 
@@ -82,8 +87,13 @@ describe('a 2,000-item Distributed Map run with faults', () => {
     console.log(`report cost: Fargate $${report.cost.fargateUsd.toFixed(4)} (simulation $${truth.total.toFixed(4)}), Spot $${report.cost.spotUsd.toFixed(4)}, On-Demand $${report.cost.onDemandUsd.toFixed(4)}`);
   });
 
-  test('state transitions: the planner\'s estimate from the tasks started and the failed items', () => {
-    expect(report.cost.transitions).toBe(6 + report.tasks.started + report.counts.failed);
+  test('state transitions: the planner\'s estimate from the item runs (tasks launched, or a last call refused) and the failed items', () => {
+    const { items, ecs } = written.run;
+    const runs = items.reduce((n, item) => {
+      const calls = ecs.attemptsByItem.get(itemKey(item))!;
+      return n + calls.filter(launched).length + (launched(calls[calls.length - 1]) ? 0 : 1);
+    }, 0);
+    expect(report.cost.transitions).toBe(6 + runs + report.counts.failed);
     expect(report.cost.covers).toBe('every item');
     expect(report.cost.transitionsUsd).toBeCloseTo(report.cost.transitions * DEFAULT_PRICES.transition, 12);
   });

@@ -25,8 +25,13 @@ export function faultyEcs(seed: number, extra: Partial<SimulatedEcsOptions> = {}
   return new SimulatedEcs({
     spotInterruptionRate: 0.15,
     throttleRate: 0.05,
-    // Items whose container always exits 3, and items that take 30 s to 150 s.
+    // Items whose container always exits 3, items that run out of memory (exit 137), items whose
+    // first task fails to start, and items that take 30 s to 150 s.
     exitCodeFor: (item: any) => (item.id % 97 === 5 ? 3 : 0),
+    memoryNeededMiB: (item: any) => (item.id % 89 === 7 ? 600 : 256),
+    startFailureFor: (item: any, attempt: number) => (item.id % 53 === 11 && attempt === 1
+      ? 'CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref'
+      : undefined),
     taskDurationMs: (item: any) => 30_000 + ((item.id * 7919) % 120_000),
     seed,
     ...extra,
@@ -73,6 +78,11 @@ export async function writtenInlineRun(count: number, seed: number): Promise<Wri
 /** True when the workflow writes item records itself: its children's outputs are records. */
 export function workflowWritesRecords(mapRun: MapRunReport): boolean {
   return mapRun.results.some((output: any) => output && typeof output === 'object' && (output.outcome === 'SUCCEEDED' || output.outcome === 'FAILED'));
+}
+
+/** Whether an attempt launched a task (which the item's record lists): it ran, or it failed to start. */
+export function launched(attempt: Attempt): boolean {
+  return attempt.startedAt !== undefined || attempt.detail === 'start-failure';
 }
 
 /** Every task the simulated ECS started, once (a batch's task is recorded under each of its items). */
