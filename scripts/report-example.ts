@@ -20,8 +20,9 @@ async function main(): Promise<void> {
   await fs.mkdir(out, { recursive: true });
   const written = await writtenDistributedRun(600, 7);
   await fs.cp(written.dir, path.join(out, 'results'), { recursive: true });
-  const run = await readRun(path.join(out, 'results'));
-  const { report, tasks, prediction } = await buildReport(run, parseReportArguments([path.join(out, 'results')]));
+  const results = path.relative(process.cwd(), path.join(out, 'results'));
+  const run = await readRun(results);
+  const { report, tasks, prediction } = await buildReport(run, parseReportArguments([results]));
   console.log(formatTextReport(report, prediction));
   const page = path.join(out, 'report.html');
   await fs.writeFile(page, formatHtmlReport(report, tasks, prediction));

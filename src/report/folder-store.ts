@@ -7,7 +7,8 @@ export class FolderStore implements ResultStore {
   public readonly location: string;
 
   constructor(private readonly root: string) {
-    this.location = path.resolve(root);
+    // As the user named it: the report shows it.
+    this.location = root;
   }
 
   public async list(prefix: string): Promise<string[]> {
@@ -36,6 +37,6 @@ export class FolderStore implements ResultStore {
   }
 
   public describe(key: string): string {
-    return path.join(this.location, key);
+    return path.join(this.root, key);
   }
 }
