@@ -253,6 +253,12 @@ export const ERROR_HEARTBEAT_TIMEOUT = 'States.HeartbeatTimeout';
 export const ERROR_TIMEOUT = 'States.Timeout';
 
 /**
+ * Bucket names are at most 63 characters.
+ * Source: https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
+ */
+export const S3_BUCKET_NAME_MAX_CHARS = 63;
+
+/**
  * Task tokens are at most 2,048 characters (one copy of the API reference says 1,024).
  * Source: https://docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskHeartbeat.html
  */

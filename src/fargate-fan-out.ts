@@ -121,7 +121,7 @@ export class FargateFanOut extends Construct {
       decisions,
       resultBucket: this.resultBucket,
       stateMachineName,
-      createItemRunner: itemRunnerFactory({ ...task, ...network, decisions }),
+      createItemRunner: itemRunnerFactory({ ...task, ...network, decisions, resultBucket: this.resultBucket }),
       initialItemState: decisions.callback
         ? undefined
         : initialItemState(decisions.stopRules, { cpu: task.taskDefinition.cpu, memoryMiB: task.taskDefinition.memoryMiB }),
@@ -148,6 +148,7 @@ export class FargateFanOut extends Construct {
       resultBucket: this.resultBucket,
       items: this.items,
       taskRole: decisions.callback ? this.taskDefinition.taskRole : undefined,
+      resultPrefix: decisions.resultPrefix,
     });
   }
 

@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { FanOutItems } from '../api/items';
+import { CALLBACK_RESULTS_FOLDER } from '../decisions/batch-limits';
 
 /** What the fan-out's own grants are between. */
 export interface FanOutAccessProps {
@@ -11,6 +12,8 @@ export interface FanOutAccessProps {
   readonly items: FanOutItems;
   /** The task role, when tasks report back with the callback pattern. */
   readonly taskRole?: iam.IRole;
+  /** Key prefix of the results (the callback's large results go under it). */
+  readonly resultPrefix: string;
 }
 
 /**
@@ -23,6 +26,13 @@ export function grantFanOutAccess(props: FanOutAccessProps): void {
   if (props.taskRole) {
     // SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat on this state machine only.
     props.stateMachine.grantTaskResponse(props.taskRole);
+    // A result too large for Step Functions is written under FANOUT_RESULT_S3_PREFIX, and only there.
+    iam.Grant.addToPrincipal({
+      grantee: props.taskRole,
+      actions: ['s3:PutObject'],
+      resourceArns: [props.resultBucket.arnForObjects(`${props.resultPrefix}/${CALLBACK_RESULTS_FOLDER}/*`)],
+    });
+    props.resultBucket.encryptionKey?.grantEncrypt(props.taskRole);
   }
   // Item readers grant s3:GetObject / s3:ListBucket themselves; an SSE-KMS bucket needs the key too.
   props.items._bucket?.encryptionKey?.grantDecrypt(props.stateMachine);

@@ -1,6 +1,7 @@
 import { Arn, Duration, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
@@ -19,8 +20,9 @@ import {
   ERROR_TIMEOUT,
 } from '../aws-limits';
 import { failedRecord, ItemStatePaths, itemStatePaths, spotInterruptedCondition, StopClassifier, TaskLoop } from './stop-classifier';
+import { callbackResultS3Prefix } from '../decisions/batch-limits';
 import { FanOutDecisions } from '../decisions/decide-fan-out';
-import { CALLBACK_CALL_RETRIES, INVALID_PARAMETER_QUICK_RETRIES } from '../decisions/history-budget';
+import { CALLBACK_CALL_RETRIES, CALLBACK_INTERRUPTED_RETRIES, INVALID_PARAMETER_QUICK_RETRIES } from '../decisions/history-budget';
 import { RATE_AND_CAPACITY_ERRORS, toRetryProps } from '../decisions/retry-policy';
 import { StopRulesDecision } from '../decisions/stop-rules';
 
@@ -85,7 +87,17 @@ export interface ItemTaskSettings {
   readonly taskSize: { cpu: number; memoryMiB: number };
   /** True when successful items report the capacity that ran them. */
   readonly reportsCapacity: boolean;
+  /** Environment entries every callback task gets besides its item and token. */
+  readonly callbackEnvironment: Array<{ name: string; value: string }>;
 }
+
+/**
+ * The error the worker runtime reports when its container was told to stop (SIGTERM: a Spot
+ * interruption's warning, StopTask) before the handler finished: the item did not run to its end
+ * and is run again (see worker/README.md).
+ */
+export const ERROR_WORKER_INTERRUPTED = 'FanOut.Interrupted';
+
 
 /** What the item runner is built from: the task, where it runs, and the decisions. */
 export interface ItemRunnerSources {
@@ -94,6 +106,8 @@ export interface ItemRunnerSources {
   readonly container: ecs.ContainerDefinition;
   readonly securityGroups: ec2.ISecurityGroup[];
   readonly decisions: FanOutDecisions;
+  /** Where callback results too large for Step Functions are written (FANOUT_RESULT_S3_PREFIX). */
+  readonly resultBucket: s3.IBucket;
 }
 
 /** Builds the item runner wherever the workflow places it, with the same settings each time. */
@@ -118,8 +132,18 @@ export function itemRunnerFactory(sources: ItemRunnerSources): (scope: Construct
     paths: itemStatePaths(decisions.batching !== undefined, decisions.stopRules.resizes !== undefined),
     taskSize: { cpu: sources.taskDefinition.cpu, memoryMiB: sources.taskDefinition.memoryMiB },
     reportsCapacity: decisions.capacity !== FanOutCapacity.ON_DEMAND,
+    callbackEnvironment: decisions.callback ? callbackEnvironment(decisions, sources.resultBucket) : [],
   };
   return (scope, placement) => buildItemRunner(scope, settings, placement);
+}
+
+/** How often to heartbeat, and where large results go (the worker runtime reads both). */
+function callbackEnvironment(decisions: FanOutDecisions, resultBucket: s3.IBucket): Array<{ name: string; value: string }> {
+  const interval = decisions.timeouts.heartbeatIntervalSeconds;
+  return [
+    ...(interval !== undefined ? [{ name: FanOutEnvironment.HEARTBEAT_SECONDS, value: String(interval) }] : []),
+    { name: FanOutEnvironment.RESULT_S3_PREFIX, value: callbackResultS3Prefix(resultBucket.bucketName, decisions.resultPrefix) },
+  ];
 }
 
 /** Where the item runner is built. */
@@ -266,7 +290,7 @@ function runTask(scope: Construct, id: string, stateName: string, settings: Item
     ? [{ name: FanOutEnvironment.ITEMS, value: sfn.JsonPath.jsonToString(sfn.JsonPath.listAt('$.Items')) }]
     : [{ name: FanOutEnvironment.ITEM, value: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.item')) }];
   if (callback) {
-    environment.push({ name: FanOutEnvironment.TASK_TOKEN, value: sfn.JsonPath.taskToken });
+    environment.push({ name: FanOutEnvironment.TASK_TOKEN, value: sfn.JsonPath.taskToken }, ...settings.callbackEnvironment);
   }
   const fargate = new tasks.EcsFargateLaunchTarget({
     platformVersion: ecs.FargatePlatformVersion.LATEST,
@@ -309,6 +333,14 @@ function runTask(scope: Construct, id: string, stateName: string, settings: Item
     } else {
       task.addRetry(toRetryProps(throttleRetry));
     }
+    // A worker told to stop reports FanOut.Interrupted: its item did not finish and runs again.
+    task.addRetry({
+      errors: [ERROR_WORKER_INTERRUPTED],
+      maxAttempts: CALLBACK_INTERRUPTED_RETRIES,
+      interval: Duration.seconds(10),
+      backoffRate: 2,
+      jitterStrategy: sfn.JitterType.FULL,
+    });
     if (taskRetry) {
       task.addRetry(toRetryProps(taskRetry));
     }

@@ -1,7 +1,7 @@
 import { checkInteger } from './checks';
 import { FanOutEnvironment } from '../api/environment';
 import { FanOutItemBatching } from '../api/item-batching';
-import { ECS_CONTAINER_OVERRIDES_MAX_CHARS, JSON_STRING_ESCAPE_FACTOR, SFN_TASK_TOKEN_MAX_CHARS } from '../aws-limits';
+import { ECS_CONTAINER_OVERRIDES_MAX_CHARS, JSON_STRING_ESCAPE_FACTOR, S3_BUCKET_NAME_MAX_CHARS, SFN_TASK_TOKEN_MAX_CHARS } from '../aws-limits';
 
 /** The ItemBatcher settings the construct renders. */
 export interface ResolvedItemBatching {
@@ -20,19 +20,51 @@ export interface ResolvedItemBatching {
  * call whose overrides are `FANOUT_ITEMS` on `containerName` and, with `withTaskToken`, a task
  * token of the longest length in `FANOUT_TASK_TOKEN`. 0 if nothing fits.
  */
-export function batchBytesWithinOverrides(containerName: string, withTaskToken = false): number {
+export function batchBytesWithinOverrides(containerName: string, withTaskToken = false, callbackEnvironment: CallbackEnvironmentSizes = {}): number {
   const environment = [{ name: FanOutEnvironment.ITEMS, value: '' }];
   if (withTaskToken) {
     // Tokens are base64-like: no character of theirs is escaped in JSON.
     environment.push({ name: FanOutEnvironment.TASK_TOKEN, value: 'x'.repeat(SFN_TASK_TOKEN_MAX_CHARS) });
+    if (callbackEnvironment.heartbeatSecondsChars !== undefined) {
+      environment.push({ name: FanOutEnvironment.HEARTBEAT_SECONDS, value: 'x'.repeat(callbackEnvironment.heartbeatSecondsChars) });
+    }
+    if (callbackEnvironment.resultPrefixChars !== undefined) {
+      environment.push({ name: FanOutEnvironment.RESULT_S3_PREFIX, value: 'x'.repeat(callbackEnvironment.resultPrefixChars) });
+    }
   }
   const emptyOverrides = JSON.stringify({ containerOverrides: [{ name: containerName, environment }] });
   return Math.max(0, Math.floor((ECS_CONTAINER_OVERRIDES_MAX_CHARS - emptyOverrides.length) / JSON_STRING_ESCAPE_FACTOR));
 }
 
+/** Where callback results too large for Step Functions go, under the result prefix. */
+export const CALLBACK_RESULTS_FOLDER = 'callback-results';
+
+/** FANOUT_RESULT_S3_PREFIX for a bucket and the fan-out's result prefix: `s3://bucket/prefix/callback-results/`. */
+export function callbackResultS3Prefix(bucketName: string, resultPrefix: string): string {
+  return `s3://${bucketName}/${resultPrefix}/${CALLBACK_RESULTS_FOLDER}/`;
+}
+
+/** The callback's other environment entries at their longest, for the batch limit. */
+export function callbackEnvironmentSizes(resultPrefix: string, heartbeatIntervalSeconds: number | undefined): CallbackEnvironmentSizes {
+  return {
+    // A heartbeat known only at deploy is at most a year of seconds (8 digits).
+    heartbeatSecondsChars: heartbeatIntervalSeconds !== undefined ? String(heartbeatIntervalSeconds).length : 8,
+    resultPrefixChars: callbackResultS3Prefix('x'.repeat(S3_BUCKET_NAME_MAX_CHARS), resultPrefix).length,
+  };
+}
+
+/** The longest values the callback's other environment entries can have, in characters. */
+export interface CallbackEnvironmentSizes {
+  /** FANOUT_HEARTBEAT_SECONDS. */
+  readonly heartbeatSecondsChars?: number;
+  /** FANOUT_RESULT_S3_PREFIX, with the longest bucket name. */
+  readonly resultPrefixChars?: number;
+}
+
 /** Fills in the byte limit and checks both limits, naming the prop. */
-export function resolveItemBatching(batching: FanOutItemBatching, containerName: string, withTaskToken = false): ResolvedItemBatching {
-  const limit = batchBytesWithinOverrides(containerName, withTaskToken);
+export function resolveItemBatching(batching: FanOutItemBatching, containerName: string, withTaskToken = false,
+  callbackEnvironment: CallbackEnvironmentSizes = {}): ResolvedItemBatching {
+  const limit = batchBytesWithinOverrides(containerName, withTaskToken, callbackEnvironment);
   checkInteger('itemBatching.maxItems', batching.maxItems, 1, 10_000);
   checkInteger('itemBatching.maxInputBytes', batching.maxInputBytes, 1, limit);
   const maxInputBytes = batching.maxInputBytes ?? limit;

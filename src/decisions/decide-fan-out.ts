@@ -6,7 +6,7 @@ import { FanOutItems } from '../api/items';
 import { FanOutMode } from '../api/mode';
 import { FanOutRetryPolicy } from '../api/retry-options';
 import { FargateFanOutProps } from '../fargate-fan-out-props';
-import { ResolvedItemBatching, resolveItemBatching } from './batch-limits';
+import { callbackEnvironmentSizes, ResolvedItemBatching, resolveItemBatching } from './batch-limits';
 import { ConcurrencyDecision, decideConcurrency, tasksWithinVcpuBudget } from './concurrency';
 import { decideInlineHistoryBudget, InlineHistoryBudget, itemRetryAttempts } from './history-budget';
 import { chooseMode, hasDistributedMap, hasInlineMap, ModeChoice } from './mode';
@@ -137,7 +137,10 @@ export function decideFanOut(props: FargateFanOutProps): FanOutDecisions {
     toleratedFailurePercentage: props.toleratedFailurePercentage,
     mode: mode.mode,
   });
-  const batching = props.itemBatching ? resolveItemBatching(props.itemBatching, task.containerName, callback) : undefined;
+  const resultPrefix = props.resultPrefix ?? DEFAULT_RESULT_PREFIX;
+  const batching = props.itemBatching
+    ? resolveItemBatching(props.itemBatching, task.containerName, callback, callback ? callbackEnvironmentSizes(resultPrefix, timeouts.heartbeatIntervalSeconds) : {})
+    : undefined;
   const network = decideNetwork({ ...props, capacity });
 
   return {
@@ -157,7 +160,7 @@ export function decideFanOut(props: FargateFanOutProps): FanOutDecisions {
     tolerance,
     batching,
     network,
-    resultPrefix: props.resultPrefix ?? DEFAULT_RESULT_PREFIX,
+    resultPrefix,
     observability: {
       logRetention: props.logRetention ?? DEFAULT_LOG_RETENTION,
       logLevel: props.logLevel ?? sfn.LogLevel.ERROR,

@@ -42,6 +42,9 @@ export interface ItemRetryAttempts {
   readonly loopReruns?: number;
 }
 
+/** Reruns of an item whose worker reported FanOut.Interrupted (callback pattern; see item-runner.ts). */
+export const CALLBACK_INTERRUPTED_RETRIES = 3;
+
 /** Retries the callback pattern allows each of its ECS calls (ListTasks, StopTask). */
 export const CALLBACK_CALL_RETRIES = 5;
 
@@ -171,7 +174,8 @@ export function itemRetryAttempts(input: ItemRetryInput): ItemRetryAttempts {
   if (input.callback) {
     return {
       refusedAttempts: runsPerItem * input.throttleRetry.maxAttempts,
-      rerunAttempts: runsPerItem * (input.taskRetry?.maxAttempts ?? 0),
+      // The worker's FanOut.Interrupted reruns the item a few times besides taskRetry.
+      rerunAttempts: runsPerItem * ((input.taskRetry?.maxAttempts ?? 0) + CALLBACK_INTERRUPTED_RETRIES),
       fallbackRuns: runsPerItem - 1,
       callback: true,
       checksSpotStop: false,

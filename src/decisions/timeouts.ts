@@ -6,6 +6,9 @@ export const DEFAULT_TASK_TIMEOUT = Duration.hours(24);
 /** Longest a callback task may go without a heartbeat when `heartbeatTimeout` is not set. */
 export const DEFAULT_HEARTBEAT_TIMEOUT = Duration.minutes(10);
 
+/** Heartbeats a callback container sends within one `heartbeatTimeout`. */
+export const HEARTBEATS_PER_TIMEOUT = 3;
+
 /** What the timeouts depend on. */
 export interface TimeoutsInput {
   readonly taskTimeout?: Duration;
@@ -21,6 +24,12 @@ export interface TimeoutsDecision {
   readonly taskTimeout: Duration;
   /** Longest a callback task may go without a heartbeat; undefined with run job. */
   readonly heartbeatTimeout?: Duration;
+  /**
+   * How often a callback container sends a heartbeat, in seconds: a third of `heartbeatTimeout`
+   * (at least 1), so that one late or lost heartbeat does not time the task out; undefined with
+   * run job or a heartbeat known only at deploy.
+   */
+  readonly heartbeatIntervalSeconds?: number;
   /** Longest a whole execution may run; undefined for none. */
   readonly executionTimeout?: Duration;
   /** One sentence a user can read. */
@@ -51,7 +60,10 @@ export function decideTimeouts(input: TimeoutsInput): TimeoutsDecision {
     parts.push(`a callback task reports at least every ${human(heartbeatTimeout)}${input.heartbeatTimeout ? '' : ' (default)'}`);
   }
   parts.push(timeout ? `an execution runs at most ${human(timeout)}` : 'executions have no timeout of their own');
-  return { taskTimeout, heartbeatTimeout, executionTimeout: timeout, reason: `${parts.join('; ')}.` };
+  const heartbeatIntervalSeconds = heartbeatTimeout && !heartbeatTimeout.isUnresolved()
+    ? Math.max(1, Math.floor(heartbeatTimeout.toSeconds() / HEARTBEATS_PER_TIMEOUT))
+    : undefined;
+  return { taskTimeout, heartbeatTimeout, heartbeatIntervalSeconds, executionTimeout: timeout, reason: `${parts.join('; ')}.` };
 }
 
 function human(duration: Duration): string {

@@ -2,11 +2,24 @@ import { FanOutEnvironment, FanOutIntegrationPattern, FanOutMode } from '../../s
 import { allStates, synthFanOut, withImage } from '../util/synth';
 
 describe('FanOutEnvironment names what the container receives', () => {
-  test('one item: ITEM, and with the callback pattern TASK_TOKEN', () => {
+  test('one item: ITEM, and with the callback pattern TASK_TOKEN, HEARTBEAT_SECONDS and RESULT_S3_PREFIX (what the worker runtime reads)', () => {
     const { definition } = synthFanOut(withImage({ mode: FanOutMode.INLINE, integrationPattern: FanOutIntegrationPattern.CALLBACK }));
     const environment = allStates(definition).RunItemTask.Parameters.Overrides.ContainerOverrides[0].Environment;
-    expect(environment.map((variable: any) => variable.Name)).toEqual([FanOutEnvironment.ITEM, FanOutEnvironment.TASK_TOKEN]);
-    expect([FanOutEnvironment.ITEM, FanOutEnvironment.TASK_TOKEN]).toEqual(['FANOUT_ITEM', 'FANOUT_TASK_TOKEN']);
+    expect(environment.map((variable: any) => variable.Name)).toEqual([
+      FanOutEnvironment.ITEM, FanOutEnvironment.TASK_TOKEN, FanOutEnvironment.HEARTBEAT_SECONDS, FanOutEnvironment.RESULT_S3_PREFIX,
+    ]);
+    expect([FanOutEnvironment.ITEM, FanOutEnvironment.TASK_TOKEN, FanOutEnvironment.HEARTBEAT_SECONDS, FanOutEnvironment.RESULT_S3_PREFIX])
+      .toEqual(['FANOUT_ITEM', 'FANOUT_TASK_TOKEN', 'FANOUT_HEARTBEAT_SECONDS', 'FANOUT_RESULT_S3_PREFIX']);
+  });
+
+  test('the names are those the worker runtimes read', () => {
+    const fs = require('fs');
+    const python = fs.readFileSync(`${__dirname}/../../worker/python/src/fargate_fan_out_worker/runtime.py`, 'utf8');
+    const node = fs.readFileSync(`${__dirname}/../../worker/node/index.js`, 'utf8');
+    for (const name of FanOutEnvironment.RESERVED_NAMES) {
+      expect(python).toContain(`"${name}"`);
+      expect(node).toContain(`'${name}'`);
+    }
   });
 
   test('a batch: ITEMS', () => {
@@ -16,7 +29,7 @@ describe('FanOutEnvironment names what the container receives', () => {
   });
 
   test('every name it lists is reserved: environment may not set it', () => {
-    expect(FanOutEnvironment.RESERVED_NAMES).toEqual(['FANOUT_ITEM', 'FANOUT_ITEMS', 'FANOUT_TASK_TOKEN']);
+    expect(FanOutEnvironment.RESERVED_NAMES).toEqual(['FANOUT_ITEM', 'FANOUT_ITEMS', 'FANOUT_TASK_TOKEN', 'FANOUT_HEARTBEAT_SECONDS', 'FANOUT_RESULT_S3_PREFIX']);
     for (const name of FanOutEnvironment.RESERVED_NAMES) {
       expect(() => synthFanOut(withImage({ environment: { [name]: 'x' } }))).toThrow(new RegExp(`may not set ${name}`));
     }

@@ -101,7 +101,7 @@ const cases: Array<[string, FargateFanOutProps, Expected]> = [
   }],
   ['callback: a 10-minute heartbeat by default, and room for the callback states', { image: ecrImage, integrationPattern: FanOutIntegrationPattern.CALLBACK }, {
     // 116 + the callback states' 44 events: floor(24,950 / 160).
-    heartbeatSeconds: 600, inlineMaxItems: 155,
+    heartbeatSeconds: 600, inlineMaxItems: 145,
   }],
   ['a given VPC with private subnets: subnets with egress, no VPC created', { image: publicImage, vpc: givenVpc(), maxVcpus: 6 }, {
     createVpc: false, subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, warnings: [],

@@ -35,11 +35,11 @@ describe('itemRetryAttempts: every entry into a task state may use its retriers 
     expect(attempts).toMatchObject({ refusedAttempts: 4 * 33, fallbackRuns: 1, checksSpotStop: true });
   });
 
-  test('callback: the native task retry, as before', () => {
+  test('callback: the native task retry and 3 reruns of a worker that reported FanOut.Interrupted', () => {
     const attempts = itemRetryAttempts({
       throttleRetry: DEFAULT_THROTTLE_RETRY, taskRetry: DEFAULT_TASK_RETRY, capacity: FanOutCapacity.ON_DEMAND, callback: true,
     });
-    expect(attempts).toMatchObject({ refusedAttempts: 30, rerunAttempts: 2, callback: true });
+    expect(attempts).toMatchObject({ refusedAttempts: 30, rerunAttempts: 2 + 3, callback: true });
   });
 });
 

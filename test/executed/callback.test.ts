@@ -2,7 +2,7 @@
  * The callback pattern, executed on the definitions FargateFanOut synthesizes, against the simulated ECS.
  * Every run is counted item by item.
  */
-import { expectEveryItemAccountedFor, fanOutWith, makeItems, runFanOut } from './fan-out-run';
+import { attemptsOf, expectEveryItemAccountedFor, fanOutWith, makeItems, runFanOut } from './fan-out-run';
 import { FanOutIntegrationPattern, FanOutMode } from '../../src';
 import { StateNames } from '../../src/build/workflow';
 import { CallbackBehavior, SimulatedEcs } from '../harness/simulated-ecs';
@@ -38,6 +38,28 @@ describe('integrationPattern CALLBACK', () => {
 
     expectEveryItemAccountedFor(run, 100);
     expect(run.result.mapRuns[0].results).toEqual(items.map((item) => ({ result: { id: item.id, doubled: item.id * 2 } })));
+  });
+
+  test('a worker told to stop (FanOut.Interrupted, as the worker runtime reports SIGTERM) is run again and succeeds; other errors are not retried', async () => {
+    const items = makeItems(100);
+    const interruptedOnce = (item: any) => item.id % 10 === 4;
+    const failing = (item: any) => item.id % 25 === 7;
+    const { synth, ecs } = callbackRun({ mode: FanOutMode.DISTRIBUTED }, {
+      callbackFor: (item: any, attempt: number): CallbackBehavior => {
+        if (interruptedOnce(item) && attempt === 1) return { kind: 'failure', error: 'FanOut.Interrupted', cause: 'SIGTERM before the handler finished' };
+        if (failing(item)) return { kind: 'failure', error: 'ValueError', cause: 'bad item' };
+        return doubled(item);
+      },
+      seed: 96,
+    });
+
+    const run = await runFanOut(synth, items, ecs);
+
+    const accounting = expectEveryItemAccountedFor(run, 100);
+    expect(accounting.reportedFailed).toEqual(items.filter(failing).map((i) => i.id));
+    const launches = (item: any) => attemptsOf(ecs, item).filter((a) => a.startedAt !== undefined).length;
+    expect(items.filter(interruptedOnce).map(launches)).toEqual(items.filter(interruptedOnce).map(() => 2));
+    expect(items.filter(failing).map(launches)).toEqual(items.filter(failing).map(() => 1));
   });
 
   test('a container that hangs fails its item with States.HeartbeatTimeout, and its task is found and stopped', async () => {

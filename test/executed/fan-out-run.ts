@@ -227,6 +227,10 @@ export function expectRecordsMatchSimulation(run: FanOutRun): number {
     // A run is a task launched, or a last RunTask that ECS refused for good.
     const refusedAtLast = calls.length > 0 && !LAUNCHED.includes(calls[calls.length - 1].detail) ? 1 : 0;
     const tasks = tasksOfRecord(record);
+    // Compact: a few hundred bytes a task.
+    if (JSON.stringify(record).length > 200 + 400 * Math.max(1, tasks.length)) {
+      mismatches.push(`item ${index}: record of ${JSON.stringify(record).length} bytes for ${tasks.length} tasks`);
+    }
     if (record.attempts !== launched.length + refusedAtLast || tasks.length !== launched.length) {
       mismatches.push(`item ${index}: record says ${record.attempts} runs (${tasks.length} tasks listed), the simulation launched ${launched.length} tasks${refusedAtLast ? ' and refused the last call' : ''}`);
       continue;

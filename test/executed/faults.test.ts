@@ -211,18 +211,21 @@ describe('problems the executed tests found in the construct, and their fixes (s
 });
 
 describe('requests ECS rejects for good', () => {
-  test(`FIXED: an item whose overrides exceed ${CONTAINER_OVERRIDES_MAX_CHARS} characters fails in seconds (1 call and ${INVALID_PARAMETER_QUICK_RETRIES} quick retries), with its cause`, async () => {
+  test.each([
+    ['inline', FanOutMode.INLINE, 40],
+    ['distributed', FanOutMode.DISTRIBUTED, 100],
+  ])(`FIXED (%s Map): an item whose overrides exceed ${CONTAINER_OVERRIDES_MAX_CHARS} characters fails in seconds (1 call and ${INVALID_PARAMETER_QUICK_RETRIES} quick retries), with its cause`, async (_name, mode, cap) => {
     // It was retried like throttling: 31 calls over a quarter of an hour, for a request that can
     // never succeed. ECS.InvalidParameterException is now retried further only when its Cause
     // says a rate or request limit was exceeded.
-    const synth = fanOutWith({ mode: FanOutMode.INLINE });
+    const synth = fanOutWith({ mode });
     const items: TestItem[] = makeItems(20);
     items[7] = { id: 7, pad: 'x'.repeat(CONTAINER_OVERRIDES_MAX_CHARS) };
     const ecs = new SimulatedEcs({ seed: 71 });
 
     const run = await runFanOut(synth, items, ecs);
 
-    const accounting = expectEveryItemAccountedFor(run, 40);
+    const accounting = expectEveryItemAccountedFor(run, cap);
     expect(accounting.reportedFailed).toEqual([7]);
     expect(run.summary!.failedItems).toEqual([{ index: 7, error: EcsErrors.INVALID_PARAMETER }]);
     // (A call the RunTask rate throttled may come between them: it is retried as a throttle.)
@@ -230,7 +233,12 @@ describe('requests ECS rejects for good', () => {
     expect(attempts).toHaveLength(1 + INVALID_PARAMETER_QUICK_RETRIES);
     expect(attempts.every((a) => a.detail === 'overrides-too-large')).toBe(true);
     expect(attempts[attempts.length - 1].calledAt - attempts[0].calledAt).toBeLessThan(30_000);
-    expect([...run.failureRecords.values()][0].cause).toMatch(/Container Overrides length must be at most 8192/);
+    if (mode === FanOutMode.INLINE) {
+      expect([...run.failureRecords.values()][0].cause).toMatch(/Container Overrides length must be at most 8192/);
+    } else {
+      // A child's cause is the item's record: one run, no task.
+      expect(JSON.parse(run.result.mapRuns[0].failures[0].Cause)).toMatchObject({ outcome: 'FAILED', error: EcsErrors.INVALID_PARAMETER, attempts: 1, stopCode: [] });
+    }
   });
 
   test('an ECS.InvalidParameterException whose Cause says EC2 throttled the subnet lookup is retried as a start failure, and the items succeed', async () => {

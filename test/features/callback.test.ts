@@ -1,7 +1,7 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { FanOutIntegrationPattern, FanOutMode } from '../../src';
-import { batchBytesWithinOverrides } from '../../src/decisions/batch-limits';
+import { batchBytesWithinOverrides, callbackEnvironmentSizes } from '../../src/decisions/batch-limits';
 import { inlineMaxItems } from '../../src/decisions/history-budget';
 import { allStates, synthFanOut, withImage } from '../util/synth';
 
@@ -16,9 +16,13 @@ describe('integrationPattern CALLBACK', () => {
     expect(task.Resource).toBe('arn:aws:states:::ecs:runTask.waitForTaskToken');
     expect(task.HeartbeatSeconds).toBe(600);
     expect(task.TimeoutSeconds).toBe(86_400);
+    // The worker runtime heartbeats every third of the timeout, and writes results too large for
+    // Step Functions under the result prefix.
     expect(task.Parameters.Overrides.ContainerOverrides[0].Environment).toEqual([
       { 'Name': 'FANOUT_ITEM', 'Value.$': 'States.JsonToString($.item)' },
       { 'Name': 'FANOUT_TASK_TOKEN', 'Value.$': '$$.Task.Token' },
+      { Name: 'FANOUT_HEARTBEAT_SECONDS', Value: '200' },
+      { Name: 'FANOUT_RESULT_S3_PREFIX', Value: expect.stringMatching(/^s3:\/\/.+\/fan-out-results\/callback-results\/$/) },
     ]);
     expect(task.ResultSelector).toEqual({ 'result.$': '$' });
     expect(fanOut.describe()).toMatch(/callback: the container gets a task token in FANOUT_TASK_TOKEN and must send a heartbeat or its result within 10 minutes/);
@@ -53,7 +57,7 @@ describe('integrationPattern CALLBACK', () => {
     expect(states.RunItemTask.Catch.map((c: any) => c.Next)).toEqual(['FindTimedOutTask', 'DescribeItemFailure']);
   });
 
-  test('the task role may send success, failure and heartbeats to this state machine only', () => {
+  test('the task role may send success, failure and heartbeats to this state machine only, and write large results under the result prefix only', () => {
     const taskRole = stack.getLogicalId(fanOut.taskDefinition.taskRole.node.defaultChild as iam.CfnRole);
     const policies = Object.values(template.findResources('AWS::IAM::Policy')) as any[];
     const taskRolePolicy = policies.find((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: taskRole }]));
@@ -61,7 +65,18 @@ describe('integrationPattern CALLBACK', () => {
       Action: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
       Effect: 'Allow',
       Resource: { Ref: stack.getLogicalId(fanOut.stateMachine.node.defaultChild as sfn.CfnStateMachine) },
+    }, {
+      Action: 's3:PutObject',
+      Effect: 'Allow',
+      Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^FanOutResults/), 'Arn'] }, '/fan-out-results/callback-results/*']] },
     }]);
+  });
+
+  test('a worker that reports FanOut.Interrupted (told to stop before it finished) is run again, 3 times at most', () => {
+    const retry = states.RunItemTaskInChild.Retry;
+    expect(retry.find((r: any) => r.ErrorEquals.includes('FanOut.Interrupted'))).toEqual({
+      ErrorEquals: ['FanOut.Interrupted'], IntervalSeconds: 10, MaxAttempts: 3, BackoffRate: 2, JitterStrategy: 'FULL',
+    });
   });
 
   test('the state machine may list tasks and stop the cluster\'s tasks', () => {
@@ -78,14 +93,18 @@ describe('integrationPattern CALLBACK', () => {
   });
 
   test('an item may use the callback states too, so fewer items surely fit the inline history', () => {
-    const threshold = inlineMaxItems({ refusedAttempts: 30, rerunAttempts: 0, callback: true });
+    const threshold = inlineMaxItems({ refusedAttempts: 30, rerunAttempts: 3, callback: true });
     expect(definition.States.ChooseMap.Choices[0].NumericLessThanEquals).toBe(threshold);
     expect(definition.States.ChooseMap.Choices[0].NumericLessThanEquals).toBeLessThan(215);
   });
 
-  test('with batching, the byte limit leaves room for a 2,048-character token', () => {
+  test('with batching, the byte limit leaves room for a 2,048-character token and the other entries at their longest', () => {
     const batched = synthFanOut(withImage({ integrationPattern: FanOutIntegrationPattern.CALLBACK, itemBatching: { maxItems: 10 } }));
-    expect(batched.fanOut.maxInputBytesPerBatch).toBe(batchBytesWithinOverrides('Task', true));
+    const sizes = callbackEnvironmentSizes('fan-out-results', 200);
+    expect(sizes).toEqual({ heartbeatSecondsChars: 3, resultPrefixChars: 'S3://'.length + 63 + '/fan-out-results/callback-results/'.length });
+    expect(batched.fanOut.maxInputBytesPerBatch).toBe(batchBytesWithinOverrides('Task', true, sizes));
+    const entries = JSON.stringify([{ name: 'FANOUT_HEARTBEAT_SECONDS', value: 'xxx' }, { name: 'FANOUT_RESULT_S3_PREFIX', value: 'x'.repeat(sizes.resultPrefixChars) }]).length - 1;
+    expect(batchBytesWithinOverrides('Task', true, sizes)).toBe(Math.floor((2 * batchBytesWithinOverrides('Task', true) - entries) / 2));
     expect(batchBytesWithinOverrides('Task', true)).toBe(Math.floor((2 * batchBytesWithinOverrides('Task') - 2048 - JSON.stringify({ name: 'FANOUT_TASK_TOKEN', value: '' }).length - 1) / 2));
   });
 });
