@@ -50,6 +50,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
     },
   },
 
+  // The `report` command reads a run's results from S3 and its execution from Step Functions:
+  // bundled, because jsii packages may depend only on jsii packages at run time.
+  bundledDeps: ['@aws-sdk/client-s3@^3.1164.0', '@aws-sdk/client-sfn@^3.1164.0'],
+
   devDeps: [
     'asl-validator@4.0.0',
     'aws-local-stepfunctions@3.0.0',
@@ -58,6 +62,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'cdk-nag@^3.0.2',
     // Lays out the workflow picture (docs/workflow.svg): Graphviz compiled to WebAssembly.
     '@hpcc-js/wasm-graphviz@1.29.2',
+    // Drives the machine's Chromium (never downloads one) to check the report's page and take its screenshot.
+    'puppeteer-core@^24',
   ],
 
   publishToPypi: {
@@ -107,6 +113,13 @@ project.addTask('docs:workflow', {
   description: 'Draw the state machine the example builds into docs/workflow.svg (--check: fail if it is out of date)',
   exec: 'ts-node --project tsconfig.dev.json scripts/workflow-svg.ts',
   receiveArgs: true,
+});
+
+// The README's picture of a run report (docs/report.png): an executed run with faults, its report,
+// the page's screenshot in the machine's Chromium.
+project.addTask('docs:report', {
+  description: 'Execute a 600-item fan-out offline, report it (.tmp/report-example) and screenshot the page into docs/report.png',
+  exec: 'ts-node --project tsconfig.dev.json scripts/report-example.ts',
 });
 
 // Not a test: prints launch policies and synth time side by side with baselines from the same run.

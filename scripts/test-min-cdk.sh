@@ -7,7 +7,8 @@
 #   2. synthesizes the example app (examples/app.ts), and
 #   3. runs the jest assertion suites: every test/*.test.ts file except the executed-workflow
 #      suites (test/executed, test/harness), which simulate thousands of ECS tasks and take
-#      minutes on 2 cores; they exercise the state machine the assertion suites already pin.
+#      minutes on 2 cores; they exercise the state machine the assertion suites already pin; and
+#      the run report's suites (test/report), which read executed runs and use no CDK API.
 # The example's snapshot test ("matches the snapshot", test/example.test.ts) is left out here: the
 # snapshot is recorded on the newest aws-cdk-lib, and newer releases render some resources
 # differently by themselves (2.276.0 adds aws:SourceArn/aws:SourceAccount conditions to the state
@@ -93,12 +94,12 @@ if [ "$rc" -eq 0 ] && CDK_OUTDIR="$DIR/cdk.out-dev" TS_NODE_TRANSPILE_ONLY=true 
     "aws-cdk-lib@$MIN=$DIR/cdk.out/FargateFanOutExample.template.json" 2>&1 | head -12 | sed 's/^/     /'
 fi
 
-echo "== jest assertion suites on aws-cdk-lib $MIN (test/executed and test/harness are left to the build)"
+echo "== jest assertion suites on aws-cdk-lib $MIN (test/executed, test/harness and test/report are left to the build)"
 cat >"$DIR/jest.config.json" <<'EOF'
 {
   "rootDir": ".",
   "testMatch": ["<rootDir>/test/**/*.test.ts"],
-  "testPathIgnorePatterns": ["/node_modules/", "/cdk.out/", "<rootDir>/test/executed/", "<rootDir>/test/harness/"],
+  "testPathIgnorePatterns": ["/node_modules/", "/cdk.out/", "<rootDir>/test/executed/", "<rootDir>/test/harness/", "<rootDir>/test/report/"],
   "transform": { "^.+\\.[t]sx?$": ["ts-jest", { "tsconfig": "<rootDir>/tsconfig.dev.json" }] },
   "clearMocks": true
 }

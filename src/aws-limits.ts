@@ -310,6 +310,14 @@ export const PRICE_FARGATE_VCPU_HOUR_USD = 0.04048;
 export const PRICE_FARGATE_GB_HOUR_USD = 0.004445;
 
 /**
+ * Fargate Spot runs "at up to a 70% discount off the Fargate price"; the actual rate moves with
+ * supply and demand and is shown live on the pricing page. The run report assumes the full
+ * discount unless told the rate (it says so), so its Spot cost is a low estimate.
+ * Source: https://aws.amazon.com/fargate/pricing/ ; see aws-facts.md 6 (no fixed us-east-1 Spot rate confirmed).
+ */
+export const FARGATE_SPOT_MAX_DISCOUNT = 0.7;
+
+/**
  * Fargate bills per second with a one-minute minimum per task.
  * Source: https://aws.amazon.com/fargate/pricing/ ; see aws-facts.md 6.
  */

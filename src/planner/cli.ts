@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 import { Duration } from 'aws-cdk-lib';
 import { FanOutPlanner, FanOutPlanOptions, formatPlanReport } from './planner';
+import { REPORT_USAGE, runReportCommand } from '../report/cli';
 
 const USAGE = `usage: cdk-fargate-fan-out plan --items N --duration 5m [options]
+       cdk-fargate-fan-out report <execution ARN | s3://bucket/prefix | folder> [options]
 
   --items N             items in the run (required)
   --duration D          how long one item takes: 90s, 5m, 1h (required)
@@ -12,7 +14,9 @@ const USAGE = `usage: cdk-fargate-fan-out plan --items N --duration 5m [options]
   --items-per-task N    items per task, as itemBatching.maxItems (default 1)
   --vcpu-quota V        your Fargate On-Demand vCPU quota (default 6, AWS's default)
   --throttle-rate R     extra share of RunTask calls throttled by other callers, 0..1 (default 0)
-  --json                print the plan as JSON`;
+  --json                print the plan as JSON
+
+${REPORT_USAGE}`;
 
 /** Parses `plan` arguments into planner options; throws with the usage on bad input. */
 export function parsePlanArguments(args: string[]): { options: FanOutPlanOptions; json: boolean } {
@@ -72,8 +76,11 @@ function parseDuration(text: string): Duration {
   return Duration.seconds(Math.round(seconds));
 }
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === 'report') {
+    return runReportCommand(rest);
+  }
   if (command !== 'plan') {
     console.error(USAGE);
     return 2;
@@ -90,5 +97,7 @@ function main(argv: string[]): number {
 }
 
 if (require.main === module) {
-  process.exitCode = main(process.argv.slice(2));
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
 }

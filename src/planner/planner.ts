@@ -18,7 +18,7 @@ import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY, resolveRetryPolicy } from '../decis
 import { checkFargateTaskSize, vcpusOf } from '../decisions/task-size';
 
 /** State transitions a run spends outside the items (count, choose, Map, summary, end). */
-const TRANSITIONS_PER_RUN = 6;
+export const TRANSITIONS_PER_RUN = 6;
 
 /** What to plan. */
 export interface FanOutPlanOptions {

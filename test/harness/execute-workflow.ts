@@ -119,6 +119,10 @@ export interface MapRunReport {
   readonly childStatus: Array<'SUCCEEDED' | 'FAILED' | 'ABORTED' | undefined>;
   /** Largest estimated history of one child execution. */
   maxChildHistoryEvents: number;
+  /** Each child's input, by child index (for result files: the `Input` of each entry). */
+  readonly childInputs: readonly unknown[];
+  /** When each child started and stopped (virtual ms), by child index; undefined for one that never ran. */
+  readonly childTimes: Array<{ start: number; stop?: number } | undefined>;
   /** The Map Run's ARN, when a ResultWriter made the Map return one. */
   mapRunArn?: string;
   readonly resultWriter?: { Bucket: unknown; Prefix: unknown };
@@ -316,6 +320,8 @@ export async function executeWorkflow(definition: object, input: unknown, option
       itemsPerChild: childInputs.map((childInput: any) => (state.ItemBatcher ? childInput.Items.length : 1)),
       childStatus: new Array(childInputs.length).fill(undefined),
       maxChildHistoryEvents: 0,
+      childInputs,
+      childTimes: new Array(childInputs.length).fill(undefined),
       resultWriter: writerParameters ? { Bucket: writerParameters.Bucket, Prefix: writerParameters.Prefix } : undefined,
     };
     mapRuns.push(report);
@@ -335,6 +341,7 @@ export async function executeWorkflow(definition: object, input: unknown, option
     const runChild = async (index: number) => {
       const execution = child.run(childInputs[index], { ...runOptions, context: options.context });
       running.add(execution.abort);
+      report.childTimes[index] = { start: Date.now() };
       inFlight++;
       report.maxChildrenInFlight = Math.max(report.maxChildrenInFlight, inFlight);
       const history = new HistoryCounter(historyOptions);
@@ -360,6 +367,7 @@ export async function executeWorkflow(definition: object, input: unknown, option
           }
         }
       } finally {
+        report.childTimes[index]!.stop = Date.now();
         running.delete(execution.abort);
         inFlight--;
         await consumed;
@@ -371,6 +379,9 @@ export async function executeWorkflow(definition: object, input: unknown, option
     };
     await Promise.all(Array.from({ length: Math.min(maxConcurrency, childInputs.length) }, worker));
 
+    // AWS writes a Map Run's results whether or not it passed its failure threshold.
+    const runId = `${Date.now().toString(16)}-${mapRuns.length}`;
+    if (writerParameters) report.mapRunArn = `arn:aws:states:us-east-1:123456789012:mapRun:harness/${name}:${runId}`;
     if (report.thresholdExceeded) {
       throw namedError('States.ExceedToleratedFailureThreshold',
         `The Map Run failed: ${report.failed} of ${childInputs.length} child executions failed, over the tolerated ` +
@@ -380,8 +391,6 @@ export async function executeWorkflow(definition: object, input: unknown, option
     // With a ResultWriter the child results go to S3, not into any state's payload.
     if (!writerParameters) record('mapResult', report.results, name, name);
     if (writerParameters) {
-      const runId = `${Date.now().toString(16)}-${mapRuns.length}`;
-      report.mapRunArn = `arn:aws:states:us-east-1:123456789012:mapRun:harness/${name}:${runId}`;
       return {
         MapRunArn: report.mapRunArn,
         ResultWriterDetails: {
