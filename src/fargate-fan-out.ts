@@ -121,7 +121,9 @@ export class FargateFanOut extends Construct {
       decisions,
       resultBucket: this.resultBucket,
       stateMachineName,
-      createItemRunner: itemRunnerFactory({ ...task, ...network, decisions, resultBucket: this.resultBucket, pool: props.concurrencyPool?._binding() }),
+      createItemRunner: itemRunnerFactory({
+        ...task, ...network, decisions, resultBucket: this.resultBucket, pool: props.concurrencyPool?._binding(),
+      }),
       initialItemState: decisions.callback
         ? undefined
         : {

@@ -2,8 +2,8 @@ import { Arn, ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { FanOutItems } from '../api/items';
 import { SPILLED_ITEMS_FOLDER } from './item-spill';
+import { FanOutItems } from '../api/items';
 import { CALLBACK_RESULTS_FOLDER } from '../decisions/batch-limits';
 
 /** What the fan-out's own grants are between. */

@@ -55,7 +55,9 @@ export function buildItemSpill(scope: Construct, props: ItemSpillProps): sfn.ICh
     iamAction: 's3:PutObject',
     resultPath: sfn.JsonPath.DISCARD,
   });
-  write.addRetry({ errors: [sfn.Errors.ALL], maxAttempts: SPILL_WRITE_RETRIES, interval: Duration.seconds(1), backoffRate: 2, jitterStrategy: sfn.JitterType.FULL });
+  write.addRetry({
+    errors: [sfn.Errors.ALL], maxAttempts: SPILL_WRITE_RETRIES, interval: Duration.seconds(1), backoffRate: 2, jitterStrategy: sfn.JitterType.FULL,
+  });
   write.addCatch(props.failed, { errors: [sfn.Errors.ALL], resultPath: '$.spillFailure' });
   const useReference = new sfn.Pass(scope, `${props.where}UseItemReference${props.suffix}`, {
     stateName: props.stateName(`UseItemReference${props.suffix}`),

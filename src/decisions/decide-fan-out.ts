@@ -125,7 +125,12 @@ export function decideFanOut(props: FargateFanOutProps): FanOutDecisions {
     : undefined;
   const attempts = {
     ...itemRetryAttempts({
-      throttleRetry: throttle, taskRetry, capacity, callback, loopReruns: stopRules.maxReruns, spillsItems: !callback && props.itemBatching === undefined,
+      throttleRetry: throttle,
+      taskRetry,
+      capacity,
+      callback,
+      loopReruns: stopRules.maxReruns,
+      spillsItems: !callback && props.itemBatching === undefined,
     }),
     ...(pool ? { poolEvents: pool.childEvents } : {}),
   };
@@ -158,7 +163,8 @@ export function decideFanOut(props: FargateFanOutProps): FanOutDecisions {
   });
   const resultPrefix = props.resultPrefix ?? DEFAULT_RESULT_PREFIX;
   const batching = props.itemBatching
-    ? resolveItemBatching(props.itemBatching, task.containerName, callback, callback ? callbackEnvironmentSizes(resultPrefix, timeouts.heartbeatIntervalSeconds) : {})
+    ? resolveItemBatching(props.itemBatching, task.containerName, callback,
+      callback ? callbackEnvironmentSizes(resultPrefix, timeouts.heartbeatIntervalSeconds) : {})
     : undefined;
   const network = decideNetwork({ ...props, capacity });
 

@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import { FanOutEnvironment, FanOutIntegrationPattern, FanOutMode } from '../../src';
 import { allStates, synthFanOut, withImage } from '../util/synth';
 
@@ -13,7 +14,6 @@ describe('FanOutEnvironment names what the container receives', () => {
   });
 
   test('the names are those the worker runtimes read', () => {
-    const fs = require('fs');
     const python = fs.readFileSync(`${__dirname}/../../worker/python/src/fargate_fan_out_worker/runtime.py`, 'utf8');
     const node = fs.readFileSync(`${__dirname}/../../worker/node/index.js`, 'utf8');
     for (const name of FanOutEnvironment.RESERVED_NAMES) {

@@ -7,7 +7,7 @@ import { FanOutMode } from '../../src';
 import { ITEMS_FAILED_ERROR } from '../../src/build/workflow';
 import { CONTAINER_OVERRIDES_MAX_CHARS, EcsErrors, SimulatedEcs } from '../harness/simulated-ecs';
 
-jest.setTimeout(60_000);
+jest.setTimeout(120_000);
 
 describe('itemBatching', () => {
   test('1,000 items in batches of 10: 10x fewer tasks (launching RunTask calls) than one task per item, every item run once', async () => {

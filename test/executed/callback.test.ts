@@ -8,7 +8,7 @@ import { StateNames } from '../../src/build/workflow';
 import { CallbackBehavior, SimulatedEcs } from '../harness/simulated-ecs';
 import { allStates } from '../util/synth';
 
-jest.setTimeout(60_000);
+jest.setTimeout(120_000);
 
 describe('integrationPattern CALLBACK', () => {
   const callbackRun = (props: Parameters<typeof fanOutWith>[0], options: Omit<ConstructorParameters<typeof SimulatedEcs>[0] & object, 'heartbeatSeconds'>) => {

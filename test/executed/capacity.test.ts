@@ -6,7 +6,7 @@ import { expectEveryItemAccountedFor, fanOutWith, makeItems, runFanOut, attempts
 import { FanOutCapacity, FanOutMode } from '../../src';
 import { SimulatedEcs } from '../harness/simulated-ecs';
 
-jest.setTimeout(60_000);
+jest.setTimeout(120_000);
 
 describe('capacity', () => {
   test('SPOT_WITH_ON_DEMAND_FALLBACK, distributed: interrupted and refused Spot tasks end on on-demand, once, and no item is lost', async () => {

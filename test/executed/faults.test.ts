@@ -12,7 +12,7 @@ import { INVALID_PARAMETER_QUICK_RETRIES } from '../../src/decisions/history-bud
 import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY, DEFAULT_THROTTLE_RETRY } from '../../src/decisions/retry-policy';
 import { CONTAINER_OVERRIDES_MAX_CHARS, EcsErrors, itemKey, SimulatedEcs, Attempt } from '../harness/simulated-ecs';
 
-jest.setTimeout(60_000);
+jest.setTimeout(120_000);
 
 const launches = (attempts: readonly Attempt[] | undefined) => (attempts ?? []).filter((a) => a.startedAt !== undefined).length;
 const launchesOf = (ecs: SimulatedEcs, item: TestItem) => launches(ecs.attemptsByItem.get(itemKey(item)));

@@ -12,7 +12,7 @@ import { DEFAULT_START_FAILURE_RETRY } from '../../src/decisions/stop-rules';
 import { CONTAINER_OVERRIDES_MAX_CHARS, EcsErrors, itemKey, SimulatedEcs } from '../harness/simulated-ecs';
 import { allStates } from '../util/synth';
 
-jest.setTimeout(60_000);
+jest.setTimeout(120_000);
 
 /** The run-time threshold with the default retries: what surely fits the inline Map's history. */
 const INLINE_MAX_ITEMS = runTimeThreshold(fanOutWith({}).definition);
@@ -124,8 +124,11 @@ describe('RUN_TIME mode (the default without expectedItemCount)', () => {
     // of 4 runs (the first, 2 start-failure retries, one after writing the item to S3 for its
     // size), every loop and record counted.
     expect(INLINE_MAX_ITEMS).toBe(inlineMaxItems(itemRetryAttempts({
-      throttleRetry: DEFAULT_THROTTLE_RETRY, capacity: FanOutCapacity.ON_DEMAND, callback: false,
-      loopReruns: DEFAULT_START_FAILURE_RETRY.maxAttempts, spillsItems: true,
+      throttleRetry: DEFAULT_THROTTLE_RETRY,
+      capacity: FanOutCapacity.ON_DEMAND,
+      callback: false,
+      loopReruns: DEFAULT_START_FAILURE_RETRY.maxAttempts,
+      spillsItems: true,
     })));
     expect(INLINE_MAX_ITEMS).toBe(50);
     expect(allStates(definition)[StateNames.CHOOSE_MAP].Choices[0].NumericLessThanEquals).toBe(INLINE_MAX_ITEMS);
@@ -184,7 +187,8 @@ describe('RUN_TIME mode (the default without expectedItemCount)', () => {
     expect(accounting.reportedFailed).toHaveLength(INLINE_MAX_ITEMS);
     const runs = 1 + DEFAULT_START_FAILURE_RETRY.maxAttempts;
     const callsPerSmallItem = runs * (DEFAULT_THROTTLE_RETRY.maxAttempts + 1);
-    const callsPerLargeItem = callsPerSmallItem + 1 + INVALID_PARAMETER_QUICK_RETRIES - DEFAULT_THROTTLE_RETRY.maxAttempts + DEFAULT_THROTTLE_RETRY.maxAttempts;
+    // 30 throttles and 4 refusals for its size; then a launch without throttles, then 2 runs as a small item's.
+    const callsPerLargeItem = callsPerSmallItem + 1 + INVALID_PARAMETER_QUICK_RETRIES;
     const largeItems = items.filter(large).length;
     expect(ecs.runTaskCalls).toBe((INLINE_MAX_ITEMS - largeItems) * callsPerSmallItem + largeItems * callsPerLargeItem);
     expect(ecs.startFailures).toBe(INLINE_MAX_ITEMS * runs);

@@ -11,7 +11,7 @@ import { FanOutMode, FanOutRetryRule } from '../../src';
 import { DEFAULT_START_FAILURE_RETRY } from '../../src/decisions/stop-rules';
 import { EcsErrors, SimulatedEcs } from '../harness/simulated-ecs';
 
-jest.setTimeout(60_000);
+jest.setTimeout(120_000);
 
 const launched = (ecs: SimulatedEcs, item: TestItem) => attemptsOf(ecs, item).filter((a) => a.detail !== 'api-throttle' && a.detail !== 'launch-rate');
 

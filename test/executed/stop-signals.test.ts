@@ -8,7 +8,7 @@ import { FanOutCapacity, FanOutMode, FanOutRetryRule } from '../../src';
 import { ERROR_SPOT_INTERRUPTED } from '../../src/build/item-runner';
 import { SimulatedEcs } from '../harness/simulated-ecs';
 
-jest.setTimeout(60_000);
+jest.setTimeout(120_000);
 
 /** The exit codes seen from interrupted Spot tasks: 0 (SIGTERM handled), 2, 137 (SIGKILL), 143 (SIGTERM). */
 const INTERRUPTED_EXIT_CODES = [0, 2, 137, 143];

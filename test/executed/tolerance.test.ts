@@ -7,7 +7,7 @@ import { FanOutMode } from '../../src';
 import { ITEMS_FAILED_ERROR } from '../../src/build/workflow';
 import { SimulatedEcs } from '../harness/simulated-ecs';
 
-jest.setTimeout(60_000);
+jest.setTimeout(120_000);
 
 describe('tolerated failures at the threshold', () => {
   const failing = (count: number) => (item: any) => (item.id < count ? 1 : 0);

@@ -98,7 +98,11 @@ describe('capacity', () => {
     test('an item may use its retries on both capacities, so fewer items surely fit the inline history', () => {
       const threshold = definition.States.ChooseMap.Choices[0].NumericLessThanEquals;
       expect(threshold).toBe(inlineMaxItems(itemRetryAttempts({
-        throttleRetry: DEFAULT_THROTTLE_RETRY, capacity: FanOutCapacity.SPOT_WITH_ON_DEMAND_FALLBACK, callback: false, loopReruns: 2, spillsItems: true,
+        throttleRetry: DEFAULT_THROTTLE_RETRY,
+        capacity: FanOutCapacity.SPOT_WITH_ON_DEMAND_FALLBACK,
+        callback: false,
+        loopReruns: 2,
+        spillsItems: true,
       })));
       // 26 of its own, 6 for reading its stop, a fallback run's 8 + 6 + 2, 4 for the Spot check,
       // 2 start-failure reruns of 18, 26 for writing the item to S3, and 5 runs of 33 refused calls x 3.
