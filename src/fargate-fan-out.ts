@@ -142,7 +142,7 @@ export class FargateFanOut extends Construct {
     this.stateMachine = stateMachine.stateMachine;
     props.concurrencyPool?.addUser(this.stateMachine);
     this.stateMachineLogGroup = stateMachine.logGroup;
-    Aspects.of(this).add(new RequiredWildcardAcknowledgements(props.resultBucket ? undefined : this.resultBucket));
+    Aspects.of(this).add(new RequiredWildcardAcknowledgements(props.resultBucket ? undefined : this.resultBucket, this.stateMachine));
 
     this.alarms = observability.createAlarms
       ? new FanOutAlarms(this, 'Alarms', {

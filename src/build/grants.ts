@@ -6,6 +6,9 @@ import { SPILLED_ITEMS_FOLDER } from './item-spill';
 import { FanOutItems } from '../api/items';
 import { CALLBACK_RESULTS_FOLDER } from '../decisions/batch-limits';
 
+/** What a callback task sends (the actions of `StateMachine.grantTaskResponse`). */
+export const TASK_RESPONSE_ACTIONS = ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'];
+
 /** What the fan-out's own grants are between. */
 export interface FanOutAccessProps {
   readonly stateMachine: sfn.StateMachine;
@@ -27,8 +30,15 @@ export function grantFanOutAccess(props: FanOutAccessProps): void {
   // Results and failure records are written by the state machine; an SSE-KMS bucket needs the key.
   props.resultBucket.encryptionKey?.grantEncrypt(props.stateMachine);
   if (props.taskRole) {
-    // SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat on this state machine only.
+    // SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat on this state machine only: its own
+    // ARN, and its Distributed Map children's qualified ARNs (`stateMachine:NAME/MAPLABEL`), which
+    // own the tokens the children hand out (see aws-facts.md, the callback pattern).
     props.stateMachine.grantTaskResponse(props.taskRole);
+    iam.Grant.addToPrincipal({
+      grantee: props.taskRole,
+      actions: TASK_RESPONSE_ACTIONS,
+      resourceArns: [`${props.stateMachine.stateMachineArn}/*`],
+    });
     // A result too large for Step Functions is written under FANOUT_RESULT_S3_PREFIX, and only there.
     iam.Grant.addToPrincipal({
       grantee: props.taskRole,

@@ -1,6 +1,7 @@
 import { IAspect, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { IConstruct } from 'constructs';
 
 /**
@@ -32,6 +33,9 @@ const ACTIONS_THAT_REQUIRE_STAR: Record<string, string> = {
  */
 const CHILD_EXECUTION_ACTIONS = new Set(['states:DescribeExecution', 'states:StopExecution', 'states:RedriveExecution']);
 
+/** What a callback task sends: allowed on this state machine's children's qualified ARNs. */
+const TASK_RESPONSE_ACTION_SET = new Set(['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat']);
+
 /** Map Runs get generated ids after the state machine name and label. */
 const MAP_RUN_ACTIONS = new Set(['states:DescribeMapRun']);
 
@@ -52,7 +56,7 @@ export class RequiredWildcardAcknowledgements implements IAspect {
    * @param resultBucket a bucket the construct created for Map Run results only, whose objects
    * the state machine may write with a wildcard (result files have generated names)
    */
-  constructor(private readonly resultBucket?: s3.IBucket) {}
+  constructor(private readonly resultBucket?: s3.IBucket, private readonly stateMachine?: sfn.IStateMachine) {}
 
   public visit(node: IConstruct): void {
     if (!(node instanceof iam.CfnPolicy)) {
@@ -79,8 +83,15 @@ export class RequiredWildcardAcknowledgements implements IAspect {
         `${flattenReference(Stack.of(node).resolve(this.resultBucket.bucketArn))}/`,
       ]
       : [];
+    // This state machine's Distributed Map children: its ARN followed by `/` and a generated label.
+    const children = this.stateMachine ? `${flattenReference(Stack.of(node).resolve(this.stateMachine.stateMachineArn))}/*` : undefined;
     const acknowledged = new Map<string, string>();
     for (const [resource, actions] of actionsByResource) {
+      if (resource === children && [...actions].every((a) => TASK_RESPONSE_ACTION_SET.has(a))) {
+        acknowledged.set(`AwsSolutions-IAM5[Resource::${resource}]`,
+          'Distributed Map children run under the qualified ARN stateMachine:NAME/MAPLABEL, and own the task tokens they hand the containers');
+        continue;
+      }
       const inResultBucket = resultObjects.some((prefix) => resource.startsWith(prefix)) && resource.endsWith('*');
       const reason = inResultBucket && [...actions].every((a) => RESULT_WRITER_ACTIONS.has(a))
         ? 'result and failure files get generated names, in a bucket the construct created for them alone'

@@ -57,14 +57,20 @@ describe('integrationPattern CALLBACK', () => {
     expect(states.RunItemTask.Catch.map((c: any) => c.Next)).toEqual(['FindTimedOutTask', 'DescribeItemFailure']);
   });
 
-  test('the task role may send success, failure and heartbeats to this state machine only, and write large results under the result prefix only', () => {
+  test('the task role may send success, failure and heartbeats to this state machine and its children only, and write large results under the result prefix only', () => {
     const taskRole = stack.getLogicalId(fanOut.taskDefinition.taskRole.node.defaultChild as iam.CfnRole);
     const policies = Object.values(template.findResources('AWS::IAM::Policy')) as any[];
     const taskRolePolicy = policies.find((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: taskRole }]));
+    const stateMachine = stack.getLogicalId(fanOut.stateMachine.node.defaultChild as sfn.CfnStateMachine);
     expect(taskRolePolicy.Properties.PolicyDocument.Statement).toEqual([{
       Action: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
       Effect: 'Allow',
-      Resource: { Ref: stack.getLogicalId(fanOut.stateMachine.node.defaultChild as sfn.CfnStateMachine) },
+      Resource: { Ref: stateMachine },
+    }, {
+      // A Distributed Map child runs under stateMachine:NAME/MAPLABEL and owns its tokens.
+      Action: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+      Effect: 'Allow',
+      Resource: { 'Fn::Join': ['', [{ Ref: stateMachine }, '/*']] },
     }, {
       Action: 's3:PutObject',
       Effect: 'Allow',
