@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import * as path from 'path';
 import { FanOutEnvironment, FanOutIntegrationPattern, FanOutMode } from '../../src';
 import { allStates, synthFanOut, withImage } from '../util/synth';
 
@@ -14,8 +15,9 @@ describe('FanOutEnvironment names what the container receives', () => {
   });
 
   test('the names are those the worker runtimes read', () => {
-    const python = fs.readFileSync(`${__dirname}/../../worker/python/src/fargate_fan_out_worker/runtime.py`, 'utf8');
-    const node = fs.readFileSync(`${__dirname}/../../worker/node/index.js`, 'utf8');
+    const worker = workerFolder();
+    const python = fs.readFileSync(path.join(worker, 'python/src/fargate_fan_out_worker/runtime.py'), 'utf8');
+    const node = fs.readFileSync(path.join(worker, 'node/index.js'), 'utf8');
     for (const name of FanOutEnvironment.RESERVED_NAMES) {
       expect(python).toContain(`"${name}"`);
       expect(node).toContain(`'${name}'`);
@@ -35,3 +37,17 @@ describe('FanOutEnvironment names what the container receives', () => {
     }
   });
 });
+
+/**
+ * The repository's worker/ folder, found upwards from this file: the tests also run from a copy
+ * of test/ in .tmp (scripts/test-min-cdk.sh), inside the same repository.
+ */
+function workerFolder(): string {
+  for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'worker');
+    if (fs.existsSync(path.join(candidate, 'node', 'index.js'))) {
+      return candidate;
+    }
+  }
+  throw new Error(`no worker/ folder above ${__dirname}`);
+}
