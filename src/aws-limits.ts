@@ -233,6 +233,44 @@ export const ERROR_ECS_INVALID_PARAMETER = 'ECS.InvalidParameterException';
  */
 export const ERROR_ECS_UNKNOWN = 'AmazonECS.Unknown';
 
+// ---------------------------------------------------------------------------------------------
+// The callback pattern on the AWS SDK integration `arn:aws:states:::aws-sdk:ecs:runTask.waitForTaskToken`
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The RunTask fields the optimized `ecs:runTask` integration takes (`.sync` and
+ * `.waitForTaskToken`); Step Functions rejects any other at CreateStateMachine ("The field ... is
+ * not supported by Step Functions"). `StartedBy` is not among them, hence the SDK integration for
+ * the callback pattern, which takes every RunTask field.
+ * Sources: awsdocs/aws-step-functions-developer-guide doc_source/connect-ecs.md (the list);
+ * aws/aws-cdk#20013 and PR #35465 (CapacityProviderStrategy, 2025); aws/aws-cdk#10014 (the
+ * rejection); ../shared/aws-facts.md section 7.
+ */
+export const ECS_OPTIMIZED_RUN_TASK_FIELDS: readonly string[] = ['Cluster', 'Group', 'LaunchType', 'NetworkConfiguration', 'Overrides',
+  'PlacementConstraints', 'PlacementStrategy', 'PlatformVersion', 'PropagateTags', 'TaskDefinition', 'CapacityProviderStrategy'];
+
+/**
+ * The resource of RunTask through the AWS SDK integration, waiting for a task token (the SDK
+ * integrations support `.waitForTaskToken`, not `.sync`), without its `arn:<partition>:` head.
+ * Source: https://docs.aws.amazon.com/step-functions/latest/dg/connect-to-resource.html
+ */
+export const ECS_SDK_RUN_TASK_CALLBACK_RESOURCE = 'states:::aws-sdk:ecs:runTask.waitForTaskToken';
+
+/**
+ * Errors of AWS SDK integrations are named `<Service>.<Exception>`, both in PascalCase, with the
+ * `Exception` suffix (documented). ECS's modelled exceptions keep their names
+ * (`Ecs.InvalidParameterException`); a throttled call ("ThrottlingException", not a modelled
+ * exception of ECS) surfaces as the SDK's base exception `Ecs.EcsException` (observed in
+ * cloudsnorkel/cdk-github-runners, which retries it) or, if Step Functions names the error code,
+ * `Ecs.ThrottlingException`. Both spellings are retried: retrying a refused call cannot run an
+ * item twice, so either answer is safe.
+ * Sources: https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html ;
+ * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html (Errors)
+ */
+export const ERROR_ECS_SDK_EXCEPTION = 'Ecs.EcsException';
+export const ERROR_ECS_SDK_THROTTLING = 'Ecs.ThrottlingException';
+export const ERROR_ECS_SDK_INVALID_PARAMETER = 'Ecs.InvalidParameterException';
+
 /**
  * A task whose essential container exits non-zero (or never starts, or is interrupted on Spot)
  * fails a `.sync` state with this name. Source: https://github.com/aws/copilot-cli/issues/3160

@@ -9,9 +9,11 @@ export enum FanOutIntegrationPattern {
   RUN_JOB = 'RUN_JOB',
 
   /**
-   * `ecs:runTask.waitForTaskToken`: the container gets a task token in `FANOUT_TASK_TOKEN` and
-   * reports with `SendTaskSuccess` (its output becomes the item's result), `SendTaskFailure`, and
-   * `SendTaskHeartbeat` at least every `heartbeatTimeout`. A task that stops reporting is stopped.
+   * `aws-sdk:ecs:runTask.waitForTaskToken`: the container gets a task token in
+   * `FANOUT_TASK_TOKEN` and reports with `SendTaskSuccess` (its output becomes the item's result),
+   * `SendTaskFailure`, and `SendTaskHeartbeat` at least every `heartbeatTimeout`. A task that
+   * stops reporting is stopped; one that never started or died without calling back runs again,
+   * twice at most.
    */
   CALLBACK = 'CALLBACK',
 }

@@ -21,11 +21,12 @@ import {
 } from '../aws-limits';
 import { buildItemSpill } from './item-spill';
 import { buildPoolAcquire, buildPoolRelease, PoolBinding } from './pool/pool-states';
+import { SdkCallbackRunTask, StartedByLaunchTarget } from './sdk-run-task';
 import { failedRecord, ItemStatePaths, itemStatePaths, spotInterruptedCondition, StopClassifier, TaskLoop } from './stop-classifier';
 import { callbackResultS3Prefix } from '../decisions/batch-limits';
 import { FanOutDecisions } from '../decisions/decide-fan-out';
-import { CALLBACK_CALL_RETRIES, CALLBACK_INTERRUPTED_RETRIES, INVALID_PARAMETER_QUICK_RETRIES } from '../decisions/history-budget';
-import { RATE_AND_CAPACITY_ERRORS, toRetryProps } from '../decisions/retry-policy';
+import { CALLBACK_CALL_RETRIES, CALLBACK_INTERRUPTED_RETRIES, CALLBACK_NOT_RUNNING_RERUNS, INVALID_PARAMETER_QUICK_RETRIES } from '../decisions/history-budget';
+import { RATE_AND_CAPACITY_ERRORS, sdkErrorNames, toRetryProps } from '../decisions/retry-policy';
 import { StopRulesDecision } from '../decisions/stop-rules';
 
 /**
@@ -52,6 +53,7 @@ export const ItemStateNames = {
   INLINE_IS_TIMED_OUT_TASK_RUNNING: 'IsTimedOutTaskRunning',
   INLINE_STOP_TIMED_OUT_TASK: 'StopTimedOutTask',
   DISTRIBUTED_STOP_TIMED_OUT_TASK: 'StopTimedOutTaskInChild',
+  INLINE_RENAME_TASK: 'RenameItemTask',
 } as const;
 
 export { ERROR_SPOT_INTERRUPTED } from './stop-classifier';
@@ -352,7 +354,8 @@ function runTask(scope: Construct, id: string, stateName: string, settings: Item
     ? { ...(capacityProvider ? { capacity: capacityProvider } : {}), result: sfn.JsonPath.objectAt('$') }
     : classifier!.stopOfResult(capacityProvider ?? CapacityProviderNames.ON_DEMAND, settings.reportsCapacity);
   const resizes = !callback && settings.paths.resized;
-  const task = tasks.EcsRunTask.jsonPath(scope, id, {
+  // The callback pattern runs RunTask through the SDK integration, which takes StartedBy (see sdk-run-task.ts).
+  const taskProps: tasks.EcsRunTaskJsonPathProps = {
     stateName,
     comment: `Runs the container${capacityProvider ? ` on ${capacityProvider}` : ''} and `
       + (callback ? 'waits for its callback (.waitForTaskToken).' : 'waits for it to stop (.sync).'),
@@ -371,14 +374,21 @@ function runTask(scope: Construct, id: string, stateName: string, settings: Item
     heartbeatTimeout: callback && settings.heartbeatTimeout ? sfn.Timeout.duration(settings.heartbeatTimeout) : undefined,
     resultSelector,
     resultPath: callback ? undefined : settings.paths.stop,
-  });
+  };
+  const task = callback ? new SdkCallbackRunTask(scope, id, taskProps) : tasks.EcsRunTask.jsonPath(scope, id, taskProps);
   const { throttleRetry, distributedThrottleRetry, taskRetry } = settings;
   if (callback) {
+    // Refusals as the SDK integration names them; a retrier whose errors all vanish (a `failures`
+    // list is no error there) is left out.
+    const addSdkRetry = (policy: FanOutRetryPolicy) => {
+      const errors = sdkErrorNames(policy.errors);
+      if (errors.length > 0) task.addRetry(toRetryProps({ ...policy, errors }));
+    };
     if (inChild && distributedThrottleRetry && role === 'final') {
-      task.addRetry(toRetryProps(distributedThrottleRetry));
-      task.addRetry(toRetryProps({ ...throttleRetry, errors: throttleRetry.errors.filter((e) => !RATE_AND_CAPACITY_ERRORS.includes(e)) }));
+      addSdkRetry(distributedThrottleRetry);
+      addSdkRetry({ ...throttleRetry, errors: throttleRetry.errors.filter((e) => !RATE_AND_CAPACITY_ERRORS.includes(e)) });
     } else {
-      task.addRetry(toRetryProps(throttleRetry));
+      addSdkRetry(throttleRetry);
     }
     // A worker told to stop reports FanOut.Interrupted: its item did not finish and runs again.
     task.addRetry({
@@ -424,13 +434,20 @@ function callbackRunner(scope: Construct, settings: ItemTaskSettings, placement:
     find: stateNameFor(ItemStateNames.INLINE_FIND_TIMED_OUT_TASK, placement),
     isRunning: stateNameFor(ItemStateNames.INLINE_IS_TIMED_OUT_TASK_RUNNING, placement),
     stop: stateNameFor(ItemStateNames.INLINE_STOP_TIMED_OUT_TASK, placement),
+    rename: stateNameFor(ItemStateNames.INLINE_RENAME_TASK, placement),
   };
   const capacity = settings.capacity === FanOutCapacity.SPOT ? CapacityProviderNames.SPOT : undefined;
 
   const nameTask = new sfn.Pass(scope, `${where}NameTask`, {
     stateName: names.name,
     comment: 'Gives the item\'s task a unique startedBy id, to find and stop it if its callback never comes.',
-    parameters: { startedBy: sfn.JsonPath.uuid() },
+    parameters: { startedBy: sfn.JsonPath.uuid(), reruns: 0 },
+    resultPath: CALLBACK_PATH,
+  });
+  const renameTask = new sfn.Pass(scope, `${where}RenameTask`, {
+    stateName: names.rename,
+    comment: 'The task never started or died without calling back: a new startedBy id for the next task, and one rerun counted.',
+    parameters: { 'startedBy': sfn.JsonPath.uuid(), 'reruns.$': `States.MathAdd(${CALLBACK_PATH}.reruns, 1)` },
     resultPath: CALLBACK_PATH,
   });
   const task = runTask(scope, `${where}RunTask`, names.task, settings, capacity, 'final', placement.inChild);
@@ -464,8 +481,12 @@ function callbackRunner(scope: Construct, settings: ItemTaskSettings, placement:
     iamAction: 'ecs:StopTask',
     resultPath: sfn.JsonPath.DISCARD,
   });
+  // A task still running is hung: stop it and fail the item. None running: the task never
+  // started (a RunTask `failures` list is no error to the SDK integration) or died without
+  // calling back; the item did not finish, so it runs again a few times.
   const isRunning = new sfn.Choice(scope, `${where}IsTimedOutTaskRunning`, { stateName: names.isRunning })
     .when(sfn.Condition.isPresent('$.timedOut.taskArns[0]'), stop)
+    .when(sfn.Condition.numberLessThan(`${CALLBACK_PATH}.reruns`, CALLBACK_NOT_RUNNING_RERUNS), renameTask)
     .otherwise(failed);
   for (const call of [find, stop]) {
     call.addRetry({
@@ -485,20 +506,8 @@ function callbackRunner(scope: Construct, settings: ItemTaskSettings, placement:
   if (placement.recordFailure) {
     task.addCatch(placement.recordFailure, { errors: [sfn.Errors.ALL], resultPath: '$.failure' });
   }
+  renameTask.next(task);
   return nameTask.next(task);
-}
-
-/**
- * A Fargate launch target that also sets RunTask's `StartedBy` from the state input: the
- * extension point aws-cdk-lib's launch targets have for RunTask parameters it does not model.
- */
-class StartedByLaunchTarget implements tasks.IEcsLaunchTarget {
-  constructor(private readonly inner: tasks.IEcsLaunchTarget, private readonly startedByPath: string) {}
-
-  public bind(task: tasks.EcsRunTask, launchTargetOptions: tasks.LaunchTargetBindOptions): tasks.EcsLaunchTargetConfig {
-    const config = this.inner.bind(task, launchTargetOptions);
-    return { parameters: { ...config.parameters, 'StartedBy.$': this.startedByPath } };
-  }
 }
 
 /**

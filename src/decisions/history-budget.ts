@@ -31,6 +31,12 @@ export interface ItemRetryAttempts {
    */
   readonly callback?: boolean;
   /**
+   * Reruns of a callback item whose task was not running after a timeout
+   * (CALLBACK_NOT_RUNNING_RERUNS per run).
+   * @default 0
+   */
+  readonly callbackReruns?: number;
+  /**
    * True when a Spot task's stop is checked after it succeeds (Spot without fallback, run job).
    * @default false
    */
@@ -55,6 +61,16 @@ export interface ItemRetryAttempts {
 /** Reruns of an item whose worker reported FanOut.Interrupted (callback pattern; see item-runner.ts). */
 export const CALLBACK_INTERRUPTED_RETRIES = 3;
 
+/**
+ * Reruns of a callback item whose task cannot be found running after a heartbeat timeout or
+ * timeout: a task that never started (RunTask through the SDK integration may answer with a
+ * `failures` list, no capacity or the vCPU quota, which AWS does not document as an error of
+ * `.waitForTaskToken`, so the state waits for a token no task will send) or one that died
+ * without calling back. Either way the item did not finish. If Step Functions fails the state on
+ * such an answer instead, the item fails with that error and is reported, never lost.
+ */
+export const CALLBACK_NOT_RUNNING_RERUNS = 2;
+
 /** Retries the callback pattern allows each of its ECS calls (ListTasks, StopTask). */
 export const CALLBACK_CALL_RETRIES = 5;
 
@@ -66,6 +82,15 @@ export const CALLBACK_CALL_RETRIES = 5;
 export const CALLBACK_WORST_CASE_EVENTS = HISTORY_EVENTS_PER_PASS_STATE
   + 2 * (HISTORY_EVENTS_PER_SDK_CALL + CALLBACK_CALL_RETRIES * HISTORY_EVENTS_PER_RETRY)
   + HISTORY_EVENTS_PER_PASS_STATE;
+
+/**
+ * Events one rerun of a callback item whose task was not running adds: the task state again,
+ * the search for the task (an SDK call with all its retries), the Choice on what it found and
+ * naming the next task (a Pass).
+ */
+export const CALLBACK_NOT_RUNNING_RERUN_EVENTS = HISTORY_EVENTS_PER_INLINE_ITEM
+  + HISTORY_EVENTS_PER_SDK_CALL + CALLBACK_CALL_RETRIES * HISTORY_EVENTS_PER_RETRY
+  + 2 * HISTORY_EVENTS_PER_PASS_STATE;
 
 /** Retries of writing a failed inline item's record to S3. */
 export const FAILURE_RECORD_WRITE_RETRIES = 3;
@@ -139,6 +164,7 @@ export function worstCaseItemEvents(attempts: ItemRetryAttempts): number {
     + (attempts.callback ? 0 : ITEM_RECORD_EVENTS)
     + (attempts.fallbackRuns ?? 0) * FALLBACK_RUN_EVENTS
     + (attempts.callback ? CALLBACK_WORST_CASE_EVENTS : 0)
+    + (attempts.callbackReruns ?? 0) * CALLBACK_NOT_RUNNING_RERUN_EVENTS
     + (attempts.checksSpotStop ? SPOT_STOP_CHECK_EVENTS : 0)
     + attempts.refusedAttempts * HISTORY_EVENTS_PER_RETRY
     + attempts.rerunAttempts * HISTORY_EVENTS_PER_TASK_RERUN
@@ -199,12 +225,15 @@ export interface ItemRetryInput {
 export function itemRetryAttempts(input: ItemRetryInput): ItemRetryAttempts {
   const runsPerItem = input.capacity === FanOutCapacity.SPOT_WITH_ON_DEMAND_FALLBACK ? 2 : 1;
   if (input.callback) {
+    // A task not running after a timeout is run again: each entry may use every retrier again.
+    const entries = runsPerItem * (1 + CALLBACK_NOT_RUNNING_RERUNS);
     return {
-      refusedAttempts: runsPerItem * input.throttleRetry.maxAttempts,
+      refusedAttempts: entries * input.throttleRetry.maxAttempts,
       // The worker's FanOut.Interrupted reruns the item a few times besides taskRetry.
-      rerunAttempts: runsPerItem * ((input.taskRetry?.maxAttempts ?? 0) + CALLBACK_INTERRUPTED_RETRIES),
+      rerunAttempts: entries * ((input.taskRetry?.maxAttempts ?? 0) + CALLBACK_INTERRUPTED_RETRIES),
       fallbackRuns: runsPerItem - 1,
       callback: true,
+      callbackReruns: runsPerItem * CALLBACK_NOT_RUNNING_RERUNS,
       checksSpotStop: false,
     };
   }
@@ -232,6 +261,7 @@ export function itemRetryAttempts(input: ItemRetryInput): ItemRetryAttempts {
  */
 export function childRefusedAttemptsLeft(attempts: ItemRetryAttempts): number {
   const extraEvents = (attempts.fallbackRuns ?? 0) * FALLBACK_RUN_EVENTS + (attempts.callback ? CALLBACK_WORST_CASE_EVENTS : ITEM_RECORD_EVENTS)
+    + (attempts.callbackReruns ?? 0) * CALLBACK_NOT_RUNNING_RERUN_EVENTS
     + (attempts.checksSpotStop ? SPOT_STOP_CHECK_EVENTS : 0) + (attempts.loopReruns ?? 0) * LOOP_RERUN_EVENTS
     + (attempts.spills ?? 0) * SPILL_EVENTS
     + (attempts.poolEvents ?? 0);
@@ -241,7 +271,7 @@ export function childRefusedAttemptsLeft(attempts: ItemRetryAttempts): number {
 
 /** How many times an item's task states can be entered at worst: first run, fallback, reruns. */
 export function taskStateEntries(attempts: ItemRetryAttempts): number {
-  return 1 + (attempts.fallbackRuns ?? 0) + (attempts.loopReruns ?? 0) + (attempts.spills ?? 0);
+  return 1 + (attempts.fallbackRuns ?? 0) + (attempts.loopReruns ?? 0) + (attempts.spills ?? 0) + (attempts.callbackReruns ?? 0);
 }
 
 /** How many items an inline Map takes, and why. */

@@ -6,6 +6,9 @@ import { FanOutRetryOptions, FanOutRetryPolicy } from '../api/retry-options';
 import {
   ERROR_ECS_EXCEPTION,
   ERROR_ECS_INVALID_PARAMETER,
+  ERROR_ECS_SDK_EXCEPTION,
+  ERROR_ECS_SDK_INVALID_PARAMETER,
+  ERROR_ECS_SDK_THROTTLING,
   ERROR_ECS_UNKNOWN,
   ERROR_TASK_FAILED,
   SFN_MAX_DELAY_SECONDS_LIMIT,
@@ -27,6 +30,24 @@ export const THROTTLE_AND_CAPACITY_ERRORS: readonly string[] = [ERROR_ECS_EXCEPT
  * means a request that can never succeed (a missing subnet, overrides over 8,192 characters).
  */
 export const RATE_AND_CAPACITY_ERRORS: readonly string[] = [ERROR_ECS_EXCEPTION, ERROR_ECS_UNKNOWN];
+
+/**
+ * How the errors of the optimized ECS integration are spelled by the AWS SDK integration, which
+ * the callback pattern uses (see aws-limits.ts): a throttled call as `Ecs.EcsException` or
+ * `Ecs.ThrottlingException` (both are retried, whichever AWS uses), a bad request as
+ * `Ecs.InvalidParameterException`. `AmazonECS.Unknown` (a `failures` list) is not an error there:
+ * the callback runner reruns an item whose task never started instead.
+ */
+const SDK_SPELLINGS: { readonly [optimized: string]: readonly string[] } = {
+  [ERROR_ECS_EXCEPTION]: [ERROR_ECS_SDK_EXCEPTION, ERROR_ECS_SDK_THROTTLING],
+  [ERROR_ECS_INVALID_PARAMETER]: [ERROR_ECS_SDK_INVALID_PARAMETER],
+  [ERROR_ECS_UNKNOWN]: [],
+};
+
+/** `errors` as the AWS SDK integration of ECS names them; names it does not know are kept as they are. */
+export function sdkErrorNames(errors: readonly string[]): string[] {
+  return [...new Set(errors.flatMap((error) => SDK_SPELLINGS[error] ?? [error]))];
+}
 
 /**
  * Default retry for throttling and capacity errors: full-jitter exponential backoff from 2 s,

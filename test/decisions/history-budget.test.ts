@@ -1,5 +1,5 @@
 import { FanOutCapacity } from '../../src';
-import { inlineMaxItems, itemRetryAttempts, maxChildRefusedAttempts, taskStateEntries, worstCaseItemEvents } from '../../src/decisions/history-budget';
+import { CALLBACK_NOT_RUNNING_RERUN_EVENTS, inlineMaxItems, itemRetryAttempts, maxChildRefusedAttempts, taskStateEntries, worstCaseItemEvents } from '../../src/decisions/history-budget';
 import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY, DEFAULT_TASK_RETRY, DEFAULT_THROTTLE_RETRY } from '../../src/decisions/retry-policy';
 
 describe('worstCaseItemEvents', () => {
@@ -35,11 +35,15 @@ describe('itemRetryAttempts: every entry into a task state may use its retriers 
     expect(attempts).toMatchObject({ refusedAttempts: 4 * 33, fallbackRuns: 1, checksSpotStop: true });
   });
 
-  test('callback: the native task retry and 3 reruns of a worker that reported FanOut.Interrupted', () => {
+  test('callback: the native task retry and 3 reruns of a worker that reported FanOut.Interrupted, on each of the 3 runs a task not found running allows', () => {
     const attempts = itemRetryAttempts({
       throttleRetry: DEFAULT_THROTTLE_RETRY, taskRetry: DEFAULT_TASK_RETRY, capacity: FanOutCapacity.ON_DEMAND, callback: true,
     });
-    expect(attempts).toMatchObject({ refusedAttempts: 30, rerunAttempts: 2 + 3, callback: true });
+    expect(attempts).toMatchObject({ refusedAttempts: 3 * 30, rerunAttempts: 3 * (2 + 3), callback: true, callbackReruns: 2 });
+    expect(taskStateEntries(attempts)).toBe(3);
+    // Each rerun: the task's 8 events, ListTasks with 5 retries (5 + 15) and two Pass-like states (4).
+    expect(CALLBACK_NOT_RUNNING_RERUN_EVENTS).toBe(8 + 5 + 15 + 4);
+    expect(worstCaseItemEvents(attempts) - worstCaseItemEvents({ ...attempts, callbackReruns: 0 })).toBe(2 * CALLBACK_NOT_RUNNING_RERUN_EVENTS);
   });
 });
 

@@ -3,8 +3,9 @@
  * Every run is counted item by item.
  */
 import { attemptsOf, expectEveryItemAccountedFor, fanOutWith, makeItems, runFanOut } from './fan-out-run';
-import { FanOutIntegrationPattern, FanOutMode } from '../../src';
+import { FanOutCapacity, FanOutIntegrationPattern, FanOutMode } from '../../src';
 import { StateNames } from '../../src/build/workflow';
+import { CALLBACK_NOT_RUNNING_RERUNS } from '../../src/decisions/history-budget';
 import { CallbackBehavior, SimulatedEcs } from '../harness/simulated-ecs';
 import { allStates } from '../util/synth';
 
@@ -80,7 +81,31 @@ describe('integrationPattern CALLBACK', () => {
     expect(ecs.inFlight).toBe(0);
   });
 
-  test('a container that sends a failure fails its item with that error; one that dies without calling back times out', async () => {
+  test.each(['Ecs.EcsException', 'Ecs.ThrottlingException'])(
+    'on the SDK integration: throttled calls named %s are retried, and a task that never started (no Spot capacity, a failures list) runs again after the heartbeat timeout',
+    async (sdkThrottleError) => {
+      const items = makeItems(100);
+      const { synth, ecs } = callbackRun({ mode: FanOutMode.DISTRIBUTED, capacity: FanOutCapacity.SPOT }, {
+        callbackFor: doubled, throttleRate: 0.2, spotCapacityFailureRate: 0.3, sdkThrottleError, seed: 97,
+      });
+
+      const run = await runFanOut(synth, items, ecs);
+
+      // Items whose three tasks all found no capacity fail with the timeout; every other item
+      // succeeds exactly once (the accounting checks both).
+      const accounting = expectEveryItemAccountedFor(run, 100);
+      const neverStarted = (item: any) => attemptsOf(ecs, item).filter((a) => a.detail === 'spot-capacity').length;
+      expect(accounting.reportedFailed).toEqual(items.filter((item) => neverStarted(item) === 1 + CALLBACK_NOT_RUNNING_RERUNS).map((i) => i.id));
+      expect(accounting.succeededOnce).toBeGreaterThan(90);
+      const rerunAndSucceeded = items.filter((item) => neverStarted(item) > 0 && attemptsOf(ecs, item).at(-1)!.result === 'succeeded');
+      expect(rerunAndSucceeded.length).toBeGreaterThan(10);
+      expect(ecs.apiThrottled).toBeGreaterThan(10);
+      expect(ecs.tasksStoppedByStopTask).toBe(0);
+      expect(ecs.inFlight).toBe(0);
+    },
+  );
+
+  test('a container that sends a failure fails its item with that error; one that dies without calling back runs twice more, then times out', async () => {
     const items = makeItems(100);
     const { synth, ecs } = callbackRun({ mode: FanOutMode.INLINE }, {
       callbackFor: (item: any) => (item.id === 5 ? { kind: 'failure', error: 'Worker.BadInput', cause: 'id 5 is not allowed' } : doubled(item)),
@@ -93,6 +118,8 @@ describe('integrationPattern CALLBACK', () => {
     const accounting = expectEveryItemAccountedFor(run, 40);
     expect(accounting.reportedFailed).toEqual([5, 9]);
     expect(run.summary!.failedItems).toEqual([{ index: 5, error: 'Worker.BadInput' }, { index: 9, error: 'States.HeartbeatTimeout' }]);
+    expect(attemptsOf(ecs, items[9]).filter((a) => a.startedAt !== undefined)).toHaveLength(1 + CALLBACK_NOT_RUNNING_RERUNS);
+    expect(attemptsOf(ecs, items[5])).toHaveLength(1);
     // The dead task had already stopped: nothing to stop.
     expect(ecs.tasksStoppedByStopTask).toBe(0);
     expect(ecs.inFlight).toBe(0);

@@ -1,8 +1,10 @@
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { FanOutIntegrationPattern, FanOutMode } from '../../src';
+import { FanOutCapacity, FanOutIntegrationPattern, FanOutMode } from '../../src';
 import { batchBytesWithinOverrides, callbackEnvironmentSizes } from '../../src/decisions/batch-limits';
-import { inlineMaxItems } from '../../src/decisions/history-budget';
+import { CALLBACK_NOT_RUNNING_RERUNS, inlineMaxItems, itemRetryAttempts } from '../../src/decisions/history-budget';
+import { DEFAULT_THROTTLE_RETRY, sdkErrorNames } from '../../src/decisions/retry-policy';
 import { allStates, synthFanOut, withImage } from '../util/synth';
 
 describe('integrationPattern CALLBACK', () => {
@@ -13,7 +15,8 @@ describe('integrationPattern CALLBACK', () => {
 
   test('the task waits for a token it hands to the container, with a 10-minute heartbeat', () => {
     const task = states.RunItemTaskInChild;
-    expect(task.Resource).toBe('arn:aws:states:::ecs:runTask.waitForTaskToken');
+    // The SDK integration: the optimized one does not take StartedBy (see the field-list test).
+    expect(task.Resource).toBe('arn:aws:states:::aws-sdk:ecs:runTask.waitForTaskToken');
     expect(task.HeartbeatSeconds).toBe(600);
     expect(task.TimeoutSeconds).toBe(86_400);
     // The worker runtime heartbeats every third of the timeout, and writes results too large for
@@ -30,7 +33,7 @@ describe('integrationPattern CALLBACK', () => {
 
   test('each task is named with a unique startedBy id first, so that a timed-out task can be found', () => {
     expect(states.NameItemTaskInChild).toEqual(expect.objectContaining({
-      Type: 'Pass', Parameters: { 'startedBy.$': 'States.UUID()' }, ResultPath: '$.callback', Next: 'RunItemTaskInChild',
+      Type: 'Pass', Parameters: { 'startedBy.$': 'States.UUID()', 'reruns': 0 }, ResultPath: '$.callback', Next: 'RunItemTaskInChild',
     }));
     expect(states.RunItemTaskInChild.Parameters['StartedBy.$']).toBe('$.callback.startedBy');
   });
@@ -45,7 +48,11 @@ describe('integrationPattern CALLBACK', () => {
       ResultSelector: { 'taskArns.$': '$.TaskArns' },
       Next: 'IsTimedOutTaskRunningInChild',
     });
-    expect(states.IsTimedOutTaskRunningInChild.Choices).toEqual([{ Variable: '$.timedOut.taskArns[0]', IsPresent: true, Next: 'StopTimedOutTaskInChild' }]);
+    expect(states.IsTimedOutTaskRunningInChild.Choices).toEqual([
+      { Variable: '$.timedOut.taskArns[0]', IsPresent: true, Next: 'StopTimedOutTaskInChild' },
+      { Variable: '$.callback.reruns', NumericLessThan: CALLBACK_NOT_RUNNING_RERUNS, Next: 'RenameItemTaskInChild' },
+    ]);
+    expect(states.IsTimedOutTaskRunningInChild.Default).toBe('ItemFailedInChild');
     expect(states.StopTimedOutTaskInChild).toMatchObject({
       Resource: 'arn:aws:states:::aws-sdk:ecs:stopTask',
       Parameters: { 'Task.$': '$.timedOut.taskArns[0]' },
@@ -98,10 +105,51 @@ describe('integrationPattern CALLBACK', () => {
     ]));
   });
 
-  test('an item may use the callback states too, so fewer items surely fit the inline history', () => {
-    const threshold = inlineMaxItems({ refusedAttempts: 30, rerunAttempts: 3, callback: true });
+  test('a task not running after a timeout (never started, or died without calling back) is run again under a new id, twice at most', () => {
+    expect(CALLBACK_NOT_RUNNING_RERUNS).toBe(2);
+    expect(states.RenameItemTaskInChild).toEqual(expect.objectContaining({
+      Type: 'Pass',
+      Parameters: { 'startedBy.$': 'States.UUID()', 'reruns.$': 'States.MathAdd($.callback.reruns, 1)' },
+      ResultPath: '$.callback',
+      Next: 'RunItemTaskInChild',
+    }));
+  });
+
+  test('refusals are retried under the names the SDK integration gives them; a failures list is no error there', () => {
+    const retry = states.RunItemTaskInChild.Retry.map((r: any) => r.ErrorEquals);
+    expect(retry).toEqual([
+      ['Ecs.EcsException', 'Ecs.ThrottlingException'],
+      ['Ecs.InvalidParameterException'],
+      ['FanOut.Interrupted'],
+    ]);
+    expect(JSON.stringify(states.RunItemTaskInChild)).not.toMatch(/AmazonECS|ECS\./);
+    expect(sdkErrorNames(['ECS.AmazonECSException', 'AmazonECS.Unknown', 'ECS.InvalidParameterException', 'Custom.Error']))
+      .toEqual(['Ecs.EcsException', 'Ecs.ThrottlingException', 'Ecs.InvalidParameterException', 'Custom.Error']);
+  });
+
+  test('the state machine may run the task definition and pass its two roles, as the SDK call needs', () => {
+    const statements = (Object.values(template.findResources('AWS::IAM::Policy')) as any[])
+      .flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const taskDefinition = stack.getLogicalId(fanOut.taskDefinition.node.defaultChild as ecs.CfnTaskDefinition);
+    expect(statements).toEqual(expect.arrayContaining([
+      { Action: 'ecs:RunTask', Effect: 'Allow', Resource: { Ref: taskDefinition } },
+      {
+        Action: 'iam:PassRole',
+        Effect: 'Allow',
+        Resource: [
+          { 'Fn::GetAtt': [stack.getLogicalId(fanOut.taskDefinition.taskRole.node.defaultChild as iam.CfnRole), 'Arn'] },
+          { 'Fn::GetAtt': [stack.getLogicalId(fanOut.taskDefinition.executionRole!.node.defaultChild as iam.CfnRole), 'Arn'] },
+        ],
+      },
+    ]));
+  });
+
+  test('an item may use the callback states and their reruns too, so fewer items surely fit the inline history', () => {
+    const attempts = itemRetryAttempts({ throttleRetry: DEFAULT_THROTTLE_RETRY, capacity: FanOutCapacity.ON_DEMAND, callback: true });
+    expect(attempts).toMatchObject({ refusedAttempts: 3 * 30, rerunAttempts: 3 * 3, callbackReruns: 2 });
+    const threshold = inlineMaxItems(attempts);
     expect(definition.States.ChooseMap.Choices[0].NumericLessThanEquals).toBe(threshold);
-    expect(definition.States.ChooseMap.Choices[0].NumericLessThanEquals).toBeLessThan(215);
+    expect(threshold).toBeLessThan(inlineMaxItems({ ...attempts, callbackReruns: 0 }));
   });
 
   test('with batching, the byte limit leaves room for a 2,048-character token and the other entries at their longest', () => {

@@ -1,11 +1,9 @@
 import { Annotations } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { FanOutCapacity, FanOutIntegrationPattern, FanOutMode, FanOutRetryRule, FargateFanOut } from '../../src';
+import { ECS_OPTIMIZED_RUN_TASK_FIELDS } from '../../src/aws-limits';
 import { allStates, newStack, synthFanOut, withImage } from '../util/synth';
 
-/** Optimized `ecs:runTask` integrations take only these RunTask fields (see aws-facts.md, the callback section). */
-const DOCUMENTED_RUN_TASK_FIELDS = ['Cluster', 'Group', 'LaunchType', 'NetworkConfiguration', 'Overrides', 'PlacementConstraints',
-  'PlacementStrategy', 'PlatformVersion', 'PropagateTags', 'TaskDefinition', 'CapacityProviderStrategy'];
 
 describe('how the stop rules render', () => {
   const retryRules = [
@@ -45,7 +43,7 @@ describe('how the stop rules render', () => {
       [['States.ALL'], 'DescribeItemFailureInChild'],
     ]);
     for (const field of Object.keys(task.Parameters)) {
-      expect(DOCUMENTED_RUN_TASK_FIELDS).toContain(field.replace(/\.\$$/, ''));
+      expect(ECS_OPTIMIZED_RUN_TASK_FIELDS).toContain(field.replace(/\.\$$/, ''));
     }
   });
 

@@ -25,6 +25,20 @@ export const EcsErrors = {
   TASK_FAILED: 'States.TaskFailed',
 } as const;
 
+/**
+ * The same refusals as the AWS SDK integration (`aws-sdk:ecs:runTask.waitForTaskToken`, which
+ * the callback pattern uses) names them. A `failures` list is no error there: the state waits
+ * for a token no task sends, until its heartbeat timeout.
+ */
+export const EcsSdkErrors = {
+  /** RunTask throttled: the SDK's base exception (see SimulatedEcsOptions.sdkThrottleError). */
+  THROTTLED: 'Ecs.EcsException',
+  INVALID_PARAMETER: 'Ecs.InvalidParameterException',
+} as const;
+
+/** Thrown inside runTask when a callback task never starts (a `failures` list). */
+class TaskNeverStarted extends Error {}
+
 /** The three errors a fan-out should retry: throttling, VPC-lookup throttling, capacity. */
 export const RETRYABLE_ECS_ERRORS = [EcsErrors.THROTTLED, EcsErrors.INVALID_PARAMETER, EcsErrors.FAILURES];
 
@@ -133,6 +147,12 @@ export interface SimulatedEcsOptions {
    * @default - required for `runTaskCallback`
    */
   readonly heartbeatSeconds?: number;
+  /**
+   * Callback pattern (the SDK integration): the name of a throttled RunTask. AWS documents the
+   * `Ecs.` prefix, not whether a throttle surfaces as the SDK's base exception or by its code.
+   * @default 'Ecs.EcsException'
+   */
+  readonly sdkThrottleError?: string;
   /**
    * Probability that a started task is stopped by a Spot interruption. For calls without a
    * `CapacityProviderStrategy` (`LaunchType` only) any task may be interrupted, as before; for calls
@@ -264,8 +284,8 @@ export function itemKey(item: unknown): string {
  * Use `runTaskSync` as the local handler; everything runs in virtual time.
  */
 export class SimulatedEcs {
-  readonly options: Required<Omit<SimulatedEcsOptions, 'exitCodeFor' | 'itemKeyOf' | 'runTaskBurst' | 'callbackFor' | 'heartbeatSeconds' | 'spotInterruptionExitCode' | 'startFailureFor' | 'memoryNeededMiB' | 'throttleFirstCalls' | 'invalidRequestFor'>> &
-  Pick<SimulatedEcsOptions, 'exitCodeFor' | 'itemKeyOf' | 'callbackFor' | 'heartbeatSeconds' | 'spotInterruptionExitCode' | 'startFailureFor' | 'memoryNeededMiB' | 'throttleFirstCalls' | 'invalidRequestFor'> & { runTaskBurst: number };
+  readonly options: Required<Omit<SimulatedEcsOptions, 'exitCodeFor' | 'itemKeyOf' | 'runTaskBurst' | 'callbackFor' | 'heartbeatSeconds' | 'spotInterruptionExitCode' | 'startFailureFor' | 'memoryNeededMiB' | 'throttleFirstCalls' | 'invalidRequestFor' | 'sdkThrottleError'>> &
+  Pick<SimulatedEcsOptions, 'exitCodeFor' | 'itemKeyOf' | 'callbackFor' | 'heartbeatSeconds' | 'spotInterruptionExitCode' | 'startFailureFor' | 'memoryNeededMiB' | 'throttleFirstCalls' | 'invalidRequestFor' | 'sdkThrottleError'> & { runTaskBurst: number };
 
   /** Every RunTask call, including throttled ones. */
   runTaskCalls = 0;
@@ -382,7 +402,14 @@ export class SimulatedEcs {
     if (this.options.heartbeatSeconds === undefined) {
       throw new Error('SimulatedEcs: runTaskCallback needs the heartbeatSeconds option');
     }
-    return this.runTask(params, 'callback');
+    try {
+      return await this.runTask(params, 'callback');
+    } catch (error) {
+      if (!(error instanceof TaskNeverStarted)) throw error;
+      // No task, so no heartbeat: the state times out after HeartbeatSeconds.
+      await new Promise<void>((resolve) => setTimeout(resolve, this.options.heartbeatSeconds! * 1000));
+      throw new SimulatedStatesError(HEARTBEAT_TIMEOUT_ERROR, 'The task did not send a heartbeat in time (simulated; it never started).');
+    }
   }
 
   /** The local handler for `aws-sdk:ecs:listTasks`: running tasks, filtered by StartedBy. */
@@ -421,6 +448,17 @@ export class SimulatedEcs {
     const capacity = capacityOf(params);
     const batch = batchSize === undefined ? {} : { batchSize };
     const reject = (result: AttemptResult, detail: AttemptDetail, name: string, cause: string): never => {
+      if (pattern === 'callback') {
+        // The SDK integration's names; a failures list is no error, the state times out instead.
+        if (name === EcsErrors.FAILURES) {
+          record({ calledAt, result, detail, capacity, ...batch, error: HEARTBEAT_TIMEOUT_ERROR });
+          throw new TaskNeverStarted(cause);
+        }
+        const sdkName = name === EcsErrors.THROTTLED ? this.options.sdkThrottleError ?? EcsSdkErrors.THROTTLED
+          : name === EcsErrors.INVALID_PARAMETER ? EcsSdkErrors.INVALID_PARAMETER : name;
+        record({ calledAt, result, detail, capacity, ...batch, error: sdkName });
+        throw new SimulatedStatesError(sdkName, cause);
+      }
       record({ calledAt, result, detail, capacity, ...batch });
       throw new SimulatedStatesError(name, cause);
     };
