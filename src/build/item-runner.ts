@@ -14,6 +14,7 @@ import {
   ECS_INVALID_PARAMETER_RATE_PATTERNS,
   ERROR_ECS_EXCEPTION,
   ERROR_ECS_INVALID_PARAMETER,
+  ERROR_ECS_SDK_INVALID_PARAMETER,
   ERROR_ECS_UNKNOWN,
   ERROR_HEARTBEAT_TIMEOUT,
   ERROR_TASK_FAILED,
@@ -54,6 +55,7 @@ export const ItemStateNames = {
   INLINE_STOP_TIMED_OUT_TASK: 'StopTimedOutTask',
   DISTRIBUTED_STOP_TIMED_OUT_TASK: 'StopTimedOutTaskInChild',
   INLINE_RENAME_TASK: 'RenameItemTask',
+  INLINE_IS_ITEM_TOO_LARGE: 'IsItemTooLarge',
 } as const;
 
 export { ERROR_SPOT_INTERRUPTED } from './stop-classifier';
@@ -156,7 +158,7 @@ export function itemRunnerFactory(sources: ItemRunnerSources): (scope: Construct
     taskSize: { cpu: sources.taskDefinition.cpu, memoryMiB: sources.taskDefinition.memoryMiB },
     reportsCapacity: decisions.capacity !== FanOutCapacity.ON_DEMAND,
     callbackEnvironment: decisions.callback ? callbackEnvironment(decisions, sources.resultBucket) : [],
-    spill: decisions.callback || decisions.batching ? undefined : { resultBucket: sources.resultBucket, resultPrefix: decisions.resultPrefix },
+    spill: decisions.batching ? undefined : { resultBucket: sources.resultBucket, resultPrefix: decisions.resultPrefix },
     pool: sources.pool && decisions.pool ? { binding: sources.pool, cpuUnits: decisions.pool.cpuUnits } : undefined,
   };
   return (scope, placement) => buildItemRunner(scope, settings, placement);
@@ -435,6 +437,7 @@ function callbackRunner(scope: Construct, settings: ItemTaskSettings, placement:
     isRunning: stateNameFor(ItemStateNames.INLINE_IS_TIMED_OUT_TASK_RUNNING, placement),
     stop: stateNameFor(ItemStateNames.INLINE_STOP_TIMED_OUT_TASK, placement),
     rename: stateNameFor(ItemStateNames.INLINE_RENAME_TASK, placement),
+    tooLarge: stateNameFor(ItemStateNames.INLINE_IS_ITEM_TOO_LARGE, placement),
   };
   const capacity = settings.capacity === FanOutCapacity.SPOT ? CapacityProviderNames.SPOT : undefined;
 
@@ -503,6 +506,19 @@ function callbackRunner(scope: Construct, settings: ItemTaskSettings, placement:
   find.next(isRunning);
 
   task.addCatch(find, { errors: [ERROR_HEARTBEAT_TIMEOUT, ERROR_TIMEOUT], resultPath: '$.failure' });
+  if (settings.spill) {
+    // A refusal that outlasted its retries and is no rate limit may be the item's size: one try
+    // with the item in S3, as for the run job (see item-spill.ts).
+    const rateLimited = sfn.Condition.or(...ECS_INVALID_PARAMETER_RATE_PATTERNS.map((pattern) => sfn.Condition.stringMatches('$.failure.Cause', pattern)));
+    const tooLarge = new sfn.Choice(scope, `${where}IsItemTooLarge`, {
+      stateName: names.tooLarge,
+      comment: 'Ecs.InvalidParameterException outlasted its retries: unless it is a rate limit or the item is already in S3, write the item to S3.',
+    })
+      .when(sfn.Condition.and(sfn.Condition.not(rateLimited), sfn.Condition.not(sfn.Condition.isPresent('$.item.fanOutS3Ref'))),
+        buildItemSpill(scope, { suffix: '', where, stateName: (inlineName) => stateNameFor(inlineName, placement), ...settings.spill, next: task, failed }))
+      .otherwise(failed);
+    task.addCatch(tooLarge, { errors: [ERROR_ECS_SDK_INVALID_PARAMETER], resultPath: '$.failure' });
+  }
   if (placement.recordFailure) {
     task.addCatch(placement.recordFailure, { errors: [sfn.Errors.ALL], resultPath: '$.failure' });
   }

@@ -130,7 +130,7 @@ export function decideFanOut(props: FargateFanOutProps): FanOutDecisions {
       capacity,
       callback,
       loopReruns: stopRules.maxReruns,
-      spillsItems: !callback && props.itemBatching === undefined,
+      spillsItems: props.itemBatching === undefined,
     }),
     ...(pool ? { poolEvents: pool.childEvents } : {}),
   };

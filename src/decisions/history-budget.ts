@@ -225,9 +225,12 @@ export interface ItemRetryInput {
 export function itemRetryAttempts(input: ItemRetryInput): ItemRetryAttempts {
   const runsPerItem = input.capacity === FanOutCapacity.SPOT_WITH_ON_DEMAND_FALLBACK ? 2 : 1;
   if (input.callback) {
-    // A task not running after a timeout is run again: each entry may use every retrier again.
-    const entries = runsPerItem * (1 + CALLBACK_NOT_RUNNING_RERUNS);
+    // A task not running after a timeout is run again, and an item too large for the overrides
+    // once more after its write to S3: each entry may use every retrier again.
+    const spills = input.spillsItems ? 1 : 0;
+    const entries = runsPerItem * (1 + CALLBACK_NOT_RUNNING_RERUNS) + spills;
     return {
+      spills,
       refusedAttempts: entries * input.throttleRetry.maxAttempts,
       // The worker's FanOut.Interrupted reruns the item a few times besides taskRetry.
       rerunAttempts: entries * ((input.taskRetry?.maxAttempts ?? 0) + CALLBACK_INTERRUPTED_RETRIES),

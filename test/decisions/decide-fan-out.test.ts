@@ -100,9 +100,10 @@ const cases: Array<[string, FargateFanOutProps, Expected]> = [
     inlineMaxItems: 29, enableCapacityProviders: true,
   }],
   ['callback: a 10-minute heartbeat by default, and room for the callback states', { image: ecrImage, integrationPattern: FanOutIntegrationPattern.CALLBACK }, {
-    // 8 + 18 + the callback states' 44 + 2 reruns after a task not found running x 32, and on
-    // each of the 3 runs 30 refused calls x 3 and 3 interrupted reruns x 4: floor(24,950 / 440).
-    heartbeatSeconds: 600, inlineMaxItems: 56,
+    // 8 + 18 + the callback states' 44 + 2 reruns after a task not found running x 32 + the
+    // write to S3 of an item too large for the overrides (26), and on each of the 4 runs 30
+    // refused calls x 3 and 3 interrupted reruns x 4: floor(24,950 / 568).
+    heartbeatSeconds: 600, inlineMaxItems: 43,
   }],
   ['a given VPC with private subnets: subnets with egress, no VPC created', { image: publicImage, vpc: givenVpc(), maxVcpus: 6 }, {
     createVpc: false, subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, warnings: [],

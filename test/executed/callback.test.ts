@@ -2,11 +2,12 @@
  * The callback pattern, executed on the definitions FargateFanOut synthesizes, against the simulated ECS.
  * Every run is counted item by item.
  */
-import { attemptsOf, expectEveryItemAccountedFor, fanOutWith, makeItems, runFanOut } from './fan-out-run';
+import { attemptsOf, expectEveryItemAccountedFor, fanOutWith, makeItems, runFanOut, TestItem } from './fan-out-run';
 import { FanOutCapacity, FanOutIntegrationPattern, FanOutMode } from '../../src';
 import { StateNames } from '../../src/build/workflow';
 import { CALLBACK_NOT_RUNNING_RERUNS } from '../../src/decisions/history-budget';
-import { CallbackBehavior, SimulatedEcs } from '../harness/simulated-ecs';
+import { DEFAULT_THROTTLE_RETRY } from '../../src/decisions/retry-policy';
+import { CallbackBehavior, CONTAINER_OVERRIDES_MAX_CHARS, SimulatedEcs } from '../harness/simulated-ecs';
 import { allStates } from '../util/synth';
 
 jest.setTimeout(120_000);
@@ -104,6 +105,27 @@ describe('integrationPattern CALLBACK', () => {
       expect(ecs.inFlight).toBe(0);
     },
   );
+
+  test.each([
+    ['inline', FanOutMode.INLINE, 40],
+    ['distributed', FanOutMode.DISTRIBUTED, 100],
+  ])(`(%s Map) an item whose overrides exceed ${CONTAINER_OVERRIDES_MAX_CHARS} characters is written to S3 once its refusals outlast their retries, and its container gets the reference`, async (_name, mode, cap) => {
+    const items: TestItem[] = makeItems(20);
+    items[7] = { id: 7, pad: 'x'.repeat(CONTAINER_OVERRIDES_MAX_CHARS) };
+    const { synth, ecs } = callbackRun({ mode }, { callbackFor: (item: any) => ({ kind: 'success', output: { id: item.id } }), seed: 98 });
+
+    const run = await runFanOut(synth, items, ecs);
+
+    const accounting = expectEveryItemAccountedFor(run, cap);
+    expect(accounting.succeededOnce).toBe(20);
+    // The SDK integration's InvalidParameterException is retried like throttling (it is also what
+    // a throttled VPC lookup looks like), then the item goes to S3 once and its task runs.
+    const attempts = attemptsOf(ecs, items[7]).filter((a) => a.detail !== 'api-throttle');
+    expect(attempts.map((a) => a.detail)).toEqual([...Array(1 + DEFAULT_THROTTLE_RETRY.maxAttempts).fill('overrides-too-large'), 'exit-0']);
+    expect(attempts[0].error).toBe('Ecs.InvalidParameterException');
+    expect([...ecs.s3Objects.keys()]).toEqual([expect.stringMatching(/^.+\/fan-out-results\/items\/.+\/7\.json$/)]);
+    expect([...ecs.s3Objects.values()]).toEqual([JSON.stringify(items[7])]);
+  });
 
   test('a container that sends a failure fails its item with that error; one that dies without calling back runs twice more, then times out', async () => {
     const items = makeItems(100);

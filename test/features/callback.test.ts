@@ -41,6 +41,7 @@ describe('integrationPattern CALLBACK', () => {
   test('a heartbeat timeout or timeout finds the task by its id and stops it, then fails the item', () => {
     expect(states.RunItemTaskInChild.Catch).toEqual([
       { ErrorEquals: ['States.HeartbeatTimeout', 'States.Timeout'], ResultPath: '$.failure', Next: 'FindTimedOutTaskInChild' },
+      { ErrorEquals: ['Ecs.InvalidParameterException'], ResultPath: '$.failure', Next: 'IsItemTooLargeInChild' },
     ]);
     expect(states.FindTimedOutTaskInChild).toMatchObject({
       Resource: 'arn:aws:states:::aws-sdk:ecs:listTasks',
@@ -61,7 +62,7 @@ describe('integrationPattern CALLBACK', () => {
     });
     // Inline: the same path ends in the failure record.
     expect(states.StopTimedOutTask.Next).toBe('DescribeItemFailure');
-    expect(states.RunItemTask.Catch.map((c: any) => c.Next)).toEqual(['FindTimedOutTask', 'DescribeItemFailure']);
+    expect(states.RunItemTask.Catch.map((c: any) => c.Next)).toEqual(['FindTimedOutTask', 'IsItemTooLarge', 'DescribeItemFailure']);
   });
 
   test('the task role may send success, failure and heartbeats to this state machine and its children only, and write large results under the result prefix only', () => {
@@ -82,7 +83,24 @@ describe('integrationPattern CALLBACK', () => {
       Action: 's3:PutObject',
       Effect: 'Allow',
       Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^FanOutResults/), 'Arn'] }, '/fan-out-results/callback-results/*']] },
+    }, {
+      // An item too large for the overrides is read from where the workflow wrote it.
+      Action: 's3:GetObject',
+      Effect: 'Allow',
+      Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^FanOutResults/), 'Arn'] }, '/fan-out-results/items/*']] },
     }]);
+  });
+
+  test('an item RunTask still refuses after its retries, not for a rate limit, is written to S3 once and its task run again with the reference', () => {
+    const tooLarge = states.IsItemTooLargeInChild;
+    expect(tooLarge.Choices).toHaveLength(1);
+    expect(JSON.stringify(tooLarge.Choices[0])).toContain('"IsPresent":true');
+    expect(JSON.stringify(tooLarge.Choices[0])).toContain('$.item.fanOutS3Ref');
+    expect(JSON.stringify(tooLarge.Choices[0])).toContain('*Rate exceeded*');
+    expect(tooLarge.Choices[0].Next).toBe('SpillItemInChild');
+    expect(tooLarge.Default).toBe('ItemFailedInChild');
+    expect(states.SpillItemInChild).toMatchObject({ Resource: 'arn:aws:states:::aws-sdk:s3:putObject', Next: 'UseItemReferenceInChild' });
+    expect(states.UseItemReferenceInChild).toMatchObject({ ResultPath: '$.item', Next: 'RunItemTaskInChild' });
   });
 
   test('a worker that reports FanOut.Interrupted (told to stop before it finished) is run again, 3 times at most', () => {
@@ -145,8 +163,11 @@ describe('integrationPattern CALLBACK', () => {
   });
 
   test('an item may use the callback states and their reruns too, so fewer items surely fit the inline history', () => {
-    const attempts = itemRetryAttempts({ throttleRetry: DEFAULT_THROTTLE_RETRY, capacity: FanOutCapacity.ON_DEMAND, callback: true });
-    expect(attempts).toMatchObject({ refusedAttempts: 3 * 30, rerunAttempts: 3 * 3, callbackReruns: 2 });
+    const attempts = itemRetryAttempts({
+      throttleRetry: DEFAULT_THROTTLE_RETRY, capacity: FanOutCapacity.ON_DEMAND, callback: true, spillsItems: true,
+    });
+    // 3 runs the reruns allow, and one after the item was written to S3 for its size.
+    expect(attempts).toMatchObject({ refusedAttempts: 4 * 30, rerunAttempts: 4 * 3, callbackReruns: 2, spills: 1 });
     const threshold = inlineMaxItems(attempts);
     expect(definition.States.ChooseMap.Choices[0].NumericLessThanEquals).toBe(threshold);
     expect(threshold).toBeLessThan(inlineMaxItems({ ...attempts, callbackReruns: 0 }));
