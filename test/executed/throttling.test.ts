@@ -11,7 +11,8 @@ import { StateNames } from '../../src/build/workflow';
 import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY } from '../../src/decisions/retry-policy';
 import { EcsErrors, itemKey, SimulatedEcs } from '../harness/simulated-ecs';
 
-jest.setTimeout(90_000);
+// 10,000-item runs take about a minute alone, several times that on a loaded 2-core machine.
+jest.setTimeout(300_000);
 
 const ITEMS = makeItems(10_000);
 /** Twice the default cap, so the first wave overruns the RunTask bucket (burst 20). */
