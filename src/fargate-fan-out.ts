@@ -156,7 +156,7 @@ export class FargateFanOut extends Construct {
       items: this.items,
       taskRole: decisions.callback ? this.taskDefinition.taskRole : undefined,
       resultPrefix: decisions.resultPrefix,
-      itemReaderRole: decisions.batching ? undefined : this.taskDefinition.taskRole,
+      itemReaderRole: this.taskDefinition.taskRole,
     });
   }
 

@@ -20,7 +20,7 @@ import {
   ERROR_TASK_FAILED,
   ERROR_TIMEOUT,
 } from '../aws-limits';
-import { buildItemSpill } from './item-spill';
+import { buildItemSpill, isSpilled } from './item-spill';
 import { buildPoolAcquire, buildPoolRelease, PoolBinding } from './pool/pool-states';
 import { SdkCallbackRunTask, StartedByLaunchTarget } from './sdk-run-task';
 import { failedRecord, ItemStatePaths, itemStatePaths, spotInterruptedCondition, StopClassifier, TaskLoop } from './stop-classifier';
@@ -158,7 +158,7 @@ export function itemRunnerFactory(sources: ItemRunnerSources): (scope: Construct
     taskSize: { cpu: sources.taskDefinition.cpu, memoryMiB: sources.taskDefinition.memoryMiB },
     reportsCapacity: decisions.capacity !== FanOutCapacity.ON_DEMAND,
     callbackEnvironment: decisions.callback ? callbackEnvironment(decisions, sources.resultBucket) : [],
-    spill: decisions.batching ? undefined : { resultBucket: sources.resultBucket, resultPrefix: decisions.resultPrefix },
+    spill: { resultBucket: sources.resultBucket, resultPrefix: decisions.resultPrefix },
     pool: sources.pool && decisions.pool ? { binding: sources.pool, cpuUnits: decisions.pool.cpuUnits } : undefined,
   };
   return (scope, placement) => buildItemRunner(scope, settings, placement);
@@ -235,7 +235,7 @@ function buildItemRunner(scope: Construct, settings: ItemTaskSettings, placement
   // A Spot task RunTask could not start (no Spot capacity, throttled past its retries) runs on
   // on-demand; elsewhere such an item fails.
   const spill = (suffix: string, next: sfn.IChainable) => (settings.spill
-    ? buildItemSpill(scope, { suffix, where, stateName: name, ...settings.spill, next, failed })
+    ? buildItemSpill(scope, { suffix, where, stateName: name, ...settings.spill, batched: settings.batched, next, failed })
     : undefined);
   wireTask(scope, first, {
     suffix: '',
@@ -514,8 +514,10 @@ function callbackRunner(scope: Construct, settings: ItemTaskSettings, placement:
       stateName: names.tooLarge,
       comment: 'Ecs.InvalidParameterException outlasted its retries: unless it is a rate limit or the item is already in S3, write the item to S3.',
     })
-      .when(sfn.Condition.and(sfn.Condition.not(rateLimited), sfn.Condition.not(sfn.Condition.isPresent('$.item.fanOutS3Ref'))),
-        buildItemSpill(scope, { suffix: '', where, stateName: (inlineName) => stateNameFor(inlineName, placement), ...settings.spill, next: task, failed }))
+      .when(sfn.Condition.and(sfn.Condition.not(rateLimited), sfn.Condition.not(isSpilled(settings.batched))),
+        buildItemSpill(scope, {
+          suffix: '', where, stateName: (inlineName) => stateNameFor(inlineName, placement), ...settings.spill, batched: settings.batched, next: task, failed,
+        }))
       .otherwise(failed);
     task.addCatch(tooLarge, { errors: [ERROR_ECS_SDK_INVALID_PARAMETER], resultPath: '$.failure' });
   }

@@ -9,9 +9,24 @@ import { SPILL_WRITE_RETRIES } from '../decisions/history-budget';
 export const SPILLED_ITEMS_FOLDER = 'items';
 
 
-/** The key of a spilled item's object: one per execution (a Distributed Map child is one) and item index. */
-export function spilledItemKey(resultPrefix: string): string {
-  return sfn.JsonPath.format(`${resultPrefix}/${SPILLED_ITEMS_FOLDER}/{}/{}.json`, sfn.JsonPath.stringAt('$$.Execution.Name'), sfn.JsonPath.stringAt('$.index'));
+/**
+ * The key of a spilled item's object: one per execution (a Distributed Map child is one) and
+ * item index; a batch, which has no index, is its child execution's only object.
+ */
+export function spilledItemKey(resultPrefix: string, batched = false): string {
+  return batched
+    ? sfn.JsonPath.format(`${resultPrefix}/${SPILLED_ITEMS_FOLDER}/{}/batch.json`, sfn.JsonPath.stringAt('$$.Execution.Name'))
+    : sfn.JsonPath.format(`${resultPrefix}/${SPILLED_ITEMS_FOLDER}/{}/{}.json`, sfn.JsonPath.stringAt('$$.Execution.Name'), sfn.JsonPath.stringAt('$.index'));
+}
+
+/** Where the container's input is in the item's state: one item (`$.item`) or a batch's items (`$.Items`). */
+export function spilledInputPath(batched: boolean): string {
+  return batched ? '$.Items' : '$.item';
+}
+
+/** True once the item (or batch) was replaced by its reference in S3. */
+export function isSpilled(batched: boolean): sfn.Condition {
+  return sfn.Condition.isPresent(`${spilledInputPath(batched)}.fanOutS3Ref`);
 }
 
 /** What the spill needs. */
@@ -24,6 +39,8 @@ export interface ItemSpillProps {
   readonly stateName: (inlineName: string) => string;
   readonly resultBucket: s3.IBucket;
   readonly resultPrefix: string;
+  /** True for a batch: its items (`$.Items`) are written as one JSON array. */
+  readonly batched: boolean;
   /** The task state to run again with the reference. */
   readonly next: sfn.IChainable;
   /** Where the item goes if it cannot be written. */
@@ -31,24 +48,26 @@ export interface ItemSpillProps {
 }
 
 /**
- * Writes an item that RunTask refused for its size to the result bucket and replaces it with a
- * reference `{ fanOutS3Ref: { bucket, key } }`, which the worker runtime reads transparently
+ * Writes an item (or a batch's items) that RunTask refused for its size to the result bucket and
+ * replaces it with a reference `{ fanOutS3Ref: { bucket, key } }`, which the worker runtime reads
+ * transparently in `FANOUT_ITEM` or `FANOUT_ITEMS`
  * (worker/README.md), then runs the task again. A state machine cannot measure a string, and ECS
  * does not document the wording of its "overrides too long" error, so any
  * `ECS.InvalidParameterException` that is not a rate limit gets this one try; an item that is
  * already a reference fails as before, with ECS's cause.
  */
 export function buildItemSpill(scope: Construct, props: ItemSpillProps): sfn.IChainable {
-  const key = spilledItemKey(props.resultPrefix);
+  const key = spilledItemKey(props.resultPrefix, props.batched);
+  const input = spilledInputPath(props.batched);
   const write = tasks.CallAwsService.jsonPath(scope, `${props.where}SpillItem${props.suffix}`, {
     stateName: props.stateName(`SpillItem${props.suffix}`),
-    comment: 'Writes the item, too large for the container overrides, to the result bucket.',
+    comment: `Writes the ${props.batched ? 'batch' : 'item'}, too large for the container overrides, to the result bucket.`,
     service: 's3',
     action: 'putObject',
     parameters: {
       Bucket: props.resultBucket.bucketName,
       Key: key,
-      Body: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.item')),
+      Body: sfn.JsonPath.jsonToString(props.batched ? sfn.JsonPath.listAt(input) : sfn.JsonPath.objectAt(input)),
       ContentType: 'application/json',
     },
     iamResources: [props.resultBucket.arnForObjects(`${props.resultPrefix}/${SPILLED_ITEMS_FOLDER}/*`)],
@@ -61,9 +80,9 @@ export function buildItemSpill(scope: Construct, props: ItemSpillProps): sfn.ICh
   write.addCatch(props.failed, { errors: [sfn.Errors.ALL], resultPath: '$.spillFailure' });
   const useReference = new sfn.Pass(scope, `${props.where}UseItemReference${props.suffix}`, {
     stateName: props.stateName(`UseItemReference${props.suffix}`),
-    comment: 'The container gets a reference to the item instead of the item.',
+    comment: `The container gets a reference to the ${props.batched ? 'batch' : 'item'} instead of the ${props.batched ? 'batch' : 'item'}.`,
     parameters: { fanOutS3Ref: { bucket: props.resultBucket.bucketName, key } },
-    resultPath: '$.item',
+    resultPath: input,
   });
   return write.next(useReference).next(props.next);
 }

@@ -1,5 +1,6 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { isSpilled } from './item-spill';
 import { FanOutTaskSize } from '../api/retry-rules';
 import {
   ECS_OUT_OF_MEMORY_EXIT_CODE,
@@ -166,7 +167,7 @@ export class StopClassifier {
     }
     if (spill) {
       // Any other refusal may be the item's size: one try with the item in S3 (see item-spill.ts).
-      choice.when(sfn.Condition.and(sfn.Condition.not(rateLimited), sfn.Condition.not(sfn.Condition.isPresent('$.item.fanOutS3Ref'))), spill);
+      choice.when(sfn.Condition.and(sfn.Condition.not(rateLimited), sfn.Condition.not(isSpilled(this.paths.batched))), spill);
     }
     return choice.otherwise(loop.failed);
   }

@@ -130,7 +130,7 @@ export function decideFanOut(props: FargateFanOutProps): FanOutDecisions {
       capacity,
       callback,
       loopReruns: stopRules.maxReruns,
-      spillsItems: props.itemBatching === undefined,
+      spillsItems: true,
     }),
     ...(pool ? { poolEvents: pool.childEvents } : {}),
   };

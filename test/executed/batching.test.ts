@@ -5,7 +5,8 @@
 import { expectEveryItemAccountedFor, fanOutWith, makeItems, runFanOut, TestItem, attemptsOf } from './fan-out-run';
 import { FanOutMode } from '../../src';
 import { ITEMS_FAILED_ERROR } from '../../src/build/workflow';
-import { CONTAINER_OVERRIDES_MAX_CHARS, EcsErrors, SimulatedEcs } from '../harness/simulated-ecs';
+import { INVALID_PARAMETER_QUICK_RETRIES } from '../../src/decisions/history-budget';
+import { CONTAINER_OVERRIDES_MAX_CHARS, SimulatedEcs } from '../harness/simulated-ecs';
 
 jest.setTimeout(120_000);
 
@@ -64,7 +65,10 @@ describe('itemBatching', () => {
     expect(run.result).toMatchObject({ status: 'FAILED', error: ITEMS_FAILED_ERROR, cause: expect.stringMatching(/^10 of 95 items failed/) });
   });
 
-  test('an item too large for the overrides on its own fails alone; the rest of the run succeeds', async () => {
+  test('FIXED: an item too large for the overrides on its own (a batch of one) is written to S3 as its batch, and its container gets the reference', async () => {
+    // It failed alone with ECS.InvalidParameterException. AWS does not document what the
+    // ItemBatcher does with an item larger than MaxInputBytesPerBatch; the harness gives it a
+    // batch of its own, and if AWS failed the Map Run instead there would be no batch to save.
     const items: TestItem[] = makeItems(30);
     items[7] = { id: 7, pad: 'x'.repeat(CONTAINER_OVERRIDES_MAX_CHARS) };
     const ecs = new SimulatedEcs({ seed: 84 });
@@ -72,8 +76,14 @@ describe('itemBatching', () => {
     const run = await runFanOut(fanOutWith({ itemBatching: { maxItems: 10 } }), items, ecs);
 
     const accounting = expectEveryItemAccountedFor(run, 100);
-    expect(accounting.reportedFailed).toEqual([7]);
-    expect(run.summary!.failedItems).toEqual([{ index: 7, error: EcsErrors.INVALID_PARAMETER }]);
-    expect(attemptsOf(ecs, items[7]).every((a) => a.detail === 'overrides-too-large' && a.batchSize === 1)).toBe(true);
+    expect(accounting.reportedFailed).toEqual([]);
+    expect(accounting.succeededOnce).toBe(30);
+    const attempts = attemptsOf(ecs, items[7]).filter((a) => a.detail !== 'api-throttle');
+    expect(attempts.map((a) => [a.detail, a.batchSize])).toEqual([
+      ...Array(1 + INVALID_PARAMETER_QUICK_RETRIES).fill(['overrides-too-large', 1]), ['exit-0', 1],
+    ]);
+    // One object, the batch (a JSON array of its one item), under the result prefix.
+    expect([...ecs.s3Objects.keys()]).toEqual([expect.stringMatching(/^.+\/fan-out-results\/items\/.+\/batch\.json$/)]);
+    expect([...ecs.s3Objects.values()]).toEqual([JSON.stringify([items[7]])]);
   });
 });

@@ -3,9 +3,25 @@ import { batchBytesWithinOverrides } from '../../src/decisions/batch-limits';
 import { allStates, synthFanOut, withImage } from '../util/synth';
 
 describe('itemBatching', () => {
-  const { definition, fanOut } = synthFanOut(withImage({ itemBatching: { maxItems: 25 } }));
+  const { definition, fanOut, template } = synthFanOut(withImage({ itemBatching: { maxItems: 25 } }));
   const map = definition.States.RunItemsDistributed;
   const task = allStates(definition).RunItemTaskInChild;
+
+  test('a batch RunTask refuses for good (an item too large on its own) is written to S3 as one array, and the container may read it there only', () => {
+    const states = allStates(definition);
+    expect(JSON.stringify(states.IsRateLimitedInChild.Choices)).toContain('$.Items.fanOutS3Ref');
+    expect(states.SpillItemInChild.Parameters).toMatchObject({
+      'Body.$': 'States.JsonToString($.Items)',
+      'Key.$': "States.Format('fan-out-results/items/{}/batch.json', $$.Execution.Name)",
+    });
+    expect(states.UseItemReferenceInChild).toMatchObject({ ResultPath: '$.Items', Next: 'RunItemTaskInChild' });
+    const statements = (Object.values(template.findResources('AWS::IAM::Policy')) as any[]).flatMap((p) => p.Properties.PolicyDocument.Statement);
+    expect(statements).toContainEqual({
+      Action: 's3:GetObject',
+      Effect: 'Allow',
+      Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^FanOutResults/), 'Arn'] }, '/fan-out-results/items/*']] },
+    });
+  });
 
   test('AUTO builds a Distributed Map and says why', () => {
     expect(fanOut.mode).toBe(FanOutMode.DISTRIBUTED);

@@ -767,7 +767,7 @@ export class SimulatedEcs {
       carriesItem: key !== undefined,
     });
     if (this.options.itemKeyOf) return single(this.options.itemKeyOf(params));
-    const raw = fanOutItemsOf(params);
+    const raw = this.dereference(fanOutItemsOf(params));
     if (raw === undefined) return single(this.dereference(fanOutItemOf(params)));
     const elements = parseItem(raw);
     if (!Array.isArray(elements)) return { ...single(raw), batchSize: 1 };
