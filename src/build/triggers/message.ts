@@ -55,7 +55,7 @@ export class MessageTrigger extends Construct {
    * The ids of the messages the starter has started, so that a message received again in
    * another batch is not run again.
    */
-  public readonly claimTable: dynamodb.ITable;
+  public readonly claimTable: dynamodb.Table;
   /** How long a started message is recorded, and why. */
   public readonly claimRetentionReason: string;
   /** How messages are batched into executions, and why. */

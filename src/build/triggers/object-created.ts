@@ -72,7 +72,7 @@ export class ObjectCreatedTrigger extends Construct {
    * The records of the events the starter has started (bucket/key/sequencer), so that an event
    * received again in another batch is not run again.
    */
-  public readonly claimTable: dynamodb.ITable;
+  public readonly claimTable: dynamodb.Table;
   /** How long a started event is recorded, and why. */
   public readonly claimRetentionReason: string;
   /** How events are batched into executions, and why. */
