@@ -4,6 +4,9 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { FanOutItems, FanOutItemsFormat, FargateFanOut } from '../../src';
+import { ITEMS_FILE_RECORD_TEMPLATE } from '../../src/build/triggers/items-file-created';
+import { OBJECT_CREATED_RECORD_TEMPLATE } from '../../src/build/triggers/object-created';
+import { renderInputTemplate } from '../harness/sqs-pipe';
 import { newStack, withImage } from '../util/synth';
 
 function fanOutIn(stack = newStack(), props = {}) {
@@ -230,6 +233,21 @@ describe('runForEachItemsFileCreated', () => {
     // Read access to the watched files only.
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: { Statement: Match.arrayWith([{ Action: 's3:GetObject', Effect: 'Allow', Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [Match.stringLikeRegexp('Files'), 'Arn'] }, '/lists/*']] } }]) },
+    });
+  });
+
+  test('names a file\'s execution by bucket, key and the sequencer S3 puts in detail.object', () => {
+    // The shape of an S3 "Object Created" event (https://docs.aws.amazon.com/AmazonS3/latest/userguide/ev-events.html).
+    const body = JSON.stringify({
+      'detail-type': 'Object Created',
+      'source': 'aws.s3',
+      'detail': { bucket: { name: 'files' }, object: { key: 'lists/a.csv', size: 10, etag: 'e', sequencer: '0064D3901D00059242' }, reason: 'PutObject' },
+    });
+    expect(renderInputTemplate(ITEMS_FILE_RECORD_TEMPLATE, { messageId: 'm', body })).toEqual({
+      id: 'files/lists/a.csv/0064D3901D00059242', item: { bucket: 'files', key: 'lists/a.csv' },
+    });
+    expect(renderInputTemplate(OBJECT_CREATED_RECORD_TEMPLATE, { messageId: 'm', body })).toEqual({
+      id: 'm', claim: 'files/lists/a.csv/0064D3901D00059242', item: { bucket: 'files', key: 'lists/a.csv', size: 10, etag: 'e' },
     });
   });
 
