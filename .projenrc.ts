@@ -57,6 +57,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   devDeps: [
     'asl-validator@4.0.0',
     'aws-local-stepfunctions@3.0.0',
+    // Evaluates the few JSONata states (a claim's TTL) offline; aws-local-stepfunctions 3 runs JSONPath only.
+    'jsonata@2.2.2',
     '@sinonjs/fake-timers@^15',
     '@types/sinonjs__fake-timers',
     'cdk-nag@^3.0.2',

@@ -429,6 +429,17 @@ export const SFN_EXPRESS_MAX_SECONDS = 300;
 export const SQS_MAX_RETENTION_SECONDS = 1_209_600;
 
 /**
+ * DynamoDB Time to Live: the TTL attribute is a Number holding a Unix epoch time in **seconds**
+ * (1,000 ms a unit);
+ * an item whose TTL has passed is deleted by a background process some time later (typically
+ * within a few days), and until then it can still be read. A trigger's claim records only need
+ * to live at least as long as their message can still be delivered: deleted later is safe.
+ * Source: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/TTL.html ;
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/howitworks-ttl.html
+ */
+export const DYNAMODB_TTL_MS_PER_UNIT = 1_000;
+
+/**
  * SQS visibility timeout: at most 12 hours.
  * Source: https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-visibility-timeout.html
  */

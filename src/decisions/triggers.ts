@@ -1,8 +1,8 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import {
-  PIPES_SQS_MAX_BATCH_SIZE, PIPES_SQS_MAX_BATCHING_WINDOW_SECONDS, S3_OBJECT_CREATED_DETAIL_TYPE,
-  SFN_HASH_INPUT_MAX_CHARS, SQS_MAX_VISIBILITY_TIMEOUT_SECONDS, SQS_MESSAGE_ID_CHARS,
+  EVENTBRIDGE_MAX_EVENT_AGE_SECONDS, PIPES_SQS_MAX_BATCH_SIZE, PIPES_SQS_MAX_BATCHING_WINDOW_SECONDS, S3_OBJECT_CREATED_DETAIL_TYPE,
+  SFN_HASH_INPUT_MAX_CHARS, SQS_MAX_RETENTION_SECONDS, SQS_MAX_VISIBILITY_TIMEOUT_SECONDS, SQS_MESSAGE_ID_CHARS,
 } from '../aws-limits';
 
 /** Records per execution when `maxBatchSize` is not set. */
@@ -28,6 +28,39 @@ export const TRIGGER_MAX_RECEIVE_COUNT = 5;
 
 /** How long undelivered and unstartable events are kept in the dead-letter queue. */
 export const DEAD_LETTER_RETENTION = Duration.days(14);
+
+/**
+ * Added to a claim record's lifetime: the starter's clock (the state's entered time) and SQS's
+ * count a message's retention from different clocks, and a record kept a day longer costs
+ * nothing.
+ */
+export const CLAIM_TTL_MARGIN = Duration.days(1);
+
+/** How long the record of a started message (a claim) is kept. */
+export interface ClaimRetention {
+  /** Seconds from the write of a record to its expiry (DynamoDB TTL). */
+  readonly ttlSeconds: number;
+  readonly reason: string;
+}
+
+/**
+ * A claim must outlive every copy of its message that can still be delivered. It is written
+ * after the message was sent, so SQS's longest retention (14 days, whatever the queue's own
+ * setting) from the write covers every copy of that message; an S3 event may also reach the
+ * queue again up to 24 hours late (EventBridge's retries), as a new message with the same
+ * event. An expired record that is not yet deleted is still honoured, which is safe.
+ */
+export function decideClaimRetention(eventsFromEventBridge: boolean): ClaimRetention {
+  const lateDeliverySeconds = eventsFromEventBridge ? EVENTBRIDGE_MAX_EVENT_AGE_SECONDS : 0;
+  const ttlSeconds = SQS_MAX_RETENTION_SECONDS + lateDeliverySeconds + CLAIM_TTL_MARGIN.toSeconds();
+  const days = (seconds: number) => seconds / 86_400;
+  return {
+    ttlSeconds,
+    reason: `A started ${eventsFromEventBridge ? 'event' : 'message'} is recorded for ${days(ttlSeconds)} days: SQS keeps a message at most ${days(SQS_MAX_RETENTION_SECONDS)} days`
+      + (eventsFromEventBridge ? `, EventBridge may deliver an event again for up to ${days(EVENTBRIDGE_MAX_EVENT_AGE_SECONDS)} day` : '')
+      + `, plus a margin of ${CLAIM_TTL_MARGIN.toDays()} day.`,
+  };
+}
 
 /** How a trigger's queue is read into executions. */
 export interface TriggerBatching {

@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
+import { EVENTBRIDGE_MAX_EVENT_AGE_SECONDS, SQS_MAX_RETENTION_SECONDS } from '../../src/aws-limits';
 import {
-  checkResultLoop, decideTriggerBatching, inputFieldsOfItemsPath, MAX_TRIGGER_BATCH_SIZE, objectCreatedEventPattern,
+  checkResultLoop, decideClaimRetention, decideTriggerBatching, inputFieldsOfItemsPath, MAX_TRIGGER_BATCH_SIZE, objectCreatedEventPattern,
 } from '../../src/decisions/triggers';
 
 describe('decideTriggerBatching', () => {
@@ -84,5 +85,21 @@ describe('inputFieldsOfItemsPath', () => {
     for (const path of ['$', '$[0]', '$.items[*]', '$..items']) {
       expect(() => inputFieldsOfItemsPath(path)).toThrow(/^items: a trigger can only fill a plain dotted items path/);
     }
+  });
+});
+
+describe('decideClaimRetention', () => {
+  test('a message\'s claim outlives the longest SQS retention, by a day', () => {
+    const retention = decideClaimRetention(false);
+    expect(retention.ttlSeconds).toBe(15 * 86_400);
+    expect(retention.ttlSeconds).toBeGreaterThan(SQS_MAX_RETENTION_SECONDS);
+    expect(retention.reason).toBe('A started message is recorded for 15 days: SQS keeps a message at most 14 days, plus a margin of 1 day.');
+  });
+
+  test('an S3 event\'s claim also outlives EventBridge\'s day of retries', () => {
+    const retention = decideClaimRetention(true);
+    expect(retention.ttlSeconds).toBe(16 * 86_400);
+    expect(retention.ttlSeconds).toBeGreaterThan(SQS_MAX_RETENTION_SECONDS + EVENTBRIDGE_MAX_EVENT_AGE_SECONDS);
+    expect(retention.reason).toMatch(/^A started event is recorded for 16 days: .*EventBridge may deliver an event again for up to 1 day/);
   });
 });

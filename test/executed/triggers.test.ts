@@ -1,12 +1,17 @@
+import { Duration } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { runFanOut, TestItem } from './fan-out-run';
 import { FargateFanOut } from '../../src';
+import { ClaimKeys } from '../../src/build/triggers/claims';
 import { OBJECT_CREATED_RECORD_TEMPLATE } from '../../src/build/triggers/object-created';
 import { StarterStateNames } from '../../src/build/triggers/starter';
 import { DEFAULT_TRIGGER_BATCH_SIZE, TRIGGER_MAX_RECEIVE_COUNT } from '../../src/decisions/triggers';
-import { SimulatedEcs } from '../harness/simulated-ecs';
-import { SimulatedQueueAndPipe, SimulatedStartExecution } from '../harness/sqs-pipe';
+import { DEFAULT_START_TIME } from '../harness/execute-workflow';
+import { SimulatedDynamoDb } from '../harness/simulated-dynamodb';
+import { SimulatedEcs, SimulatedStatesError } from '../harness/simulated-ecs';
+import { SimulatedPipeOptions, SimulatedQueueAndPipe, SimulatedStartExecution } from '../harness/sqs-pipe';
 import { expectValidAsl, newStack, SynthesizedFanOut, withImage } from '../util/synth';
 
 /** The stack's state machines' definitions by type, with references replaced by placeholders. */
@@ -44,6 +49,20 @@ function objectCreatedEvent(n: number): string {
   });
 }
 
+/** The claim table of the stack (one trigger), by the name its Ref becomes in `definitions`. */
+function claimTableName(template: Template): string {
+  const tables = Object.keys(template.findResources('AWS::DynamoDB::Table'));
+  expect(tables).toHaveLength(1);
+  return placeholder({ Ref: tables[0] });
+}
+
+/** A simulated DynamoDB with the trigger's claim table, and handlers for the starter's DynamoDB states. */
+function claimStore(template: Template, express: any): { db: SimulatedDynamoDb; handlers: Record<string, (params: any) => Promise<any>> } {
+  const db = new SimulatedDynamoDb();
+  db.createTable(claimTableName(template), { partitionKey: ClaimKeys.ID });
+  return { db, handlers: db.handlersFor(express) };
+}
+
 describe('runForEachObjectCreated, executed', () => {
   const stack = newStack();
   const fanOut = new FargateFanOut(stack, 'FanOut', withImage());
@@ -53,29 +72,51 @@ describe('runForEachObjectCreated, executed', () => {
   expectValidAsl(express);
   const synth = { fanOut, template, stack, definition: standard } as SynthesizedFanOut;
 
-  test('a burst of 2,000 events, batches handed over twice and starts that fail, becomes batched executions that process every item exactly once', async () => {
-    // Every other execution is already closed when its batch comes again; the others are still open.
-    const starts = new SimulatedStartExecution((name) => name.charCodeAt(0) % 2 === 0, 7);
+  /** A pipe as the trigger builds it, into the synthesized starter, with a claim table. */
+  function pipeOf(starts: SimulatedStartExecution, options: Partial<SimulatedPipeOptions> = {}) {
+    const claims = claimStore(template, express);
     const pipe = new SimulatedQueueAndPipe({
       batchSize: DEFAULT_TRIGGER_BATCH_SIZE,
       visibilityTimeoutSeconds: 370,
       maxReceiveCount: TRIGGER_MAX_RECEIVE_COUNT,
       inputTemplate: OBJECT_CREATED_RECORD_TEMPLATE,
       starterDefinition: express,
-      starterHandlers: { [StarterStateNames.START]: starts.handler },
-      lostResponseRate: 0.3,
-      seed: 7,
+      starterHandlers: { ...claims.handlers, [StarterStateNames.START]: starts.handler },
+      ...options,
     });
+    return { pipe, db: claims.db };
+  }
+
+  /** The keys each started execution runs, in start order. */
+  function keysByExecution(starts: SimulatedStartExecution): string[][] {
+    return [...starts.executions.values()].map((e) => JSON.parse(e.input).items.map((i: any) => i.key));
+  }
+
+  test('a burst of 2,000 events, batches handed over twice, starts that fail, lost deletes and events delivered twice, becomes batched executions that process every item exactly once', async () => {
+    // Every other execution is already closed when its batch comes again; the others are still open.
+    const starts = new SimulatedStartExecution((name) => name.charCodeAt(0) % 2 === 0, 7);
+    const { pipe, db } = pipeOf(starts, { lostResponseRate: 0.3, lostDeleteRate: 0.05, seed: 7 });
     for (let n = 0; n < 2000; n++) pipe.send(objectCreatedEvent(n));
+    // EventBridge delivers 40 events a second time (two messages, one event), later than the first.
+    for (let n = 0; n < 2000; n += 50) pipe.send(objectCreatedEvent(n), { delaySeconds: 30 });
     await pipe.drain();
 
     expect(pipe.deadLetters).toEqual([]);
+    expect(pipe.messages).toEqual([]);
     expect(pipe.lostResponses).toBeGreaterThan(3); // batches handed to the starter twice
     expect(pipe.starterFailures).toBeGreaterThan(0); // a failed start: the batch went back to the queue
+    expect(pipe.lostDeletes).toBeGreaterThan(20); // started messages received again, in other batches
     const executions = [...starts.executions.values()].map((e) => JSON.parse(e.input));
     expect(executions.length).toBeLessThanOrEqual(2000 / DEFAULT_TRIGGER_BATCH_SIZE + 2);
     expect(executions.length).toBeGreaterThanOrEqual(2000 / DEFAULT_TRIGGER_BATCH_SIZE);
     for (const name of starts.executions.keys()) expect(name).toMatch(/^[0-9a-f]{64}$/);
+    // One claim per event, each naming an execution that was started, expiring 16 days after it was written.
+    const records = db.items(claimTableName(template));
+    expect(records).toHaveLength(2000);
+    for (const record of records) {
+      expect(starts.executions.has(record[ClaimKeys.EXECUTION].S!)).toBe(true);
+      expect(Number(record[ClaimKeys.EXPIRES_AT].N) - DEFAULT_START_TIME / 1000).toBeGreaterThanOrEqual(16 * 86_400);
+    }
 
     // Each execution runs its items on the simulated ECS.
     const ecs = new SimulatedEcs({ seed: 3, taskDurationMs: 60_000 });
@@ -89,29 +130,111 @@ describe('runForEachObjectCreated, executed', () => {
     expect(ecs.tasksStarted).toBe(2000);
   }, 120_000);
 
-  test('KNOWN LIMIT: a message received again in another batch (its batch was started but not deleted) runs again', async () => {
+  test('a message received again in another batch (its batch was started but not deleted) is dropped there: every item runs once', async () => {
     const starts = new SimulatedStartExecution(() => true);
+    const { pipe, db } = pipeOf(starts, { batchSize: 3 });
+    const first = [0, 1, 2].map((n) => pipe.send(objectCreatedEvent(n)));
+    pipe.loseNextDeleteOf(first[1]);
+    await pipe.drain({ batches: 1 });
+    expect(pipe.lostDeletes).toBe(1);
+    // SQS delivers message 1 again after its visibility timeout, now with two new messages: another batch, another name.
+    const hidden = pipe.messages.find((m) => m.messageId === first[1])!;
+    pipe.send(objectCreatedEvent(3), { delaySeconds: hidden.invisibleUntil - pipe.clock });
+    pipe.send(objectCreatedEvent(4), { delaySeconds: hidden.invisibleUntil - pipe.clock });
+    await pipe.drain();
+    expect(pipe.batches).toBe(2);
+    expect(pipe.messages).toEqual([]);
+    expect(keysByExecution(starts)).toEqual([
+      ['incoming/file-0.png', 'incoming/file-1.png', 'incoming/file-2.png'],
+      ['incoming/file-3.png', 'incoming/file-4.png'],
+    ]);
+    expect(db.items(claimTableName(template))).toHaveLength(5);
+  });
+
+  test('a batch whose events were all started before starts nothing, and leaves the queue', async () => {
+    const starts = new SimulatedStartExecution(() => true);
+    const { pipe, db } = pipeOf(starts, { batchSize: 3 });
+    [0, 1, 2].forEach((n) => pipe.send(objectCreatedEvent(n)));
+    await pipe.drain();
+    // The same three events again (EventBridge delivering them twice: new messages, same events).
+    [2, 0, 1].forEach((n) => pipe.send(objectCreatedEvent(n)));
+    await pipe.drain();
+    expect(pipe.batches).toBe(2);
+    expect(pipe.starterFailures).toBe(0);
+    expect(pipe.messages).toEqual([]);
+    expect(pipe.deadLetters).toEqual([]);
+    expect(starts.startCalls).toBe(1);
+    expect(keysByExecution(starts)).toEqual([['incoming/file-0.png', 'incoming/file-1.png', 'incoming/file-2.png']]);
+    expect(db.items(claimTableName(template))).toHaveLength(3);
+  });
+
+  test('a batch handed over again after some of its events were claimed finds its first execution and starts no second one', async () => {
+    // Open executions: the second start of the name, with fewer items, is refused as another input.
+    const starts = new SimulatedStartExecution(() => false);
+    const claims = claimStore(template, express);
+    let stopAfterClaims = Infinity;
+    let claimsWritten = 0;
+    const recordClaim = claims.handlers[StarterStateNames.RECORD_CLAIM];
     const pipe = new SimulatedQueueAndPipe({
       batchSize: 3,
       visibilityTimeoutSeconds: 370,
       maxReceiveCount: TRIGGER_MAX_RECEIVE_COUNT,
       inputTemplate: OBJECT_CREATED_RECORD_TEMPLATE,
       starterDefinition: express,
-      starterHandlers: { [StarterStateNames.START]: starts.handler },
+      starterHandlers: {
+        ...claims.handlers,
+        [StarterStateNames.START]: starts.handler,
+        [StarterStateNames.RECORD_CLAIM]: async (input: any) => {
+          if (claimsWritten++ >= stopAfterClaims) throw new SimulatedStatesError('States.Timeout', 'the starter stopped');
+          return recordClaim(input);
+        },
+      },
     });
-    const first = [0, 1, 2].map((n) => pipe.send(objectCreatedEvent(n)));
+    const db = claims.db;
+    [0, 1, 2].forEach((n) => pipe.send(objectCreatedEvent(n)));
+    // The starter stops after the start and the first claim: it failed, the batch stays in the queue.
+    stopAfterClaims = 1;
+    await pipe.drain({ batches: 1 });
+    expect(pipe.starterFailures).toBe(1);
+    expect(db.items(claimTableName(template))).toHaveLength(1);
+    stopAfterClaims = Infinity;
+    // The same batch comes back after its visibility timeout.
     await pipe.drain();
-    // SQS delivers message 1 again, now with two new messages: another batch, another name.
-    const again = JSON.parse(objectCreatedEvent(1));
-    pipe.send(JSON.stringify(again));
-    pipe.send(objectCreatedEvent(3));
-    pipe.send(objectCreatedEvent(4));
+    expect(pipe.messages.map((m) => m.messageId)).toEqual([]);
+    expect(starts.executions.size).toBe(1);
+    expect(starts.startCalls).toBe(2); // the second refused: the name is taken (by the first, with all three items)
+    expect(keysByExecution(starts)).toEqual([['incoming/file-0.png', 'incoming/file-1.png', 'incoming/file-2.png']]);
+    expect(db.items(claimTableName(template))).toHaveLength(3);
+  });
+});
+
+describe('runForEachMessage, executed', () => {
+  const stack = newStack();
+  const fanOut = new FargateFanOut(stack, 'FanOut', withImage());
+  fanOut.runForEachMessage(new sqs.Queue(stack, 'Jobs'), { maxBatchSize: 10, batchWindow: Duration.seconds(0) });
+  const template = Template.fromStack(stack);
+  const { express } = definitions(template);
+  expectValidAsl(express);
+
+  test('a message whose delete was lost is received again in another batch and not started again', async () => {
+    const starts = new SimulatedStartExecution(() => true);
+    const claims = claimStore(template, express);
+    const pipe = new SimulatedQueueAndPipe({
+      batchSize: 4,
+      visibilityTimeoutSeconds: 370,
+      maxReceiveCount: TRIGGER_MAX_RECEIVE_COUNT,
+      starterDefinition: express,
+      starterHandlers: { ...claims.handlers, [StarterStateNames.START]: starts.handler },
+      lostDeleteRate: 0.1,
+      seed: 11,
+    });
+    for (let n = 0; n < 200; n++) pipe.send(JSON.stringify({ job: n }));
     await pipe.drain();
-    expect(first).toHaveLength(3);
-    const inputs = [...starts.executions.values()].map((e) => JSON.parse(e.input).items.map((i: any) => i.key));
-    expect(inputs).toEqual([
-      ['incoming/file-0.png', 'incoming/file-1.png', 'incoming/file-2.png'],
-      ['incoming/file-1.png', 'incoming/file-3.png', 'incoming/file-4.png'],
-    ]);
+    expect(pipe.lostDeletes).toBeGreaterThan(10);
+    expect(pipe.messages).toEqual([]);
+    expect(pipe.deadLetters).toEqual([]);
+    const bodies = [...starts.executions.values()].flatMap((e) => JSON.parse(e.input).items.map((i: any) => JSON.parse(i.body).job));
+    expect(bodies.sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_, n) => n));
+    expect(claims.db.items(claimTableName(template))).toHaveLength(200);
   });
 });

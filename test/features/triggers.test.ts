@@ -4,6 +4,9 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { FanOutItems, FanOutItemsFormat, FargateFanOut } from '../../src';
+import { ITEMS_FILE_RECORD_TEMPLATE } from '../../src/build/triggers/items-file-created';
+import { OBJECT_CREATED_RECORD_TEMPLATE } from '../../src/build/triggers/object-created';
+import { renderInputTemplate } from '../harness/sqs-pipe';
 import { newStack, withImage } from '../util/synth';
 
 function fanOutIn(stack = newStack(), props = {}) {
@@ -105,6 +108,72 @@ describe('runForEachObjectCreated', () => {
     expect(start.Catch[0]).toMatchObject({ ErrorEquals: ['StepFunctions.ExecutionAlreadyExistsException', 'Sfn.ExecutionAlreadyExistsException'], Next: 'AlreadyStarted' });
   });
 
+  test('the starter claims each started event in an encrypted table with point-in-time recovery and a TTL', () => {
+    const { stack, fanOut } = fanOutIn();
+    const trigger = fanOut.runForEachObjectCreated(new s3.Bucket(stack, 'Uploads'), { prefix: 'in/' });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      SSESpecification: { SSEEnabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+    expect(stack.resolve(trigger.claimTable.tableName)).toEqual({ Ref: expect.stringMatching(/ClaimTable/) });
+    expect(trigger.claimRetentionReason).toMatch(/recorded for 16 days/);
+  });
+
+  test('least privilege on the claim table: the starter may get and put its items, nothing else may touch it', () => {
+    const { stack, fanOut } = fanOutIn();
+    fanOut.runForEachObjectCreated(new s3.Bucket(stack, 'Uploads'), { prefix: 'in/' });
+    const template = Template.fromStack(stack);
+    const [tableId] = Object.keys(template.findResources('AWS::DynamoDB::Table'));
+    const dynamoStatements = Object.entries(template.findResources('AWS::IAM::Policy')).flatMap(([id, policy]: [string, any]) =>
+      policy.Properties.PolicyDocument.Statement
+        .filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('dynamodb:')))
+        .map((s: any) => ({ id, roles: policy.Properties.Roles, actions: [s.Action].flat().sort(), resource: s.Resource })));
+    expect(dynamoStatements.map((s) => s.actions).flat().sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem']);
+    const tableArn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':dynamodb:us-east-1:111111111111:table/', { Ref: tableId }]] };
+    for (const statement of dynamoStatements) {
+      expect(statement.roles).toEqual([{ Ref: expect.stringMatching(/StarterStateMachineRole/) }]);
+      expect(statement.resource).toEqual(tableArn);
+    }
+  });
+
+  test('the starter drops claimed events before the start and claims the started ones after it, conditionally', () => {
+    const { stack, fanOut } = fanOutIn();
+    fanOut.runForEachObjectCreated(new s3.Bucket(stack, 'Uploads'), { prefix: 'in/' });
+    const definition = starterDefinition(Template.fromStack(stack));
+    const states = definition.States;
+    expect(definition.StartAt).toBe('RecordsToItems');
+    expect(states.RecordsToItems.ItemSelector['claim.$']).toBe('$$.Map.Item.Value.claim');
+    expect(states.RecordsToItems.ResultSelector).toEqual({ 'ids.$': '$[*].id', 'claims.$': '$[*].claims[*]', 'items.$': '$[*].items[*]' });
+    const check = states.RecordsToItems.ItemProcessor.States;
+    expect(check.LookUpClaim).toMatchObject({ ResultPath: '$.claimed', Parameters: { ConsistentRead: true, Key: { id: { 'S.$': '$.claim' } } } });
+    expect(check.LookUpClaim.Resource).toMatch(/:dynamodb:getItem$/);
+    expect(check.StartedBefore.Choices).toEqual([{ Variable: '$.claimed.Item', IsPresent: true, Next: 'Drop' }]);
+    expect(check.Drop.Parameters).toEqual({ 'id.$': '$.id', 'claims': [], 'items': [] });
+    // Nothing left: succeed, so that the pipe deletes the batch.
+    expect(states.RecordsToItems.Next).toBe('AnythingToStart');
+    expect(states.AnythingToStart).toMatchObject({ Choices: [{ Variable: '$.items[0]', IsPresent: true, Next: 'NameExecution' }], Default: 'AllStartedBefore' });
+    expect(states.AllStartedBefore.Type).toBe('Succeed');
+    // The name covers the whole batch, dropped records included.
+    expect(states.NameExecution.Parameters['name.$']).toBe("States.Hash(States.JsonToString($.ids), 'SHA-256')");
+    // Claims after the start, also when the name was taken.
+    expect(states.StartFanOut.Next).toBe('RecordClaims');
+    expect(states.StartFanOut.ResultPath).toBe('$.started');
+    expect(states.AlreadyStarted).toMatchObject({ Type: 'Pass', Next: 'RecordClaims' });
+    expect(states.RecordClaims).toMatchObject({ ItemsPath: '$.claims', ResultPath: null, Next: 'Started' });
+    const record = states.RecordClaims.ItemProcessor.States.RecordClaim;
+    expect(record.Resource).toMatch(/:dynamodb:putItem$/);
+    expect(record.QueryLanguage).toBe('JSONata');
+    expect(record.Arguments).toMatchObject({ ConditionExpression: 'attribute_not_exists(#id)', ExpressionAttributeNames: { '#id': 'id' } });
+    // 14 days of SQS retention, a day of EventBridge retries, a day of margin.
+    expect(record.Arguments.Item.expiresAt.N).toBe('{% $string($floor($toMillis($states.context.State.EnteredTime) / 1000) + 1382400) %}');
+    expect(record.Catch).toEqual([{ ErrorEquals: ['DynamoDB.ConditionalCheckFailedException'], Next: 'RecordedBefore' }]);
+  });
+
   test('fails for a prefix that holds the fan-out\'s own results, naming the prop', () => {
     const { stack, fanOut } = fanOutIn();
     expect(() => fanOut.runForEachObjectCreated(fanOut.resultBucket)).toThrow(/^prefix: the fan-out writes its results under 'fan-out-results\/'/);
@@ -158,9 +227,27 @@ describe('runForEachItemsFileCreated', () => {
       StateMachineType: 'STANDARD',
       DefinitionString: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith([Match.stringLikeRegexp('"ItemReader":\\{"Resource":"arn:')])]) }),
     });
+    // The file's event names the execution wherever it arrives: no claims needed.
+    template.resourceCountIs('AWS::DynamoDB::Table', 0);
+    expect(starter.States.StartFanOut.Next).toBe('Started');
     // Read access to the watched files only.
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: { Statement: Match.arrayWith([{ Action: 's3:GetObject', Effect: 'Allow', Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [Match.stringLikeRegexp('Files'), 'Arn'] }, '/lists/*']] } }]) },
+    });
+  });
+
+  test('names a file\'s execution by bucket, key and the sequencer S3 puts in detail.object', () => {
+    // The shape of an S3 "Object Created" event (https://docs.aws.amazon.com/AmazonS3/latest/userguide/ev-events.html).
+    const body = JSON.stringify({
+      'detail-type': 'Object Created',
+      'source': 'aws.s3',
+      'detail': { bucket: { name: 'files' }, object: { key: 'lists/a.csv', size: 10, etag: 'e', sequencer: '0064D3901D00059242' }, reason: 'PutObject' },
+    });
+    expect(renderInputTemplate(ITEMS_FILE_RECORD_TEMPLATE, { messageId: 'm', body })).toEqual({
+      id: 'files/lists/a.csv/0064D3901D00059242', item: { bucket: 'files', key: 'lists/a.csv' },
+    });
+    expect(renderInputTemplate(OBJECT_CREATED_RECORD_TEMPLATE, { messageId: 'm', body })).toEqual({
+      id: 'm', claim: 'files/lists/a.csv/0064D3901D00059242', item: { bucket: 'files', key: 'lists/a.csv', size: 10, etag: 'e' },
     });
   });
 
@@ -193,8 +280,20 @@ describe('runForEachMessage', () => {
     const starter = starterDefinition(template);
     expect(starter.States.RecordsToItems.ItemSelector).toEqual({
       'id.$': '$$.Map.Item.Value.messageId',
+      'claim.$': '$$.Map.Item.Value.messageId',
       'item': { 'messageId.$': '$$.Map.Item.Value.messageId', 'body.$': '$$.Map.Item.Value.body' },
     });
+  });
+
+  test('claims each started message by its id, for 15 days', () => {
+    const { stack, fanOut } = fanOutIn();
+    const trigger = fanOut.runForEachMessage(new sqs.Queue(stack, 'Jobs'));
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.hasResourceProperties('AWS::DynamoDB::Table', { PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true }, TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } });
+    const record = starterDefinition(template).States.RecordClaims.ItemProcessor.States.RecordClaim;
+    expect(record.Arguments.Item.expiresAt.N).toMatch(/\+ 1296000\) %\}$/);
+    expect(trigger.claimRetentionReason).toMatch(/recorded for 15 days: SQS keeps a message at most 14 days, plus a margin of 1 day/);
   });
 
   test('warns when the queue has no dead-letter queue', () => {

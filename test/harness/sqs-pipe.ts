@@ -31,6 +31,13 @@ export interface SimulatedPipeOptions {
    * starter ran) and invokes it again with the same batch, as Pipes retries internal errors.
    */
   readonly lostResponseRate?: number;
+  /**
+   * Probability that the delete of one message of a started batch is lost (DeleteMessageBatch
+   * fails per entry; or the visibility timeout ran out before the delete): the message stays in
+   * the queue and is received again after its visibility timeout, most likely in another batch,
+   * with the same message id.
+   */
+  readonly lostDeleteRate?: number;
   /** Seed of the fault draws. */
   readonly seed?: number;
 }
@@ -63,7 +70,10 @@ export class SimulatedQueueAndPipe {
   starterInvocations = 0;
   starterFailures = 0;
   lostResponses = 0;
+  /** Messages of started batches that stayed in the queue (their delete was lost). */
+  lostDeletes = 0;
   batches = 0;
+  private readonly deletesToLose = new Set<string>();
   private now = 0;
   private nextId = 0;
   private random: () => number;
@@ -76,17 +86,34 @@ export class SimulatedQueueAndPipe {
     };
   }
 
-  /** SendMessage; a message id is a UUID-shaped string (36 characters, as SQS's). */
-  send(body: string): string {
+  /**
+   * SendMessage; a message id is a UUID-shaped string (36 characters, as SQS's). With
+   * `delaySeconds` the message is hidden for that long first (SQS's DelaySeconds).
+   */
+  send(body: string, options: { delaySeconds?: number } = {}): string {
     const n = (this.nextId++).toString(16).padStart(12, '0');
     const messageId = `00000000-0000-4000-8000-${n}`;
-    this.messages.push({ messageId, body, receiveCount: 0, invisibleUntil: 0 });
+    this.messages.push({ messageId, body, receiveCount: 0, invisibleUntil: this.now + (options.delaySeconds ?? 0) });
     return messageId;
   }
 
-  /** Reads and starts batches until the queue is empty (advancing virtual time past visibility timeouts when all are hidden). */
-  async drain(maxSteps = 100_000): Promise<void> {
-    for (let step = 0; step < maxSteps && this.messages.length > 0; step++) {
+  /** The next delete of this message is lost: it stays in the queue, to be received again. */
+  loseNextDeleteOf(messageId: string): void {
+    this.deletesToLose.add(messageId);
+  }
+
+  /** Virtual seconds since the queue was created. */
+  get clock(): number {
+    return this.now;
+  }
+
+  /**
+   * Reads and starts batches until the queue is empty (advancing virtual time past visibility
+   * timeouts when all are hidden), or until `batches` batches were handed to the starter.
+   */
+  async drain(options: { batches?: number; maxSteps?: number } = {}): Promise<void> {
+    const stopAt = this.batches + (options.batches ?? Infinity);
+    for (let step = 0; step < (options.maxSteps ?? 100_000) && this.messages.length > 0 && this.batches < stopAt; step++) {
       const visible = this.messages.filter((m) => m.invisibleUntil <= this.now);
       if (visible.length === 0) {
         this.now = Math.min(...this.messages.map((m) => m.invisibleUntil));
@@ -137,9 +164,17 @@ export class SimulatedQueueAndPipe {
         this.lostResponses += 1;
         continue;
       }
-      this.remove(batch);
+      this.remove(batch.filter((m) => !this.deleteLost(m)));
       return;
     }
+  }
+
+  private deleteLost(message: QueueMessage): boolean {
+    const rate = this.options.lostDeleteRate ?? 0;
+    // No draw without a rate, so that runs without lost deletes keep their fault sequence.
+    const lost = this.deletesToLose.delete(message.messageId) || (rate > 0 && this.random() < rate);
+    if (lost) this.lostDeletes += 1;
+    return lost;
   }
 
   private remove(batch: QueueMessage[]): void {

@@ -23,7 +23,7 @@ import { flattenReference } from '../required-wildcards';
  * write of a key a new sequencer, and a copy of the same event the same one, so an event
  * delivered twice, in any batch, names the same execution and cannot start a second one.
  */
-export const ITEMS_FILE_RECORD_TEMPLATE = '{"id": "<$.body.detail.bucket.name>/<$.body.detail.object.key>/<$.body.detail.sequencer>", '
+export const ITEMS_FILE_RECORD_TEMPLATE = '{"id": "<$.body.detail.bucket.name>/<$.body.detail.object.key>/<$.body.detail.object.sequencer>", '
   + '"item": {"bucket": "<$.body.detail.bucket.name>", "key": "<$.body.detail.object.key>"}}';
 
 /** The bucket whose new files hold the items. */

@@ -1,14 +1,16 @@
 import { Annotations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as pipes from 'aws-cdk-lib/aws-pipes';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { buildClaimTable } from './claims';
 import { buildDeadLetterAlarm } from './dead-letters';
 import { buildTriggerPipe } from './pipe';
 import { nestedInput, TriggerStarter } from './starter';
 import { RunForEachMessageOptions } from '../../api/triggers';
-import { decideTriggerBatching, inputFieldsOfItemsPath } from '../../decisions/triggers';
+import { decideClaimRetention, decideTriggerBatching, inputFieldsOfItemsPath } from '../../decisions/triggers';
 import { FargateFanOut } from '../../fargate-fan-out';
 
 /**
@@ -17,6 +19,8 @@ import { FargateFanOut } from '../../fargate-fan-out';
  */
 export const MESSAGE_RECORD_SELECTOR = {
   id: sfn.JsonPath.stringAt('$$.Map.Item.Value.messageId'),
+  // SQS keeps a message's id when it delivers it again.
+  claim: sfn.JsonPath.stringAt('$$.Map.Item.Value.messageId'),
   item: {
     messageId: sfn.JsonPath.stringAt('$$.Map.Item.Value.messageId'),
     body: sfn.JsonPath.stringAt('$$.Map.Item.Value.body'),
@@ -31,7 +35,8 @@ export interface MessageTriggerProps extends RunForEachMessageOptions {
 
 /**
  * Starts the fan-out for the messages of a queue, one execution per batch: the queue →
- * EventBridge Pipe → a starter that names the execution by its batch → the fan-out, with items
+ * EventBridge Pipe → a starter that drops the messages it started before (a claim table) and
+ * names the execution by its batch → the fan-out, with items
  * `{ messageId, body }`. Built by `FargateFanOut.runForEachMessage`.
  */
 export class MessageTrigger extends Construct {
@@ -46,6 +51,13 @@ export class MessageTrigger extends Construct {
   public readonly pipe: pipes.CfnPipe;
   /** The Express workflow that starts one fan-out execution per batch. */
   public readonly starter: sfn.StateMachine;
+  /**
+   * The ids of the messages the starter has started, so that a message received again in
+   * another batch is not run again.
+   */
+  public readonly claimTable: dynamodb.Table;
+  /** How long a started message is recorded, and why. */
+  public readonly claimRetentionReason: string;
   /** How messages are batched into executions, and why. */
   public readonly batchingReason: string;
 
@@ -53,13 +65,17 @@ export class MessageTrigger extends Construct {
     const target = fanOut._triggerTarget();
     const batching = decideTriggerBatching(props.maxBatchSize, props.batchWindow);
     const itemsFields = inputFieldsOfItemsPath(target.items.itemsPath);
+    const retention = decideClaimRetention(false);
     super(fanOut, id);
     this.batchingReason = batching.reason;
+    this.claimTable = buildClaimTable(this);
+    this.claimRetentionReason = retention.reason;
     this.starter = new TriggerStarter(this, 'Starter', {
       fanOut: target.stateMachine,
       recordSelector: MESSAGE_RECORD_SELECTOR,
       fanOutInput: nestedInput(itemsFields, sfn.JsonPath.listAt('$.items')),
       logRetention: target.logRetention,
+      claims: { table: this.claimTable, retention },
     }).stateMachine;
     this.pipe = buildTriggerPipe(this, { queue: props.queue, starter: this.starter, batching });
     const deadLetterQueue = props.queue instanceof sqs.Queue ? props.queue.deadLetterQueue?.queue : undefined;
