@@ -105,7 +105,8 @@ export interface FargateFanOutProps {
    * Only for items run one by one in a Distributed Map without a `concurrencyPool`.
    *
    * @default - paced when the Distributed Map's cap is above 100, where an unpaced first wave
-   * throttles several RunTask calls per item
+   * throttles several RunTask calls per item, unless `expectedItemCount` is so large that those
+   * throttled calls stay under 5% of the items
    */
   readonly launchPacing?: boolean;
 

@@ -9,6 +9,19 @@ import { FARGATE_RUN_TASK_BURST, FARGATE_RUN_TASK_CALLS_PER_SECOND } from '../aw
  */
 export const PACING_MIN_UNPACED_CAP = 5 * FARGATE_RUN_TASK_CALLS_PER_SECOND;
 
+/** The throttle target pacing aims at: throttled RunTask calls at most this share of the items. */
+export const PACING_THROTTLED_SHARE_TARGET = 0.05;
+
+/**
+ * Throttled RunTask calls of an unpaced first wave of `cap` items (all calling at once, the default
+ * retry spreading them): 142 x (cap / 100)^1.47, fitted to the planner's model at the documented
+ * rate (142 at 100, 427 at 200, 1,661 at 500, 4,293 at 1,000, 122,393 at 10,000; within 15% from
+ * 100 to 10,000, pinned by test/planner/planner.test.ts). At most 0 up to the RunTask burst.
+ */
+export function estimatedUnpacedFirstWaveThrottles(cap: number): number {
+  return cap <= FARGATE_RUN_TASK_BURST ? 0 : 142 * Math.pow(cap / 100, 1.47);
+}
+
 /**
  * A first wave paced at `callsPerSecond` must take fewer than 1,000 groups: the delay is counted
  * with `States.ArrayRange`, whose result holds at most 1,000 elements
@@ -30,6 +43,12 @@ export interface LaunchPacingInput {
   readonly batched: boolean;
   /** RunTask calls admitted per second. @default 20 */
   readonly callsPerSecond?: number;
+  /**
+   * Items a run is expected to have (`expectedItemCount`; the planner's `items`): a run long
+   * enough to keep an unpaced first wave's throttled calls under 5% of its items is not paced.
+   * @default - unknown: decided by the cap alone
+   */
+  readonly expectedItemCount?: number;
 }
 
 /** Whether the first wave is paced, at what rate, and why. */
@@ -92,7 +111,12 @@ export function decideLaunchPacing(input: LaunchPacingInput): LaunchPacingDecisi
   if (input.maxConcurrency <= PACING_MIN_UNPACED_CAP) {
     return off(`not paced: a first wave of ${input.maxConcurrency} (at most ${PACING_MIN_UNPACED_CAP}) throttles about one call per item, which the throttle retry spreads for less than a Wait state per item costs`);
   }
-  return paced(`the cap is above ${PACING_MIN_UNPACED_CAP}, where an unpaced first wave throttles several calls per item`);
+  const throttles = Math.round(estimatedUnpacedFirstWaveThrottles(input.maxConcurrency));
+  if (input.expectedItemCount !== undefined && throttles <= PACING_THROTTLED_SHARE_TARGET * input.expectedItemCount) {
+    return off(`not paced: an unpaced first wave of ${input.maxConcurrency} throttles about ${throttles} calls, at most ${PACING_THROTTLED_SHARE_TARGET * 100}% of the ${input.expectedItemCount} expected items, for less than a Wait state per item costs`);
+  }
+  return paced(`the cap is above ${PACING_MIN_UNPACED_CAP}, where an unpaced first wave throttles about ${throttles} calls`
+    + (input.expectedItemCount !== undefined ? `, over ${PACING_THROTTLED_SHARE_TARGET * 100}% of the ${input.expectedItemCount} expected items` : ''));
 }
 
 /** Where a Distributed Map child finds its first-wave delay (set by the Map's ItemSelector). */

@@ -137,7 +137,9 @@ export interface FanOutPlanOptions {
   /**
    * Whether the first wave starts at the RunTask rate (the construct's `launchPacing`).
    *
-   * @default - as the construct decides: paced when the cap is above 100, without a pool or batching
+   * @default - as the construct decides with `expectedItemCount` set to `items`: paced when the cap
+   * is above 100 and an unpaced first wave would throttle more than 5% of the items; never with a
+   * pool or batching
    */
   readonly launchPacing?: boolean;
 
@@ -267,6 +269,7 @@ export class FanOutPlanner {
       maxConcurrency,
       pooled: pool !== undefined,
       batched: itemsPerTask > 1,
+      expectedItemCount: tasks,
     });
     const simulate = (withPool: boolean) => simulateLaunches({
       items: tasks,

@@ -22,6 +22,16 @@ describe('decideLaunchPacing', () => {
     expect(decision.reason).toMatch(new RegExp(`^the first ${cap} items start 20 per second over ${lastDelay} s`));
   });
 
+  test('expectedItemCount: a long run whose unpaced first wave throttles under 5% of its items is not paced', () => {
+    // A first wave of 500 throttles about 1,513 calls (the estimate): 3% of 50,000 items, 15% of 10,000.
+    const long = decideLaunchPacing({ ...distributed, maxConcurrency: 500, expectedItemCount: 50_000 });
+    expect(long.paced).toBe(false);
+    expect(long.reason).toMatch(/throttles about 1513 calls, at most 5% of the 50000 expected items/);
+    const short = decideLaunchPacing({ ...distributed, maxConcurrency: 500, expectedItemCount: 10_000 });
+    expect(short.paced).toBe(true);
+    expect(short.reason).toMatch(/throttles about 1513 calls, over 5% of the 10000 expected items/);
+  });
+
   test('launchPacing true paces a small cap, false turns a large one off', () => {
     expect(decideLaunchPacing({ ...distributed, maxConcurrency: 50, requested: true }).paced).toBe(true);
     const off = decideLaunchPacing({ ...distributed, maxConcurrency: 5000, requested: false });

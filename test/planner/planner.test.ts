@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { FanOutPlanner } from '../../src';
+import { estimatedUnpacedFirstWaveThrottles } from '../../src/decisions/launch-pacing';
 import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY } from '../../src/decisions/retry-policy';
 import { parsePlanArguments } from '../../src/planner/cli';
 import { makespanLowerBound, simulateLaunches } from '../../src/planner/launch-simulation';
@@ -186,6 +187,21 @@ describe('launch pacing of the first wave (issue 14, item 4)', () => {
   test.each([1000, 10_000])('today\'s policy (unpaced) misses the throttle target at cap %d', (cap) => {
     const plan = FanOutPlanner.plan({ items: 10_000, taskDuration: Duration.minutes(1), maxConcurrency: cap, vcpuQuota: 1e6, launchPacing: false });
     expect(plan.throttledCalls / plan.items).toBeGreaterThan(0.4);
+  });
+
+  test.each([100, 200, 500, 1000, 10_000])('the estimate of an unpaced first wave\'s throttled calls is within 15%% of the model at cap %d', (cap) => {
+    const run = simulateLaunches({
+      items: cap, taskSeconds: 60, taskVcpus: 0.25, maxConcurrency: cap, vcpuQuota: 1e9, retry: DEFAULT_DISTRIBUTED_THROTTLE_RETRY,
+    });
+    expect(estimatedUnpacedFirstWaveThrottles(cap) / run.throttledCalls).toBeGreaterThan(0.85);
+    expect(estimatedUnpacedFirstWaveThrottles(cap) / run.throttledCalls).toBeLessThan(1.15);
+  });
+
+  test('a long run at a cap of 500 is not paced: 50,000 items, the first wave\'s throttled calls are 3% of them', () => {
+    const plan = FanOutPlanner.plan({ items: 50_000, taskDuration: Duration.minutes(5), maxConcurrency: 500, vcpuQuota: 1e6 });
+    expect(plan.launchPacing).toBe(false);
+    expect(plan.throttledCalls / plan.items).toBeLessThanOrEqual(0.05);
+    expect((plan.stateTransitions - TRANSITIONS_PER_RUN) / plan.items).toBeLessThan(1.1);
   });
 
   test('paced: one Wait transition per item, no throttled call, the first wave spread over 499 s at cap 10,000', () => {
