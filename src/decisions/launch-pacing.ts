@@ -1,4 +1,4 @@
-import { FARGATE_RUN_TASK_BURST, FARGATE_RUN_TASK_CALLS_PER_SECOND } from '../aws-limits';
+import { FARGATE_RUN_TASK_BURST, FARGATE_RUN_TASK_CALLS_PER_SECOND, SFN_ARRAY_RANGE_MAX_ITEMS } from '../aws-limits';
 
 /**
  * The largest cap whose first wave is left unpaced by default: 5 seconds of RunTask calls. Up to
@@ -22,12 +22,6 @@ export function estimatedUnpacedFirstWaveThrottles(cap: number): number {
   return cap <= FARGATE_RUN_TASK_BURST ? 0 : 142 * Math.pow(cap / 100, 1.47);
 }
 
-/**
- * A first wave paced at `callsPerSecond` must take fewer than 1,000 groups: the delay is counted
- * with `States.ArrayRange`, whose result holds at most 1,000 elements
- * (https://docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html).
- */
-export const SFN_ARRAY_RANGE_MAX_ITEMS = 1000;
 
 /** What pacing the first wave depends on. */
 export interface LaunchPacingInput {
@@ -88,6 +82,7 @@ export function decideLaunchPacing(input: LaunchPacingInput): LaunchPacingDecisi
     if (input.requested === true) refuse('with itemBatching a batch carries no item index to pace by');
     return off('not paced: with itemBatching a batch carries no item index to pace by');
   }
+  // The delay is counted with States.ArrayRange (see launchDelayExpression): one element a group.
   const groups = Math.ceil(input.maxConcurrency / rate);
   if (groups > SFN_ARRAY_RANGE_MAX_ITEMS) {
     // Not reachable with the documented rate (10,000 / 20 = 500 groups); kept for a lower rate.

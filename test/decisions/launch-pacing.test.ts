@@ -1,4 +1,4 @@
-import { FARGATE_RUN_TASK_CALLS_PER_SECOND } from '../../src/aws-limits';
+import { FARGATE_RUN_TASK_CALLS_PER_SECOND, SFN_MAX_NESTED_INTRINSICS } from '../../src/aws-limits';
 import { decideLaunchPacing, launchDelayExpression, PACING_MIN_UNPACED_CAP } from '../../src/decisions/launch-pacing';
 import { installPromiseWithResolvers } from '../harness/execute-workflow';
 
@@ -82,6 +82,10 @@ describe('launchDelayExpression, evaluated by the interpreter', () => {
     const out: Array<{ delay: number }> = await machine.run({ items }).result;
     return indexes.map((i) => out[i].delay);
   }
+
+  test('nests no more intrinsic functions than a field may hold', () => {
+    expect(launchDelayExpression(10_000, 20).match(/States\.\w+\(/g)!.length).toBeLessThanOrEqual(SFN_MAX_NESTED_INTRINSICS);
+  });
 
   test('floor(index / rate) in the first wave, 0 after it', async () => {
     const indexes = [0, 19, 20, 39, 40, 999, 1000, 1001, 2500];
