@@ -3,9 +3,10 @@ import { performance } from 'perf_hooks';
 import { App, Duration } from 'aws-cdk-lib';
 import { HandWrittenStack } from './hand-written-stack';
 import { ExampleStack } from '../examples/example-stack';
-import { FanOutPlanner, FanOutRetryPolicy } from '../src';
+import { FanOutPlan, FanOutPlanner, FanOutRetryPolicy } from '../src';
 import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY } from '../src/decisions/retry-policy';
 import { makespanLowerBound, simulateLaunches } from '../src/planner/launch-simulation';
+import { TRANSITIONS_PER_RUN } from '../src/planner/planner';
 
 /**
  * Benchmarks, not tests: every figure is printed next to a baseline measured in the same run.
@@ -13,7 +14,8 @@ import { makespanLowerBound, simulateLaunches } from '../src/planner/launch-simu
  * 1. 10,000 one-minute items against Fargate's launch limits (burst 100 / 20 per second, 20
  *    RunTask calls per second), vCPU quota out of the way, with four launch policies. Makespan is
  *    given as a ratio to the lower bound no schedule can beat.
- * 2. Synth time of the example stack against the same stack written by hand with the L2s.
+ * 2. Launch pacing of the first wave against today's policy, per cap (planner model).
+ * 3. Synth time of the example stack against the same stack written by hand with the L2s.
  */
 const ITEMS = 10_000;
 const TASK_SECONDS = 60;
@@ -33,6 +35,45 @@ for (const cap of [100, 1000, 10_000]) {
     const run = simulateLaunches({ items: ITEMS, taskSeconds: TASK_SECONDS, taskVcpus: 0.25, maxConcurrency: cap, vcpuQuota: 1e9, ...policy });
     const transitionsPerItem = (run.runTaskCalls + run.itemsLost) / ITEMS;
     console.log(pad(name, 70) + pad(`${(run.makespanSeconds / bound).toFixed(3)}x`, 16) + pad(String(run.itemsLost), 12) + pad(String(run.retries), 10) + transitionsPerItem.toFixed(2));
+  }
+}
+
+// Launch pacing of the first wave (issue 14): today's policy (every first-wave item calls RunTask
+// at once, the retry spreads what is throttled) against the construct's decision (paced above a
+// cap of 100), in the same run. Transitions per item count the RunTask attempts and the pacing Wait.
+interface PacingScenario {
+  name: string;
+  items: number;
+  taskDuration: Duration;
+  cpu?: number;
+  maxConcurrency: number;
+  vcpuQuota: number;
+  /** The cap `maxVcpus` set to the quota gives, for a third row. */
+  cappedByVcpus?: number;
+}
+const pacingScenarios: PacingScenario[] = [
+  { name: `cap 100, ${ITEMS} x 60 s`, items: ITEMS, taskDuration: Duration.seconds(TASK_SECONDS), maxConcurrency: 100, vcpuQuota: 1e6 },
+  { name: `cap 1,000, ${ITEMS} x 60 s`, items: ITEMS, taskDuration: Duration.seconds(TASK_SECONDS), maxConcurrency: 1000, vcpuQuota: 1e6 },
+  { name: `cap 10,000, ${ITEMS} x 60 s`, items: ITEMS, taskDuration: Duration.seconds(TASK_SECONDS), maxConcurrency: 10_000, vcpuQuota: 1e6 },
+  { name: 'cap 2,000, quota 100 vCPU, 5000 x 30 s of 1 vCPU', items: 5000, taskDuration: Duration.seconds(30), cpu: 1024, maxConcurrency: 2000, vcpuQuota: 100, cappedByVcpus: 100 },
+];
+console.log('\nLaunch pacing: today\'s policy against the construct\'s (same run; targets: transitions/item <= 2, <= 1.1 at cap 100; throttled/item <= 0.05; makespan/bound <= 1.05)');
+console.log(pad('scenario', 52) + pad('policy', 34) + pad('transitions/item', 18) + pad('throttled/item', 16) + 'makespan/bound');
+for (const scenario of pacingScenarios) {
+  const { name, cappedByVcpus, ...options } = scenario;
+  const rows: Array<[string, FanOutPlan]> = [
+    ['today (unpaced)', FanOutPlanner.plan({ ...options, launchPacing: false })],
+    ['new (decided)', FanOutPlanner.plan(options)],
+    ...(cappedByVcpus !== undefined
+      ? [[`new, maxVcpus ${cappedByVcpus} (cap ${cappedByVcpus})`, FanOutPlanner.plan({ ...options, maxConcurrency: cappedByVcpus })] as [string, FanOutPlan]]
+      : []),
+  ];
+  for (const [policy, plan] of rows) {
+    const label = `${policy}${plan.launchPacing ? ', paced' : ''}`;
+    console.log(pad(name, 52) + pad(label, 34)
+      + pad(((plan.stateTransitions - TRANSITIONS_PER_RUN) / plan.items).toFixed(3), 18)
+      + pad((plan.throttledCalls / plan.items).toFixed(4), 16)
+      + `${(plan.makespanSeconds / plan.lowerBoundSeconds).toFixed(3)}x`);
   }
 }
 

@@ -99,6 +99,18 @@ export interface FargateFanOutProps {
   readonly maxConcurrency?: number;
 
   /**
+   * Start the first wave of a Distributed Map at the RunTask rate (20 calls per second) instead of
+   * all at once: item i of the first `maxConcurrency` waits floor(i / 20) seconds in a Wait state
+   * (one billed state transition per item); later items start when earlier ones end and do not wait.
+   * Only for items run one by one in a Distributed Map without a `concurrencyPool`.
+   *
+   * @default - paced when the Distributed Map's cap is above 100, where an unpaced first wave
+   * throttles several RunTask calls per item, unless `expectedItemCount` is so large that those
+   * throttled calls stay under 5% of the items
+   */
+  readonly launchPacing?: boolean;
+
+  /**
    * A budget of vCPUs for the tasks running at once, as AWS Batch's maxvCpus: the cap becomes
    * floor(maxVcpus / task vCPU). Set it to your Fargate vCPU quota (or a share of it) to stay
    * under the quota instead of retrying against it.

@@ -25,6 +25,6 @@ export type { FanOutTaskSize } from './api/retry-rules';
 export type { FanOutItemBatching } from './api/item-batching';
 export { FanOutEnvironment } from './api/environment';
 export { FanOutPlanner } from './planner/planner';
-export type { FanOutPlanOptions, FanOutPlan } from './planner/planner';
+export type { FanOutPlanOptions, FanOutPlan, FanOutPlanPool, FanOutPlanPoolEffect } from './planner/planner';
 export { FanOutConcurrencyPool } from './concurrency-pool';
 export type { FanOutConcurrencyPoolProps } from './concurrency-pool';

@@ -27,6 +27,7 @@ import { failedRecord, ItemStatePaths, itemStatePaths, spotInterruptedCondition,
 import { callbackResultS3Prefix } from '../decisions/batch-limits';
 import { FanOutDecisions } from '../decisions/decide-fan-out';
 import { CALLBACK_CALL_RETRIES, CALLBACK_INTERRUPTED_RETRIES, CALLBACK_NOT_RUNNING_RERUNS, INVALID_PARAMETER_QUICK_RETRIES } from '../decisions/history-budget';
+import { LAUNCH_DELAY_FIELD } from '../decisions/launch-pacing';
 import { RATE_AND_CAPACITY_ERRORS, sdkErrorNames, toRetryProps } from '../decisions/retry-policy';
 import { StopRulesDecision } from '../decisions/stop-rules';
 
@@ -56,6 +57,7 @@ export const ItemStateNames = {
   DISTRIBUTED_STOP_TIMED_OUT_TASK: 'StopTimedOutTaskInChild',
   INLINE_RENAME_TASK: 'RenameItemTask',
   INLINE_IS_ITEM_TOO_LARGE: 'IsItemTooLarge',
+  DISTRIBUTED_PACE_LAUNCH: 'PaceLaunchInChild',
 } as const;
 
 export { ERROR_SPOT_INTERRUPTED } from './stop-classifier';
@@ -161,7 +163,23 @@ export function itemRunnerFactory(sources: ItemRunnerSources): (scope: Construct
     spill: { resultBucket: sources.resultBucket, resultPrefix: decisions.resultPrefix },
     pool: sources.pool && decisions.pool ? { binding: sources.pool, cpuUnits: decisions.pool.cpuUnits } : undefined,
   };
-  return (scope, placement) => buildItemRunner(scope, settings, placement);
+  const paced = decisions.launchPacing.paced;
+  return (scope, placement) => {
+    const runner = buildItemRunner(scope, settings, placement);
+    return paced && placement.inChild ? paceLaunch(scope).next(runner) : runner;
+  };
+}
+
+/**
+ * The first-wave Wait of a paced Distributed Map child: the seconds its ItemSelector computed
+ * from the item's index (0 after the first wave, which completes at once).
+ */
+function paceLaunch(scope: Construct): sfn.Wait {
+  return new sfn.Wait(scope, 'ChildPaceLaunch', {
+    stateName: ItemStateNames.DISTRIBUTED_PACE_LAUNCH,
+    comment: 'Starts the first wave at the RunTask rate: this item\'s group of the first wave waits its second; later items wait 0 s.',
+    time: sfn.WaitTime.secondsPath(`$.${LAUNCH_DELAY_FIELD}`),
+  });
 }
 
 /** How often to heartbeat, and where large results go (the worker runtime reads both). */

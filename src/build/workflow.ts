@@ -10,6 +10,7 @@ import { FanOutMode } from '../api/mode';
 import { CapacityProviderNames } from '../aws-limits';
 import { FanOutDecisions } from '../decisions/decide-fan-out';
 import { FAILURE_RECORD_WRITE_RETRIES } from '../decisions/history-budget';
+import { LAUNCH_DELAY_FIELD, launchDelayExpression } from '../decisions/launch-pacing';
 import { FailureTolerance } from '../decisions/tolerance';
 
 /** Names of the states the workflow is made of; tests and the offline harness use them. */
@@ -94,6 +95,8 @@ interface WorkflowSettings {
   readonly initialItemState?: { [key: string]: any };
   /** True when an out-of-memory rule changes the task size from one task to the next. */
   readonly resizesTasks: boolean;
+  /** The ItemSelector expression of a Distributed Map child's first-wave delay; undefined when not paced. */
+  readonly launchDelayExpression?: string;
 }
 
 /**
@@ -215,7 +218,11 @@ export class FanOutWorkflow extends Construct {
       itemsPath: props.itemReader ? undefined : requireItemsPath(props),
       itemReader: props.itemReader,
       // A batch carries the items as they are (`{ Items: [...] }`); one item gets its index too.
-      itemSelector: props.itemBatcher ? undefined : itemSelector(props.initialItemState),
+      itemSelector: props.itemBatcher ? undefined : {
+        ...itemSelector(props.initialItemState),
+        // The first wave's delay (see launch-pacing.ts), read by the child's first state.
+        ...(props.launchDelayExpression ? { [LAUNCH_DELAY_FIELD]: sfn.JsonPath.numberAt(props.launchDelayExpression) } : {}),
+      },
       itemBatcher: props.itemBatcher,
       maxConcurrency: props.distributedMaxConcurrency,
       label: DISTRIBUTED_MAP_LABEL,
@@ -361,6 +368,9 @@ function workflowSettings(props: FanOutWorkflowProps): WorkflowSettings {
     createItemRunner: props.createItemRunner,
     initialItemState: props.initialItemState,
     resizesTasks: decisions.stopRules.resizes !== undefined,
+    launchDelayExpression: decisions.launchPacing.paced
+      ? launchDelayExpression(decisions.launchPacing.firstWave, decisions.launchPacing.callsPerSecond)
+      : undefined,
   };
 }
 

@@ -3,8 +3,10 @@ import { DISTRIBUTED_MAP_MAX_CONCURRENCY, FARGATE_LAUNCH_BURST, INLINE_MAP_MAX_C
 
 /**
  * Parallel tasks when neither `maxConcurrency` nor `maxVcpus` is set, in a Distributed Map:
- * the first wave of launches then fits Fargate's launch burst (100), so a run starts without
- * being throttled, and later launches are paced by tasks finishing.
+ * Fargate's launch burst (100). RunTask admits 20 calls a second, bursts included, so a first
+ * wave of 100 has about 142 throttled calls (the retry's jitter spreads them, about 1% of a
+ * 10,000-item run); later launches are paced by tasks finishing. Above this cap the first wave is
+ * paced (see launch-pacing.ts).
  */
 export const DEFAULT_DISTRIBUTED_MAX_CONCURRENCY = FARGATE_LAUNCH_BURST;
 
@@ -73,7 +75,7 @@ export function decideConcurrency(input: ConcurrencyInput): ConcurrencyDecision 
     reason = `default: an inline Map runs at most ${INLINE_MAP_MAX_CONCURRENCY} iterations at once`;
   } else {
     cap = DEFAULT_DISTRIBUTED_MAX_CONCURRENCY;
-    reason = `default: ${cap} tasks, the Fargate launch burst, so the first wave starts unthrottled`;
+    reason = `default: ${cap} tasks, the Fargate launch burst; RunTask admits 20 calls a second, so the first wave's throttled calls are retried with jitter`;
   }
 
   const inlineMaxConcurrency = Math.min(cap, INLINE_MAP_MAX_CONCURRENCY);

@@ -9,7 +9,8 @@ import { CPU_UNITS_PER_VCPU } from '../aws-limits';
 import { FargateFanOutProps } from '../fargate-fan-out-props';
 import { callbackEnvironmentSizes, ResolvedItemBatching, resolveItemBatching } from './batch-limits';
 import { ConcurrencyDecision, decideConcurrency, tasksWithinVcpuBudget } from './concurrency';
-import { decideInlineHistoryBudget, InlineHistoryBudget, itemRetryAttempts } from './history-budget';
+import { decideInlineHistoryBudget, InlineHistoryBudget, itemRetryAttempts, LAUNCH_PACING_CHILD_EVENTS } from './history-budget';
+import { decideLaunchPacing, LaunchPacingDecision } from './launch-pacing';
 import { chooseMode, hasDistributedMap, hasInlineMap, ModeChoice } from './mode';
 import { decideNetwork, NetworkDecision } from './network';
 import { decidePoolUse, PoolUseDecision } from './pool-use';
@@ -74,6 +75,8 @@ export interface FanOutDecisions {
   /** True when the mode builds an inline Map. */
   readonly hasInlineMap: boolean;
   readonly concurrency: ConcurrencyDecision;
+  /** Whether a Distributed Map's first wave starts at the RunTask rate. */
+  readonly launchPacing: LaunchPacingDecision;
   readonly tolerance: FailureTolerance;
   /** The item batches; undefined when each task runs one item. */
   readonly batching?: ResolvedItemBatching;
@@ -155,7 +158,16 @@ export function decideFanOut(props: FargateFanOutProps): FanOutDecisions {
   if (!distributed && props.distributedThrottleRetry) {
     throw new Error(`distributedThrottleRetry applies to Distributed Map children only; the ${mode.mode} mode built here has none (set throttleRetry instead)`);
   }
-  const distributedThrottle = distributed ? resolveDistributedThrottleRetry(props.distributedThrottleRetry, attempts, throttle) : undefined;
+  const launchPacing = decideLaunchPacing({
+    requested: props.launchPacing,
+    hasDistributedMap: distributed,
+    maxConcurrency: concurrency.maxConcurrency,
+    pooled: pool !== undefined,
+    batched: props.itemBatching !== undefined,
+    expectedItemCount: props.expectedItemCount,
+  });
+  const childAttempts = launchPacing.paced ? { ...attempts, launchPacingEvents: LAUNCH_PACING_CHILD_EVENTS } : attempts;
+  const distributedThrottle = distributed ? resolveDistributedThrottleRetry(props.distributedThrottleRetry, childAttempts, throttle) : undefined;
   const tolerance = resolveFailureTolerance({
     toleratedFailureCount: props.toleratedFailureCount,
     toleratedFailurePercentage: props.toleratedFailurePercentage,
@@ -182,6 +194,7 @@ export function decideFanOut(props: FargateFanOutProps): FanOutDecisions {
     hasDistributedMap: distributed,
     hasInlineMap: inline,
     concurrency,
+    launchPacing,
     tolerance,
     batching,
     network,

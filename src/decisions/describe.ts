@@ -20,6 +20,7 @@ export function describeDecisions(decisions: FanOutDecisions, task: DescribedTas
     ...(decisions.hasInlineMap ? [`inline Map: at most ${decisions.historyBudget.inlineMaxItems} items (${decisions.historyBudget.reason})`] : []),
     `max concurrency: ${decisions.concurrency.maxConcurrency} (${decisions.concurrency.reason})`,
     ...(decisions.pool ? [`concurrency pool: ${decisions.pool.reason}`] : []),
+    `launch pacing: ${decisions.launchPacing.reason}`,
     ...(decisions.callback
       ? [
         `throttle retry${retries.distributedThrottle ? ' (inline Map; InvalidParameterException in children)' : ''}: ${describeRetryPolicy(retries.throttle)}`,

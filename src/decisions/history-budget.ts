@@ -56,7 +56,12 @@ export interface ItemRetryAttempts {
    * @default 0
    */
   readonly poolEvents?: number;
+  /** Events a Distributed Map child spends in its first-wave Wait (see launch-pacing.ts). @default 0 */
+  readonly launchPacingEvents?: number;
 }
+
+/** The first-wave Wait of a paced Distributed Map child: its Entered and Exited events. */
+export const LAUNCH_PACING_CHILD_EVENTS = HISTORY_EVENTS_PER_PASS_STATE;
 
 /** Reruns of an item whose worker reported FanOut.Interrupted (callback pattern; see item-runner.ts). */
 export const CALLBACK_INTERRUPTED_RETRIES = 3;
@@ -267,7 +272,7 @@ export function childRefusedAttemptsLeft(attempts: ItemRetryAttempts): number {
     + (attempts.callbackReruns ?? 0) * CALLBACK_NOT_RUNNING_RERUN_EVENTS
     + (attempts.checksSpotStop ? SPOT_STOP_CHECK_EVENTS : 0) + (attempts.loopReruns ?? 0) * LOOP_RERUN_EVENTS
     + (attempts.spills ?? 0) * SPILL_EVENTS
-    + (attempts.poolEvents ?? 0);
+    + (attempts.poolEvents ?? 0) + (attempts.launchPacingEvents ?? 0);
   const room = maxChildRefusedAttempts(attempts.rerunAttempts, extraEvents) - attempts.refusedAttempts;
   return Math.floor(room / taskStateEntries(attempts));
 }

@@ -44,6 +44,13 @@ export interface LaunchSimulationInput {
   readonly launchRatePerSecond?: number;
   /** RunTask calls per second (bucket size and refill). @default 20 */
   readonly runTaskCallsPerSecond?: number;
+  /**
+   * Pacing of the first wave, as the construct builds it (see decisions/launch-pacing.ts): item
+   * `i` of the first `firstWave` makes its first call at `floor(i / callsPerSecond)` seconds, and
+   * every item passes one more state (the Wait, 0 s after the first wave).
+   * @default - not paced: the first wave calls at once
+   */
+  readonly launchPacing?: { readonly firstWave: number; readonly callsPerSecond: number };
 }
 
 /** What happened. */
@@ -64,6 +71,8 @@ export interface LaunchSimulationResult {
   readonly retries: number;
   /** Most tasks running at once. */
   readonly maxRunning: number;
+  /** Items that passed the pacing Wait (every item started, when paced; else 0). */
+  readonly pacingStates: number;
 }
 
 /** Runs the model. Pure and deterministic for a given seed. */
@@ -87,9 +96,14 @@ export function simulateLaunches(input: LaunchSimulationInput): LaunchSimulation
   let retries = 0;
   let lastTime = 0;
 
+  const pacing = input.launchPacing;
+  let pacingStates = 0;
   const startNextItem = (time: number) => {
     if (nextItem < input.items) {
-      events.push(time, nextItem++, ATTEMPT);
+      const item = nextItem++;
+      const delay = pacing && item < pacing.firstWave ? Math.floor(item / pacing.callsPerSecond) : 0;
+      pacingStates += pacing ? 1 : 0;
+      events.push(time + delay, item, ATTEMPT);
     }
   };
   const finishItem = (time: number) => {
@@ -148,6 +162,7 @@ export function simulateLaunches(input: LaunchSimulationInput): LaunchSimulation
     capacityFailures,
     retries,
     maxRunning,
+    pacingStates,
   };
 }
 

@@ -14,11 +14,60 @@ import {
 import { makespanLowerBound, simulateLaunches } from './launch-simulation';
 import { checkInteger } from '../decisions/checks';
 import { DEFAULT_DISTRIBUTED_MAX_CONCURRENCY } from '../decisions/concurrency';
+import { decideLaunchPacing } from '../decisions/launch-pacing';
 import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY, resolveRetryPolicy } from '../decisions/retry-policy';
 import { checkFargateTaskSize, vcpusOf } from '../decisions/task-size';
 
 /** State transitions a run spends outside the items (count, choose, Map, summary, end). */
 export const TRANSITIONS_PER_RUN = 6;
+
+/**
+ * A concurrency pool the run shares with other fan-outs (see `FanOutConcurrencyPool`), and the
+ * load they put on it while the run goes on, taken as steady.
+ */
+export interface FanOutPlanPool {
+  /**
+   * The pool's `maxTasks`.
+   *
+   * @default - no task limit
+   */
+  readonly maxTasks?: number;
+
+  /**
+   * The pool's `maxVcpus`.
+   *
+   * @default - no vCPU limit
+   */
+  readonly maxVcpus?: number;
+
+  /**
+   * The pool's `maxRunTaskCallsPerSecond`.
+   *
+   * @default 20 (the RunTask rate)
+   */
+  readonly maxRunTaskCallsPerSecond?: number;
+
+  /**
+   * Slots (tasks) the other fan-outs hold on average during the run.
+   *
+   * @default 0
+   */
+  readonly otherTasks?: number;
+
+  /**
+   * vCPUs the other fan-outs' tasks hold on average during the run.
+   *
+   * @default - `otherTasks` times this run's task vCPUs
+   */
+  readonly otherVcpus?: number;
+
+  /**
+   * RunTask calls per second the other fan-outs make through the pool on average.
+   *
+   * @default 0
+   */
+  readonly otherRunTaskCallsPerSecond?: number;
+}
 
 /** What to plan. */
 export interface FanOutPlanOptions {
@@ -84,6 +133,34 @@ export interface FanOutPlanOptions {
    * @default 1
    */
   readonly seed?: number;
+
+  /**
+   * Whether the first wave starts at the RunTask rate (the construct's `launchPacing`).
+   *
+   * @default - as the construct decides with `expectedItemCount` set to `items`: paced when the cap
+   * is above 100 and an unpaced first wave would throttle more than 5% of the items; never with a
+   * pool or batching
+   */
+  readonly launchPacing?: boolean;
+
+  /**
+   * A concurrency pool shared with other fan-outs: the run gets what the others leave of it.
+   *
+   * @default - no pool
+   */
+  readonly pool?: FanOutPlanPool;
+}
+
+/** What a shared pool does to the run. */
+export interface FanOutPlanPoolEffect {
+  /** Tasks of this run at once at most: what the pool's limits leave after the other fan-outs. */
+  readonly effectiveCap: number;
+  /** RunTask calls per second left to this run. */
+  readonly runTaskCallsPerSecond: number;
+  /** Seconds the pool adds to the makespan, against the same run without it. */
+  readonly addedSeconds: number;
+  /** Which limit binds, in a sentence. */
+  readonly reason: string;
 }
 
 /** The expected run. */
@@ -124,6 +201,16 @@ export interface FanOutPlan {
   readonly stepFunctionsCostUsd: number;
   /** All of the above, in USD. */
   readonly totalCostUsd: number;
+  /** True when the first wave is paced (one Wait state per item). */
+  readonly launchPacing: boolean;
+  /** Why the first wave is paced or not. */
+  readonly launchPacingReason: string;
+  /**
+   * What a shared pool does to the run.
+   *
+   * @default - undefined without a pool
+   */
+  readonly pool?: FanOutPlanPoolEffect;
 }
 
 /**
@@ -163,26 +250,40 @@ export class FanOutPlanner {
     const tasks = Math.ceil(options.items / itemsPerTask);
     const batchSeconds = itemsPerTask * itemSeconds;
 
+    const pool = options.pool ? poolShare(options.pool, taskVcpus) : undefined;
+    const cap = pool ? Math.min(maxConcurrency, pool.cap) : maxConcurrency;
+    const callRate = pool ? pool.callsPerSecond : FARGATE_RUN_TASK_CALLS_PER_SECOND;
     const byQuota = Math.floor(vcpuQuota / taskVcpus + 1e-9);
-    const parallel = Math.min(maxConcurrency, byQuota);
+    const parallel = Math.min(cap, byQuota);
     // Step Functions launches one task per RunTask call, so the call bucket caps the burst too.
-    const launchBurst = Math.min(FARGATE_LAUNCH_BURST, FARGATE_RUN_TASK_CALLS_PER_SECOND);
-    const launchRate = Math.min(FARGATE_LAUNCH_RATE_PER_SECOND, FARGATE_RUN_TASK_CALLS_PER_SECOND);
+    const launchBurst = Math.min(FARGATE_LAUNCH_BURST, callRate);
+    const launchRate = Math.min(FARGATE_LAUNCH_RATE_PER_SECOND, callRate);
     const lowerBound = makespanLowerBound(tasks, batchSeconds, parallel, launchBurst, launchRate);
     const slotBound = Math.ceil(tasks / parallel) * batchSeconds;
     const rateBound = makespanLowerBound(tasks, batchSeconds, Number.MAX_SAFE_INTEGER, launchBurst, launchRate);
-    const bindingLimit = rateBound > slotBound ? 'launch rate' : byQuota < maxConcurrency ? 'vCPU quota' : 'concurrency cap';
+    const bindingLimit = rateBound > slotBound ? 'launch rate' : byQuota < cap ? 'vCPU quota' : pool && pool.cap < maxConcurrency ? 'concurrency pool' : 'concurrency cap';
 
-    const run = simulateLaunches({
+    const pacing = decideLaunchPacing({
+      requested: options.launchPacing,
+      hasDistributedMap: true,
+      maxConcurrency,
+      pooled: pool !== undefined,
+      batched: itemsPerTask > 1,
+      expectedItemCount: tasks,
+    });
+    const simulate = (withPool: boolean) => simulateLaunches({
       items: tasks,
       taskSeconds: batchSeconds,
       taskVcpus,
-      maxConcurrency,
+      maxConcurrency: withPool ? cap : maxConcurrency,
       vcpuQuota,
       retry,
       extraThrottleRate,
       seed: options.seed,
+      runTaskCallsPerSecond: withPool ? callRate : undefined,
+      launchPacing: pacing.paced ? { firstWave: pacing.firstWave, callsPerSecond: pacing.callsPerSecond } : undefined,
     });
+    const run = simulate(pool !== undefined);
 
     const billed = (seconds: number) => Math.max(seconds, FARGATE_MINIMUM_BILLED_SECONDS) / 3600;
     const lastTaskSeconds = (options.items - (tasks - 1) * itemsPerTask) * itemSeconds;
@@ -192,7 +293,7 @@ export class FanOutPlanner {
     const vcpuHours = taskVcpus * billedTaskHours;
     const gbHours = (memoryLimitMiB / 1024) * billedTaskHours;
     // One transition per attempt of the Task state, one per failure record, and the run's own.
-    const stateTransitions = TRANSITIONS_PER_RUN + run.runTaskCalls + run.itemsLost;
+    const stateTransitions = TRANSITIONS_PER_RUN + run.runTaskCalls + run.itemsLost + run.pacingStates;
     const vcpuCostUsd = vcpuHours * PRICE_FARGATE_VCPU_HOUR_USD;
     const memoryCostUsd = gbHours * PRICE_FARGATE_GB_HOUR_USD;
     const stepFunctionsCostUsd = stateTransitions * PRICE_SFN_STANDARD_PER_TRANSITION_USD;
@@ -216,6 +317,14 @@ export class FanOutPlanner {
       memoryCostUsd,
       stepFunctionsCostUsd,
       totalCostUsd: vcpuCostUsd + memoryCostUsd + stepFunctionsCostUsd,
+      launchPacing: pacing.paced,
+      launchPacingReason: pacing.reason,
+      pool: pool ? {
+        effectiveCap: parallel,
+        runTaskCallsPerSecond: callRate,
+        addedSeconds: run.makespanSeconds - simulate(false).makespanSeconds,
+        reason: pool.reason,
+      } : undefined,
     };
   }
 
@@ -239,9 +348,45 @@ export function formatPlanReport(plan: FanOutPlan): string {
     `items lost:          ${plan.itemsLost}`,
     `state transitions:   ${plan.stateTransitions}`,
     `Fargate:             ${plan.vcpuHours.toFixed(2)} vCPU-hours $${plan.vcpuCostUsd.toFixed(2)} + ${plan.gbHours.toFixed(2)} GB-hours $${plan.memoryCostUsd.toFixed(2)}`,
+    `launch pacing:       ${plan.launchPacing ? 'paced' : 'not paced'}`,
+    ...(plan.pool ? [`concurrency pool:    ${plan.pool.effectiveCap} tasks at once, ${plan.pool.runTaskCallsPerSecond} RunTask calls/s; adds ${formatSeconds(plan.pool.addedSeconds)} (${plan.pool.reason})`] : []),
     `Step Functions:      $${plan.stepFunctionsCostUsd.toFixed(2)}`,
     `total:               $${plan.totalCostUsd.toFixed(2)} (us-east-1 On-Demand x86 and Standard prices)`,
   ].join('\n');
+}
+
+/**
+ * What a shared pool leaves to the run: the fewest tasks its limits allow once the other
+ * fan-outs' steady load is taken off, and the RunTask calls per second left of its rate (never
+ * above the account's 20). Throws, naming the field, when nothing is left.
+ */
+function poolShare(pool: FanOutPlanPool, taskVcpus: number): { cap: number; callsPerSecond: number; reason: string } {
+  checkInteger('pool.maxTasks', pool.maxTasks, 1, 1_000_000);
+  checkInteger('pool.otherTasks', pool.otherTasks, 0, 1_000_000);
+  const otherTasks = pool.otherTasks ?? 0;
+  const otherVcpus = pool.otherVcpus ?? otherTasks * taskVcpus;
+  const limits: Array<[number, string]> = [];
+  if (pool.maxTasks !== undefined) {
+    limits.push([pool.maxTasks - otherTasks, `maxTasks ${pool.maxTasks} less ${otherTasks} held by other fan-outs`]);
+  }
+  if (pool.maxVcpus !== undefined) {
+    if (!(pool.maxVcpus > 0)) {
+      throw new Error(`pool.maxVcpus must be above 0, got ${pool.maxVcpus}`);
+    }
+    limits.push([Math.floor((pool.maxVcpus - otherVcpus) / taskVcpus + 1e-9), `maxVcpus ${pool.maxVcpus} less ${otherVcpus} held by other fan-outs, in tasks of ${taskVcpus} vCPU`]);
+  }
+  const [cap, capReason] = limits.length > 0
+    ? limits.reduce((a, b) => (b[0] < a[0] ? b : a))
+    : [Number.MAX_SAFE_INTEGER, 'no task or vCPU limit'];
+  if (cap < 1) {
+    throw new Error(`pool leaves no room for one task of ${taskVcpus} vCPU: ${capReason}`);
+  }
+  const poolRate = pool.maxRunTaskCallsPerSecond ?? FARGATE_RUN_TASK_CALLS_PER_SECOND;
+  const callsPerSecond = Math.min(poolRate, FARGATE_RUN_TASK_CALLS_PER_SECOND) - (pool.otherRunTaskCallsPerSecond ?? 0);
+  if (!(callsPerSecond > 0)) {
+    throw new Error(`pool leaves no RunTask calls: maxRunTaskCallsPerSecond ${poolRate} less otherRunTaskCallsPerSecond ${pool.otherRunTaskCallsPerSecond}`);
+  }
+  return { cap, callsPerSecond, reason: `${capReason}; ${callsPerSecond} RunTask calls per second left` };
 }
 
 function smallestMemoryFor(cpu: number): number {

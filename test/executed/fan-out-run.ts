@@ -103,7 +103,11 @@ export async function runFanOut(
       }])),
     },
     onEvent: (event, execution) => {
-      if (execution !== 'root') return;
+      if (execution !== 'root') {
+        // Distributed Map children's events go to the caller only.
+        options.onEvent?.(event, execution);
+        return;
+      }
       if (event.type === 'StateExited' && event.state?.name === StateNames.SUMMARIZE) summary = event.state.output;
       if (event.type === 'StateExited' && event.state?.name === StateNames.SUMMARIZE_MAP_RUN) summary = { ...event.state.output, failedItems: [] };
       if (event.type === 'StateEntered' && event.state?.name === StateNames.INLINE_MAP) inlineEntered = true;

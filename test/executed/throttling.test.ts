@@ -23,10 +23,15 @@ const HEAVY_CAP = 1000;
 const HEAVY_ITEMS = ITEMS.slice(0, 5000);
 const THROTTLE_RATE = 0.3;
 const scenario = () => new SimulatedEcs({ throttleRate: THROTTLE_RATE, seed: 42 });
+/**
+ * These runs test the retry against throttling, so the first wave is not paced (launchPacing,
+ * on by default above a cap of 100, is tested in launch-pacing.test.ts).
+ */
+const UNPACED = { launchPacing: false };
 
 describe(`${ITEMS.length} items, ${THROTTLE_RATE * 100}% of RunTask calls throttled, DISTRIBUTED mode`, () => {
   test(`maxConcurrency ${CAP} and the DEFAULT retry policy: every item succeeds exactly once; none lost, none run twice`, async () => {
-    const synth = fanOutWith({ mode: FanOutMode.DISTRIBUTED, maxConcurrency: CAP });
+    const synth = fanOutWith({ mode: FanOutMode.DISTRIBUTED, maxConcurrency: CAP, ...UNPACED });
     expect(synth.fanOut.distributedThrottleRetryPolicy).toEqual(DEFAULT_DISTRIBUTED_THROTTLE_RETRY);
     expect(synth.fanOut.maxConcurrency).toBe(CAP);
     const ecs = scenario();
@@ -52,7 +57,7 @@ describe(`${ITEMS.length} items, ${THROTTLE_RATE * 100}% of RunTask calls thrott
 
   test('negative control: the same scenario with distributedThrottleRetry of 3 attempts from 3 s, x2, no jitter LOSES items (reported failed, never run)', async () => {
     const shortRetry = { maxAttempts: 3, interval: Duration.seconds(3), backoffRate: 2, jitter: false };
-    const synth = fanOutWith({ mode: FanOutMode.DISTRIBUTED, maxConcurrency: CAP, distributedThrottleRetry: shortRetry });
+    const synth = fanOutWith({ mode: FanOutMode.DISTRIBUTED, maxConcurrency: CAP, distributedThrottleRetry: shortRetry, ...UNPACED });
     const ecs = scenario();
 
     const run = await runFanOut(synth, ITEMS, ecs);
@@ -73,7 +78,7 @@ describe(`${ITEMS.length} items, ${THROTTLE_RATE * 100}% of RunTask calls thrott
   });
 
   test(`throttle-heavy: ${HEAVY_ITEMS.length} items with maxConcurrency ${HEAVY_CAP}, the buckets throttle too, and the DEFAULT retry still gets every item through once`, async () => {
-    const synth = fanOutWith({ mode: FanOutMode.DISTRIBUTED, maxConcurrency: HEAVY_CAP });
+    const synth = fanOutWith({ mode: FanOutMode.DISTRIBUTED, maxConcurrency: HEAVY_CAP, ...UNPACED });
     const ecs = scenario();
 
     // Payloads are the same as at maxConcurrency 200 (checked above); skip measuring them here.
@@ -99,7 +104,7 @@ describe(`${ITEMS.length} items, ${THROTTLE_RATE * 100}% of RunTask calls thrott
  * default of 1,440 retries rides it out.
  */
 test('FIXED: with maxConcurrency 2000 and 30% throttling, the default retry gets all 10,000 items through', async () => {
-  const synth = fanOutWith({ mode: FanOutMode.DISTRIBUTED, maxConcurrency: 2000 });
+  const synth = fanOutWith({ mode: FanOutMode.DISTRIBUTED, maxConcurrency: 2000, ...UNPACED });
   const ecs = scenario();
 
   const run = await runFanOut(synth, ITEMS, ecs, { measurePayloads: false });

@@ -1,9 +1,10 @@
 import { Duration } from 'aws-cdk-lib';
 import { FanOutPlanner } from '../../src';
+import { estimatedUnpacedFirstWaveThrottles } from '../../src/decisions/launch-pacing';
 import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY } from '../../src/decisions/retry-policy';
 import { parsePlanArguments } from '../../src/planner/cli';
 import { makespanLowerBound, simulateLaunches } from '../../src/planner/launch-simulation';
-import { formatPlanReport } from '../../src/planner/planner';
+import { formatPlanReport, TRANSITIONS_PER_RUN } from '../../src/planner/planner';
 
 describe('makespanLowerBound', () => {
   test('cap-bound: waves of `parallel` tasks, one duration each', () => {
@@ -42,8 +43,11 @@ describe('FanOutPlanner.plan, hand-computed cases', () => {
     expect(plan.totalCostUsd).toBeCloseTo(plan.vcpuCostUsd + plan.memoryCostUsd + plan.stepFunctionsCostUsd, 9);
   });
 
-  test('a launch-rate-bound run: within 10% of the bound, nothing lost', () => {
-    const plan = FanOutPlanner.plan({ items: 2000, taskDuration: Duration.minutes(10), maxConcurrency: 10_000, vcpuQuota: 10_000 });
+  test('a launch-rate-bound run, unpaced: within 10% of the bound, nothing lost', () => {
+    const plan = FanOutPlanner.plan({
+      items: 2000, taskDuration: Duration.minutes(10), maxConcurrency: 10_000, vcpuQuota: 10_000, launchPacing: false,
+    });
+    expect(plan.launchPacing).toBe(false);
     expect(plan.bindingLimit).toBe('launch rate');
     expect(plan.lowerBoundSeconds).toBe(699);
     expect(plan.makespanSeconds).toBeGreaterThanOrEqual(699);
@@ -160,5 +164,113 @@ describe('batching (itemsPerTask)', () => {
 
   test('the CLI takes --items-per-task', () => {
     expect(parsePlanArguments(['--items', '10', '--duration', '5s', '--items-per-task', '5']).options.itemsPerTask).toBe(5);
+  });
+});
+
+describe('launch pacing of the first wave (issue 14, item 4)', () => {
+  // The issue's targets, per cap, for 10,000 one-minute items with the vCPU quota out of the way:
+  // transitions per item (RunTask attempts and pacing Waits) at most 2 (1.1 at the default cap),
+  // throttled calls at most 5% of the items, makespan within 1.05x of the exact bound.
+  test.each([
+    [100, false, 1.1],
+    [1000, true, 2],
+    [10_000, true, 2],
+  ])('cap %d: paced %p by default, and the targets hold', (cap, paced, maxTransitions) => {
+    const plan = FanOutPlanner.plan({ items: 10_000, taskDuration: Duration.minutes(1), maxConcurrency: cap, vcpuQuota: 1e6 });
+    expect(plan.launchPacing).toBe(paced);
+    expect((plan.stateTransitions - TRANSITIONS_PER_RUN) / plan.items).toBeLessThanOrEqual(maxTransitions);
+    expect(plan.throttledCalls / plan.items).toBeLessThanOrEqual(0.05);
+    expect(plan.makespanSeconds / plan.lowerBoundSeconds).toBeLessThanOrEqual(1.05);
+    expect(plan.itemsLost).toBe(0);
+  });
+
+  test.each([1000, 10_000])('today\'s policy (unpaced) misses the throttle target at cap %d', (cap) => {
+    const plan = FanOutPlanner.plan({ items: 10_000, taskDuration: Duration.minutes(1), maxConcurrency: cap, vcpuQuota: 1e6, launchPacing: false });
+    expect(plan.throttledCalls / plan.items).toBeGreaterThan(0.4);
+  });
+
+  test.each([100, 200, 500, 1000, 10_000])('the estimate of an unpaced first wave\'s throttled calls is within 15%% of the model at cap %d', (cap) => {
+    const run = simulateLaunches({
+      items: cap, taskSeconds: 60, taskVcpus: 0.25, maxConcurrency: cap, vcpuQuota: 1e9, retry: DEFAULT_DISTRIBUTED_THROTTLE_RETRY,
+    });
+    expect(estimatedUnpacedFirstWaveThrottles(cap) / run.throttledCalls).toBeGreaterThan(0.85);
+    expect(estimatedUnpacedFirstWaveThrottles(cap) / run.throttledCalls).toBeLessThan(1.15);
+  });
+
+  test('a long run at a cap of 500 is not paced: 50,000 items, the first wave\'s throttled calls are 3% of them', () => {
+    const plan = FanOutPlanner.plan({ items: 50_000, taskDuration: Duration.minutes(5), maxConcurrency: 500, vcpuQuota: 1e6 });
+    expect(plan.launchPacing).toBe(false);
+    expect(plan.throttledCalls / plan.items).toBeLessThanOrEqual(0.05);
+    expect((plan.stateTransitions - TRANSITIONS_PER_RUN) / plan.items).toBeLessThan(1.1);
+  });
+
+  test('paced: one Wait transition per item, no throttled call, the first wave spread over 499 s at cap 10,000', () => {
+    const plan = FanOutPlanner.plan({ items: 10_000, taskDuration: Duration.minutes(1), maxConcurrency: 10_000, vcpuQuota: 1e6 });
+    expect(plan.stateTransitions).toBe(TRANSITIONS_PER_RUN + 2 * 10_000);
+    expect(plan.throttledCalls).toBe(0);
+    // The last group starts at 499 s and runs 60 s; the bound is (10,000 - 20) / 20 + 60.
+    expect(plan.makespanSeconds).toBe(559);
+    expect(plan.lowerBoundSeconds).toBe(559);
+    expect(plan.launchPacingReason).toMatch(/^the first 10000 items start 20 per second over 499 s/);
+    expect(formatPlanReport(plan)).toMatch(/launch pacing: +paced/);
+  });
+
+  test('a vCPU quota below the cap: pacing the first wave does not stop the waiting items from hammering RunTask; maxVcpus (the cap) does', () => {
+    // The issue's case: 5,000 tasks of 1 vCPU, 100 vCPU, cap 2,000 (30-second tasks here).
+    const options = { items: 5000, taskDuration: Duration.seconds(30), cpu: 1024, vcpuQuota: 100 };
+    const paced = FanOutPlanner.plan({ ...options, maxConcurrency: 2000 });
+    expect(paced.launchPacing).toBe(true);
+    expect((paced.stateTransitions - TRANSITIONS_PER_RUN) / paced.items).toBeGreaterThan(10);
+    // With the cap at what the quota holds (maxVcpus: 100 gives maxConcurrency 100), no item waits in RunTask.
+    const capped = FanOutPlanner.plan({ ...options, maxConcurrency: 100 });
+    expect((capped.stateTransitions - TRANSITIONS_PER_RUN) / capped.items).toBeLessThanOrEqual(1.1);
+    expect(capped.throttledCalls / capped.items).toBeLessThanOrEqual(0.05);
+    expect(capped.makespanSeconds / capped.lowerBoundSeconds).toBeLessThanOrEqual(1.05);
+  });
+});
+
+describe('a concurrency pool shared with other fan-outs (issue 14, item 5)', () => {
+  const options = { items: 2000, taskDuration: Duration.minutes(1), maxConcurrency: 500, vcpuQuota: 1e6 };
+
+  test('the run gets what the other fan-outs leave: the cap, the rate, and the wait the pool adds', () => {
+    const pool = { maxTasks: 300, otherTasks: 100, maxRunTaskCallsPerSecond: 10, otherRunTaskCallsPerSecond: 4 };
+    const plan = FanOutPlanner.plan({ ...options, pool });
+    expect(plan.pool).toMatchObject({ effectiveCap: 200, runTaskCallsPerSecond: 6 });
+    expect(plan.pool!.reason).toMatch(/maxTasks 300 less 100 held by other fan-outs; 6 RunTask calls per second left/);
+    expect(plan.bindingLimit).toBe('concurrency pool');
+    expect(plan.launchPacing).toBe(false);
+    expect(plan.launchPacingReason).toMatch(/concurrency pool/);
+    // 2,000 tasks, 200 at a time, one minute each: at least 10 minutes; 6 calls a second: 333 s to launch 2,000.
+    expect(plan.lowerBoundSeconds).toBeGreaterThanOrEqual(600);
+    expect(plan.makespanSeconds).toBeGreaterThanOrEqual(plan.lowerBoundSeconds);
+    const alone = FanOutPlanner.plan({ ...options, launchPacing: false });
+    expect(plan.pool!.addedSeconds).toBeCloseTo(plan.makespanSeconds - alone.makespanSeconds, 6);
+    expect(plan.pool!.addedSeconds).toBeGreaterThan(300);
+    expect(formatPlanReport(plan)).toMatch(/concurrency pool: +200 tasks at once, 6 RunTask calls\/s; adds/);
+  });
+
+  test('a vCPU limit counts the other fan-outs\' vCPUs, in this run\'s task size', () => {
+    const plan = FanOutPlanner.plan({ ...options, cpu: 1024, pool: { maxVcpus: 64, otherVcpus: 24 } });
+    expect(plan.pool!.effectiveCap).toBe(40);
+    expect(plan.pool!.reason).toMatch(/maxVcpus 64 less 24 held by other fan-outs, in tasks of 1 vCPU/);
+  });
+
+  test('a pool larger than the cap leaves the cap binding and adds nothing', () => {
+    const plan = FanOutPlanner.plan({ ...options, maxConcurrency: 50, pool: { maxTasks: 1000 } });
+    expect(plan.pool!.effectiveCap).toBe(50);
+    expect(plan.pool!.addedSeconds).toBe(0);
+  });
+
+  test.each([
+    [{ maxTasks: 10, otherTasks: 10 }, /pool leaves no room for one task of 0.25 vCPU: maxTasks 10 less 10 held by other fan-outs/],
+    [{ maxRunTaskCallsPerSecond: 5, otherRunTaskCallsPerSecond: 5 }, /pool leaves no RunTask calls/],
+    [{ maxTasks: 0 }, /pool.maxTasks must be a whole number from 1/],
+    [{ maxVcpus: 0 }, /pool.maxVcpus must be above 0/],
+  ])('fails: %p', (pool, message) => {
+    expect(() => FanOutPlanner.plan({ ...options, pool })).toThrow(message);
+  });
+
+  test('fails: launchPacing true with a pool', () => {
+    expect(() => FanOutPlanner.plan({ ...options, launchPacing: true, pool: { maxTasks: 100 } })).toThrow(/launchPacing can be true only .* a concurrencyPool paces RunTask calls itself/);
   });
 });

@@ -1,0 +1,49 @@
+import { FanOutMode, FargateFanOut } from '../../src';
+import { ItemStateNames } from '../../src/build/item-runner';
+import { StateNames } from '../../src/build/workflow';
+import { LAUNCH_DELAY_FIELD, launchDelayExpression } from '../../src/decisions/launch-pacing';
+import { allStates, expectValidAsl, newStack, synthFanOut, withImage } from '../util/synth';
+
+function distributedMap(definition: any): any {
+  return allStates(definition)[StateNames.DISTRIBUTED_MAP];
+}
+
+describe('launch pacing in the synthesized workflow', () => {
+  test('a cap of 1,000: each child starts with the Wait, whose seconds the ItemSelector computes from the index', () => {
+    const { definition, fanOut } = synthFanOut(withImage({ mode: FanOutMode.DISTRIBUTED, maxConcurrency: 1000 }));
+    const map = distributedMap(definition);
+    expect(map.ItemSelector[`${LAUNCH_DELAY_FIELD}.$`]).toBe(launchDelayExpression(1000, 20));
+    expect(map.ItemProcessor.StartAt).toBe(ItemStateNames.DISTRIBUTED_PACE_LAUNCH);
+    expect(map.ItemProcessor.States[ItemStateNames.DISTRIBUTED_PACE_LAUNCH]).toMatchObject({
+      Type: 'Wait', SecondsPath: `$.${LAUNCH_DELAY_FIELD}`, Next: ItemStateNames.DISTRIBUTED_TASK,
+    });
+    expect(fanOut.describe()).toMatch(/^launch pacing: the first 1000 items start 20 per second over 49 s/m);
+    expectValidAsl(definition);
+  });
+
+  test.each([
+    ['the default cap of 100', {}],
+    ['launchPacing false', { maxConcurrency: 1000, launchPacing: false }],
+    ['a long expected run', { maxConcurrency: 500, expectedItemCount: 50_000 }],
+  ])('not paced with %s: no Wait, no delay field', (_name, props) => {
+    const { definition, fanOut } = synthFanOut(withImage({ mode: FanOutMode.DISTRIBUTED, ...props }));
+    const map = distributedMap(definition);
+    expect(map.ItemSelector[`${LAUNCH_DELAY_FIELD}.$`]).toBeUndefined();
+    expect(map.ItemProcessor.States[ItemStateNames.DISTRIBUTED_PACE_LAUNCH]).toBeUndefined();
+    expect(fanOut.describe()).toMatch(/^launch pacing: not paced/m);
+  });
+
+  test('RUN_TIME: the Distributed Map is paced, the inline Map is not', () => {
+    const { definition } = synthFanOut(withImage({ mode: FanOutMode.RUN_TIME, maxConcurrency: 1000 }));
+    expect(distributedMap(definition).ItemProcessor.StartAt).toBe(ItemStateNames.DISTRIBUTED_PACE_LAUNCH);
+    const inline = allStates(definition)[StateNames.INLINE_MAP];
+    expect(inline.ItemSelector[`${LAUNCH_DELAY_FIELD}.$`]).toBeUndefined();
+    expect(Object.keys(inline.ItemProcessor.States).filter((name) => name.startsWith('PaceLaunch'))).toEqual([]);
+    expect(inline.ItemProcessor.StartAt).toBe(ItemStateNames.INLINE_TASK);
+  });
+
+  test('fails: launchPacing true with itemBatching, naming the prop', () => {
+    const props = withImage({ mode: FanOutMode.DISTRIBUTED, launchPacing: true, itemBatching: { maxItems: 10 } });
+    expect(() => new FargateFanOut(newStack(), 'FanOut', props)).toThrow(/launchPacing can be true only .* itemBatching/);
+  });
+});
