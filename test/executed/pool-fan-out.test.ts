@@ -16,9 +16,11 @@ import { FanOutCapacity, FanOutConcurrencyPool, FanOutConcurrencyPoolProps, FanO
 import { CleanupStateNames, ERROR_EXECUTION_DOES_NOT_EXIST } from '../../src/build/pool/cleanup';
 import { PoolKeys } from '../../src/build/pool/pool-states';
 import { StateNames } from '../../src/build/workflow';
+import { POOL_CHILD_WAIT_EVENTS } from '../../src/decisions/pool-use';
 import { ACCOUNT_PREFIX, ConcurrentRunner, ExecutionRecord, ExecutionSpec } from '../harness/concurrent-executions';
+import { HistoryCounter } from '../harness/history-budget';
 import { Item, SimulatedDynamoDb } from '../harness/simulated-dynamodb';
-import { SimulatedEcs, SimulatedStatesError } from '../harness/simulated-ecs';
+import { SimulatedEcs, SimulatedEcsOptions, SimulatedStatesError } from '../harness/simulated-ecs';
 import { newStack, resolveJoin, withImage } from '../util/synth';
 
 jest.setTimeout(180_000);
@@ -66,9 +68,9 @@ interface Synthesized {
   readonly cleanupDefinition: any;
 }
 
-function synth(): Synthesized {
+function synth(poolProps: FanOutConcurrencyPoolProps = POOL): Synthesized {
   const stack = newStack('PoolFanOutStack');
-  const pool = new FanOutConcurrencyPool(stack, 'Pool', POOL);
+  const pool = new FanOutConcurrencyPool(stack, 'Pool', poolProps);
   new FargateFanOut(stack, 'A', withImage({ concurrencyPool: pool, cpu: CPU.A, memoryLimitMiB: 512, capacity: FanOutCapacity.SPOT, retryRules: [FanOutRetryRule.onExitCodes([3], { maxAttempts: 2 })] }));
   new FargateFanOut(stack, 'B', withImage({ concurrencyPool: pool, cpu: CPU.B, memoryLimitMiB: 1024, capacity: FanOutCapacity.SPOT_WITH_ON_DEMAND_FALLBACK }));
   const template = Template.fromStack(stack);
@@ -122,6 +124,17 @@ interface Run {
   readonly runTaskCalls: number;
   /** Leases each parent that ended early held when it ended: what its cleanup had to give back. */
   readonly heldWhenEnded: Record<string, number>;
+  /** Per child: history events and state transitions of its pool acquire states (waiting included, the release left out). */
+  readonly acquireEvents: Map<string, number>;
+  readonly acquireTransitions: Map<string, number>;
+}
+
+/** What a run may change from the shared scenario. */
+interface RunOptions {
+  readonly ecs?: Partial<SimulatedEcsOptions>;
+  readonly maxVirtualMs?: number;
+  /** Rewrites each child definition after the mutation (to pin a part of it). */
+  readonly rewrite?: (definition: any) => any;
 }
 
 /** Changes made to the synthesized children, to show that the checks catch what they look for. */
@@ -142,15 +155,28 @@ function mutate(definition: any, mutation: Mutation): any {
   return copy;
 }
 
-async function runParents(synthesized: Synthesized, mutation: Mutation = 'none', parents: Parent[] = PARENTS): Promise<Run> {
-  const children = { A: mutate(synthesized.children.A.definition, mutation), B: mutate(synthesized.children.B.definition, mutation) };
+async function runParents(synthesized: Synthesized, mutation: Mutation = 'none', parents: Parent[] = PARENTS,
+  options: RunOptions = {}): Promise<Run> {
+  const rewrite = options.rewrite ?? ((definition: any) => definition);
+  const children = {
+    A: rewrite(mutate(synthesized.children.A.definition, mutation)),
+    B: rewrite(mutate(synthesized.children.B.definition, mutation)),
+  };
   const dynamo = new SimulatedDynamoDb({ latencyMs: 5 });
   dynamo.createTable(synthesized.tableName, {
     partitionKey: PoolKeys.PARTITION,
     sortKey: PoolKeys.SORT,
     indexes: { [PoolKeys.BY_KIND_INDEX]: { partitionKey: PoolKeys.KIND, sortKey: PoolKeys.STAMP } },
   });
-  const ecs = new SimulatedEcs({ seed: 3, taskDurationMs: durationOf, exitCodeFor, spotInterruptionRate: 0.3, spotInterruptionExitCode: () => 143 });
+  const ecs = new SimulatedEcs({
+    seed: 3, taskDurationMs: durationOf, exitCodeFor, spotInterruptionRate: 0.3, spotInterruptionExitCode: () => 143, ...options.ecs,
+  });
+  const resources = new Map<string, string>();
+  for (const definition of [children.A, children.B]) {
+    for (const [name, state] of Object.entries<any>(definition.States)) if (state.Resource) resources.set(name, state.Resource);
+  }
+  const acquireHistories = new Map<string, HistoryCounter>();
+  const acquireTransitions = new Map<string, number>();
 
   let maxCounterTasks = 0;
   dynamo.onChange((change) => {
@@ -197,7 +223,17 @@ async function runParents(synthesized: Synthesized, mutation: Mutation = 'none',
   let cleanupRuns = 0;
   runner = new ConcurrentRunner({
     seed: 5,
-    maxVirtualMs: 6 * 3600 * 1000,
+    maxVirtualMs: options.maxVirtualMs ?? 6 * 3600 * 1000,
+    onEvent: (event, record) => {
+      const name: string | undefined = event.state?.name;
+      if (!name?.startsWith('PoolInChild') || name.startsWith('PoolInChildRelease') || name.startsWith('PoolInChildOnError')) return;
+      let history = acquireHistories.get(record.spec.name);
+      if (!history) acquireHistories.set(record.spec.name, history = new HistoryCounter({ taskResources: resources }));
+      history.add(event);
+      if (event.type === 'StateEntered' || event.type === 'StateRetried') {
+        acquireTransitions.set(record.spec.name, (acquireTransitions.get(record.spec.name) ?? 0) + 1);
+      }
+    },
     taskHandlers: {
       ...dynamo.handlersFor(children.A, children.B, synthesized.cleanupDefinition),
       RunItemTaskInChild: runTask,
@@ -244,6 +280,8 @@ async function runParents(synthesized: Synthesized, mutation: Mutation = 'none',
     cleanupRuns,
     runTaskCalls,
     heldWhenEnded,
+    acquireEvents: new Map([...acquireHistories].map(([child, history]) => [child, history.total])),
+    acquireTransitions,
   };
 }
 
@@ -332,5 +370,48 @@ describe('two fan-outs sharing one pool, executed', () => {
     report('without the success release', leaking);
     expect(leaking.finalLeases.length).toBeGreaterThan(0);
     expect(leaking.finalCounter.tasks).toBeGreaterThan(0);
+  });
+});
+
+describe('a pooled child waiting behind hour-long tasks', () => {
+  // One slot, three items of an hour each: the second item waits an hour at the head of the
+  // line, the third two hours. Each child keeps POOL_CHILD_WAIT_EVENTS of its history for this.
+  const ONE_SLOT: FanOutConcurrencyPoolProps = { maxTasks: 1, maxRunTaskCallsPerSecond: 5 };
+  const HOUR = 3_600_000;
+  const parents: Parent[] = [{ fanOut: 'A', name: 'h1', items: 3 }];
+  const options: RunOptions = { ecs: { taskDurationMs: HOUR, spotInterruptionRate: 0 }, maxVirtualMs: 4 * HOUR };
+  const synthesized = synth(ONE_SLOT);
+
+  function waited(run: Run): { events: number; transitions: number } {
+    return { events: run.acquireEvents.get('h1-2') ?? 0, transitions: run.acquireTransitions.get('h1-2') ?? 0 };
+  }
+
+  test('stays within its event reserve: the waits back off while the line does not move', async () => {
+    const run = await runParents(synthesized, 'none', parents, options);
+    const last = waited(run);
+    // eslint-disable-next-line no-console
+    console.log(`hour-long tasks, backoff: acquire events per child ${JSON.stringify(Object.fromEntries(run.acquireEvents))}, transitions ${JSON.stringify(Object.fromEntries(run.acquireTransitions))}`);
+    expect(unaccounted(run, parents)).toEqual([]);
+    expect(last.events).toBeLessThanOrEqual(POOL_CHILD_WAIT_EVENTS);
+    // Far within it: two hours at the head of the line in under a fifth of the reserve.
+    expect(last.events).toBeLessThan(POOL_CHILD_WAIT_EVENTS / 5);
+  });
+
+  test('fails with the bands of level 0 for every look (no backoff): the same child overruns its reserve', async () => {
+    // Every look goes where a look that found the line moved goes: the bands of level 0, the
+    // fixed bands the pool had before it backed off.
+    const pinned = (definition: any) => {
+      const copy = JSON.parse(JSON.stringify(definition));
+      for (const choice of copy.States.PoolInChildWhereInLine.Choices) {
+        if (choice.Next.startsWith('PoolInChildBackOff')) choice.Next = choice.Next.replace('BackOff', 'Moved');
+      }
+      return copy;
+    };
+    const run = await runParents(synthesized, 'none', parents, { ...options, rewrite: pinned });
+    const last = waited(run);
+    // eslint-disable-next-line no-console
+    console.log(`hour-long tasks, fixed bands: acquire events per child ${JSON.stringify(Object.fromEntries(run.acquireEvents))}, `
+      + `transitions ${JSON.stringify(Object.fromEntries(run.acquireTransitions))}`);
+    expect(last.events).toBeGreaterThan(POOL_CHILD_WAIT_EVENTS);
   });
 });

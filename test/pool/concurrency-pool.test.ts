@@ -4,7 +4,7 @@ import { synthPool } from './pool-workload';
 import { FanOutConcurrencyPool } from '../../src';
 import { CleanupStateNames } from '../../src/build/pool/cleanup';
 import { poolStateNames } from '../../src/build/pool/pool-states';
-import { decidePacing, decidePool, decidePoolWeight } from '../../src/decisions/concurrency-pool';
+import { decidePacing, decidePool, decidePoolWaits, decidePoolWeight, POOL_BACKOFF_MAX_LEVEL, PoolWaitCaps, PoolWaits } from '../../src/decisions/concurrency-pool';
 import { expectValidAsl, newStack } from '../util/synth';
 
 describe('decidePool', () => {
@@ -52,6 +52,35 @@ describe('decidePool', () => {
 
   test('fails when one task does not fit the pool\'s vCPUs, naming maxVcpus', () => {
     expect(() => decidePoolWeight(decidePool({ maxVcpus: 1 }), 2048)).toThrow(/maxVcpus of the concurrency pool \(1\) must be at least the vCPUs of one task \(2\)/);
+  });
+});
+
+describe('decidePoolWaits', () => {
+  const waits = decidePoolWaits();
+
+  test('level 0 is the fixed band of each kind; past its delay each level doubles it, up to the cap', () => {
+    expect(waits.bands.HEAD.slice(0, 6)).toEqual(Array(6).fill(PoolWaits.HEAD));
+    expect(waits.bands.HEAD.slice(6)).toEqual([[2, 8], [4, 16], [8, 32], [16, 60], [30, 60]]);
+    expect(waits.bands.FULL.slice(0, 5)).toEqual([[5, 20], [5, 20], [10, 40], [20, 80], [40, 120]]);
+    for (const kind of ['HEAD', 'FULL', 'NEAR', 'FAR', 'FAR_FULL'] as const) {
+      expect(waits.bands[kind]).toHaveLength(POOL_BACKOFF_MAX_LEVEL + 1);
+      expect(waits.bands[kind][POOL_BACKOFF_MAX_LEVEL]).toEqual(PoolWaitCaps[kind]);
+      for (const [from, to] of waits.bands[kind]) expect(from).toBeLessThan(to);
+    }
+  });
+
+  test('the head backs off least: at every level its band ends no later than the other eligible items\' and begins no later', () => {
+    for (let level = 0; level <= POOL_BACKOFF_MAX_LEVEL; level++) {
+      expect(waits.bands.HEAD[level][0]).toBeLessThanOrEqual(waits.bands.FULL[level][0]);
+      expect(waits.bands.HEAD[level][1]).toBeLessThanOrEqual(waits.bands.FULL[level][1]);
+    }
+  });
+
+  test('one level up per stalled look, saturating at the top; the longest wait is four minutes, and the reason says so', () => {
+    expect(waits.up).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 10]);
+    expect(waits.maxWaitSeconds).toBe(240);
+    expect(waits.reason).toMatch(/from 1-4 s to 30-60 s, items further back to at most 240 s/);
+    expect(decidePool({ maxTasks: 1 }).reason).toContain(waits.reason);
   });
 });
 
