@@ -1,11 +1,11 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { synthPool } from './pool-workload';
-import { FanOutConcurrencyPool } from '../../src';
+import { FanOutConcurrencyPool, FargateFanOut } from '../../src';
 import { CleanupStateNames } from '../../src/build/pool/cleanup';
 import { poolStateNames } from '../../src/build/pool/pool-states';
 import { decidePacing, decidePool, decidePoolWaits, decidePoolWeight, POOL_BACKOFF_MAX_LEVEL, PoolWaitCaps, PoolWaits } from '../../src/decisions/concurrency-pool';
-import { expectValidAsl, newStack } from '../util/synth';
+import { expectValidAsl, newStack, withImage } from '../util/synth';
 
 describe('decidePool', () => {
   test('defaults: 20 calls a second, a waiting window of 40, a sweep every 15 minutes', () => {
@@ -191,6 +191,35 @@ describe('FanOutConcurrencyPool', () => {
     expect(counter.Update.ExpressionAttributeValues).toMatchObject({ ':cpuMax': { N: '3072' }, ':tasksMax': { N: '9' }, ':w': { N: '1024' } });
     expect(rate.Update.ConditionExpression).toBe('attribute_not_exists(#calls) OR #calls < :perWindow');
     expect(rate.Update.ExpressionAttributeValues[':perWindow']).toEqual({ N: '20' });
+  });
+
+  test('the cleanup may read the last events of the users\' executions and describe the tasks of their clusters, nothing more', () => {
+    const stack = newStack();
+    const pool = new FanOutConcurrencyPool(stack, 'Pool', { maxTasks: 4 });
+    const fanOut = new FargateFanOut(stack, 'FanOut', withImage({ concurrencyPool: pool }));
+    const poolTemplate = Template.fromStack(stack);
+    const roleId = stack.getLogicalId(pool.cleanupStateMachine.role.node.defaultChild as any);
+    const statements = Object.values<any>(poolTemplate.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } }))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const describeTasks = statements.filter((st) => [].concat(st.Action).includes('ecs:describeTasks' as never));
+    expect(describeTasks).toHaveLength(1);
+    const clusterRef = stack.getLogicalId(fanOut.cluster.node.defaultChild as any);
+    expect(JSON.stringify(describeTasks[0].Resource)).toMatch(new RegExp(`:task/",\\{"Ref":"${clusterRef}"\\},"/\\*"`));
+    const history = statements.filter((st) => [].concat(st.Action).includes('states:getExecutionHistory' as never));
+    expect(history).toHaveLength(1);
+    const smRef = stack.getLogicalId(fanOut.stateMachine.node.defaultChild as any);
+    expect(history[0].Resource).toHaveLength(2);
+    expect(JSON.stringify(history[0].Resource)).toContain(`{"Ref":"${smRef}"}]}]},":*"`);
+  });
+
+  test('the cleanup keeps the lease of an ended holder whose task still runs: it reads the last events and describes the task', () => {
+    const each = synth.cleanupDefinition.States[CleanupStateNames.EACH].ItemProcessor.States;
+    expect(each[CleanupStateNames.RUNNING].Default).toBe(CleanupStateNames.HISTORY);
+    expect(each[CleanupStateNames.HISTORY].Resource).toBe('arn:aws:states:::aws-sdk:sfn:getExecutionHistory');
+    expect(each[CleanupStateNames.HISTORY].Parameters).toMatchObject({ ReverseOrder: true, MaxResults: 4, IncludeExecutionData: true });
+    expect(each[CleanupStateNames.DESCRIBE_TASK].Resource).toBe('arn:aws:states:::aws-sdk:ecs:describeTasks');
+    expect(each[CleanupStateNames.TASK_STOPPED].Choices[0].Next).toBe(CleanupStateNames.KEEP_TASK_RUNNING);
+    expect(each[CleanupStateNames.TASK_STOPPED].Default).toBe(CleanupStateNames.GIVE_BACK);
   });
 
   test('a pool with no user yet synthesizes (the cleanup may describe nothing)', () => {
