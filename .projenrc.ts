@@ -109,10 +109,10 @@ project.addTask('example', {
   exec: 'ts-node --project tsconfig.dev.json examples/app.ts',
 });
 
-// The README's picture of the workflow: the example's state machine definition, laid out by Graphviz
-// (WebAssembly). `--check` fails when docs/workflow.svg is out of date (.ci/run runs it).
+// The README's pictures: the example's state machine definition and the concurrency pool's states,
+// laid out by Graphviz (WebAssembly). `--check` fails when one is out of date (.ci/run runs it).
 project.addTask('docs:workflow', {
-  description: 'Draw the state machine the example builds into docs/workflow.svg (--check: fail if it is out of date)',
+  description: 'Draw the example\'s state machine (docs/workflow.svg) and the concurrency pool\'s states (docs/concurrency-pool*.svg); --check: fail if one is out of date',
   exec: 'ts-node --project tsconfig.dev.json scripts/workflow-svg.ts',
   receiveArgs: true,
 });

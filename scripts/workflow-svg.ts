@@ -2,20 +2,26 @@
  * Draws the workflow that FargateFanOut builds: synthesizes the example stack
  * (examples/example-stack.ts), reads the state machine definition from its template, turns the
  * states into a Graphviz graph (each Map a box holding its item processor) and lays it out with
- * Graphviz compiled to WebAssembly (@hpcc-js/wasm-graphviz) into docs/workflow.svg.
+ * Graphviz compiled to WebAssembly (@hpcc-js/wasm-graphviz) into docs/workflow.svg. It draws the
+ * concurrency pool's states the same way: the states an item passes to take and give back a slot
+ * (docs/concurrency-pool.svg) and the pool's cleanup (docs/concurrency-pool-cleanup.svg), from a
+ * synthesized pool.
  *
- *   npx projen docs:workflow          write docs/workflow.svg
- *   npx projen docs:workflow --check  exit 1 if docs/workflow.svg is not what the source draws now
+ *   npx projen docs:workflow          write the pictures
+ *   npx projen docs:workflow --check  exit 1 if a picture is not what the source draws now
  *
- * The picture is derived from the definition only: a state added, removed or renamed, or a
- * transition changed, changes it, and the check in CI fails until it is regenerated and committed.
+ * The pictures are derived from the definitions only: a state added, removed or renamed, or a
+ * transition changed, changes them, and the check in CI fails until they are regenerated and committed.
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { App } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { ExampleStack } from '../examples/example-stack';
+import { FanOutConcurrencyPool } from '../src';
+import { buildPoolAcquire, buildPoolRelease } from '../src/build/pool/pool-states';
 
-const OUTPUT = path.join(__dirname, '..', 'docs', 'workflow.svg');
+const DOCS = path.join(__dirname, '..', 'docs');
 
 interface Asl {
   readonly StartAt: string;
@@ -36,19 +42,57 @@ interface State {
   readonly ItemBatcher?: unknown;
 }
 
-/** The example's state machine definition, with each CloudFormation intrinsic as "<ref>". */
+/** A template's state machine definitions by logical id, with each CloudFormation intrinsic as "<ref>". */
+function definitionsOf(template: any): Record<string, Asl> {
+  const found: Record<string, Asl> = {};
+  for (const [logicalId, resource] of Object.entries(template.Resources as Record<string, any>)) {
+    if (resource.Type !== 'AWS::StepFunctions::StateMachine') continue;
+    const definition = resource.Properties.DefinitionString;
+    const text = typeof definition === 'string'
+      ? definition
+      : (definition['Fn::Join'][1] as unknown[]).map((part) => (typeof part === 'string' ? part : '<ref>')).join('');
+    found[logicalId] = JSON.parse(text);
+  }
+  return found;
+}
+
+function newApp(): App {
+  return new App({ outdir: fs.mkdtempSync(path.join(require('os').tmpdir(), 'workflow-svg-')) });
+}
+
+const ENV = { account: '111111111111', region: 'us-east-1' };
+
+/** The example's state machine definition. */
 function exampleDefinition(): Asl {
-  const app = new App({ outdir: fs.mkdtempSync(path.join(require('os').tmpdir(), 'workflow-svg-')) });
-  const stack = new ExampleStack(app, 'FargateFanOutExample', { env: { account: '111111111111', region: 'us-east-1' } });
-  const template = app.synth().getStackByName(stack.stackName).template;
-  const machines = Object.values(template.Resources as Record<string, any>)
-    .filter((r) => r.Type === 'AWS::StepFunctions::StateMachine');
+  const app = newApp();
+  const stack = new ExampleStack(app, 'FargateFanOutExample', { env: ENV });
+  const machines = Object.values(definitionsOf(app.synth().getStackByName(stack.stackName).template));
   if (machines.length !== 1) throw new Error(`expected one state machine in the example, found ${machines.length}`);
-  const definition = machines[0].Properties.DefinitionString;
-  const text = typeof definition === 'string'
-    ? definition
-    : (definition['Fn::Join'][1] as unknown[]).map((part) => (typeof part === 'string' ? part : '<ref>')).join('');
-  return JSON.parse(text);
+  return machines[0];
+}
+
+/**
+ * The concurrency pool's states, synthesized: an item that takes a slot, runs its task (drawn as
+ * one state standing for the item runner's task and its reruns) and gives the slot back on success
+ * and on failure, as FargateFanOut builds them in a Distributed Map child; and the pool's cleanup.
+ */
+function poolDefinitions(): { item: Asl; cleanup: Asl } {
+  const app = newApp();
+  const stack = new Stack(app, 'ConcurrencyPool', { env: ENV });
+  const pool = new FanOutConcurrencyPool(stack, 'Pool', { maxVcpus: 400, maxTasks: 1000 });
+  const options = { prefix: '', cpuUnits: 1024, slotPath: '$.index', ownerPath: '$.poolOwner' };
+  const runTask = new sfn.CustomState(stack, 'RunTask', {
+    stateJson: { Type: 'Task', Resource: 'arn:aws:states:::ecs:runTask.sync', Comment: 'The item runner: its task, reruns and fallback' },
+  });
+  const released = buildPoolRelease(stack, pool._binding(), options, new sfn.Succeed(stack, 'ItemSucceeded'));
+  const releasedOnError = buildPoolRelease(stack, pool._binding(), { ...options, prefix: 'OnError' }, new sfn.Fail(stack, 'ItemFailed'));
+  runTask.addCatch(releasedOnError, { errors: ['States.ALL'], resultPath: '$.failure' });
+  runTask.next(released);
+  const item = new sfn.StateMachine(stack, 'Item', { definitionBody: sfn.DefinitionBody.fromChainable(buildPoolAcquire(stack, pool._binding(), options, runTask)) });
+  pool.addUser(item);
+  const definitions = definitionsOf(app.synth().getStackByName(stack.stackName).template);
+  const idOf = (construct: sfn.StateMachine) => stack.getLogicalId(construct.node.defaultChild as any);
+  return { item: definitions[idOf(item)], cleanup: definitions[idOf(pool.cleanupStateMachine)] };
 }
 
 const COMPARISONS: Record<string, string> = {
@@ -98,8 +142,10 @@ const STYLE: Record<string, string> = {
 
 const quote = (s: string) => JSON.stringify(s);
 
+const EXAMPLE_TITLE = 'The state machine FargateFanOut builds for the example (examples/example-stack.ts): the Map is chosen at run time\\n(drawn by scripts/workflow-svg.ts from the synthesized definition)';
+
 /** The Graphviz source: one node per state, one cluster per Map, one edge per transition. */
-export function toDot(asl: Asl): string {
+export function toDot(asl: Asl, title: string = EXAMPLE_TITLE): string {
   const lines: string[] = [];
   const edges: string[] = [];
   let clusters = 0;
@@ -163,7 +209,7 @@ export function toDot(asl: Asl): string {
   return [
     'digraph workflow {',
     '  graph [compound=true, rankdir=TB, nodesep=0.35, ranksep=0.45, fontname="Helvetica", fontsize=12,',
-    '         label="The state machine FargateFanOut builds for the example (examples/example-stack.ts): the Map is chosen at run time\\n(drawn by scripts/workflow-svg.ts from the synthesized definition)", labelloc=t];',
+    `         label="${title}", labelloc=t];`,
     '  node [fontname="Helvetica", fontsize=11, margin="0.15,0.06"];',
     '  edge [fontname="Helvetica", fontsize=10, color="#374151"];',
     '  start [shape=circle, label="", width=0.22, style=filled, fillcolor="#111827"];',
@@ -179,20 +225,40 @@ async function main(argv: string[]): Promise<void> {
   // An ES module: loaded with import() from this CommonJS script.
   const { Graphviz } = await import('@hpcc-js/wasm-graphviz');
   const graphviz = await Graphviz.load();
-  const svg = graphviz.dot(toDot(exampleDefinition()), 'svg');
-  const relative = path.relative(process.cwd(), OUTPUT);
-  if (argv.includes('--check')) {
-    const committed = fs.existsSync(OUTPUT) ? fs.readFileSync(OUTPUT, 'utf8') : '';
-    if (committed !== svg) {
-      console.error(`${relative} is not what the state machine definition draws now: run 'npx projen docs:workflow' and commit it`);
-      process.exit(1);
+  const pool = poolDefinitions();
+  const pictures: Array<{ file: string; dot: string }> = [
+    { file: 'workflow.svg', dot: toDot(exampleDefinition()) },
+    {
+      file: 'concurrency-pool.svg',
+      dot: toDot(pool.item, 'The concurrency pool\'s states around one item\'s task: take a slot (at once, or after waiting in line), run, give it back\\n'
+        + '(drawn by scripts/workflow-svg.ts from a synthesized FanOutConcurrencyPool; RunTask stands for the item runner)'),
+    },
+    {
+      file: 'concurrency-pool-cleanup.svg',
+      dot: toDot(pool.cleanup, 'The concurrency pool\'s cleanup: started for an execution that ended badly, or by the sweep\\n'
+        + '(drawn by scripts/workflow-svg.ts from the synthesized definition)'),
+    },
+  ];
+  let stale = false;
+  for (const picture of pictures) {
+    const output = path.join(DOCS, picture.file);
+    const svg = graphviz.dot(picture.dot, 'svg');
+    const relative = path.relative(process.cwd(), output);
+    if (argv.includes('--check')) {
+      const committed = fs.existsSync(output) ? fs.readFileSync(output, 'utf8') : '';
+      if (committed !== svg) {
+        console.error(`${relative} is not what the state machine definition draws now: run 'npx projen docs:workflow' and commit it`);
+        stale = true;
+      } else {
+        console.log(`${relative} is up to date (Graphviz ${graphviz.version()})`);
+      }
+      continue;
     }
-    console.log(`${relative} is up to date (Graphviz ${graphviz.version()})`);
-    return;
+    fs.mkdirSync(path.dirname(output), { recursive: true });
+    fs.writeFileSync(output, svg);
+    console.log(`wrote ${relative} (${svg.length} bytes, Graphviz ${graphviz.version()})`);
   }
-  fs.mkdirSync(path.dirname(OUTPUT), { recursive: true });
-  fs.writeFileSync(OUTPUT, svg);
-  console.log(`wrote ${relative} (${svg.length} bytes, Graphviz ${graphviz.version()})`);
+  if (stale) process.exit(1);
 }
 
 main(process.argv.slice(2)).catch((error) => {

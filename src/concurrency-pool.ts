@@ -1,5 +1,6 @@
 import { Arn, ArnFormat, Aspects, Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -74,6 +75,7 @@ export class FanOutConcurrencyPool extends Construct {
 
   private readonly decision: PoolDecision;
   private readonly users: sfn.IStateMachine[] = [];
+  private readonly clusters: ecs.ICluster[] = [];
   private endedRule?: events.Rule;
 
   constructor(scope: Construct, id: string, props: FanOutConcurrencyPoolProps) {
@@ -99,9 +101,10 @@ export class FanOutConcurrencyPool extends Construct {
     });
 
     const describable = Lazy.list({ produce: () => this.describableExecutionArns() });
+    const describableTasks = Lazy.list({ produce: () => this.describableTaskArns() });
     const logGroup = new logs.LogGroup(this, 'CleanupLogs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.RETAIN });
     this.cleanupStateMachine = new sfn.StateMachine(this, 'Cleanup', {
-      definitionBody: sfn.DefinitionBody.fromChainable(buildCleanupDefinition(this, this.table, describable)),
+      definitionBody: sfn.DefinitionBody.fromChainable(buildCleanupDefinition(this, this.table, describable, describableTasks)),
       stateMachineType: sfn.StateMachineType.STANDARD,
       comment: 'Gives back the concurrency-pool slots of executions that are no longer running',
       // It runs rarely (an execution that ended badly, the sweep): every event is cheap to keep.
@@ -152,9 +155,25 @@ export class FanOutConcurrencyPool extends Construct {
     }
   }
 
+  /**
+   * @internal The cluster a user's tasks run in: the cleanup may describe its tasks, to keep the
+   * slot of an ended holder whose task still runs.
+   */
+  public _addTaskCluster(cluster: ecs.ICluster): void {
+    if (!this.clusters.includes(cluster)) this.clusters.push(cluster);
+  }
+
   /** @internal The table and the decided limits, for the states that take and give back slots. */
   public _binding(): PoolBinding {
     return { table: this.table, decision: this.decision };
+  }
+
+  /** Tasks in the users' clusters: what the cleanup may describe (task ids are generated, hence the wildcard). */
+  private describableTaskArns(): string[] {
+    const stack = Stack.of(this);
+    const arnOf = (clusterName: string) => Arn.format({ service: 'ecs', resource: 'task', resourceName: `${clusterName}/*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }, stack);
+    // No cluster yet: a pattern no task matches (an IAM statement needs a resource).
+    return this.clusters.length === 0 ? [arnOf(`${this.node.addr}-no-cluster`)] : this.clusters.map((cluster) => arnOf(cluster.clusterName));
   }
 
   /** Executions (and Distributed Map child executions) of every user: what the cleanup may describe. */

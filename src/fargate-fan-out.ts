@@ -141,6 +141,7 @@ export class FargateFanOut extends Construct {
     });
     this.stateMachine = stateMachine.stateMachine;
     props.concurrencyPool?.addUser(this.stateMachine);
+    props.concurrencyPool?._addTaskCluster(this.cluster);
     this.stateMachineLogGroup = stateMachine.logGroup;
     Aspects.of(this).add(new RequiredWildcardAcknowledgements(props.resultBucket ? undefined : this.resultBucket, this.stateMachine));
 

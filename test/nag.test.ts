@@ -119,6 +119,14 @@ describe('cdk-nag AwsSolutions', () => {
     expect(findings.filter((f) => f.path.startsWith('NagStack/Pool'))).toEqual([]);
   });
 
+  test('a fan-out that uses the pool, and the pool\'s cleanup, which may describe the tasks of its cluster, have no unacknowledged error or warning', () => {
+    const findings = nagFindings((stack) => {
+      const pool = new FanOutConcurrencyPool(stack, 'Pool', { maxTasks: 50 });
+      fanOutAtDefaults(stack, { concurrencyPool: pool });
+    });
+    expect(findings).toEqual([]);
+  });
+
   test('fails when X-Ray tracing is turned off', () => {
     const findings = nagFindings((stack) => fanOutAtDefaults(stack, { tracingEnabled: false }));
     expect(findings.map((f) => f.rule)).toEqual(['AwsSolutions-SF2']);

@@ -117,7 +117,11 @@ function reasonForWildcard(actions: string[], resource: string): string | undefi
   if (/:task\/[^/]+\/\*$/.test(resource) && actions.every((action) => action === 'ecs:StopTask')) {
     return 'tasks get generated ids, so stopping a timed-out callback task can only be scoped to the cluster\'s tasks';
   }
-  if (/:execution:.+[:/]\*$/.test(resource) && actions.every((action) => action.toLowerCase() === 'states:describeexecution')) {
+  if (/:task\/[^/]+\/\*$/.test(resource) && actions.every((action) => action.toLowerCase() === 'ecs:describetasks')) {
+    return 'tasks get generated ids, so the concurrency pool\'s cleanup, which keeps the slot of a task that still runs, can only be scoped to the tasks of the clusters that use the pool';
+  }
+  if (/:execution:.+[:/]\*$/.test(resource)
+    && actions.every((action) => ['states:describeexecution', 'states:getexecutionhistory'].includes(action.toLowerCase()))) {
     return 'executions and Distributed Map child executions get their names when they start: the concurrency pool\'s cleanup may only be scoped to the executions of the state machines that use the pool, with a trailing wildcard';
   }
   if (/:execution:.+:\*$/.test(resource) && actions.every((action) => CHILD_EXECUTION_ACTIONS.has(action))) {

@@ -20,11 +20,12 @@ export const MAX_POOL_SWEEP_INTERVAL_SECONDS = 24 * 3600;
 
 /**
  * How long waiting items sleep between looks at the pool, in whole seconds `[from, to)` (a Wait
- * state's `SecondsPath`, drawn by `States.MathRandom`). The cost of waiting is about four state
- * transitions per look; see `decidePool` for how the bands are chosen.
+ * state's `SecondsPath`, drawn by `States.MathRandom`), at backoff level 0. The cost of waiting is
+ * about four state transitions per look; see `decidePool` for how the bands are chosen and
+ * `decidePoolWaits` for how they grow.
  */
 export const PoolWaits = {
-  /** Eligible, there was room, but the try failed (pacing window full, or a race): look again soon. */
+  /** Eligible, there was room, but the try failed (pacing window full, or a race): look again soon. Never grows. */
   ROOM: [1, 3] as const,
   /** Eligible and among the oldest tickets (POOL_HEAD_TICKETS), but the pool is full. */
   HEAD: [1, 4] as const,
@@ -37,6 +38,90 @@ export const PoolWaits = {
   /** Not yet eligible, and the pool is full: admissions are paced by tasks finishing. */
   FAR_FULL: [60, 120] as const,
 };
+
+/**
+ * The longest a band grows to, per kind of wait: `[from, to)` seconds. The head of the line
+ * never sleeps more than a minute, so a slot freed by a long task stays idle at most that long
+ * (under 2% of an hour-long task); items further back sleep up to four minutes (longer sleeps
+ * let later tickets wake first once the line moves, and overtake).
+ */
+export const PoolWaitCaps = {
+  HEAD: [30, 60] as const,
+  FULL: [60, 120] as const,
+  NEAR: [15, 45] as const,
+  FAR: [40, 120] as const,
+  FAR_FULL: [120, 240] as const,
+};
+
+/**
+ * Backoff levels 0 to POOL_BACKOFF_MAX_LEVEL: past a kind's PoolWaitDelays, each level doubles
+ * the bands of level 0, up to PoolWaitCaps. The head's band reaches its cap at level 10.
+ */
+export const POOL_BACKOFF_MAX_LEVEL = 10;
+
+/**
+ * Levels a kind stays at its level-0 band before doubling: the head of the line keeps looking
+ * every 1 to 4 s through stalls of about ten seconds (five looks) (a few tasks ending together), so it keeps
+ * the freed slots from later tickets; it backs off only when the pool stays full longer.
+ */
+export const PoolWaitDelays = {
+  HEAD: 5,
+  FULL: 1,
+  NEAR: 0,
+  FAR: 0,
+  FAR_FULL: 1,
+};
+
+/** A band of whole seconds, `[from, to)`. */
+export type PoolWaitBand = readonly [number, number];
+
+/** The kinds of wait that back off (ROOM does not: the pool had room). */
+export type PoolWaitKind = 'HEAD' | 'FULL' | 'NEAR' | 'FAR' | 'FAR_FULL';
+
+/** How waiting items back off. */
+export interface PoolWaitDecision {
+  /** Per kind, the band at each level 0..maxLevel. */
+  readonly bands: Record<PoolWaitKind, PoolWaitBand[]>;
+  readonly maxLevel: number;
+  /** The next level after a look that found the line where it was: `up[level]`, one up to maxLevel (a table: JSONPath has no `min`). */
+  readonly up: number[];
+  /** Longest sleep between two looks, seconds. */
+  readonly maxWaitSeconds: number;
+  readonly reason: string;
+}
+
+/**
+ * How the waits grow: every look that finds the line where it was at the item's last look (no
+ * slot taken meanwhile: long tasks hold the pool) raises the item's level by one, up to
+ * POOL_BACKOFF_MAX_LEVEL, and its wait is drawn from that level's band; a look that finds the
+ * line moved puts it back to level 0. Each level doubles the bands of level 0 (jittered: the
+ * wait is drawn at random within the band), capped per kind. After every move of the line all
+ * waiting items start again from level 0, so the oldest tickets, whose bands are the shortest at
+ * every level, still look most often; while the line stands still, every item backs off alike.
+ */
+export function decidePoolWaits(): PoolWaitDecision {
+  const kinds: PoolWaitKind[] = ['HEAD', 'FULL', 'NEAR', 'FAR', 'FAR_FULL'];
+  const bands = {} as Record<PoolWaitKind, PoolWaitBand[]>;
+  for (const kind of kinds) {
+    const [from, to] = PoolWaits[kind];
+    const [capFrom, capTo] = PoolWaitCaps[kind];
+    const doublings = (level: number) => 2 ** Math.max(0, level - PoolWaitDelays[kind]);
+    bands[kind] = Array.from({ length: POOL_BACKOFF_MAX_LEVEL + 1 }, (_, level) =>
+      [Math.min(from * doublings(level), capFrom), Math.min(to * doublings(level), capTo)] as const);
+  }
+  const up = Array.from({ length: POOL_BACKOFF_MAX_LEVEL + 1 }, (_, level) => Math.min(level + 1, POOL_BACKOFF_MAX_LEVEL));
+  const maxWaitSeconds = Math.max(...kinds.map((kind) => PoolWaitCaps[kind][1]));
+  const head = bands.HEAD;
+  return {
+    bands,
+    maxLevel: POOL_BACKOFF_MAX_LEVEL,
+    up,
+    maxWaitSeconds,
+    reason: `Waiting items back off: each look that finds the line where it was raises the item's level, and past a few levels (${PoolWaitDelays.HEAD} at the head) each level doubles its wait band `
+      + `(the head of the line from ${head[0][0]}-${head[0][1]} s to ${head[POOL_BACKOFF_MAX_LEVEL][0]}-${head[POOL_BACKOFF_MAX_LEVEL][1]} s, `
+      + `items further back to at most ${maxWaitSeconds} s), and a look that finds it moved starts again from the shortest band; every wait is drawn at random within its band.`,
+  };
+}
 
 /**
  * Tickets at the head of the line (`base >= ticket - POOL_HEAD_TICKETS`) that look at a full
@@ -75,6 +160,8 @@ export interface PoolDecision {
    * Items further back cannot overtake it, and only the window's items look at the pool often.
    */
   readonly waitingWindow: number;
+  /** How waiting items back off between looks. */
+  readonly waits: PoolWaitDecision;
   readonly sweepIntervalSeconds: number;
   readonly reason: string;
 }
@@ -123,6 +210,8 @@ export function decidePool(input: PoolInput): PoolDecision {
   // between tries (PoolWaits.ROOM): a smaller window would admit slower than the pace.
   const waitingWindow = 2 * pacing.callsPerWindow;
 
+  const waits = decidePoolWaits();
+
   const limits = [
     maxTasks !== undefined ? `${maxTasks} tasks` : undefined,
     maxVcpus !== undefined ? `${maxVcpus} vCPUs` : undefined,
@@ -132,10 +221,12 @@ export function decidePool(input: PoolInput): PoolDecision {
     maxCpuUnits,
     pacing,
     waitingWindow,
+    waits,
     sweepIntervalSeconds,
     reason: `At most ${limits} at once across every execution that uses the pool, checked by one conditional DynamoDB transaction per slot taken. `
       + `${pacing.reason} Items that have to wait take a ticket; an item may take a slot only once fewer than ${waitingWindow} `
       + 'later tickets have been admitted ahead of it, so items further back cannot overtake it. '
+      + `${waits.reason} `
       + `Leases of executions that failed, timed out or were aborted are given back on their status-change event, and every ${sweepIntervalSeconds / 60} minutes `
       + 'a sweep gives back the leases of any execution that is no longer running (events are delivered best effort).',
   };

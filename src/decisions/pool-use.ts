@@ -1,5 +1,5 @@
 import { CPU_UNITS_PER_VCPU, HISTORY_EVENTS_PER_PASS_STATE, HISTORY_EVENTS_PER_SDK_CALL, SFN_HISTORY_EVENT_LIMIT } from '../aws-limits';
-import { PoolDecision, PoolWaits, decidePoolWeight } from './concurrency-pool';
+import { PoolDecision, PoolWaitBand, decidePoolWeight } from './concurrency-pool';
 
 /**
  * History events a child reserves for waiting for a slot: about half of its 25,000-event
@@ -10,6 +10,7 @@ export const POOL_CHILD_WAIT_EVENTS = 12_000;
 /**
  * Events one look at the pool writes at worst: one that found room but lost the race (the try
  * and the held check, two SDK calls), then a Wait, the counter's read (an SDK call) and the Choice.
+ * A look at a full pool writes fewer: the backoff Pass, the Wait, the read and the Choice (11).
  */
 export const POOL_LOOK_EVENTS = 3 * HISTORY_EVENTS_PER_SDK_CALL + 2 * HISTORY_EVENTS_PER_PASS_STATE;
 
@@ -58,8 +59,15 @@ export function decidePoolUse(input: PoolUseInput): PoolUseDecision {
   const weight = decidePoolWeight(input.pool, largest);
   const childEvents = POOL_HOLD_EVENTS + POOL_CHILD_WAIT_EVENTS;
   const childLooks = Math.floor(POOL_CHILD_WAIT_EVENTS / POOL_LOOK_EVENTS);
-  const headMinutes = Math.floor((childLooks * PoolWaits.HEAD[0]) / 60);
-  const fullHours = ((childLooks * (PoolWaits.FULL[0] + PoolWaits.FULL[1])) / 2 / 3600).toFixed(1);
+  // While the pool stays full, every look backs off one level up to the cap: the shortest time
+  // the looks last is the sum of the bands' lower ends, level after level.
+  const shortestSeconds = (bands: PoolWaitBand[]) => {
+    let seconds = 0;
+    for (let look = 0; look < childLooks; look++) seconds += bands[Math.min(look, bands.length - 1)][0];
+    return seconds;
+  };
+  const headHours = (shortestSeconds(input.pool.waits.bands.HEAD) / 3600).toFixed(1);
+  const fullHours = (shortestSeconds(input.pool.waits.bands.FULL) / 3600).toFixed(1);
   const resized = largest > input.taskCpuUnits
     ? ` Each slot takes the largest size an out-of-memory rerun may use (${largest / CPU_UNITS_PER_VCPU} vCPU), held from the first task to the last.`
     : ' The slot is held from the first task to the last (reruns and the on-demand fallback included).';
@@ -69,7 +77,7 @@ export function decidePoolUse(input: PoolUseInput): PoolUseDecision {
     childLooks,
     reason: `${weight.reason}${resized} Items run in a Distributed Map: waiting for a slot has no end fixed in advance, so it `
       + `cannot count against one ${SFN_HISTORY_EVENT_LIMIT}-event history shared by all items; each child keeps ${POOL_CHILD_WAIT_EVENTS} `
-      + `events of its own history for waiting (${childLooks} looks at the pool: at least ${headMinutes} minutes at the head of the line, `
-      + `about ${fullHours} hours further back); a child that waits longer fails, is listed in the Map Run's failed items and can be redriven.`,
+      + `events of its own history for waiting (${childLooks} looks at the pool, which back off while the pool stays full: at least ${headHours} hours `
+      + `at the head of the line, ${fullHours} hours further back); a child that waits longer fails, is listed in the Map Run's failed items and can be redriven.`,
   };
 }

@@ -25,4 +25,6 @@ files.runForEachItemsFileCreated(uploads, { prefix: 'lists/', format: FanOutItem
 const pool = new FanOutConcurrencyPool(stack, 'Pool', { maxTasks: 100, maxVcpus: 50 });
 pool.addUser(fanOut.stateMachine);
 pool.addUser(files.stateMachine);
+// A fan-out that takes its slots from the pool (its Distributed Map children; the cleanup may describe its cluster's tasks).
+new FargateFanOut(stack, 'Pooled', { image, concurrencyPool: pool });
 app.synth();

@@ -22,7 +22,7 @@ describe('decidePoolUse', () => {
     const use = decidePoolUse({ pool, taskCpuUnits: 256, batched: false, callback: false });
     expect(use.childEvents).toBe(POOL_HOLD_EVENTS + POOL_CHILD_WAIT_EVENTS);
     expect(use.childLooks).toBe(Math.floor(POOL_CHILD_WAIT_EVENTS / POOL_LOOK_EVENTS));
-    expect(use.reason).toMatch(/Distributed Map.*631 looks at the pool: at least 10 minutes at the head of the line/);
+    expect(use.reason).toMatch(/Distributed Map.*631 looks at the pool, which back off while the pool stays full: at least 5.2 hours at the head of the line, 10.5 hours further back/);
   });
 
   test('the pool\'s events come out of the children\'s retry room', () => {

@@ -16,9 +16,11 @@ import { FanOutCapacity, FanOutConcurrencyPool, FanOutConcurrencyPoolProps, FanO
 import { CleanupStateNames, ERROR_EXECUTION_DOES_NOT_EXIST } from '../../src/build/pool/cleanup';
 import { PoolKeys } from '../../src/build/pool/pool-states';
 import { StateNames } from '../../src/build/workflow';
+import { POOL_CHILD_WAIT_EVENTS } from '../../src/decisions/pool-use';
 import { ACCOUNT_PREFIX, ConcurrentRunner, ExecutionRecord, ExecutionSpec } from '../harness/concurrent-executions';
+import { HistoryCounter } from '../harness/history-budget';
 import { Item, SimulatedDynamoDb } from '../harness/simulated-dynamodb';
-import { SimulatedEcs, SimulatedStatesError } from '../harness/simulated-ecs';
+import { SimulatedEcs, SimulatedEcsOptions, SimulatedStatesError } from '../harness/simulated-ecs';
 import { newStack, resolveJoin, withImage } from '../util/synth';
 
 jest.setTimeout(180_000);
@@ -40,7 +42,7 @@ interface Parent {
 // a3 and b2 start first, so that they hold slots when they end (aborted, timed out).
 const PARENTS: Parent[] = [
   { fanOut: 'A', name: 'a3', items: 8, endsAtMs: 30_000 },
-  { fanOut: 'B', name: 'b2', items: 8, startAtMs: 500, endsAtMs: 45_000 },
+  { fanOut: 'B', name: 'b2', items: 8, startAtMs: 500, endsAtMs: 60_000 },
   { fanOut: 'A', name: 'a1', items: 10, startAtMs: 1_000 },
   { fanOut: 'B', name: 'b1', items: 8, startAtMs: 2_000 },
   { fanOut: 'A', name: 'a2', items: 8, startAtMs: 3_000 },
@@ -66,9 +68,9 @@ interface Synthesized {
   readonly cleanupDefinition: any;
 }
 
-function synth(): Synthesized {
+function synth(poolProps: FanOutConcurrencyPoolProps = POOL): Synthesized {
   const stack = newStack('PoolFanOutStack');
-  const pool = new FanOutConcurrencyPool(stack, 'Pool', POOL);
+  const pool = new FanOutConcurrencyPool(stack, 'Pool', poolProps);
   new FargateFanOut(stack, 'A', withImage({ concurrencyPool: pool, cpu: CPU.A, memoryLimitMiB: 512, capacity: FanOutCapacity.SPOT, retryRules: [FanOutRetryRule.onExitCodes([3], { maxAttempts: 2 })] }));
   new FargateFanOut(stack, 'B', withImage({ concurrencyPool: pool, cpu: CPU.B, memoryLimitMiB: 1024, capacity: FanOutCapacity.SPOT_WITH_ON_DEMAND_FALLBACK }));
   const template = Template.fromStack(stack);
@@ -113,8 +115,9 @@ interface Run {
   readonly ecs: SimulatedEcs;
   readonly maxTasksInFlight: number;
   readonly maxCpuInFlight: number;
-  /** Tasks in flight counting those of aborted holders that the simulation lets run on. */
+  /** Tasks (and their vCPUs) in flight counting those of aborted holders that the simulation lets run on: the ECS tasks running. */
   readonly maxTasksWithStopping: number;
+  readonly maxCpuWithStopping: number;
   readonly maxCounterTasks: number;
   readonly finalCounter: { tasks: number; cpu: number };
   readonly finalLeases: Item[];
@@ -122,6 +125,21 @@ interface Run {
   readonly runTaskCalls: number;
   /** Leases each parent that ended early held when it ended: what its cleanup had to give back. */
   readonly heldWhenEnded: Record<string, number>;
+  /** Per child: history events and state transitions of its pool acquire states (waiting included, the release left out). */
+  readonly acquireEvents: Map<string, number>;
+  readonly acquireTransitions: Map<string, number>;
+}
+
+/** What a run may change from the shared scenario. */
+interface RunOptions {
+  readonly ecs?: Partial<SimulatedEcsOptions>;
+  readonly maxVirtualMs?: number;
+  /** Rewrites each child definition after the mutation (to pin a part of it). */
+  readonly rewrite?: (definition: any) => any;
+  /** Rewrites the cleanup's definition (to take a check out). */
+  readonly rewriteCleanup?: (definition: any) => any;
+  /** Run the sweep every this many ms while children run, and once after. */
+  readonly sweepEveryMs?: number;
 }
 
 /** Changes made to the synthesized children, to show that the checks catch what they look for. */
@@ -142,15 +160,29 @@ function mutate(definition: any, mutation: Mutation): any {
   return copy;
 }
 
-async function runParents(synthesized: Synthesized, mutation: Mutation = 'none', parents: Parent[] = PARENTS): Promise<Run> {
-  const children = { A: mutate(synthesized.children.A.definition, mutation), B: mutate(synthesized.children.B.definition, mutation) };
+async function runParents(synthesized: Synthesized, mutation: Mutation = 'none', parents: Parent[] = PARENTS,
+  options: RunOptions = {}): Promise<Run> {
+  const rewrite = options.rewrite ?? ((definition: any) => definition);
+  const children = {
+    A: rewrite(mutate(synthesized.children.A.definition, mutation)),
+    B: rewrite(mutate(synthesized.children.B.definition, mutation)),
+  };
   const dynamo = new SimulatedDynamoDb({ latencyMs: 5 });
   dynamo.createTable(synthesized.tableName, {
     partitionKey: PoolKeys.PARTITION,
     sortKey: PoolKeys.SORT,
     indexes: { [PoolKeys.BY_KIND_INDEX]: { partitionKey: PoolKeys.KIND, sortKey: PoolKeys.STAMP } },
   });
-  const ecs = new SimulatedEcs({ seed: 3, taskDurationMs: durationOf, exitCodeFor, spotInterruptionRate: 0.3, spotInterruptionExitCode: () => 143 });
+  const cleanupDefinition = (options.rewriteCleanup ?? ((definition: any) => definition))(synthesized.cleanupDefinition);
+  const ecs = new SimulatedEcs({
+    seed: 3, taskDurationMs: durationOf, exitCodeFor, spotInterruptionRate: 0.3, spotInterruptionExitCode: () => 143, ...options.ecs,
+  });
+  const resources = new Map<string, string>();
+  for (const definition of [children.A, children.B]) {
+    for (const [name, state] of Object.entries<any>(definition.States)) if (state.Resource) resources.set(name, state.Resource);
+  }
+  const acquireHistories = new Map<string, HistoryCounter>();
+  const acquireTransitions = new Map<string, number>();
 
   let maxCounterTasks = 0;
   dynamo.onChange((change) => {
@@ -160,14 +192,15 @@ async function runParents(synthesized: Synthesized, mutation: Mutation = 'none',
   });
 
   // Tasks and vCPUs in flight, from each RunTask call until its .sync answer: a slot is held
-  // for at least that long by a running holder, so these may never pass the pool's limits. A
-  // task whose holder was aborted is left out: its slot is given back by the cleanup once the
-  // holder has ended, while the simulated task runs on (on AWS, Step Functions stops it, best
-  // effort); how far those push the total is reported apart.
+  // for at least that long by a running holder, so these may never pass the pool's limits. The
+  // task of an aborted holder runs on in the simulated ECS (on AWS, Step Functions stops it best
+  // effort) until it ends: the "with stopping" maxima count it too, and may not pass the limits
+  // either, since the cleanup keeps such a slot until ECS describes the task as stopped.
   const inFlight = new Set<{ child: string; cpu: number }>();
   let maxTasksInFlight = 0;
   let maxCpuInFlight = 0;
   let maxTasksWithStopping = 0;
+  let maxCpuWithStopping = 0;
   let runTaskCalls = 0;
   const statusOfChild = (child: string) => [...runner.executions.values()].find((e) => e.spec.name === child)?.status;
   const sample = () => {
@@ -175,19 +208,48 @@ async function runParents(synthesized: Synthesized, mutation: Mutation = 'none',
     maxTasksInFlight = Math.max(maxTasksInFlight, held.length);
     maxCpuInFlight = Math.max(maxCpuInFlight, held.reduce((sum, task) => sum + task.cpu, 0));
     maxTasksWithStopping = Math.max(maxTasksWithStopping, inFlight.size);
+    maxCpuWithStopping = Math.max(maxCpuWithStopping, [...inFlight].reduce((sum, task) => sum + task.cpu, 0));
   };
+  // Each child's last ECS task, as the cleanup finds it: the TaskSubmitted event of a .sync
+  // state that had not answered when the child ended, then DescribeTasks.
+  const lastTask = new Map<string, { arn: string; cluster: string; running: boolean; answeredMs?: number }>();
+  const tasksByArn = new Map<string, { running: boolean }>();
   const runTask = async (params: any) => {
     const item = JSON.parse(params.Overrides.ContainerOverrides[0].Environment[0].Value);
     const task = { child: item.id.replace('#', '-'), cpu: item.id.startsWith('a') ? CPU.A : CPU.B };
     runTaskCalls++;
     inFlight.add(task);
+    const cluster = `arn:aws:ecs:us-east-1:123456789012:cluster/${String(params.Cluster).split('/').pop()}`;
+    const ecsTask = { arn: `arn:aws:ecs:us-east-1:123456789012:task/fanout/${task.child}-${runTaskCalls}`, cluster, running: true, answeredMs: undefined as number | undefined };
+    lastTask.set(task.child, ecsTask);
+    tasksByArn.set(ecsTask.arn, ecsTask);
     sample();
     try {
       return await ecs.runTaskSync(params);
     } finally {
       inFlight.delete(task);
+      ecsTask.running = false;
+      ecsTask.answeredMs = runner.now();
     }
   };
+  const holderHistory = async (params: any) => {
+    const child = [...runner.executions.values()].find((e) => e.arn === params.ExecutionArn);
+    if (!child) throw new SimulatedStatesError(ERROR_EXECUTION_DOES_NOT_EXIST, `Execution Does Not Exist: '${params.ExecutionArn}'`);
+    const ended = { Type: `Execution${child.status === 'ABORTED' ? 'Aborted' : child.status === 'TIMED_OUT' ? 'TimedOut' : child.status === 'FAILED' ? 'Failed' : 'Succeeded'}` };
+    const ecsTask = lastTask.get(child.spec.name);
+    const pending = ecsTask && (ecsTask.answeredMs === undefined || ecsTask.answeredMs >= (child.endMs ?? Infinity));
+    const events = pending
+      ? [ended, { Type: 'TaskStateAborted' }, {
+        Type: 'TaskSubmitted',
+        TaskSubmittedEventDetails: { Output: JSON.stringify({ Tasks: [{ TaskArn: ecsTask.arn, ClusterArn: ecsTask.cluster, LastStatus: 'PROVISIONING' }], Failures: [] }) },
+      }, { Type: 'TaskStarted' }]
+      : [ended, { Type: 'TaskStateExited' }, { Type: 'TaskSucceeded' }, { Type: 'TaskStateEntered' }];
+    return { Events: events.slice(0, params.MaxResults) };
+  };
+  const describeTasks = async (params: any) => ({
+    Tasks: params.Tasks.filter((arn: string) => tasksByArn.has(arn)).map((arn: string) => ({ TaskArn: arn, LastStatus: tasksByArn.get(arn)!.running ? 'RUNNING' : 'STOPPED' })),
+    Failures: params.Tasks.filter((arn: string) => !tasksByArn.has(arn)).map((arn: string) => ({ Arn: arn, Reason: 'MISSING' })),
+  });
   let runner: ConcurrentRunner;
   const describe = async (params: any) => {
     const status = runner.statusOf(params.ExecutionArn);
@@ -197,12 +259,24 @@ async function runParents(synthesized: Synthesized, mutation: Mutation = 'none',
   let cleanupRuns = 0;
   runner = new ConcurrentRunner({
     seed: 5,
-    maxVirtualMs: 6 * 3600 * 1000,
+    maxVirtualMs: options.maxVirtualMs ?? 6 * 3600 * 1000,
+    onEvent: (event, record) => {
+      const name: string | undefined = event.state?.name;
+      if (!name?.startsWith('PoolInChild') || name.startsWith('PoolInChildRelease') || name.startsWith('PoolInChildOnError')) return;
+      let history = acquireHistories.get(record.spec.name);
+      if (!history) acquireHistories.set(record.spec.name, history = new HistoryCounter({ taskResources: resources }));
+      history.add(event);
+      if (event.type === 'StateEntered' || event.type === 'StateRetried') {
+        acquireTransitions.set(record.spec.name, (acquireTransitions.get(record.spec.name) ?? 0) + 1);
+      }
+    },
     taskHandlers: {
-      ...dynamo.handlersFor(children.A, children.B, synthesized.cleanupDefinition),
+      ...dynamo.handlersFor(children.A, children.B, cleanupDefinition),
       RunItemTaskInChild: runTask,
       RunItemOnDemandInChild: runTask,
       [CleanupStateNames.DESCRIBE]: describe,
+      [CleanupStateNames.HISTORY]: holderHistory,
+      [CleanupStateNames.DESCRIBE_TASK]: describeTasks,
     },
   });
   const specs: ExecutionSpec[] = [];
@@ -226,9 +300,20 @@ async function runParents(synthesized: Synthesized, mutation: Mutation = 'none',
       });
       runner.schedule(parent.endsAtMs + 1_000, () => {
         cleanupRuns++;
-        runner.start({ name: `cleanup-${parent.name}`, stateMachineName: 'PoolCleanup', definition: synthesized.cleanupDefinition, input: { owner: parentArn(parent) } });
+        runner.start({ name: `cleanup-${parent.name}`, stateMachineName: 'PoolCleanup', definition: cleanupDefinition, input: { owner: parentArn(parent) } });
       });
     }
+  }
+  if (options.sweepEveryMs !== undefined) {
+    const childrenRunning = () => [...runner.executions.values()].some((e) => e.spec.stateMachineName !== 'PoolCleanup' && e.status === 'RUNNING')
+      || [...runner.executions.values()].filter((e) => e.spec.stateMachineName !== 'PoolCleanup').length < specs.length
+      || [...tasksByArn.values()].some((task) => task.running);
+    let sweeps = 0;
+    const sweep = () => {
+      runner.start({ name: `sweep-${++sweeps}`, stateMachineName: 'PoolCleanup', definition: cleanupDefinition, input: { sweep: true } });
+      if (childrenRunning()) runner.schedule(options.sweepEveryMs!, sweep);
+    };
+    runner.schedule(options.sweepEveryMs, sweep);
   }
   const executions = await runner.run(specs);
   const counter = dynamo.get(synthesized.tableName, { pk: { S: PoolKeys.POOL }, sk: { S: PoolKeys.POOL } });
@@ -238,12 +323,15 @@ async function runParents(synthesized: Synthesized, mutation: Mutation = 'none',
     maxTasksInFlight,
     maxCpuInFlight,
     maxTasksWithStopping,
+    maxCpuWithStopping,
     maxCounterTasks,
     finalCounter: { tasks: Number(counter?.tasks?.N ?? 0), cpu: Number(counter?.cpu?.N ?? 0) },
     finalLeases: dynamo.items(synthesized.tableName).filter((item) => item.pk.S?.startsWith(PoolKeys.LEASE_PREFIX)),
     cleanupRuns,
     runTaskCalls,
     heldWhenEnded,
+    acquireEvents: new Map([...acquireHistories].map(([child, history]) => [child, history.total])),
+    acquireTransitions,
   };
 }
 
@@ -280,15 +368,18 @@ function report(label: string, run: Run): void {
   if (process.env.POOL_DEBUG) console.log(failures.join('\n'));
   // eslint-disable-next-line no-console
   console.log(`${label}: children ${JSON.stringify(statuses)}; in flight max ${run.maxTasksInFlight} tasks / ${run.maxCpuInFlight / 1024} vCPU `
-    + `(pool ${POOL.maxTasks} / ${POOL.maxVcpus}), ${run.maxTasksWithStopping} with tasks of aborted holders; RunTask calls ${run.runTaskCalls}, Spot interruptions ${run.ecs.spotInterruptions}; `
+    + `(pool ${POOL.maxTasks} / ${POOL.maxVcpus}), ${run.maxTasksWithStopping} tasks / ${run.maxCpuWithStopping / 1024} vCPU with tasks of aborted holders; RunTask calls ${run.runTaskCalls}, Spot interruptions ${run.ecs.spotInterruptions}; `
     + `final counter ${JSON.stringify(run.finalCounter)}, leases ${run.finalLeases.length}; held when ended ${JSON.stringify(run.heldWhenEnded)}; cleanups ${run.cleanupRuns}`);
 }
+
+/** The sweep's schedule in these runs (sweepInterval's smallest value, a minute). */
+const SWEEP_MS = 60_000;
 
 describe('two fan-outs sharing one pool, executed', () => {
   const synthesized = synth();
   let run: Run;
   beforeAll(async () => {
-    run = await runParents(synthesized);
+    run = await runParents(synthesized, 'none', PARENTS, { sweepEveryMs: SWEEP_MS });
     report('pooled fan-outs', run);
   });
 
@@ -308,6 +399,24 @@ describe('two fan-outs sharing one pool, executed', () => {
     expect(run.maxCpuInFlight).toBeLessThanOrEqual(POOL.maxVcpus! * 1024);
     expect(run.maxCounterTasks).toBe(POOL.maxTasks);
     expect(run.maxCpuInFlight).toBe(POOL.maxVcpus! * 1024);
+  });
+
+  test('running ECS tasks never exceed the pool\'s limits, counting the tasks of aborted children that run on', () => {
+    // The simulated ECS lets the task of an aborted child run to its end (AWS stops it best
+    // effort): its slot is kept until ECS describes it as stopped.
+    expect(run.maxTasksWithStopping).toBeLessThanOrEqual(POOL.maxTasks!);
+    expect(run.maxCpuWithStopping).toBeLessThanOrEqual(POOL.maxVcpus! * 1024);
+  });
+
+  test('fails when the cleanup gives a slot back on the holder\'s end alone: tasks of aborted children push the running tasks past the limit', async () => {
+    const holderOnly = (definition: any) => {
+      const copy = JSON.parse(JSON.stringify(definition));
+      copy.States[CleanupStateNames.EACH].ItemProcessor.States[CleanupStateNames.RUNNING].Default = CleanupStateNames.GIVE_BACK;
+      return copy;
+    };
+    const unchecked = await runParents(synthesized, 'none', PARENTS, { sweepEveryMs: SWEEP_MS, rewriteCleanup: holderOnly });
+    report('cleanup without the task check', unchecked);
+    expect(unchecked.maxTasksWithStopping).toBeGreaterThan(POOL.maxTasks!);
   });
 
   test('every item is accounted for: none lost, none run again after it succeeded', () => {
@@ -332,5 +441,48 @@ describe('two fan-outs sharing one pool, executed', () => {
     report('without the success release', leaking);
     expect(leaking.finalLeases.length).toBeGreaterThan(0);
     expect(leaking.finalCounter.tasks).toBeGreaterThan(0);
+  });
+});
+
+describe('a pooled child waiting behind hour-long tasks', () => {
+  // One slot, three items of an hour each: the second item waits an hour at the head of the
+  // line, the third two hours. Each child keeps POOL_CHILD_WAIT_EVENTS of its history for this.
+  const ONE_SLOT: FanOutConcurrencyPoolProps = { maxTasks: 1, maxRunTaskCallsPerSecond: 5 };
+  const HOUR = 3_600_000;
+  const parents: Parent[] = [{ fanOut: 'A', name: 'h1', items: 3 }];
+  const options: RunOptions = { ecs: { taskDurationMs: HOUR, spotInterruptionRate: 0 }, maxVirtualMs: 4 * HOUR };
+  const synthesized = synth(ONE_SLOT);
+
+  function waited(run: Run): { events: number; transitions: number } {
+    return { events: run.acquireEvents.get('h1-2') ?? 0, transitions: run.acquireTransitions.get('h1-2') ?? 0 };
+  }
+
+  test('stays within its event reserve: the waits back off while the line does not move', async () => {
+    const run = await runParents(synthesized, 'none', parents, options);
+    const last = waited(run);
+    // eslint-disable-next-line no-console
+    console.log(`hour-long tasks, backoff: acquire events per child ${JSON.stringify(Object.fromEntries(run.acquireEvents))}, transitions ${JSON.stringify(Object.fromEntries(run.acquireTransitions))}`);
+    expect(unaccounted(run, parents)).toEqual([]);
+    expect(last.events).toBeLessThanOrEqual(POOL_CHILD_WAIT_EVENTS);
+    // Far within it: two hours at the head of the line in under a fifth of the reserve.
+    expect(last.events).toBeLessThan(POOL_CHILD_WAIT_EVENTS / 5);
+  });
+
+  test('fails with the bands of level 0 for every look (no backoff): the same child overruns its reserve', async () => {
+    // Every look goes where a look that found the line moved goes: the bands of level 0, the
+    // fixed bands the pool had before it backed off.
+    const pinned = (definition: any) => {
+      const copy = JSON.parse(JSON.stringify(definition));
+      for (const choice of copy.States.PoolInChildWhereInLine.Choices) {
+        if (choice.Next.startsWith('PoolInChildBackOff')) choice.Next = choice.Next.replace('BackOff', 'Moved');
+      }
+      return copy;
+    };
+    const run = await runParents(synthesized, 'none', parents, { ...options, rewrite: pinned });
+    const last = waited(run);
+    // eslint-disable-next-line no-console
+    console.log(`hour-long tasks, fixed bands: acquire events per child ${JSON.stringify(Object.fromEntries(run.acquireEvents))}, `
+      + `transitions ${JSON.stringify(Object.fromEntries(run.acquireTransitions))}`);
+    expect(last.events).toBeGreaterThan(POOL_CHILD_WAIT_EVENTS);
   });
 });

@@ -1,11 +1,11 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { synthPool } from './pool-workload';
-import { FanOutConcurrencyPool } from '../../src';
+import { FanOutConcurrencyPool, FargateFanOut } from '../../src';
 import { CleanupStateNames } from '../../src/build/pool/cleanup';
 import { poolStateNames } from '../../src/build/pool/pool-states';
-import { decidePacing, decidePool, decidePoolWeight } from '../../src/decisions/concurrency-pool';
-import { expectValidAsl, newStack } from '../util/synth';
+import { decidePacing, decidePool, decidePoolWaits, decidePoolWeight, POOL_BACKOFF_MAX_LEVEL, PoolWaitCaps, PoolWaits } from '../../src/decisions/concurrency-pool';
+import { expectValidAsl, newStack, withImage } from '../util/synth';
 
 describe('decidePool', () => {
   test('defaults: 20 calls a second, a waiting window of 40, a sweep every 15 minutes', () => {
@@ -52,6 +52,35 @@ describe('decidePool', () => {
 
   test('fails when one task does not fit the pool\'s vCPUs, naming maxVcpus', () => {
     expect(() => decidePoolWeight(decidePool({ maxVcpus: 1 }), 2048)).toThrow(/maxVcpus of the concurrency pool \(1\) must be at least the vCPUs of one task \(2\)/);
+  });
+});
+
+describe('decidePoolWaits', () => {
+  const waits = decidePoolWaits();
+
+  test('level 0 is the fixed band of each kind; past its delay each level doubles it, up to the cap', () => {
+    expect(waits.bands.HEAD.slice(0, 6)).toEqual(Array(6).fill(PoolWaits.HEAD));
+    expect(waits.bands.HEAD.slice(6)).toEqual([[2, 8], [4, 16], [8, 32], [16, 60], [30, 60]]);
+    expect(waits.bands.FULL.slice(0, 5)).toEqual([[5, 20], [5, 20], [10, 40], [20, 80], [40, 120]]);
+    for (const kind of ['HEAD', 'FULL', 'NEAR', 'FAR', 'FAR_FULL'] as const) {
+      expect(waits.bands[kind]).toHaveLength(POOL_BACKOFF_MAX_LEVEL + 1);
+      expect(waits.bands[kind][POOL_BACKOFF_MAX_LEVEL]).toEqual(PoolWaitCaps[kind]);
+      for (const [from, to] of waits.bands[kind]) expect(from).toBeLessThan(to);
+    }
+  });
+
+  test('the head backs off least: at every level its band ends no later than the other eligible items\' and begins no later', () => {
+    for (let level = 0; level <= POOL_BACKOFF_MAX_LEVEL; level++) {
+      expect(waits.bands.HEAD[level][0]).toBeLessThanOrEqual(waits.bands.FULL[level][0]);
+      expect(waits.bands.HEAD[level][1]).toBeLessThanOrEqual(waits.bands.FULL[level][1]);
+    }
+  });
+
+  test('one level up per stalled look, saturating at the top; the longest wait is four minutes, and the reason says so', () => {
+    expect(waits.up).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 10]);
+    expect(waits.maxWaitSeconds).toBe(240);
+    expect(waits.reason).toMatch(/from 1-4 s to 30-60 s, items further back to at most 240 s/);
+    expect(decidePool({ maxTasks: 1 }).reason).toContain(waits.reason);
   });
 });
 
@@ -162,6 +191,35 @@ describe('FanOutConcurrencyPool', () => {
     expect(counter.Update.ExpressionAttributeValues).toMatchObject({ ':cpuMax': { N: '3072' }, ':tasksMax': { N: '9' }, ':w': { N: '1024' } });
     expect(rate.Update.ConditionExpression).toBe('attribute_not_exists(#calls) OR #calls < :perWindow');
     expect(rate.Update.ExpressionAttributeValues[':perWindow']).toEqual({ N: '20' });
+  });
+
+  test('the cleanup may read the last events of the users\' executions and describe the tasks of their clusters, nothing more', () => {
+    const stack = newStack();
+    const pool = new FanOutConcurrencyPool(stack, 'Pool', { maxTasks: 4 });
+    const fanOut = new FargateFanOut(stack, 'FanOut', withImage({ concurrencyPool: pool }));
+    const poolTemplate = Template.fromStack(stack);
+    const roleId = stack.getLogicalId(pool.cleanupStateMachine.role.node.defaultChild as any);
+    const statements = Object.values<any>(poolTemplate.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } }))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const describeTasks = statements.filter((st) => [].concat(st.Action).includes('ecs:describeTasks' as never));
+    expect(describeTasks).toHaveLength(1);
+    const clusterRef = stack.getLogicalId(fanOut.cluster.node.defaultChild as any);
+    expect(JSON.stringify(describeTasks[0].Resource)).toMatch(new RegExp(`:task/",\\{"Ref":"${clusterRef}"\\},"/\\*"`));
+    const history = statements.filter((st) => [].concat(st.Action).includes('states:getExecutionHistory' as never));
+    expect(history).toHaveLength(1);
+    const smRef = stack.getLogicalId(fanOut.stateMachine.node.defaultChild as any);
+    expect(history[0].Resource).toHaveLength(2);
+    expect(JSON.stringify(history[0].Resource)).toContain(`{"Ref":"${smRef}"}]}]},":*"`);
+  });
+
+  test('the cleanup keeps the lease of an ended holder whose task still runs: it reads the last events and describes the task', () => {
+    const each = synth.cleanupDefinition.States[CleanupStateNames.EACH].ItemProcessor.States;
+    expect(each[CleanupStateNames.RUNNING].Default).toBe(CleanupStateNames.HISTORY);
+    expect(each[CleanupStateNames.HISTORY].Resource).toBe('arn:aws:states:::aws-sdk:sfn:getExecutionHistory');
+    expect(each[CleanupStateNames.HISTORY].Parameters).toMatchObject({ ReverseOrder: true, MaxResults: 4, IncludeExecutionData: true });
+    expect(each[CleanupStateNames.DESCRIBE_TASK].Resource).toBe('arn:aws:states:::aws-sdk:ecs:describeTasks');
+    expect(each[CleanupStateNames.TASK_STOPPED].Choices[0].Next).toBe(CleanupStateNames.KEEP_TASK_RUNNING);
+    expect(each[CleanupStateNames.TASK_STOPPED].Default).toBe(CleanupStateNames.GIVE_BACK);
   });
 
   test('a pool with no user yet synthesizes (the cleanup may describe nothing)', () => {

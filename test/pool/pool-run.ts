@@ -129,6 +129,10 @@ export async function runPoolScenario(scenario: PoolScenario): Promise<PoolRun> 
     ...dynamo.handlersFor(...Object.values(synth.definitions), synth.cleanupDefinition),
     [RUN_TASK_STATE]: runTask,
     [CleanupStateNames.DESCRIBE]: describe,
+    // These workloads' tasks are not followed after their holder ends (pool-fan-out.test.ts does
+    // that for the fan-out's children): no TaskSubmitted among the last events, so the cleanup
+    // gives back on the holder's end alone.
+    [CleanupStateNames.HISTORY]: async () => ({ Events: [] }),
   };
 
   let cleanupRuns = 0;

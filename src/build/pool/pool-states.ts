@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import {
   ERROR_DYNAMODB_CONDITIONAL_CHECK_FAILED, ERRORS_DYNAMODB_TRANSACTION_CANCELED, ERRORS_DYNAMODB_TRANSIENT,
 } from '../../aws-limits';
-import { POOL_HEAD_TICKETS, PoolDecision, PoolWaits } from '../../decisions/concurrency-pool';
+import { POOL_HEAD_TICKETS, PoolDecision, PoolWaitKind, PoolWaits } from '../../decisions/concurrency-pool';
 
 /**
  * The pool's table layout. One item counts what is held (`POOL`), one item per held slot (a
@@ -138,15 +138,21 @@ export function poolStateNames(prefix: string) {
     HELD_FIRST: `${prefix}AlreadyHeldAtFirst`,
     SKIP: `${prefix}SkipStalledTicket`,
     WAIT_ROOM: `${prefix}WaitRoom`,
-    WAIT_FULL: `${prefix}WaitFull`,
+    BACK_OFF_HEAD: `${prefix}BackOffHead`,
+    MOVED_HEAD: `${prefix}MovedHead`,
     WAIT_HEAD: `${prefix}WaitHead`,
-    REMEMBER_NEAR: `${prefix}RememberNear`,
+    BACK_OFF_FULL: `${prefix}BackOffFull`,
+    MOVED_FULL: `${prefix}MovedFull`,
+    WAIT_FULL: `${prefix}WaitFull`,
+    MOVED_NEAR: `${prefix}MovedNear`,
     WAIT_NEAR: `${prefix}WaitNear`,
-    REMEMBER_NEAR_FULL: `${prefix}RememberNearFull`,
+    BACK_OFF_NEAR_FULL: `${prefix}BackOffNearFull`,
+    MOVED_NEAR_FULL: `${prefix}MovedNearFull`,
     WAIT_NEAR_FULL: `${prefix}WaitNearFull`,
-    REMEMBER_FAR: `${prefix}RememberFar`,
+    MOVED_FAR: `${prefix}MovedFar`,
     WAIT_FAR: `${prefix}WaitFar`,
-    REMEMBER_FAR_FULL: `${prefix}RememberFarFull`,
+    BACK_OFF_FAR_FULL: `${prefix}BackOffFarFull`,
+    MOVED_FAR_FULL: `${prefix}MovedFarFull`,
     WAIT_FAR_FULL: `${prefix}WaitFarFull`,
     RELEASE: `${prefix}Release`,
     RELEASE_CHECK: `${prefix}ReleaseCheck`,
@@ -165,7 +171,8 @@ export function poolStateNames(prefix: string) {
  *   limit is never exceeded, not even for an instant.
  * - Otherwise the item takes a ticket and waits in line: it may take a slot once
  *   `base >= ticket - window` (base counts slots taken), looks at the pool after jittered waits
- *   that grow with its distance from the head, and skips a ticket that stalls the line while
+ *   that grow with its distance from the head and back off while the line does not move
+ *   (`decidePoolWaits`: long tasks hold the pool), and skips a ticket that stalls the line while
  *   the pool has room (its holder died while waiting).
  * - A lease that already exists (a retried state, a lost answer, a redriven execution) is
  *   restamped instead of taken twice.
@@ -248,7 +255,7 @@ export function buildPoolAcquire(scope: Construct, pool: PoolBinding, options: P
       minBase: sfn.JsonPath.mathAdd(Token.asNumber(sfn.JsonPath.stringToJson(sfn.JsonPath.stringAt('$.Attributes.issued.N'))), -window),
       headBase: sfn.JsonPath.mathAdd(Token.asNumber(sfn.JsonPath.stringToJson(sfn.JsonPath.stringAt('$.Attributes.issued.N'))), -POOL_HEAD_TICKETS),
       nearBase: sfn.JsonPath.mathAdd(Token.asNumber(sfn.JsonPath.stringToJson(sfn.JsonPath.stringAt('$.Attributes.issued.N'))), -3 * window),
-      lastBase: -1,
+      look: { level: 0, lastBase: -1 },
     },
     resultPath,
     comment: 'Take a ticket: the place in line of an item that has to wait',
@@ -299,11 +306,6 @@ export function buildPoolAcquire(scope: Construct, pool: PoolBinding, options: P
       cpu: sfn.JsonPath.stringToJson(sfn.JsonPath.stringAt('$.Item.cpu.N')),
       tasks: sfn.JsonPath.stringToJson(sfn.JsonPath.stringAt('$.Item.tasks.N')),
       room: random(PoolWaits.ROOM),
-      head: random(PoolWaits.HEAD),
-      full: random(PoolWaits.FULL),
-      near: random(PoolWaits.NEAR),
-      far: random(PoolWaits.FAR),
-      farFull: random(PoolWaits.FAR_FULL),
     },
     resultPath: `${resultPath}.read`,
     comment: 'Read the counter (and draw the jittered waits)',
@@ -345,15 +347,33 @@ export function buildPoolAcquire(scope: Construct, pool: PoolBinding, options: P
   });
   transientRetry(skip);
 
-  const wait = (name: string, field: string, then: sfn.IChainable) =>
-    new sfn.Wait(scope, name, { stateName: name, time: sfn.WaitTime.secondsPath(`${resultPath}.read.${field}`) }).next(then);
-  const remember = (name: string, then: sfn.IChainable) =>
-    new sfn.Pass(scope, name, { stateName: name, inputPath: `${resultPath}.read.base`, resultPath: `${resultPath}.lastBase` }).next(then);
-
-  // Every look at the pool starts with a read: a full pool costs a wait, a read and a choice.
-  const waitRoom = wait(names.WAIT_ROOM, 'room', read);
-  const waitFull = wait(names.WAIT_FULL, 'full', read);
-  const waitHead = wait(names.WAIT_HEAD, 'head', read);
+  const waitRoom = new sfn.Wait(scope, names.WAIT_ROOM, { stateName: names.WAIT_ROOM, time: sfn.WaitTime.secondsPath(`${resultPath}.read.room`) }).next(read);
+  // Every other look at the pool backs off first (one Pass: the item's level, the drawn wait and
+  // the base seen), then waits, then reads: a look costs a pass, a wait, a read and a choice.
+  const look = `${resultPath}.look`;
+  const stalled = sfn.Condition.numberEqualsJsonPath(`${resultPath}.read.base`, `${look}.lastBase`);
+  const backOff = (kind: PoolWaitKind, waitName: string, passName: string, moved: boolean) => {
+    const bands = decision.waits.bands[kind];
+    const constants = (values: number[]) => `States.Array(${values.join(', ')})`;
+    // After a look that found the line where it was: one level up, and the band of that level.
+    const upBand = (end: 0 | 1) => `States.ArrayGetItem(${constants(decision.waits.up.map((level) => bands[level][end]))}, ${look}.level)`;
+    const pass = new sfn.Pass(scope, passName, {
+      stateName: passName,
+      comment: moved
+        ? 'The line moved since the last look: back to the shortest band, and draw the wait from it'
+        : 'The line has not moved since the last look: one level up (longer waits), and draw the wait from that level\'s band',
+      parameters: moved
+        ? { 'level': 0, 'seconds': sfn.JsonPath.mathRandom(bands[0][0], bands[0][1]), 'lastBase.$': `${resultPath}.read.base` }
+        : {
+          'level.$': `States.ArrayGetItem(${constants(decision.waits.up)}, ${look}.level)`,
+          'seconds.$': `States.MathRandom(${upBand(0)}, ${upBand(1)})`,
+          'lastBase.$': `${resultPath}.read.base`,
+        },
+      resultPath: look,
+    });
+    return pass.next(waits[waitName] ??= new sfn.Wait(scope, waitName, { stateName: waitName, time: sfn.WaitTime.secondsPath(`${look}.seconds`) }).next(read));
+  };
+  const waits: Record<string, sfn.IChainable> = {};
 
   const room: sfn.Condition[] = [];
   if (decision.maxCpuUnits !== undefined) room.push(sfn.Condition.numberLessThanEquals(`${resultPath}.read.cpu`, decision.maxCpuUnits - options.cpuUnits));
@@ -362,16 +382,22 @@ export function buildPoolAcquire(scope: Construct, pool: PoolBinding, options: P
   const eligible = sfn.Condition.numberGreaterThanEqualsJsonPath(`${resultPath}.read.base`, `${resultPath}.minBase`);
   const near = sfn.Condition.numberGreaterThanEqualsJsonPath(`${resultPath}.read.base`, `${resultPath}.nearBase`);
 
-  const where = new sfn.Choice(scope, names.WHERE, { stateName: names.WHERE, comment: 'Eligible (within the waiting window)? Room in the pool?' })
+  const head = sfn.Condition.and(eligible, sfn.Condition.numberGreaterThanEqualsJsonPath(`${resultPath}.read.base`, `${resultPath}.headBase`));
+  const where = new sfn.Choice(scope, names.WHERE, { stateName: names.WHERE, comment: 'Eligible (within the waiting window)? Room in the pool? Has the line moved since the last look?' })
     .when(sfn.Condition.and(eligible, hasRoom), waitedTry)
     // The oldest tickets look often, so that a freed slot goes to them rather than to a later ticket.
-    .when(sfn.Condition.and(eligible, sfn.Condition.numberGreaterThanEqualsJsonPath(`${resultPath}.read.base`, `${resultPath}.headBase`)), waitHead)
-    .when(eligible, waitFull)
-    .when(sfn.Condition.and(hasRoom, sfn.Condition.numberEqualsJsonPath(`${resultPath}.read.base`, `${resultPath}.lastBase`)), skip)
-    .when(sfn.Condition.and(near, hasRoom), remember(names.REMEMBER_NEAR, wait(names.WAIT_NEAR, 'near', read)))
-    .when(near, remember(names.REMEMBER_NEAR_FULL, wait(names.WAIT_NEAR_FULL, 'full', read)))
-    .when(hasRoom, remember(names.REMEMBER_FAR, wait(names.WAIT_FAR, 'far', read)))
-    .otherwise(remember(names.REMEMBER_FAR_FULL, wait(names.WAIT_FAR_FULL, 'farFull', read)));
+    .when(sfn.Condition.and(head, stalled), backOff('HEAD', names.WAIT_HEAD, names.BACK_OFF_HEAD, false))
+    .when(head, backOff('HEAD', names.WAIT_HEAD, names.MOVED_HEAD, true))
+    .when(sfn.Condition.and(eligible, stalled), backOff('FULL', names.WAIT_FULL, names.BACK_OFF_FULL, false))
+    .when(eligible, backOff('FULL', names.WAIT_FULL, names.MOVED_FULL, true))
+    // Not eligible, room, and no slot taken since the last look: a ticket ahead is dead.
+    .when(sfn.Condition.and(hasRoom, stalled), skip)
+    .when(sfn.Condition.and(near, hasRoom), backOff('NEAR', names.WAIT_NEAR, names.MOVED_NEAR, true))
+    .when(sfn.Condition.and(near, stalled), backOff('FULL', names.WAIT_NEAR_FULL, names.BACK_OFF_NEAR_FULL, false))
+    .when(near, backOff('FULL', names.WAIT_NEAR_FULL, names.MOVED_NEAR_FULL, true))
+    .when(hasRoom, backOff('FAR', names.WAIT_FAR, names.MOVED_FAR, true))
+    .when(stalled, backOff('FAR_FULL', names.WAIT_FAR_FULL, names.BACK_OFF_FAR_FULL, false))
+    .otherwise(backOff('FAR_FULL', names.WAIT_FAR_FULL, names.MOVED_FAR_FULL, true));
 
   // Before waiting, check once whether this holder already holds its lease: a full pool may be
   // full with it, and then no later look would find room.
