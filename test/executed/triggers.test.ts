@@ -151,6 +151,23 @@ describe('runForEachObjectCreated, executed', () => {
     expect(db.items(claimTableName(template))).toHaveLength(5);
   });
 
+  test('two copies of one event in the same batch (delivered twice within the batch window) run once', async () => {
+    const starts = new SimulatedStartExecution(() => true);
+    const { pipe, db } = pipeOf(starts, { batchSize: 10 });
+    // Event 1 twice (two messages, one event); event 3 and event 4 share their object's content
+    // but are two uploads (two sequencers): both run.
+    [0, 1, 2, 1].forEach((n) => pipe.send(objectCreatedEvent(n)));
+    pipe.send(objectCreatedEvent(3));
+    pipe.send(objectCreatedEvent(3).replace('"sequencer":"003"', '"sequencer":"004"'));
+    await pipe.drain();
+    expect(pipe.batches).toBe(1);
+    expect(pipe.messages).toEqual([]);
+    expect(keysByExecution(starts)).toEqual([
+      ['incoming/file-0.png', 'incoming/file-1.png', 'incoming/file-2.png', 'incoming/file-3.png', 'incoming/file-3.png'],
+    ]);
+    expect(db.items(claimTableName(template))).toHaveLength(5);
+  });
+
   test('a batch whose events were all started before starts nothing, and leaves the queue', async () => {
     const starts = new SimulatedStartExecution(() => true);
     const { pipe, db } = pipeOf(starts, { batchSize: 3 });

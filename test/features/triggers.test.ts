@@ -148,7 +148,7 @@ describe('runForEachObjectCreated', () => {
     const states = definition.States;
     expect(definition.StartAt).toBe('RecordsToItems');
     expect(states.RecordsToItems.ItemSelector['claim.$']).toBe('$$.Map.Item.Value.claim');
-    expect(states.RecordsToItems.ResultSelector).toEqual({ 'ids.$': '$[*].id', 'claims.$': '$[*].claims[*]', 'items.$': '$[*].items[*]' });
+    expect(states.RecordsToItems.ResultSelector).toEqual({ 'ids.$': '$[*].id', 'claims.$': '$[*].claims[*]', 'items.$': '$[*].items[*]', 'kept.$': '$[*].kept' });
     const check = states.RecordsToItems.ItemProcessor.States;
     expect(check.LookUpClaim).toMatchObject({ ResultPath: '$.claimed', Parameters: { ConsistentRead: true, Key: { id: { 'S.$': '$.claim' } } } });
     expect(check.LookUpClaim.Resource).toMatch(/:dynamodb:getItem$/);
@@ -156,7 +156,23 @@ describe('runForEachObjectCreated', () => {
     expect(check.Drop.Parameters).toEqual({ 'id.$': '$.id', 'claims': [], 'items': [] });
     // Nothing left: succeed, so that the pipe deletes the batch.
     expect(states.RecordsToItems.Next).toBe('AnythingToStart');
-    expect(states.AnythingToStart).toMatchObject({ Choices: [{ Variable: '$.items[0]', IsPresent: true, Next: 'NameExecution' }], Default: 'AllStartedBefore' });
+    expect(states.AnythingToStart).toMatchObject({ Choices: [{ Variable: '$.items[0]', IsPresent: true, Next: 'DropCopiesInBatch' }], Default: 'AllStartedBefore' });
+    // Two copies of one event in this batch: unique by { claim, item }; were ArrayUnique to
+    // refuse objects, the copies are kept (caught), never the batch failed.
+    expect(states.RecordsToItems.ItemSelector.kept['claim.$']).toBe('$$.Map.Item.Value.claim');
+    expect(states.RecordsToItems.ItemSelector.kept['item.$']).toBe(states.RecordsToItems.ItemSelector['item.$']);
+    expect(check.Keep.Parameters['kept.$']).toBe('$.kept');
+    expect(check.Drop.Parameters.kept).toBeUndefined();
+    expect(states.DropCopiesInBatch).toMatchObject({
+      Type: 'Parallel',
+      ResultSelector: { 'items.$': '$[0].records[*].item' },
+      ResultPath: '$.unique',
+      Next: 'NameExecution',
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.uniqueFailure', Next: 'KeepCopies' }],
+    });
+    expect(states.DropCopiesInBatch.Branches[0].States.UniqueRecords.Parameters).toEqual({ 'records.$': 'States.ArrayUnique($.kept)' });
+    expect(states.KeepCopies).toMatchObject({ Parameters: { 'items.$': '$.items' }, ResultPath: '$.unique', Next: 'NameExecution' });
+    expect(states.NameExecution.Parameters['items.$']).toBe('$.unique.items');
     expect(states.AllStartedBefore.Type).toBe('Succeed');
     // The name covers the whole batch, dropped records included.
     expect(states.NameExecution.Parameters['name.$']).toBe("States.Hash(States.JsonToString($.ids), 'SHA-256')");
@@ -282,6 +298,8 @@ describe('runForEachMessage', () => {
       'id.$': '$$.Map.Item.Value.messageId',
       'claim.$': '$$.Map.Item.Value.messageId',
       'item': { 'messageId.$': '$$.Map.Item.Value.messageId', 'body.$': '$$.Map.Item.Value.body' },
+      // The same claim and item again, to start two copies of one message in a batch once.
+      'kept': { 'claim.$': '$$.Map.Item.Value.messageId', 'item': { 'messageId.$': '$$.Map.Item.Value.messageId', 'body.$': '$$.Map.Item.Value.body' } },
     });
   });
 

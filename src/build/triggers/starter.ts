@@ -19,6 +19,9 @@ export const StarterStateNames = {
   KEEP: 'Keep',
   ANYTHING_TO_START: 'AnythingToStart',
   ALL_STARTED_BEFORE: 'AllStartedBefore',
+  DROP_COPIES: 'DropCopiesInBatch',
+  UNIQUE_RECORDS: 'UniqueRecords',
+  KEEP_COPIES: 'KeepCopies',
   NAME_BATCH: 'NameExecution',
   START: 'StartFanOut',
   ALREADY_STARTED: 'AlreadyStarted',
@@ -100,12 +103,17 @@ export class TriggerStarter extends Construct {
         ? 'One { id, claims, items } per record of the batch: claims and items are empty for a record started before.'
         : 'One { id, item } per record of the batch.',
       itemsPath: '$',
-      itemSelector: props.recordSelector,
+      // With claims, each record also carries { claim, item }: two copies of one record in the
+      // batch have the same (see dropCopiesInBatch).
+      itemSelector: claims
+        ? { ...props.recordSelector, kept: { claim: props.recordSelector.claim, item: props.recordSelector.item } }
+        : props.recordSelector,
       resultSelector: claims
         ? {
           ids: sfn.JsonPath.listAt('$[*].id'),
           claims: sfn.JsonPath.listAt('$[*].claims[*]'),
           items: sfn.JsonPath.listAt('$[*].items[*]'),
+          kept: sfn.JsonPath.listAt('$[*].kept'),
         }
         : {
           ids: sfn.JsonPath.listAt('$[*].id'),
@@ -122,7 +130,7 @@ export class TriggerStarter extends Construct {
         'name.$': "States.Hash(States.JsonToString($.ids), 'SHA-256')",
         // Not States.ArrayUnique: AWS shows it on numbers only; were it to refuse objects, a starter that always
         // failed would send every event to the dead-letter queue.
-        'items.$': '$.items',
+        'items.$': claims ? '$.unique.items' : '$.items',
         ...(claims ? { 'claims.$': '$.claims' } : {}),
       },
     });
@@ -154,7 +162,7 @@ export class TriggerStarter extends Construct {
       alreadyStarted.next(recordClaims);
       recordClaims.next(started);
       const anythingToStart = new sfn.Choice(this, 'AnythingToStart', { stateName: StarterStateNames.ANYTHING_TO_START })
-        .when(sfn.Condition.isPresent('$.items[0]'), nameBatch.next(start))
+        .when(sfn.Condition.isPresent('$.items[0]'), this.dropCopiesInBatch(nameBatch).next(start))
         .otherwise(new sfn.Succeed(this, 'AllStartedBefore', {
           stateName: StarterStateNames.ALL_STARTED_BEFORE,
           comment: 'Every record of the batch was started by an earlier batch: nothing to start, and the pipe deletes the batch.',
@@ -201,11 +209,49 @@ export class TriggerStarter extends Construct {
     });
     const keep = new sfn.Pass(this, 'Keep', {
       stateName: StarterStateNames.KEEP,
-      parameters: { 'id.$': '$.id', 'claims.$': 'States.Array($.claim)', 'items.$': 'States.Array($.item)' },
+      parameters: {
+        'id.$': '$.id',
+        'claims.$': 'States.Array($.claim)',
+        'items.$': 'States.Array($.item)',
+        // Two copies of one event or message in this batch have the same { claim, item }.
+        'kept.$': '$.kept',
+      },
     });
     return lookUp.next(new sfn.Choice(this, 'StartedBefore', { stateName: StarterStateNames.STARTED_BEFORE })
       .when(sfn.Condition.isPresent('$.claimed.Item'), drop)
       .otherwise(keep));
+  }
+
+  /**
+   * Two copies of one event or message in the SAME batch (EventBridge or SQS delivering it twice
+   * within the batch window) are both looked up before either is claimed. They have the same
+   * `{ claim, item }`, so the kept records are made unique with `States.ArrayUnique` and their
+   * items started: a copy runs once, and records with another claim (another upload of the same
+   * content, another message with the same body) are never merged. AWS shows ArrayUnique on
+   * numbers only; on objects it may compare them by value (copies dropped), treat them as all
+   * distinct (copies kept, as before) or fail (States.IntrinsicFailure), which is caught and
+   * keeps them too. Either way no record is lost. Then `next`.
+   */
+  private dropCopiesInBatch(next: sfn.INextable & sfn.IChainable): sfn.Chain {
+    const unique = new sfn.Parallel(this, 'DropCopiesInBatch', {
+      stateName: StarterStateNames.DROP_COPIES,
+      comment: 'Two copies of one record in this batch (same claim, same item) are started once.',
+      resultSelector: { 'items.$': '$[0].records[*].item' },
+      resultPath: '$.unique',
+    });
+    unique.branch(new sfn.Pass(this, 'UniqueRecords', {
+      stateName: StarterStateNames.UNIQUE_RECORDS,
+      parameters: { 'records.$': 'States.ArrayUnique($.kept)' },
+    }));
+    const keepCopies = new sfn.Pass(this, 'KeepCopies', {
+      stateName: StarterStateNames.KEEP_COPIES,
+      comment: 'States.ArrayUnique refused the records: every record is started, copies included.',
+      parameters: { 'items.$': '$.items' },
+      resultPath: '$.unique',
+    });
+    unique.addCatch(keepCopies, { errors: [sfn.Errors.ALL], resultPath: '$.uniqueFailure' });
+    keepCopies.next(next);
+    return unique.next(next);
   }
 
   /** After the start: one conditional PutItem per started record. */
