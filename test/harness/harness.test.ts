@@ -572,7 +572,7 @@ describe('executeWorkflow with an inline Map', () => {
     expect(result.virtualMs).toBeGreaterThanOrEqual(15 * 60_000);
   });
 
-  test('10,000 items run in a few seconds of wall time', async () => {
+  test('10,000 items run on the virtual clock: hours of simulated time, every item once', async () => {
     const ecs = new SimulatedEcs({ throttleRate: 0.3, seed: 14 });
     const started = Date.now();
     const result = await run(inlineFanOut({ maxConcurrency: 40 }), { items: items(10_000) }, ecs);
@@ -584,7 +584,9 @@ describe('executeWorkflow with an inline Map', () => {
     expect(failedEntries(result.output)).toEqual([]);
     expect(ecs.successesByItem.size).toBe(10_000);
     expect(ecs.itemsSucceededMoreThanOnce()).toEqual([]);
-    expect(wallMs).toBeLessThan(20_000);
+    // Hours of virtual time pass without waiting for them (wall time is logged, not asserted: a
+    // timed test fails on a loaded machine and measures nothing the benchmark does not).
+    expect(result.virtualMs).toBeGreaterThan(3_600_000);
     // An inline Map keeps every iteration in one history: far over the 25,000-event quota.
     expect(result.history.total).toBeGreaterThan(HISTORY_EVENT_LIMIT);
   }, 60_000);
