@@ -76,14 +76,32 @@ function parseDuration(text: string): Duration {
   return Duration.seconds(Math.round(seconds));
 }
 
-async function main(argv: string[]): Promise<number> {
+/** True when the arguments ask for help rather than for a plan or a report. */
+function asksForHelp(args: readonly string[]): boolean {
+  return args.includes('--help') || args.includes('-h');
+}
+
+/** Runs the command line (`plan`, `report`, or help); returns the exit code. */
+export async function runCli(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === 'help' || asksForHelp(command === undefined ? [] : [command])) {
+    console.log(USAGE);
+    return 0;
+  }
   if (command === 'report') {
+    if (asksForHelp(rest)) {
+      console.log(REPORT_USAGE);
+      return 0;
+    }
     return runReportCommand(rest);
   }
   if (command !== 'plan') {
     console.error(USAGE);
     return 2;
+  }
+  if (asksForHelp(rest)) {
+    console.log(USAGE);
+    return 0;
   }
   try {
     const { options, json } = parsePlanArguments(rest);
@@ -97,7 +115,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
-  void main(process.argv.slice(2)).then((code) => {
+  void runCli(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });
 }

@@ -2,9 +2,10 @@ import { Duration } from 'aws-cdk-lib';
 import { FanOutPlanner } from '../../src';
 import { estimatedUnpacedFirstWaveThrottles } from '../../src/decisions/launch-pacing';
 import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY } from '../../src/decisions/retry-policy';
-import { parsePlanArguments } from '../../src/planner/cli';
+import { parsePlanArguments, runCli } from '../../src/planner/cli';
 import { makespanLowerBound, simulateLaunches } from '../../src/planner/launch-simulation';
 import { formatPlanReport, TRANSITIONS_PER_RUN } from '../../src/planner/planner';
+import { REPORT_USAGE } from '../../src/report/cli';
 
 describe('makespanLowerBound', () => {
   test('cap-bound: waves of `parallel` tasks, one duration each', () => {
@@ -272,5 +273,35 @@ describe('a concurrency pool shared with other fan-outs (issue 14, item 5)', () 
 
   test('fails: launchPacing true with a pool', () => {
     expect(() => FanOutPlanner.plan({ ...options, launchPacing: true, pool: { maxTasks: 100 } })).toThrow(/launchPacing can be true only .* a concurrencyPool paces RunTask calls itself/);
+  });
+});
+
+describe('the command line asked for help', () => {
+  test.each([
+    [['--help'], /^usage: cdk-fargate-fan-out plan/],
+    [['plan', '--help'], /^usage: cdk-fargate-fan-out plan/],
+    [['report', '-h'], /^usage: cdk-fargate-fan-out report/],
+  ])('%j prints the usage to stdout and exits 0, without "unknown option"', async (argv, usage) => {
+    const out = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    const err = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      expect(await runCli(argv)).toBe(0);
+      expect(out.mock.calls.map((c) => String(c[0])).join('\n')).toMatch(usage);
+      expect(err).not.toHaveBeenCalled();
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+    }
+  });
+
+  test('an unknown command still prints the usage to stderr and exits 2', async () => {
+    const err = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      expect(await runCli(['plann'])).toBe(2);
+      expect(String(err.mock.calls[0][0])).toMatch(/^usage:/);
+      expect(REPORT_USAGE).toMatch(/^usage: cdk-fargate-fan-out report/);
+    } finally {
+      err.mockRestore();
+    }
   });
 });
