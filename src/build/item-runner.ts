@@ -11,7 +11,6 @@ import { FanOutIntegrationPattern } from '../api/integration-pattern';
 import { FanOutRetryPolicy } from '../api/retry-options';
 import {
   CapacityProviderNames,
-  ECS_INVALID_PARAMETER_RATE_PATTERNS,
   ERROR_ECS_EXCEPTION,
   ERROR_ECS_INVALID_PARAMETER,
   ERROR_ECS_SDK_INVALID_PARAMETER,
@@ -20,7 +19,7 @@ import {
   ERROR_TASK_FAILED,
   ERROR_TIMEOUT,
 } from '../aws-limits';
-import { buildItemSpill, isSpilled } from './item-spill';
+import { buildItemSpill, mayBeTooLarge } from './item-spill';
 import { buildPoolAcquire, buildPoolRelease, PoolBinding } from './pool/pool-states';
 import { SdkCallbackRunTask, StartedByLaunchTarget } from './sdk-run-task';
 import { failedRecord, ItemStatePaths, itemStatePaths, spotInterruptedCondition, StopClassifier, TaskLoop } from './stop-classifier';
@@ -302,7 +301,7 @@ function wireTask(scope: Construct, task: tasks.EcsRunTask, loop: TaskLoop, clas
     .otherwise(loop.failed);
   // Catchers are tried in order, and States.TaskFailed matches every error but States.Timeout:
   // the RunTask refusals come first, so that only a task that ran is read as one.
-  task.addCatch(classifier.rateLimitedOrFail(loop, ECS_INVALID_PARAMETER_RATE_PATTERNS, spill), { errors: [ERROR_ECS_INVALID_PARAMETER], resultPath: '$.failure' });
+  task.addCatch(classifier.rateLimitedOrFail(loop, spill), { errors: [ERROR_ECS_INVALID_PARAMETER], resultPath: '$.failure' });
   task.addCatch(refused, { errors: [ERROR_ECS_EXCEPTION, ERROR_ECS_UNKNOWN], resultPath: '$.failure' });
   task.addCatch(isStopDescribed, { errors: [ERROR_TASK_FAILED], resultPath: '$.failure' });
   task.addCatch(loop.failed, { errors: [sfn.Errors.ALL], resultPath: '$.failure' });
@@ -527,12 +526,11 @@ function callbackRunner(scope: Construct, settings: ItemTaskSettings, placement:
   if (settings.spill) {
     // A refusal that outlasted its retries and is no rate limit may be the item's size: one try
     // with the item in S3, as for the run job (see item-spill.ts).
-    const rateLimited = sfn.Condition.or(...ECS_INVALID_PARAMETER_RATE_PATTERNS.map((pattern) => sfn.Condition.stringMatches('$.failure.Cause', pattern)));
     const tooLarge = new sfn.Choice(scope, `${where}IsItemTooLarge`, {
       stateName: names.tooLarge,
       comment: 'Ecs.InvalidParameterException outlasted its retries: unless it is a rate limit or the item is already in S3, write the item to S3.',
     })
-      .when(sfn.Condition.and(sfn.Condition.not(rateLimited), sfn.Condition.not(isSpilled(settings.batched))),
+      .when(mayBeTooLarge(settings.batched),
         buildItemSpill(scope, {
           suffix: '', where, stateName: (inlineName) => stateNameFor(inlineName, placement), ...settings.spill, batched: settings.batched, next: task, failed,
         }))

@@ -3,6 +3,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { ECS_INVALID_PARAMETER_RATE_PATTERNS } from '../aws-limits';
 import { SPILL_WRITE_RETRIES } from '../decisions/history-budget';
 
 /** Where items too large for the container overrides are written, under the result prefix. */
@@ -24,9 +25,23 @@ export function spilledInputPath(batched: boolean): string {
   return batched ? '$.Items' : '$.item';
 }
 
-/** True once the item (or batch) was replaced by its reference in S3. */
-export function isSpilled(batched: boolean): sfn.Condition {
-  return sfn.Condition.isPresent(`${spilledInputPath(batched)}.fanOutS3Ref`);
+/**
+ * The refusal caught at `$.failure` says a rate or request limit was exceeded (ECS's own VPC
+ * lookups throttled): worth another try as it is, never a reason to write the item to S3.
+ */
+export function isRateLimitedRefusal(): sfn.Condition {
+  return sfn.Condition.or(...ECS_INVALID_PARAMETER_RATE_PATTERNS.map((pattern) => sfn.Condition.stringMatches('$.failure.Cause', pattern)));
+}
+
+/**
+ * A refusal that may be the item's size: no rate limit, and the item (or batch) not yet replaced
+ * by its reference in S3. Both patterns, run job and callback, take their one try on this.
+ */
+export function mayBeTooLarge(batched: boolean): sfn.Condition {
+  return sfn.Condition.and(
+    sfn.Condition.not(isRateLimitedRefusal()),
+    sfn.Condition.not(sfn.Condition.isPresent(`${spilledInputPath(batched)}.fanOutS3Ref`)),
+  );
 }
 
 /** What the spill needs. */

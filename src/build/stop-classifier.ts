@@ -1,6 +1,6 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { isSpilled } from './item-spill';
+import { isRateLimitedRefusal, mayBeTooLarge } from './item-spill';
 import { FanOutTaskSize } from '../api/retry-rules';
 import {
   ECS_OUT_OF_MEMORY_EXIT_CODE,
@@ -152,22 +152,21 @@ export class StopClassifier {
    * own VPC lookups throttled is retried like a start failure; any other (overrides over 8,192
    * characters, a missing subnet) fails the item at once, with its cause.
    */
-  public rateLimitedOrFail(loop: TaskLoop, ratePatterns: readonly string[], spill?: sfn.IChainable): sfn.IChainable {
+  public rateLimitedOrFail(loop: TaskLoop, spill?: sfn.IChainable): sfn.IChainable {
     const startRule = this.decision.rules.find((r) => r.match === 'start-failure' && r.retry && r.retry.maxAttempts > 0);
     if (!startRule && !spill) {
       return loop.failed;
     }
-    const rateLimited = sfn.Condition.or(...ratePatterns.map((p) => sfn.Condition.stringMatches('$.failure.Cause', p)));
     const choice = new sfn.Choice(this.scope, `${this.where}IsRateLimited${loop.suffix}`, {
       stateName: this.stateName(`IsRateLimited${loop.suffix}`),
       comment: 'ECS.InvalidParameterException is also what a throttled VPC lookup and overrides over 8,192 characters look like; only its Cause tells.',
     });
     if (startRule) {
-      choice.when(sfn.Condition.and(rateLimited, this.hasRetriesLeft(startRule)), this.count(startRule, loop, loop.task, 'RateLimited', false));
+      choice.when(sfn.Condition.and(isRateLimitedRefusal(), this.hasRetriesLeft(startRule)), this.count(startRule, loop, loop.task, 'RateLimited', false));
     }
     if (spill) {
       // Any other refusal may be the item's size: one try with the item in S3 (see item-spill.ts).
-      choice.when(sfn.Condition.and(sfn.Condition.not(rateLimited), sfn.Condition.not(isSpilled(this.paths.batched))), spill);
+      choice.when(mayBeTooLarge(this.paths.batched), spill);
     }
     return choice.otherwise(loop.failed);
   }
