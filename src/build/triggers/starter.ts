@@ -103,11 +103,7 @@ export class TriggerStarter extends Construct {
         ? 'One { id, claims, items } per record of the batch: claims and items are empty for a record started before.'
         : 'One { id, item } per record of the batch.',
       itemsPath: '$',
-      // With claims, each record also carries { claim, item }: two copies of one record in the
-      // batch have the same (see dropCopiesInBatch).
-      itemSelector: claims
-        ? { ...props.recordSelector, kept: { claim: props.recordSelector.claim, item: props.recordSelector.item } }
-        : props.recordSelector,
+      itemSelector: props.recordSelector,
       resultSelector: claims
         ? {
           ids: sfn.JsonPath.listAt('$[*].id'),
@@ -213,8 +209,8 @@ export class TriggerStarter extends Construct {
         'id.$': '$.id',
         'claims.$': 'States.Array($.claim)',
         'items.$': 'States.Array($.item)',
-        // Two copies of one event or message in this batch have the same { claim, item }.
-        'kept.$': '$.kept',
+        // Two copies of one event or message in this batch have the same { claim, item } (see dropCopiesInBatch).
+        'kept': { 'claim.$': '$.claim', 'item.$': '$.item' },
       },
     });
     return lookUp.next(new sfn.Choice(this, 'StartedBefore', { stateName: StarterStateNames.STARTED_BEFORE })
