@@ -14,7 +14,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const INSTALL_SCRIPT = path.join(ROOT, 'scripts', 'install-localstack.sh');
 const VENV_PYTHON = path.join(ROOT, '.tmp', 'localstack', 'venv', 'bin', 'python');
 const CERT = path.join(ROOT, '.tmp', 'localstack', 'server.test.pem');
-/** LocalStack's main, with mocked `States.` errors raised as such (see the file). */
+/** LocalStack's main, with mocked `States.` errors raised as such and, on request, indefinite paths corrected (see the file). */
 const LAUNCHER = path.join(__dirname, 'run_localstack.py');
 
 /** How long the first install may take (about 100 s here), and how long a start (about 3 s here). */
@@ -42,6 +42,13 @@ export interface LocalStackOptions {
   readonly mockConfig?: object;
   /** LocalStack services besides stepfunctions (e.g. `s3` for a Distributed Map's ResultWriter). */
   readonly services?: string[];
+  /**
+   * Indefinite JSONPaths give the list of their matches, `[]` for none, as Jayway does (see
+   * run_localstack.py). Off: LocalStack as shipped.
+   *
+   * @default false
+   */
+  readonly correctIndefinitePaths?: boolean;
 }
 
 export interface LocalStackServer {
@@ -78,6 +85,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // Its state, caches and temporary files, in the server's own folder.
       FILESYSTEM_ROOT: path.join(dir, 'filesystem'),
       SFN_MOCK_CONFIG: mockFile,
+      ...(options.correctIndefinitePaths ? { FANOUT_INDEFINITE_PATHS: 'jayway' } : {}),
       // Nothing leaves the machine: no certificate download (a local one is given), no analytics,
       // no DNS server (which would take port 53).
       SKIP_SSL_CERT_DOWNLOAD: '1',
