@@ -14,11 +14,14 @@ import { indefiniteKinds, IndefiniteKind, PathUse } from './asl-paths';
 
 /** How an indefinite path is made safe, by its first word. */
 export enum Safety {
-  /** It relies on `[]` for no match, for a filter or deep scan, which AWS does not document and LocalStack answers with States.Runtime. */
+  /**
+   * It relies on `[]` for no match, for a filter, a deep scan or a path LocalStack's `[]` rule does
+   * not cover (two wildcards), which AWS does not document and LocalStack answers with States.Runtime.
+   */
   UNSAFE = 'UNSAFE: relies on [] for no match',
   /**
-   * It relies on `[]` for no match, for a wildcard: what LocalStack answers since localstack#12318,
-   * whose reporter checked it against AWS. Not in AWS's documentation either.
+   * It relies on `[]` for no match, for one wildcard (`$.a[*].b`, `$[*].b`): what LocalStack answers
+   * since localstack#12318, whose reporter checked that case against AWS. Not in AWS's documentation.
    */
   WILDCARD = 'WILDCARD: relies on [] for no match, the answer localstack#12318 reports from AWS for wildcards',
   /** It cannot match nothing where it is evaluated (the reason says why). */
@@ -127,25 +130,25 @@ export const INDEFINITE_PATHS: readonly IndefinitePathEntry[] = [
     path: '$[*].id',
     where: /^starter:RecordsToItems ResultSelector\.ids\.\$$/,
     safety: Safety.ALWAYS_MATCHES,
-    reason: 'every record has an id and a pipe\'s batch has at least one record (one match is a list of one on Jayway)',
+    reason: 'every record has an id and a pipe\'s batch has at least one record; one match is a list of one on Jayway, but LocalStack and aws-local-stepfunctions unwrap it',
   },
   {
     path: '$[*].item',
     where: /^starter:RecordsToItems ResultSelector\.items\.\$$/,
     safety: Safety.ALWAYS_MATCHES,
-    reason: 'every record has an item and a pipe\'s batch has at least one record (one match is a list of one on Jayway)',
+    reason: 'every record has an item and a pipe\'s batch has at least one record; one match is a list of one on Jayway, but LocalStack and aws-local-stepfunctions unwrap it (a batch of one would start the fan-out with an object for its items)',
   },
   {
     path: '$[*].claims[*]',
     where: /^starter:RecordsToItems ResultSelector\.claims\.\$$/,
-    safety: Safety.WILDCARD,
-    reason: 'wildcards; matches nothing when every record of the batch was started before (Drop gives claims: [])',
+    safety: Safety.UNSAFE,
+    reason: 'two wildcards (LocalStack\'s [] rule covers one wildcard or slice: it raises here); matches nothing when every record of the batch was started before (Drop gives claims: [])',
   },
   {
     path: '$[*].items[*]',
     where: /^starter:RecordsToItems ResultSelector\.items\.\$$/,
-    safety: Safety.WILDCARD,
-    reason: 'wildcards; matches nothing when every record of the batch was started before (Drop gives items: []); AnythingToStart then expects []',
+    safety: Safety.UNSAFE,
+    reason: 'two wildcards (LocalStack raises here, as for claims); matches nothing when every record of the batch was started before (Drop gives items: []); AnythingToStart then expects []',
   },
   {
     path: '$[*].kept',
