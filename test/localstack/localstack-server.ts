@@ -49,6 +49,12 @@ export interface LocalStackOptions {
    * @default false
    */
   readonly correctIndefinitePaths?: boolean;
+  /**
+   * The log's name, `.tmp/localstack/logs/<logName>.log`, overwritten by the next start of that name.
+   *
+   * @default - the test file's name
+   */
+  readonly logName?: string;
 }
 
 export interface LocalStackServer {
@@ -73,7 +79,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fan-out-localstack-'));
   const mockFile = path.join(dir, 'mock-config.json');
   fs.writeFileSync(mockFile, JSON.stringify(options.mockConfig ?? { StateMachines: {}, MockedResponses: {} }));
-  const logFile = path.join(ROOT, '.tmp', 'localstack', `server-${port}.log`);
+  const logName = options.logName ?? path.basename(expect.getState().testPath ?? `server-${port}`);
+  fs.mkdirSync(path.join(ROOT, '.tmp', 'localstack', 'logs'), { recursive: true });
+  const logFile = path.join(ROOT, '.tmp', 'localstack', 'logs', `${logName}.log`);
   const log = fs.openSync(logFile, 'w');
   const child = spawn(VENV_PYTHON, [LAUNCHER], {
     cwd: dir,
