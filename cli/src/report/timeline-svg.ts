@@ -1,7 +1,7 @@
 import { TaskRun, concurrencyCurve } from './aggregate';
 import { escapeHtml } from './escape';
 import { formatSeconds } from './format';
-import { CapacityProviderNames } from '../aws-limits';
+import { CapacityProviderNames } from '../library';
 
 /** Colours of the picture, by what a task was. */
 export const TIMELINE_COLOURS = {

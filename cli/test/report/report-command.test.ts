@@ -1,6 +1,6 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { writtenDistributedRun } from './executed-run';
+import { writtenDistributedRun } from '../../../test/report/executed-run';
 import { parseReportArguments, runReportCommand } from '../../src/report/cli';
 
 jest.setTimeout(120_000);

@@ -1,7 +1,5 @@
-import { Duration } from 'aws-cdk-lib';
 import { RunReport, TaskRun } from './aggregate';
-import { CPU_UNITS_PER_VCPU, FARGATE_DEFAULT_VCPU_QUOTA } from '../aws-limits';
-import { FanOutPlan, FanOutPlanner } from '../planner/planner';
+import { CPU_UNITS_PER_VCPU, Duration, FARGATE_DEFAULT_VCPU_QUOTA, FanOutPlan, FanOutPlanner } from '../library';
 
 /** What the planner was asked, and where each input came from. */
 export interface PredictionInputs {

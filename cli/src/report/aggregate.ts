@@ -1,7 +1,7 @@
 import { TaskSize, estimateTransitions, taskCost } from './cost';
 import { Prices } from './prices';
 import { RunResults } from './run-results';
-import { CapacityProviderNames } from '../aws-limits';
+import { CapacityProviderNames } from '../library';
 
 /** One ECS task of the run, for the timeline and the sums. */
 export interface TaskRun {

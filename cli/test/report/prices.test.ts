@@ -1,4 +1,4 @@
-import { PRICE_FARGATE_GB_HOUR_USD, PRICE_FARGATE_VCPU_HOUR_USD } from '../../src/aws-limits';
+import { PRICE_FARGATE_GB_HOUR_USD, PRICE_FARGATE_VCPU_HOUR_USD } from '../../src/library';
 import { billedSeconds, estimateTransitions, taskCost } from '../../src/report/cost';
 import { DEFAULT_PRICES, resolvePrices } from '../../src/report/prices';
 

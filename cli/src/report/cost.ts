@@ -1,6 +1,5 @@
 import { Prices } from './prices';
-import { CPU_UNITS_PER_VCPU, CapacityProviderNames } from '../aws-limits';
-import { TRANSITIONS_PER_RUN } from '../planner/planner';
+import { CPU_UNITS_PER_VCPU, CapacityProviderNames, TRANSITIONS_PER_RUN } from '../library';
 
 /** A task's size, when the record lacks it: from the command line. */
 export interface TaskSize {

@@ -1,10 +1,9 @@
-#!/usr/bin/env node
-import { Duration } from 'aws-cdk-lib';
-import { FanOutPlanner, FanOutPlanOptions, formatPlanReport } from './planner';
-import { REPORT_USAGE, runReportCommand } from '../report/cli';
+import { Duration, FanOutPlanOptions, FanOutPlanner, formatPlanReport } from './library';
 
-const USAGE = `usage: cdk-fargate-fan-out plan --items N --duration 5m [options]
-       cdk-fargate-fan-out report <execution ARN | s3://bucket/prefix | folder> [options]
+export const PLAN_USAGE = `usage: cdk-fargate-fan-out plan --items N --duration 5m [options]
+
+  Simulates a run against Fargate's launch rate, the vCPU quota and the concurrency cap, and
+  prints its makespan, the limit that binds, retries and cost, before anything is deployed.
 
   --items N             items in the run (required)
   --duration D          how long one item takes: 90s, 5m, 1h (required)
@@ -14,9 +13,7 @@ const USAGE = `usage: cdk-fargate-fan-out plan --items N --duration 5m [options]
   --items-per-task N    items per task, as itemBatching.maxItems (default 1)
   --vcpu-quota V        your Fargate On-Demand vCPU quota (default 6, AWS's default)
   --throttle-rate R     extra share of RunTask calls throttled by other callers, 0..1 (default 0)
-  --json                print the plan as JSON
-
-${REPORT_USAGE}`;
+  --json                print the plan as JSON`;
 
 /** Parses `plan` arguments into planner options; throws with the usage on bad input. */
 export function parsePlanArguments(args: string[]): { options: FanOutPlanOptions; json: boolean } {
@@ -29,17 +26,17 @@ export function parsePlanArguments(args: string[]): { options: FanOutPlanOptions
     } else if (arg.startsWith('--') && i + 1 < args.length) {
       values.set(arg.slice(2), args[++i]);
     } else {
-      throw new Error(`unexpected argument '${arg}'\n${USAGE}`);
+      throw new Error(`unexpected argument '${arg}'\n${PLAN_USAGE}`);
     }
   }
   const known = ['items', 'duration', 'cpu', 'memory', 'max-concurrency', 'items-per-task', 'vcpu-quota', 'throttle-rate'];
   for (const key of values.keys()) {
     if (!known.includes(key)) {
-      throw new Error(`unknown option --${key}\n${USAGE}`);
+      throw new Error(`unknown option --${key}\n${PLAN_USAGE}`);
     }
   }
   if (!values.has('items') || !values.has('duration')) {
-    throw new Error(`--items and --duration are required\n${USAGE}`);
+    throw new Error(`--items and --duration are required\n${PLAN_USAGE}`);
   }
   const number = (key: string) => (values.has(key) ? parseNumber(key, values.get(key)!) : undefined);
   const vcpus = number('cpu');
@@ -76,46 +73,19 @@ function parseDuration(text: string): Duration {
   return Duration.seconds(Math.round(seconds));
 }
 
-/** True when the arguments ask for help rather than for a plan or a report. */
-function asksForHelp(args: readonly string[]): boolean {
-  return args.includes('--help') || args.includes('-h');
-}
-
-/** Runs the command line (`plan`, `report`, or help); returns the exit code. */
-export async function runCli(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command === 'help' || asksForHelp(command === undefined ? [] : [command])) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (command === 'report') {
-    if (asksForHelp(rest)) {
-      console.log(REPORT_USAGE);
-      return 0;
-    }
-    return runReportCommand(rest);
-  }
-  if (command !== 'plan') {
-    console.error(USAGE);
-    return 2;
-  }
-  if (asksForHelp(rest)) {
-    console.log(USAGE);
-    return 0;
-  }
+/** Runs `plan`: prints the plan (text or JSON). Returns the exit code. */
+export function runPlanCommand(
+  argv: string[],
+  out: (text: string) => void = console.log,
+  err: (text: string) => void = console.error,
+): number {
   try {
-    const { options, json } = parsePlanArguments(rest);
+    const { options, json } = parsePlanArguments(argv);
     const plan = FanOutPlanner.plan(options);
-    console.log(json ? JSON.stringify(plan, null, 2) : formatPlanReport(plan));
+    out(json ? JSON.stringify(plan, null, 2) : formatPlanReport(plan));
     return 0;
   } catch (e) {
-    console.error((e as Error).message);
+    err((e as Error).message);
     return 2;
   }
-}
-
-if (require.main === module) {
-  void runCli(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
-  });
 }

@@ -1,7 +1,7 @@
 import {
   FARGATE_MINIMUM_BILLED_SECONDS, FARGATE_SPOT_MAX_DISCOUNT, PRICE_FARGATE_GB_HOUR_USD, PRICE_FARGATE_VCPU_HOUR_USD,
   PRICE_SFN_STANDARD_PER_TRANSITION_USD,
-} from '../aws-limits';
+} from '../library';
 
 /** The prices a report's costs use, in USD, and where each came from. */
 export interface Prices {

@@ -5,9 +5,9 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { writtenDistributedRun, writtenInlineRun, WrittenRun } from './executed-run';
-import { startMoto } from './tools';
-import { StateNames } from '../../src/build/workflow';
+import { writtenDistributedRun, writtenInlineRun, WrittenRun } from '../../../test/report/executed-run';
+import { startMoto } from '../tools';
+import { StateNames } from '../../../src/build/workflow';
 import { aggregateRun } from '../../src/report/aggregate';
 import { SUMMARY_STATES, THRESHOLD_EXCEEDED_STATE, readRunFromExecution } from '../../src/report/execution-source';
 import { FolderStore } from '../../src/report/folder-store';

@@ -4,8 +4,8 @@
  */
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { writtenDistributedRun, WrittenRun } from './executed-run';
-import { chromiumPath } from './tools';
+import { writtenDistributedRun, WrittenRun } from '../../../test/report/executed-run';
+import { chromiumPath } from '../tools';
 import { buildReport, parseReportArguments } from '../../src/report/cli';
 import { readRun } from '../../src/report/read-run';
 import { formatHtmlReport } from '../../src/report/report-html';
