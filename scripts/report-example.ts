@@ -13,7 +13,7 @@ import { buildReport, parseReportArguments } from '../cli/src/report/cli';
 import { readRun } from '../cli/src/report/read-run';
 import { formatHtmlReport } from '../cli/src/report/report-html';
 import { formatTextReport } from '../cli/src/report/report-text';
-import { chromiumPath } from '../cli/test/tools';
+import { chromium } from '../cli/test/tools';
 import { writtenDistributedRun } from '../test/report/executed-run';
 
 async function main(): Promise<void> {
@@ -33,7 +33,8 @@ async function main(): Promise<void> {
 
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const puppeteer = require('puppeteer-core');
-  const browser = await puppeteer.launch({ executablePath: chromiumPath(), args: ['--no-sandbox', '--disable-gpu'] });
+  const { executablePath, args } = await chromium();
+  const browser = await puppeteer.launch({ executablePath, args, headless: 'shell' });
   try {
     const tab = await browser.newPage();
     await tab.setViewport({ width: 1100, height: 1000, deviceScaleFactor: 1 });

@@ -1,11 +1,11 @@
 /**
- * The page, opened in headless Chromium (the machine's, driven by puppeteer-core): no console
+ * The page, opened in headless Chromium (the binary @sparticuz/chromium ships, driven by puppeteer-core): no console
  * errors, no request for anything outside the page, and the expected picture and tables.
  */
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { writtenDistributedRun, WrittenRun } from '../../../test/report/executed-run';
-import { chromiumPath } from '../tools';
+import { chromium } from '../tools';
 import { buildReport, parseReportArguments } from '../../src/report/cli';
 import { readRun } from '../../src/report/read-run';
 import { formatHtmlReport } from '../../src/report/report-html';
@@ -47,7 +47,8 @@ const READ_PAGE = `(() => {
 
 /** Opens a page file in headless Chromium and reads what a person would see. */
 async function openInChromium(file: string): Promise<Opened> {
-  const browser = await puppeteer.launch({ executablePath: chromiumPath(), args: ['--no-sandbox', '--disable-gpu'] });
+  const { executablePath, args } = await chromium();
+  const browser = await puppeteer.launch({ executablePath, args, headless: 'shell' });
   try {
     const page = await browser.newPage();
     const consoleErrors: string[] = [];
