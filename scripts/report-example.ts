@@ -24,10 +24,10 @@ async function main(): Promise<void> {
   await fs.cp(written.dir, path.join(out, 'results'), { recursive: true });
   const results = path.relative(process.cwd(), path.join(out, 'results'));
   const run = await readRun(results);
-  const { report, tasks, prediction } = await buildReport(run, parseReportArguments([results]));
+  const { report, timeline, prediction } = await buildReport(run, parseReportArguments([results]));
   console.log(formatTextReport(report, prediction));
   const page = path.join(out, 'report.html');
-  await fs.writeFile(page, formatHtmlReport(report, tasks, prediction));
+  await fs.writeFile(page, formatHtmlReport(report, timeline, prediction));
   console.log(`\npage: ${page}`);
   if (process.argv.includes('--no-screenshot')) return;
 

@@ -1,12 +1,12 @@
 import { promises as fs } from 'fs';
-import { aggregateRun, tasksOf } from './aggregate';
+import { RunAggregator } from './aggregate';
 import { parseJson } from './item-record';
 import { predictRun } from './prediction';
-import { PRICE_OPTIONS, resolvePrices } from './prices';
-import { readRun } from './read-run';
+import { PRICE_OPTIONS, Prices, resolvePrices } from './prices';
+import { scanRun } from './read-run';
 import { formatHtmlReport } from './report-html';
 import { formatTextReport } from './report-text';
-import { RunResults } from './run-results';
+import { ItemResult, RunInfo, RunResults } from './run-results';
 
 export const REPORT_USAGE = `usage: cdk-fargate-fan-out report <execution ARN | s3://bucket/prefix | folder> [options]
 
@@ -93,19 +93,32 @@ export function parseReportArguments(args: string[]): ReportArguments {
   };
 }
 
-/** Everything the report shows, from a run already read. */
-export async function buildReport(run: RunResults, args: ReportArguments) {
+async function pricesOf(args: ReportArguments): Promise<Prices> {
   let file: Record<string, unknown> | undefined;
   if (args.pricesFile) {
     const parsed = parseJson(await fs.readFile(args.pricesFile, 'utf8'));
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`--prices ${args.pricesFile}: not a JSON object`);
     file = parsed as Record<string, unknown>;
   }
-  const prices = resolvePrices(file, args.prices);
-  const report = aggregateRun(run, prices, { cpu: args.cpu, memoryMiB: args.memoryMiB });
-  const tasks = tasksOf(run);
-  const prediction = predictRun(report, tasks, run.results.map((r) => r.items), { maxConcurrency: args.maxConcurrency, vcpuQuota: args.vcpuQuota });
-  return { report, tasks, prediction };
+  return resolvePrices(file, args.prices);
+}
+
+/** Everything the report shows, from a run read as a stream: `scan` hands each item result over as it is read. */
+export async function reportRun(scan: (onResult: (result: ItemResult) => void) => Promise<RunInfo>, args: ReportArguments) {
+  // Prices first: a bad prices file fails before a long read.
+  const aggregator = new RunAggregator(await pricesOf(args), { cpu: args.cpu, memoryMiB: args.memoryMiB });
+  const info = await scan((result) => aggregator.add(result));
+  const { report, timeline, basis } = aggregator.finish(info);
+  const prediction = predictRun(report, basis, { maxConcurrency: args.maxConcurrency, vcpuQuota: args.vcpuQuota });
+  return { report, timeline, prediction };
+}
+
+/** Everything the report shows, from a run already read whole (tests, scripts). */
+export async function buildReport(run: RunResults, args: ReportArguments) {
+  return reportRun(async (onResult) => {
+    run.results.forEach(onResult);
+    return run;
+  }, args);
 }
 
 /** Runs `report`: prints the text (or JSON) and writes the page. Returns the exit code. */
@@ -122,10 +135,9 @@ export async function runReportCommand(
     return 2;
   }
   try {
-    const run = await readRun(args.source);
-    const { report, tasks, prediction } = await buildReport(run, args);
+    const { report, timeline, prediction } = await reportRun((onResult) => scanRun(args.source, onResult), args);
     if (args.html) {
-      await fs.writeFile(args.html, formatHtmlReport(report, tasks, prediction), 'utf8');
+      await fs.writeFile(args.html, formatHtmlReport(report, timeline, prediction), 'utf8');
     }
     out(args.json ? JSON.stringify({ ...report, prediction }, null, 2) : formatTextReport(report, prediction));
     if (args.html && !args.json) out(`\npage: ${args.html}`);

@@ -3,8 +3,8 @@ import {
   HistoryEvent, ListMapRunsCommand, SFNClient,
 } from '@aws-sdk/client-sfn';
 import { epochMs, parseJson } from './item-record';
-import { RunContext, readRunFromStore } from './result-files';
-import { RunResults, RunSummary } from './run-results';
+import { RunContext, scanRunFromStore } from './result-files';
+import { ItemResult, RunInfo, RunResults, RunSummary } from './run-results';
 import { S3Store, defaultRegion, newS3Client, parseS3Url } from './s3-store';
 
 /**
@@ -76,6 +76,15 @@ export function regionOfArn(arn: string): string | undefined {
  * DescribeMapRun for a Distributed Map, then the result files in S3.
  */
 export async function readRunFromExecution(executionArn: string, clients: { sfn?: SFNClient } = {}): Promise<RunResults> {
+  const results: ItemResult[] = [];
+  const info = await scanRunFromExecution(executionArn, (result) => results.push(result), clients);
+  return { ...info, results };
+}
+
+/** As readRunFromExecution, handing each item result to `onResult` as it is read (none kept). */
+export async function scanRunFromExecution(
+  executionArn: string, onResult: (result: ItemResult) => void, clients: { sfn?: SFNClient } = {},
+): Promise<RunInfo> {
   const region = regionOfArn(executionArn) ?? defaultRegion();
   const sfn = clients.sfn ?? new SFNClient({ region });
   const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
@@ -84,7 +93,7 @@ export async function readRunFromExecution(executionArn: string, clients: { sfn?
   }
   const summary = parseExecutionSummary(described.output) ?? await summaryFromHistory(sfn, described);
   if (summary?.thresholdExceeded) {
-    return readStoppedMapRun(sfn, executionArn, described, summary.thresholdExceeded, region);
+    return readStoppedMapRun(sfn, executionArn, described, summary.thresholdExceeded, region, onResult);
   }
   if (!summary) {
     throw new Error(`${executionArn} (${described.status}) has no fan-out summary in its output or history: it ended before its Map did, or it is not a FargateFanOut workflow`);
@@ -113,10 +122,10 @@ export async function readRunFromExecution(executionArn: string, clients: { sfn?
   } else {
     throw new Error(`${executionArn}: its summary names no result location`);
   }
-  const run = await readRunFromStore(store, {
+  const run = await scanRunFromStore(store, {
     ...context,
     mapRun: context.mapRun ? { ...context.mapRun, maxConcurrency, status: mapRunStatus } : undefined,
-  });
+  }, onResult);
   return { ...run, source: executionArn, notes: [...notes, ...run.notes] };
 }
 
@@ -151,7 +160,8 @@ async function summaryFromHistory(sfn: SFNClient, described: DescribeExecutionCo
  */
 async function readStoppedMapRun(
   sfn: SFNClient, executionArn: string, described: DescribeExecutionCommandOutput, location: string, region: string | undefined,
-): Promise<RunResults> {
+  onResult: (result: ItemResult) => void,
+): Promise<RunInfo> {
   const listed = await sfn.send(new ListMapRunsCommand({ executionArn }));
   const mapRunArn = listed.mapRuns?.[0]?.mapRunArn;
   if (!mapRunArn) throw new Error(`${executionArn}: its Map Run stopped past the failure threshold, but ListMapRuns lists none`);
@@ -164,10 +174,10 @@ async function readStoppedMapRun(
     failedCount: counts ? (counts.failed ?? 0) + (counts.timedOut ?? 0) + (counts.aborted ?? 0) : undefined,
     mapRunArn,
   });
-  const run = await readRunFromStore(new S3Store(bucket, key === '' ? runId : `${key}/${runId}`, newS3Client(region)), {
+  const run = await scanRunFromStore(new S3Store(bucket, key === '' ? runId : `${key}/${runId}`, newS3Client(region)), {
     ...context,
     mapRun: { arn: mapRunArn, maxConcurrency: mapRun.maxConcurrency, status: mapRun.status },
-  });
+  }, onResult);
   return {
     ...run,
     source: executionArn,

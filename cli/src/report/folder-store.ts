@@ -1,5 +1,6 @@
-import { promises as fs } from 'fs';
+import { createReadStream, promises as fs } from 'fs';
 import * as path from 'path';
+import { Readable } from 'stream';
 import { ResultStore } from './result-store';
 
 /** A run's results copied to a local folder (for instance with `aws s3 sync`). */
@@ -34,6 +35,12 @@ export class FolderStore implements ResultStore {
 
   public async read(key: string): Promise<string> {
     return fs.readFile(path.join(this.root, key), 'utf8');
+  }
+
+  public async stream(key: string): Promise<Readable> {
+    const file = path.join(this.root, key);
+    await fs.access(file);
+    return createReadStream(file, { highWaterMark: 1 << 20 });
   }
 
   public describe(key: string): string {

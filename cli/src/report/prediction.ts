@@ -1,4 +1,4 @@
-import { RunReport, TaskRun } from './aggregate';
+import { PredictionBasis, RunReport } from './aggregate';
 import { CPU_UNITS_PER_VCPU, Duration, FARGATE_DEFAULT_VCPU_QUOTA, FanOutPlan, FanOutPlanner } from '../library';
 
 /** What the planner was asked, and where each input came from. */
@@ -27,34 +27,17 @@ export interface PredictionOptions {
   readonly vcpuQuota?: number;
 }
 
-function mostCommon(values: number[]): number | undefined {
-  const counts = new Map<number, number>();
-  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
-  let best: number | undefined;
-  let bestCount = 0;
-  for (const [v, n] of counts) {
-    if (n > bestCount) {
-      best = v;
-      bestCount = n;
-    }
-  }
-  return best;
-}
-
 /**
  * The planner's prediction for the same run: its items, the median run time of a successful
  * task, the most common task size, the concurrency cap (given, the Map Run's, or else the peak
  * seen), and the batch size.
  */
-export function predictRun(
-  report: RunReport, tasks: readonly TaskRun[], itemsPerResult: readonly number[], options: PredictionOptions = {},
-): Prediction {
+export function predictRun(report: RunReport, basis: PredictionBasis, options: PredictionOptions = {}): Prediction {
   const items = report.counts.items;
   if (items === undefined || items === 0) return { unavailable: 'the run\'s item count is unknown' };
   const median = report.time.successfulTaskSeconds?.median;
   if (median === undefined) return { unavailable: 'no successful task with start and stop times to take a duration from' };
-  const cpu = mostCommon(tasks.map((t) => t.cpu).filter((v): v is number => v !== undefined));
-  const memoryMiB = mostCommon(tasks.map((t) => t.memoryMiB).filter((v): v is number => v !== undefined));
+  const { cpu, memoryMiB } = basis;
   if (cpu === undefined || memoryMiB === undefined) return { unavailable: 'the records give no task size' };
   const from: Record<string, string> = {
     items: report.counts.items !== undefined ? 'the run' : 'the results',
@@ -73,7 +56,7 @@ export function predictRun(
     maxConcurrency = Math.max(1, report.concurrency.peak);
     from.maxConcurrency = 'the peak seen (pass --max-concurrency for the configured cap)';
   }
-  const itemsPerTask = Math.max(1, ...itemsPerResult);
+  const itemsPerTask = Math.max(1, basis.itemsPerTask);
   from.itemsPerTask = itemsPerTask > 1 ? 'the largest batch in the results' : 'one item per task';
   // The run itself proves the quota held its peak: never plan with less.
   const peakVcpus = Math.ceil(report.concurrency.peak * cpu / CPU_UNITS_PER_VCPU);

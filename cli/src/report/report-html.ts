@@ -1,4 +1,4 @@
-import { RunReport, TaskRun } from './aggregate';
+import { RunReport, Timeline } from './aggregate';
 import { escapeHtml } from './escape';
 import { formatCount, formatSeconds, formatTime, formatUsd, percent } from './format';
 import { Prediction } from './prediction';
@@ -36,7 +36,7 @@ function table(id: string, head: string[], rows: string[][], numeric: boolean[] 
 const e = escapeHtml;
 
 /** The report as one self-contained HTML page: no scripts, styles or pictures from elsewhere. */
-export function formatHtmlReport(report: RunReport, tasks: readonly TaskRun[], prediction: Prediction): string {
+export function formatHtmlReport(report: RunReport, timeline: Timeline, prediction: Prediction): string {
   const { counts, time, cost, retries } = report;
   const card = (value: string, label: string, bad = false) => `<div class="card${bad ? ' bad' : ''}"><div class="value">${e(value)}</div><div class="label">${e(label)}</div></div>`;
   const body: string[] = [];
@@ -57,7 +57,7 @@ export function formatHtmlReport(report: RunReport, tasks: readonly TaskRun[], p
     [TIMELINE_COLOURS.onDemand, 'On-Demand'], [TIMELINE_COLOURS.spot, 'Spot'], [TIMELINE_COLOURS.retried, 'retried (a later task ran the item again)'],
     [TIMELINE_COLOURS.failed, 'failed (the item\'s last task)'], [TIMELINE_COLOURS.unknown, 'capacity unknown'],
   ].map(([c, l]) => `<span><i style="background:${c}"></i>${e(l)}</span>`).join('')}</div>`);
-  body.push(timelineSvg(tasks));
+  body.push(timelineSvg(timeline));
 
   body.push('<h2>Items</h2>');
   body.push(table('counts', ['outcome', 'items', 'share'], [

@@ -1,6 +1,7 @@
 import { parseItemRecord, parseJson } from './item-record';
+import { parseJsonEntries, readJsonEntries } from './json-entries';
 import { ResultStore } from './result-store';
-import { ItemResult, RunResults } from './run-results';
+import { ItemResult, RunInfo, RunResults } from './run-results';
 
 /**
  * The Distributed Map's result files (ResultWriter): `manifest.json` lists the `SUCCEEDED_<n>.json`,
@@ -33,18 +34,12 @@ export function parseManifest(text: string, where: string): ResultManifest {
   };
 }
 
-/** The entries of one result file: a JSON array, or JSON Lines (`OutputType: JSONL`). */
+/**
+ * The entries of one result file's text: a JSON array, or JSON Lines (`OutputType: JSONL`). For a
+ * small file; the report streams result files (readJsonEntries), which may be 5 GB each.
+ */
 export function parseResultEntries(text: string, where: string): any[] {
-  const trimmed = text.trim();
-  if (trimmed === '') return [];
-  const whole = parseJson(trimmed);
-  if (Array.isArray(whole)) return whole;
-  const lines = trimmed.split('\n').filter((line) => line.trim() !== '');
-  return lines.map((line, i) => {
-    const entry = parseJson(line);
-    if (entry === undefined) throw new Error(`${where}: line ${i + 1} is not JSON`);
-    return entry;
-  });
+  return parseJsonEntries(text, where);
 }
 
 /** The item index and item count a child's input gives: `{ index, item }` or a batch `{ Items }`. */
@@ -101,9 +96,11 @@ function basename(key: string): string {
 /**
  * Finds one run's results under the store's root and reads them: a Distributed Map's
  * `manifest.json` and the files it lists, or an inline run's `failed-<index>.json` files. A root
- * that holds several runs is an error that lists them, so the caller can pick one.
+ * that holds several runs is an error that lists them, so the caller can pick one. Every result
+ * goes to `onResult` as it is read (result files are streamed, entry by entry): nothing is kept
+ * here, so a run of any size reads in bounded memory.
  */
-export async function readRunFromStore(store: ResultStore, context: RunContext = {}): Promise<RunResults> {
+export async function scanRunFromStore(store: ResultStore, context: RunContext, onResult: (result: ItemResult) => void): Promise<RunInfo> {
   const keys = await store.list('');
   const manifests = keys.filter((k) => basename(k) === MANIFEST_FILE);
   const inlineDirs = [...new Set(keys.filter((k) => INLINE_FAILURE.test(k)).map(dirname))];
@@ -117,7 +114,7 @@ export async function readRunFromStore(store: ResultStore, context: RunContext =
   if (manifests.length === 1) {
     const manifestKey = manifests[0];
     const manifest = parseManifest(await store.read(manifestKey), store.describe(manifestKey));
-    const results: ItemResult[] = [];
+    let results = 0;
     let pendingItems = 0;
     let unreadable = 0;
     // The manifest names full S3 keys; the files sit next to it, wherever the folder was copied.
@@ -125,27 +122,26 @@ export async function readRunFromStore(store: ResultStore, context: RunContext =
     for (const status of ['SUCCEEDED', 'FAILED', 'PENDING'] as const) {
       for (const fileKey of manifest.files[status]) {
         const key = near(fileKey);
-        const entries = parseResultEntries(await store.read(key), store.describe(key));
-        entries.forEach((entry, i) => {
-          const where = `${store.describe(key)}[${i}]`;
+        const where = store.describe(key);
+        await readJsonEntries(await store.stream(key), where, (entry: any, i) => {
           if (status === 'PENDING') {
             pendingItems += itemsOfInput(entry?.Input).items;
             return;
           }
-          const result = itemResultOfEntry(status === 'FAILED' && entry?.Status === 'SUCCEEDED' ? { ...entry, Status: 'FAILED' } : entry, where);
+          const result = itemResultOfEntry(status === 'FAILED' && entry?.Status === 'SUCCEEDED' ? { ...entry, Status: 'FAILED' } : entry, `${where}[${i}]`);
           if (!result.record) unreadable++;
-          results.push(result);
+          results++;
+          onResult(result);
         });
       }
     }
     if (unreadable > 0) {
-      notes.push(`${unreadable} of ${results.length} results carry no item record (no task times, sizes or stop codes): they count by outcome only`);
+      notes.push(`${unreadable} of ${results} results carry no item record (no task times, sizes or stop codes): they count by outcome only`);
     }
     return {
       source: store.location,
       mode: 'distributed',
       everyItemHasResult: true,
-      results,
       pendingItems,
       summary: context.summary,
       execution: context.execution,
@@ -156,17 +152,17 @@ export async function readRunFromStore(store: ResultStore, context: RunContext =
 
   if (inlineDirs.length === 1 || context.mode === 'inline') {
     const failureKeys = keys.filter((k) => INLINE_FAILURE.test(k));
-    const results: ItemResult[] = [];
+    let unreadable = 0;
     for (const key of failureKeys) {
-      results.push(itemResultOfInlineFailure(await store.read(key), key, store.describe(key)));
+      const result = itemResultOfInlineFailure(await store.read(key), key, store.describe(key));
+      if (!result.record) unreadable++;
+      onResult(result);
     }
-    const unreadable = results.filter((r) => !r.record).length;
-    if (unreadable > 0) notes.push(`${unreadable} of ${results.length} failure files carry no item record: they count by error only`);
+    if (unreadable > 0) notes.push(`${unreadable} of ${failureKeys.length} failure files carry no item record: they count by error only`);
     return {
       source: store.location,
       mode: 'inline',
       everyItemHasResult: false,
-      results,
       pendingItems: 0,
       summary: context.summary,
       execution: context.execution,
@@ -175,4 +171,11 @@ export async function readRunFromStore(store: ResultStore, context: RunContext =
   }
 
   throw new Error(`no run results under ${store.location}: expected a Distributed Map's ${MANIFEST_FILE} (with its SUCCEEDED_n.json and FAILED_n.json) or an inline run's failed-<index>.json files`);
+}
+
+/** Reads one run's results whole (for tests and small runs): scanRunFromStore, every result kept. */
+export async function readRunFromStore(store: ResultStore, context: RunContext = {}): Promise<RunResults> {
+  const results: ItemResult[] = [];
+  const info = await scanRunFromStore(store, context, (result) => results.push(result));
+  return { ...info, results };
 }

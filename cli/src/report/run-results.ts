@@ -54,3 +54,6 @@ export interface RunResults {
   /** Things noticed while reading (unreadable entries, counts that disagree, ...). */
   readonly notes: readonly string[];
 }
+
+/** A run as read, without its item results (which a scan hands over one by one). */
+export type RunInfo = Omit<RunResults, 'results'>;

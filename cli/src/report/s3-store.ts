@@ -1,4 +1,5 @@
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { Readable } from 'stream';
 import { ResultStore, joinKey } from './result-store';
 
 /**
@@ -44,6 +45,13 @@ export class S3Store implements ResultStore {
     const object = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: joinKey(this.root, key) }));
     if (!object.Body) throw new Error(`s3://${this.bucket}/${joinKey(this.root, key)} has no body`);
     return object.Body.transformToString('utf8');
+  }
+
+  public async stream(key: string): Promise<Readable> {
+    const object = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: joinKey(this.root, key) }));
+    // In Node.js the SDK's body is a Readable (an IncomingMessage): read as it arrives.
+    if (!(object.Body instanceof Readable)) throw new Error(`s3://${this.bucket}/${joinKey(this.root, key)} has no readable body`);
+    return object.Body;
   }
 
   public describe(key: string): string {

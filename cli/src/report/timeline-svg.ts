@@ -1,4 +1,4 @@
-import { TaskRun, concurrencyCurve } from './aggregate';
+import { TaskRun, Timeline } from './aggregate';
 import { escapeHtml } from './escape';
 import { formatSeconds } from './format';
 import { CapacityProviderNames } from '../library';
@@ -100,17 +100,19 @@ function niceStep(span: number, ticks: number): number {
 }
 
 /**
- * The run as a picture: every task as a bar in its lane over time (On-Demand, Spot, retried,
- * failed), and below it the tasks running at once, Spot apart, with a mark where an item failed.
+ * The run as a picture: each task as a bar in its lane over time (On-Demand, Spot, retried,
+ * failed; a sample of them in a large run), and below it the tasks running at once, Spot apart,
+ * with a mark where an item failed. Its size is bounded whatever the run's (see Timeline).
  */
-export function timelineSvg(tasks: readonly TaskRun[]): string {
+export function timelineSvg(timeline: Timeline): string {
   type Timed = TaskRun & { startedAt: number; stoppedAt: number };
-  const timed = tasks.filter((t): t is Timed => t.startedAt !== undefined && t.stoppedAt !== undefined);
-  if (timed.length === 0) {
+  const timed = timeline.tasks.filter((t): t is Timed => t.startedAt !== undefined && t.stoppedAt !== undefined);
+  if (timed.length === 0 || timeline.start === undefined || timeline.end === undefined) {
     return '<p class="empty">No task has start and stop times: nothing to draw.</p>';
   }
-  const t0 = timed.reduce((m, t) => Math.min(m, t.startedAt), Infinity);
-  const t1 = timed.reduce((m, t) => Math.max(m, t.stoppedAt), -Infinity);
+  const sampled = timed.length < timeline.timedTasks;
+  const t0 = timeline.start;
+  const t1 = timeline.end;
   const span = Math.max(1, t1 - t0);
   const x = (t: number) => LEFT + ((t - t0) / span) * (WIDTH - LEFT - RIGHT);
   const { lanes, count } = packLanes(timed);
@@ -120,7 +122,8 @@ export function timelineSvg(tasks: readonly TaskRun[]): string {
   const titled = timed.length <= MAX_TITLED_TASKS;
   const parts: string[] = [];
   parts.push(`<svg id="timeline" role="img" aria-label="Tasks over time and tasks running at once" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}">`);
-  parts.push(`<text x="${LEFT}" y="16" class="panel-title">Tasks over time, one lane per task slot (${count} lanes${count > MAX_ROWS ? `, drawn in ${MAX_ROWS} rows` : ''})</text>`);
+  const what = sampled ? `a sample of ${timed.length} of the run's ${timeline.timedTasks} tasks, its failed items' among them` : 'one lane per task slot';
+  parts.push(`<text x="${LEFT}" y="16" class="panel-title">Tasks over time, ${escapeHtml(what)} (${count} lanes${count > MAX_ROWS ? `, drawn in ${MAX_ROWS} rows` : ''})</text>`);
   parts.push(`<rect x="${LEFT}" y="${LANES_TOP}" width="${WIDTH - LEFT - RIGHT}" height="${LANES_HEIGHT}" class="panel"/>`);
 
   // Time axis ticks, shared by both panels.
@@ -143,11 +146,11 @@ export function timelineSvg(tasks: readonly TaskRun[]): string {
     parts.push(`<rect class="task" data-kind="${escapeHtml(kind)}" x="${x(task.startedAt).toFixed(1)}" y="${y.toFixed(2)}" width="${w.toFixed(1)}" height="${h.toFixed(2)}" fill="${colourOf(task)}">${title}</rect>`);
   });
 
-  // Concurrency: all tasks, and Spot tasks, as step curves.
-  const curve = concurrencyCurve(timed);
-  const peak = curve.reduce((m, c) => Math.max(m, c[1]), 1);
+  // Concurrency: all tasks, and Spot tasks, as step curves (every task's, not the sample's).
+  const curve = timeline.curve;
+  const peak = Math.max(1, timeline.peak);
   const y = (n: number) => CURVE_TOP + CURVE_HEIGHT - (n / peak) * CURVE_HEIGHT;
-  const stepPath = (pick: (c: [number, number, number]) => number) => {
+  const stepPath = (pick: (c: readonly [number, number, number]) => number) => {
     let d = `M${x(t0).toFixed(1)},${y(0).toFixed(1)}`;
     let previous = 0;
     for (const point of curve) {

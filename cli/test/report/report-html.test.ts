@@ -81,10 +81,10 @@ describe('the report page in headless Chromium', () => {
 
   beforeAll(async () => {
     written = await writtenDistributedRun(400, 181);
-    const { report, tasks, prediction } = await buildReport(await readRun(written.dir), parseReportArguments([written.dir]));
+    const { report, timeline, prediction } = await buildReport(await readRun(written.dir), parseReportArguments([written.dir]));
     failedItems = report.counts.failed;
     startedTasks = report.tasks.started;
-    html = formatHtmlReport(report, tasks, prediction);
+    html = formatHtmlReport(report, timeline, prediction);
     const file = path.join(written.dir, 'report.html');
     await fs.writeFile(file, html);
     opened = await openInChromium(file);
@@ -121,9 +121,9 @@ describe('the report page in headless Chromium', () => {
   });
 
   test('escapes what the run wrote: an error name cannot inject markup', async () => {
-    const { report, tasks, prediction } = await buildReport(await readRun(written.dir), parseReportArguments([written.dir]));
+    const { report, timeline, prediction } = await buildReport(await readRun(written.dir), parseReportArguments([written.dir]));
     const hostile = { ...report, failures: [{ ...report.failures[0], error: '<img src=x onerror=alert(1)>' }] };
-    const page = formatHtmlReport(hostile, tasks, prediction);
+    const page = formatHtmlReport(hostile, timeline, prediction);
     expect(page).toContain('&lt;img src=x onerror=alert(1)&gt;');
     expect(page).not.toContain('<img');
   });

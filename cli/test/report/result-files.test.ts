@@ -2,7 +2,8 @@ import { promises as fs, mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
 import { FolderStore } from '../../src/report/folder-store';
-import { itemResultOfEntry, parseManifest, parseResultEntries, readRunFromStore } from '../../src/report/result-files';
+import { JsonEntrySplitter } from '../../src/report/json-entries';
+import { itemResultOfEntry, parseManifest, parseResultEntries, readRunFromStore, scanRunFromStore } from '../../src/report/result-files';
 
 const record = { outcome: 'SUCCEEDED', attempts: 1, capacity: 'FARGATE', cpu: '256', memory: '512', startedAt: 1000, stoppedAt: 61000, exitCode: 0, earlier: {} };
 
@@ -81,5 +82,64 @@ describe('result files', () => {
     });
     await expect(readRunFromStore(new FolderStore(dir))).rejects.toThrow(/holds the results of 2 runs; name one of them:\n.*a\/run1\n.*a\/inline\/exec-2/);
     await expect(readRunFromStore(new FolderStore(await folderWith({ 'x.txt': 'hello' })))).rejects.toThrow(/no run results under/);
+  });
+});
+
+describe('result files read as streams, entry by entry', () => {
+  const entries = [
+    { Status: 'SUCCEEDED', Input: '{"index":1,"item":"a, [b] {c}"}', Output: '{"quote":"\\"","slash":"\\\\"}' },
+    { Status: 'FAILED', Cause: 'line\nbreak ] , }', Error: 'States.TaskFailed' },
+    [1, { nested: [2, 3] }],
+    'text with "quotes" and ,',
+    42,
+  ];
+
+  /** Splits `text` into chunks at the given positions and reads it. */
+  function read(text: string, cuts: number[]): unknown[] {
+    const out: unknown[] = [];
+    const splitter = new JsonEntrySplitter('f', (entry) => out.push(entry));
+    let from = 0;
+    for (const cut of [...cuts, text.length]) {
+      splitter.push(text.slice(from, cut));
+      from = cut;
+    }
+    splitter.end();
+    return out;
+  }
+
+  test.each([
+    ['a JSON array', JSON.stringify(entries)],
+    ['a pretty-printed JSON array', JSON.stringify(entries, null, 2)],
+    ['JSON Lines', `${entries.map((e) => JSON.stringify(e)).join('\n')}\n`],
+  ])('%s: the same entries however the text is cut into chunks', (_, text) => {
+    expect(read(text, [])).toEqual(entries);
+    for (let cut = 0; cut <= text.length; cut++) expect(read(text, [cut])).toEqual(entries);
+    expect(read(text, Array.from({ length: text.length }, (__, i) => i))).toEqual(entries);
+  });
+
+  test('an empty array, an empty file', () => {
+    expect(read('[]', [])).toEqual([]);
+    expect(read(' [ \n ] \n', [2])).toEqual([]);
+    expect(read('', [])).toEqual([]);
+  });
+
+  test('fails naming the file and the entry or line', () => {
+    expect(() => read('[{"a":1},{"a":2}', [])).toThrow(/f: the array is not closed/);
+    expect(() => read('[{"a":1},,{"a":2}]', [])).toThrow(/f: entry 2 is empty/);
+    expect(() => read('[{"a":1},{"a":tru}]', [])).toThrow(/f: entry 2 \(line 1\) is not JSON/);
+    expect(() => read('[1] 2', [])).toThrow(/f: text after the array's end/);
+  });
+
+  test('the folder store streams a file in chunks of 1 MiB and the scan hands over every entry', async () => {
+    const count = 30_000;
+    const dir = await folderWith({
+      'run/manifest.json': { ResultFiles: { SUCCEEDED: [{ Key: 'x/run/SUCCEEDED_0.json' }], FAILED: [], PENDING: [] } },
+      'run/SUCCEEDED_0.json': Array.from({ length: count }, (_, i) => ({ Status: 'SUCCEEDED', Input: JSON.stringify({ index: i }), Output: JSON.stringify({ ...record, pad: 'x'.repeat(40) }) })),
+    });
+    const indices: number[] = [];
+    const info = await scanRunFromStore(new FolderStore(dir), {}, (result) => indices.push(result.index!));
+    expect(indices).toEqual(Array.from({ length: count }, (_, i) => i));
+    expect(info).toMatchObject({ mode: 'distributed', everyItemHasResult: true, pendingItems: 0 });
+    expect((await fs.stat(path.join(dir, 'run/SUCCEEDED_0.json'))).size).toBeGreaterThan(2 * 2 ** 20);
   });
 });
