@@ -86,11 +86,11 @@ cli() { (cd "$APP" && ./node_modules/.bin/cdk-fargate-fan-out "$@"); }
 help_lists_commands() {
   local out
   out=$(cli --help) || return 1
-  for command in plan report; do
+  for command in plan report start watch; do
     grep -qE "^  $command " <<<"$out" || { echo "   --help does not list '$command':" >&2; echo "$out" >&2; return 1; }
   done
 }
-check "--help exits 0 and lists plan and report" help_lists_commands
+check "--help exits 0 and lists plan, report, start and watch" help_lists_commands
 
 plans() {
   local out
