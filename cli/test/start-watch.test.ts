@@ -186,7 +186,12 @@ class TmuxPane {
 }
 
 beforeAll(async () => {
-  execFileSync('tmux', ['-V']);
+  try {
+    execFileSync('tmux', ['-V']);
+  } catch {
+    // Part of every machine image this project runs on (Debian's tmux).
+    throw new Error('tmux is not installed: the terminal tests read the CLI\'s output in a tmux pane; install it with: apt-get install tmux');
+  }
   moto = await startMoto();
   // moto runs the definitions it is given (Wait, Pass, Map, Succeed, Fail), so executions end.
   await fetch(`${moto.endpoint}/moto-api/config`, { method: 'POST', body: JSON.stringify({ stepfunctions: { execute_state_machine: true } }) });
