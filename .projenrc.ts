@@ -42,8 +42,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     exclude: ['node_modules', '.tmp', 'cdk.out', 'dist'],
   },
   eslintOptions: {
-    dirs: ['src'],
-    devdirs: ['test', 'examples', 'benchmarks'],
+    dirs: ['src', 'cli/src'],
+    devdirs: ['test', 'examples', 'benchmarks', 'cli/test'],
     projectService: false,
     tsconfigPath: './tsconfig.dev.json',
   },

@@ -8,6 +8,7 @@
 export { Duration } from 'aws-cdk-lib';
 export { FanOutPlanner, TRANSITIONS_PER_RUN, formatPlanReport } from 'cdk-fargate-fan-out/lib/planner/planner';
 export type { FanOutPlan, FanOutPlanOptions } from 'cdk-fargate-fan-out/lib/planner/planner';
+export { seededRandom } from 'cdk-fargate-fan-out/lib/planner/seeded-random';
 export {
   CPU_UNITS_PER_VCPU, CapacityProviderNames, FARGATE_DEFAULT_VCPU_QUOTA, FARGATE_MINIMUM_BILLED_SECONDS, FARGATE_SPOT_MAX_DISCOUNT,
   PRICE_FARGATE_GB_HOUR_USD, PRICE_FARGATE_VCPU_HOUR_USD, PRICE_SFN_STANDARD_PER_TRANSITION_USD,

@@ -1,6 +1,6 @@
 /** The pure parts of start and watch: items files, the input limit, progress from either source, the lines shown. */
-import { buildInput } from '../src/start/start';
 import { formatOfItems, parseCsv, parseItems } from '../src/start/items-file';
+import { buildInput } from '../src/start/start';
 import { HistoryProgress, formatPlainLine, formatProgressLine, progressOfMapRun, rateOf } from '../src/watch/progress';
 
 describe('items files', () => {
@@ -35,7 +35,8 @@ describe('the execution input', () => {
 
 describe('progress', () => {
   test('from DescribeMapRun: failed counts timed-out and aborted items; tasks are the running children', () => {
-    expect(progressOfMapRun({ itemCounts: { total: 100, succeeded: 50, failed: 2, timedOut: 1, aborted: 1, running: 10, pending: 36 }, executionCounts: { running: 5 } }))
+    const itemCounts = { total: 100, succeeded: 50, failed: 2, timedOut: 1, aborted: 1, running: 10, pending: 36 };
+    expect(progressOfMapRun({ itemCounts, executionCounts: { running: 5 } }))
       .toEqual({ total: 100, succeeded: 50, failed: 4, running: 10, pending: 36, tasksRunning: 5, from: 'map run' });
   });
 

@@ -54,16 +54,25 @@ class ScriptedEndpoint {
         };
         const input = body.length > 0 ? JSON.parse(body.toString('utf8')) : {};
         if (api === 'ListMapRuns') {
-          return reply(200, { mapRuns: this.mapRunFor.has(input.executionArn) ? [{ mapRunArn: MAP_RUN_ARN, executionArn: input.executionArn, startDate: Date.now() / 1000 }] : [] });
+          const mapRun = { mapRunArn: MAP_RUN_ARN, executionArn: input.executionArn, startDate: Date.now() / 1000 };
+          const mapRuns = this.mapRunFor.has(input.executionArn) ? [mapRun] : [];
+          return reply(200, { mapRuns });
         }
         if (api === 'DescribeMapRun') {
           if (this.served++ === 0) return reply(400, { __type: 'ThrottlingException', message: 'Rate exceeded' });
           const counts = this.mapRunCounts[Math.min(this.served - 2, this.mapRunCounts.length - 1)];
           return reply(200, {
-            mapRunArn: MAP_RUN_ARN, executionArn: input.mapRunArn, status: 'RUNNING', startDate: Date.now() / 1000, maxConcurrency: 100,
-            toleratedFailurePercentage: 0, toleratedFailureCount: 0,
+            mapRunArn: MAP_RUN_ARN,
+            executionArn: input.mapRunArn,
+            status: 'RUNNING',
+            startDate: Date.now() / 1000,
+            maxConcurrency: 100,
+            toleratedFailurePercentage: 0,
+            toleratedFailureCount: 0,
             itemCounts: { pending: 0, running: 0, succeeded: 0, failed: 0, timedOut: 0, aborted: 0, total: 10_000, resultsWritten: 0, ...counts },
-            executionCounts: { pending: 0, running: counts.running ?? 0, succeeded: 0, failed: 0, timedOut: 0, aborted: 0, total: 10_000, resultsWritten: 0 },
+            executionCounts: {
+              pending: 0, running: counts.running ?? 0, succeeded: 0, failed: 0, timedOut: 0, aborted: 0, total: 10_000, resultsWritten: 0,
+            },
           });
         }
         const forward = http.request(`${this.moto}${req.url}`, { method: req.method, headers: { ...req.headers, host: new URL(this.moto).host } }, (motoRes) => {
@@ -106,7 +115,10 @@ const inlineMap = (waitSeconds: number) => ({
   StartAt: 'FanOut',
   States: {
     FanOut: {
-      Type: 'Map', ItemsPath: '$.items', MaxConcurrency: 2, Next: 'Done',
+      Type: 'Map',
+      ItemsPath: '$.items',
+      MaxConcurrency: 2,
+      Next: 'Done',
       Iterator: { StartAt: 'Work', States: { Work: { Type: 'Wait', Seconds: waitSeconds, Next: 'Ok' }, Ok: { Type: 'Pass', End: true } } },
     },
     Done: { Type: 'Succeed' },

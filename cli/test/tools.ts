@@ -30,7 +30,7 @@ const CHROMIUM_INSTALL = 'npm ci --prefix cli   (installs @sparticuz/chromium, a
  */
 export async function chromium(): Promise<{ executablePath: string; args: string[] }> {
   if (process.env.CHROMIUM) return { executablePath: process.env.CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] };
-  let shipped: { executablePath(): Promise<string>; args: string[] };
+  let shipped: { args: string[]; executablePath(): Promise<string> };
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const loaded = require(require.resolve('@sparticuz/chromium', { paths: [CLI] }));

@@ -1,7 +1,7 @@
 import { TaskSize, estimateTransitions, taskCost } from './cost';
 import { Prices } from './prices';
 import { ItemResult, RunInfo, RunResults } from './run-results';
-import { CapacityProviderNames } from '../library';
+import { CapacityProviderNames, seededRandom } from '../library';
 
 /** One ECS task of the run, for the timeline and the sums. */
 export interface TaskRun {
@@ -208,18 +208,6 @@ class Numbers {
   }
 }
 
-/** A deterministic pseudo-random sequence in [0, 1) (mulberry32): the same sample every run. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** What the picture draws: a bounded sample of the tasks, and the curve of all of them. */
 export interface Timeline {
   /** Tasks drawn: every task when there are at most TIMELINE_MAX_TASKS, else a uniform sample plus the failed items' last tasks. */
@@ -359,7 +347,7 @@ export class RunAggregator {
     const rank = (f: FailedItem) => f.index ?? Infinity;
     const up = (i: number) => {
       while (i > 0) {
-        const p = (i - 1) >> 1;
+        const p = Math.floor((i - 1) / 2);
         if (rank(heap[p]) >= rank(heap[i])) break;
         [heap[p], heap[i]] = [heap[i], heap[p]];
         i = p;
@@ -413,7 +401,9 @@ export class RunAggregator {
       }
       this.firstTaskStart = this.firstTaskStart === undefined ? task.startedAt : Math.min(this.firstTaskStart, task.startedAt);
     }
-    if (task.stoppedAt !== undefined) this.lastTaskStop = this.lastTaskStop === undefined ? task.stoppedAt : Math.max(this.lastTaskStop, task.stoppedAt);
+    if (task.stoppedAt !== undefined) {
+      this.lastTaskStop = this.lastTaskStop === undefined ? task.stoppedAt : Math.max(this.lastTaskStop, task.stoppedAt);
+    }
     if (task.startedAt === undefined || task.stoppedAt === undefined) return;
 
     this.starts.push(task.startedAt);
@@ -425,8 +415,7 @@ export class RunAggregator {
     if (task.last && !task.failed) this.successful.push((task.stoppedAt - task.startedAt) / 1000);
     // The timeline's sample: reservoir sampling keeps each task with the same chance.
     const seen = ++this.timed;
-    if (this.sample.length < TIMELINE_MAX_TASKS) this.sample.push(task);
-    else {
+    if (this.sample.length < TIMELINE_MAX_TASKS) {this.sample.push(task);} else {
       const j = Math.floor(this.random() * seen);
       if (j < TIMELINE_MAX_TASKS) this.sample[j] = task;
     }
@@ -474,7 +463,8 @@ export class RunAggregator {
     // Time.
     const { startDate, stopDate } = run.execution ?? {};
     const executionSeconds = startDate !== undefined && stopDate !== undefined ? (stopDate - startDate) / 1000 : undefined;
-    const taskSpanSeconds = this.firstTaskStart !== undefined && this.lastTaskStop !== undefined ? (this.lastTaskStop - this.firstTaskStart) / 1000 : undefined;
+    const { firstTaskStart, lastTaskStop } = this;
+    const taskSpanSeconds = firstTaskStart !== undefined && lastTaskStop !== undefined ? (lastTaskStop - firstTaskStart) / 1000 : undefined;
     const successful = this.successful.sorted();
 
     // Cost by capacity.
@@ -515,7 +505,9 @@ export class RunAggregator {
           ? { min: successful[0], median: quantile(successful, 0.5), p90: quantile(successful, 0.9), max: successful[successful.length - 1] }
           : undefined,
       },
-      tasks: { started: this.started, neverStarted: this.neverStarted, withoutSize: this.withoutSize, taskSeconds: this.taskSeconds, byCapacity: capacityUse },
+      tasks: {
+        started: this.started, neverStarted: this.neverStarted, withoutSize: this.withoutSize, taskSeconds: this.taskSeconds, byCapacity: capacityUse,
+      },
       cost: {
         covers: run.everyItemHasResult ? 'every item' : 'failed items only',
         fargateUsd: onDemandUsd + spotUsd,

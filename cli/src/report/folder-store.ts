@@ -40,7 +40,7 @@ export class FolderStore implements ResultStore {
   public async stream(key: string): Promise<Readable> {
     const file = path.join(this.root, key);
     await fs.access(file);
-    return createReadStream(file, { highWaterMark: 1 << 20 });
+    return createReadStream(file, { highWaterMark: 1_048_576 });
   }
 
   public describe(key: string): string {

@@ -36,13 +36,10 @@ export function parseStartArguments(args: string[]): StartArguments {
   const values = new Map<string, string>();
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
-    if (arg === '--watch') watch = true;
-    else if (['--items', '--input', '--name', '--interval'].includes(arg)) {
+    if (arg === '--watch') {watch = true;} else if (['--items', '--input', '--name', '--interval'].includes(arg)) {
       if (i + 1 >= args.length) throw new Error(`${arg} needs a value\n${START_USAGE}`);
       values.set(arg.slice(2), args[++i]);
-    } else if (arg.startsWith('--')) throw new Error(`unknown option ${arg}\n${START_USAGE}`);
-    else if (stateMachineArn === undefined) stateMachineArn = arg;
-    else throw new Error(`unexpected argument '${arg}'\n${START_USAGE}`);
+    } else if (arg.startsWith('--')) {throw new Error(`unknown option ${arg}\n${START_USAGE}`);} else if (stateMachineArn === undefined) {stateMachineArn = arg;} else {throw new Error(`unexpected argument '${arg}'\n${START_USAGE}`);}
   }
   if (stateMachineArn === undefined) throw new Error(`name the state machine to start\n${START_USAGE}`);
   if (!/^arn:aws[a-z-]*:states:[^:]+:\d{12}:stateMachine:[^:]+$/.test(stateMachineArn)) {

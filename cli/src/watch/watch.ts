@@ -19,7 +19,7 @@ export const WATCH_USAGE = `usage: cdk-fargate-fan-out watch <execution ARN> [--
   the execution goes on), 1 the watch failed (an AWS error), 2 bad arguments`;
 
 export interface Output {
-  readonly stdout: { write(text: string): unknown; isTTY?: boolean };
+  readonly stdout: { isTTY?: boolean; write(text: string): unknown };
   readonly stderr: { write(text: string): unknown };
 }
 
@@ -40,9 +40,7 @@ export function parseWatchArguments(args: string[]): { executionArn: string; int
       const value = Number(args[++i]);
       if (!(value >= 1)) throw new Error(`--interval must be a number of seconds, at least 1, got '${args[i] ?? ''}'\n${WATCH_USAGE}`);
       intervalSeconds = value;
-    } else if (arg.startsWith('--')) throw new Error(`unknown option ${arg}\n${WATCH_USAGE}`);
-    else if (executionArn === undefined) executionArn = arg;
-    else throw new Error(`unexpected argument '${arg}'\n${WATCH_USAGE}`);
+    } else if (arg.startsWith('--')) {throw new Error(`unknown option ${arg}\n${WATCH_USAGE}`);} else if (executionArn === undefined) {executionArn = arg;} else {throw new Error(`unexpected argument '${arg}'\n${WATCH_USAGE}`);}
   }
   if (executionArn === undefined) throw new Error(`name the execution to watch\n${WATCH_USAGE}`);
   if (!/^arn:aws[a-z-]*:states:[^:]+:\d{12}:execution:[^:]+:[^:]+$/.test(executionArn)) {

@@ -3,12 +3,12 @@
  * run with Spot interruptions (and on-demand fallback), throttling and items that always fail,
  * written out as AWS's result files, then read back and aggregated.
  */
+import { itemKey } from '../../../test/harness/simulated-ecs';
 import { account, launched, simulatedCost, startedTasks, writtenDistributedRun, writtenInlineRun, WrittenRun } from '../../../test/report/executed-run';
 import { aggregateRun, concurrencyCurve, RunReport, tasksOf } from '../../src/report/aggregate';
 import { DEFAULT_PRICES } from '../../src/report/prices';
 import { readRun } from '../../src/report/read-run';
 import { RunResults } from '../../src/report/run-results';
-import { itemKey } from '../../../test/harness/simulated-ecs';
 
 jest.setTimeout(120_000);
 

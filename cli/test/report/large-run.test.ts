@@ -9,8 +9,8 @@ import { execFile } from 'child_process';
 import { promises as fs, mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
-import { FAILED_ITEMS_LISTED } from '../../src/report/aggregate';
 import { writeResultWriterRun, WrittenResultWriterRun } from './result-writer-run';
+import { FAILED_ITEMS_LISTED } from '../../src/report/aggregate';
 
 jest.setTimeout(600_000);
 
@@ -30,7 +30,7 @@ async function reportInChild(run: WrittenResultWriterRun): Promise<Reported> {
   const html = path.join(run.dir, 'report.html');
   const args = [`--max-old-space-size=${HEAP_CAP_MIB}`, '-r', 'ts-node/register/transpile-only', 'cli/test/report/report-child.ts', run.dir, '--json', '--html', html];
   const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
-    execFile(process.execPath, args, { cwd: ROOT, maxBuffer: 64 << 20, env: { ...process.env, NODE_OPTIONS: '' } }, (error, out, err) => {
+    execFile(process.execPath, args, { cwd: ROOT, maxBuffer: 67_108_864, env: { ...process.env, NODE_OPTIONS: '' } }, (error, out, err) => {
       if (error) reject(new Error(`report failed (${error.message}): ${err.slice(-2000)}`));
       else resolve({ stdout: out, stderr: err });
     });

@@ -9,7 +9,7 @@ import { performance } from 'perf_hooks';
 import { runReportCommand } from '../../src/report/cli';
 
 const started = performance.now();
-runReportCommand(process.argv.slice(2), (text) => process.stdout.write(`${text}\n`), (text) => process.stderr.write(`${text}\n`)).then((code) => {
+void runReportCommand(process.argv.slice(2), (text) => process.stdout.write(`${text}\n`), (text) => process.stderr.write(`${text}\n`)).then((code) => {
   const reportMs = Math.round(performance.now() - started);
   process.stderr.write(`report-child: ${JSON.stringify({ reportMs, maxRssKiB: process.resourceUsage().maxRSS })}\n`);
   process.exitCode = code;

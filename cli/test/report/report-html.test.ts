@@ -5,10 +5,10 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { writtenDistributedRun, WrittenRun } from '../../../test/report/executed-run';
-import { chromium } from '../tools';
 import { buildReport, parseReportArguments } from '../../src/report/cli';
 import { readRun } from '../../src/report/read-run';
 import { formatHtmlReport } from '../../src/report/report-html';
+import { chromium } from '../tools';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const puppeteer = require('puppeteer-core');

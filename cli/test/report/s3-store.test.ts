@@ -5,15 +5,15 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { writtenDistributedRun, writtenInlineRun, WrittenRun } from '../../../test/report/executed-run';
-import { startMoto } from '../tools';
 import { StateNames } from '../../../src/build/workflow';
+import { writtenDistributedRun, writtenInlineRun, WrittenRun } from '../../../test/report/executed-run';
 import { aggregateRun } from '../../src/report/aggregate';
 import { SUMMARY_STATES, THRESHOLD_EXCEEDED_STATE, readRunFromExecution } from '../../src/report/execution-source';
 import { FolderStore } from '../../src/report/folder-store';
 import { DEFAULT_PRICES } from '../../src/report/prices';
 import { readRun } from '../../src/report/read-run';
 import { S3Store, newS3Client } from '../../src/report/s3-store';
+import { startMoto } from '../tools';
 
 jest.setTimeout(120_000);
 
