@@ -31,14 +31,19 @@ const project = new awscdk.AwsCdkConstructLibrary({
   tsconfigDevFile: 'tsconfig.dev.json',
   tsconfigDev: {
     include: ['src/**/*.ts', 'test/**/*.ts', 'examples/**/*.ts', 'benchmarks/**/*.ts', '.projenrc.ts', 'projenrc/**/*.ts'],
-    compilerOptions: { skipLibCheck: true },
+    compilerOptions: {
+      skipLibCheck: true,
+      // The CLI (cli/) imports the library by its package name: type-check it against src/, and
+      // with the one aws-cdk-lib the library uses (as when both are installed from the registry).
+      paths: { 'cdk-fargate-fan-out/lib/*': ['./src/*'], 'aws-cdk-lib': ['./node_modules/aws-cdk-lib'] },
+    },
     // Scratch copies of src/ and examples/ (scripts/test-min-cdk.sh, scripts/test-bindings.sh) are
     // checked there against their own aws-cdk-lib, not here.
     exclude: ['node_modules', '.tmp', 'cdk.out', 'dist'],
   },
   eslintOptions: {
-    dirs: ['src'],
-    devdirs: ['test', 'examples', 'benchmarks'],
+    dirs: ['src', 'cli/src'],
+    devdirs: ['test', 'examples', 'benchmarks', 'cli/test'],
     projectService: false,
     tsconfigPath: './tsconfig.dev.json',
   },
@@ -46,13 +51,19 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // A snapshot test must be able to fail: never rewrite snapshots during `projen test`.
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
     jestConfig: {
+      // The CLI's tests (cli/test) run here too, against src/ (the library by its package name)
+      // and with the one aws-cdk-lib the library uses; the test task installs cli/'s packages first.
+      testMatch: ['<rootDir>/cli/test/**/*.test.ts'],
+      moduleNameMapper: {
+        '^cdk-fargate-fan-out/lib/(.*)$': '<rootDir>/src/$1',
+        '^aws-cdk-lib$': '<rootDir>/node_modules/aws-cdk-lib',
+      },
       testPathIgnorePatterns: ['/node_modules/', '/cdk.out/'],
     },
   },
 
-  // The `report` command reads a run's results from S3 and its execution from Step Functions:
-  // bundled, because jsii packages may depend only on jsii packages at run time.
-  bundledDeps: ['@aws-sdk/client-s3@^3.1164.0', '@aws-sdk/client-sfn@^3.1164.0'],
+  // No runtime dependency besides the peers: the command line (plan, report, start, watch) and
+  // the AWS SDK it needs are the package cdk-fargate-fan-out-cli in cli/.
 
   devDeps: [
     'asl-validator@4.0.0',
@@ -64,7 +75,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'cdk-nag@^3.0.2',
     // Lays out the workflow picture (docs/workflow.svg): Graphviz compiled to WebAssembly.
     '@hpcc-js/wasm-graphviz@1.29.2',
-    // Drives the machine's Chromium (never downloads one) to check the report's page and take its screenshot.
+    // Drives the Chromium of cli/'s devDependencies (never downloads one) for the report's screenshot (docs:report).
     'puppeteer-core@^24',
   ],
 
@@ -86,8 +97,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     packageName: 'cdkfargatefanout',
   },
 
-  gitignore: ['cdk.out', '/cdk.out.triggers', '/examples/**/cdk.out', '/.tmp'],
-  bin: { 'cdk-fargate-fan-out': 'lib/planner/cli.js' },
+  gitignore: ['cdk.out', '/cdk.out.triggers', '/examples/**/cdk.out', '/.tmp', '/cli/lib/', '/cli/package.json.dev'],
 });
 
 // Develop and test against the newest aws-cdk-lib; users need only the peer's minimum (cdkVersion).
@@ -135,12 +145,25 @@ project.addTask('test:min-cdk', {
   exec: 'bash scripts/test-min-cdk.sh',
 });
 
+// The CLI (cli/, npm cdk-fargate-fan-out-cli) is a package of its own: its tests run in the jest
+// suite above, so `npx projen test` installs its packages first (npm ci, skipped when current).
+const cliInstall = project.addTask('cli:install', {
+  description: 'Install the CLI\'s packages (npm ci in cli/) unless they are current',
+  exec: '[ cli/node_modules/.package-lock.json -nt cli/package-lock.json ] || (cd cli && npm ci --no-audit --no-fund --loglevel=error)',
+});
+project.testTask.prependSpawn(cliInstall);
+
+project.addTask('test:cli', {
+  description: 'Pack the library and the CLI, install both from their tarballs into a fresh directory, and run plan, report and --help as a user would',
+  exec: 'bash scripts/test-cli.sh',
+});
+
 project.addTask('test:bindings', {
   description: 'Install the npm tarball, the wheel, the jar and the Go module as users do, and check that each runs the same app (same templates, same planner report) as TypeScript',
   exec: 'bash scripts/test-bindings.sh',
 });
 // jsii-pacmak bundles the npm package into the wheel and the jar: keep work files and repo-only folders out.
-for (const dir of ['/.tmp/', '/cdk.out/', '/examples/', '/scripts/', '/benchmarks/', '/.ci/', '/worker/']) {
+for (const dir of ['/.tmp/', '/cdk.out/', '/examples/', '/scripts/', '/benchmarks/', '/.ci/', '/worker/', '/cli/']) {
   project.addPackageIgnore(dir);
 }
 project.gitignore.exclude('/examples/java/target/', '__pycache__/');

@@ -201,6 +201,25 @@ package_typescript() {
   rm -rf dist/js
   npx jsii-pacmak --targets js -o dist
   echo ">> $(ls dist/js/*.tgz)"
+  carries_no_runtime_dependency "$(ls dist/js/*.tgz)"
+}
+
+# The library has no runtime dependency besides its peers (aws-cdk-lib, constructs): no package it
+# builds, nor the npm tarball jsii-pacmak embeds in the wheel and the jar, carries node_modules/
+# (bundled dependencies) or the AWS SDK, which lives in the CLI package (cli/).
+carries_no_runtime_dependency() { # archive: .tgz, .whl or .jar
+  local archive=$1 inner listing found
+  case $archive in
+    *.tgz) listing=$(tar -tzf "$archive") || return 1 ;;
+    *)
+      inner=$(unzip -Z1 "$archive" | grep '\.tgz$' | head -1 || true)
+      [ -n "$inner" ] || { echo "no embedded npm tarball in $(basename "$archive")"; return 1; }
+      listing=$(unzip -p "$archive" "$inner" | tar -tz) || return 1
+      ;;
+  esac
+  found=$(grep -E 'node_modules/|aws-sdk' <<<"$listing" | head -3 | tr '\n' ' ' || true)
+  [ -z "$found" ] || { echo "$(basename "$archive") carries dependencies: $found"; return 1; }
+  echo ">> $(basename "$archive")${inner:+ ($inner)}: no node_modules/, no AWS SDK"
 }
 
 typescript_install() {
@@ -239,6 +258,7 @@ package_python() {
   rm -rf dist/python
   npx jsii-pacmak --targets python -o dist
   echo ">> $(ls dist/python/*.whl)"
+  carries_no_runtime_dependency "$(ls dist/python/*.whl)"
 }
 
 python_install() {
@@ -275,6 +295,7 @@ package_java() {
   (cd "$build" && mvn -B -q -Dstyle.color=never package -Dmaven.javadoc.skip=true -Dmaven.source.skip=true -Dgpg.skip=true)
   jar=$(ls "$build"/target/cdk-fargate-fan-out-*.jar | grep -v -e sources -e javadoc | head -1)
   [ -f "$jar" ] || { echo "no jar in $build/target"; return 1; }
+  carries_no_runtime_dependency "$jar" || return 1
   mvn -B -q -Dstyle.color=never install:install-file -Dfile="$jar" -DpomFile="$src/java/pom.xml"
   echo ">> $(basename "$jar") ($(du -k "$jar" | cut -f1) KB), installed with the generated pom: aws-cdk-lib $(grep -A1 '<artifactId>aws-cdk-lib</artifactId>' "$src/java/pom.xml" | sed -n 's#.*<version>\(.*\)</version>.*#\1#p')"
 }

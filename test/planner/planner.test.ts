@@ -2,10 +2,8 @@ import { Duration } from 'aws-cdk-lib';
 import { FanOutPlanner } from '../../src';
 import { estimatedUnpacedFirstWaveThrottles } from '../../src/decisions/launch-pacing';
 import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY } from '../../src/decisions/retry-policy';
-import { parsePlanArguments, runCli } from '../../src/planner/cli';
 import { makespanLowerBound, simulateLaunches } from '../../src/planner/launch-simulation';
 import { formatPlanReport, TRANSITIONS_PER_RUN } from '../../src/planner/planner';
-import { REPORT_USAGE } from '../../src/report/cli';
 
 describe('makespanLowerBound', () => {
   test('cap-bound: waves of `parallel` tasks, one duration each', () => {
@@ -117,26 +115,6 @@ describe('the default throttle retry against the physical limit', () => {
   });
 });
 
-describe('the plan CLI arguments', () => {
-  test('parses vCPUs, durations and caps', () => {
-    const { options, json } = parsePlanArguments(['--items', '50000', '--duration', '5m', '--cpu', '1', '--max-concurrency', '500', '--json']);
-    expect(json).toBe(true);
-    expect(options.items).toBe(50_000);
-    expect(options.taskDuration.toSeconds()).toBe(300);
-    expect(options.cpu).toBe(1024);
-    expect(options.maxConcurrency).toBe(500);
-  });
-
-  test.each([
-    [['--duration', '5m'], /--items and --duration are required/],
-    [['--items', '10', '--duration', 'five'], /--duration must look like 90s, 5m or 1h/],
-    [['--items', 'many', '--duration', '5m'], /--items must be a number/],
-    [['--items', '10', '--duration', '5m', '--colour', 'red'], /unknown option --colour/],
-  ])('fails: %p', (args, message) => {
-    expect(() => parsePlanArguments(args)).toThrow(message);
-  });
-});
-
 describe('batching (itemsPerTask)', () => {
   test('1,000 items of 5 s: 20 per task bill 50 tasks of 100 s instead of 1,000 one-minute minimums (12x less Fargate)', () => {
     const single = FanOutPlanner.plan({ items: 1000, taskDuration: Duration.seconds(5), vcpuQuota: 1000 });
@@ -163,9 +141,6 @@ describe('batching (itemsPerTask)', () => {
     expect(() => FanOutPlanner.plan({ items: 10, taskDuration: Duration.minutes(1), itemsPerTask: 0 })).toThrow('itemsPerTask must be a whole number from 1 to 10000, got 0');
   });
 
-  test('the CLI takes --items-per-task', () => {
-    expect(parsePlanArguments(['--items', '10', '--duration', '5s', '--items-per-task', '5']).options.itemsPerTask).toBe(5);
-  });
 });
 
 describe('launch pacing of the first wave (issue 14, item 4)', () => {
@@ -273,35 +248,5 @@ describe('a concurrency pool shared with other fan-outs (issue 14, item 5)', () 
 
   test('fails: launchPacing true with a pool', () => {
     expect(() => FanOutPlanner.plan({ ...options, launchPacing: true, pool: { maxTasks: 100 } })).toThrow(/launchPacing can be true only .* a concurrencyPool paces RunTask calls itself/);
-  });
-});
-
-describe('the command line asked for help', () => {
-  test.each([
-    [['--help'], /^usage: cdk-fargate-fan-out plan/],
-    [['plan', '--help'], /^usage: cdk-fargate-fan-out plan/],
-    [['report', '-h'], /^usage: cdk-fargate-fan-out report/],
-  ])('%j prints the usage to stdout and exits 0, without "unknown option"', async (argv, usage) => {
-    const out = jest.spyOn(console, 'log').mockImplementation(() => undefined);
-    const err = jest.spyOn(console, 'error').mockImplementation(() => undefined);
-    try {
-      expect(await runCli(argv)).toBe(0);
-      expect(out.mock.calls.map((c) => String(c[0])).join('\n')).toMatch(usage);
-      expect(err).not.toHaveBeenCalled();
-    } finally {
-      out.mockRestore();
-      err.mockRestore();
-    }
-  });
-
-  test('an unknown command still prints the usage to stderr and exits 2', async () => {
-    const err = jest.spyOn(console, 'error').mockImplementation(() => undefined);
-    try {
-      expect(await runCli(['plann'])).toBe(2);
-      expect(String(err.mock.calls[0][0])).toMatch(/^usage:/);
-      expect(REPORT_USAGE).toMatch(/^usage: cdk-fargate-fan-out report/);
-    } finally {
-      err.mockRestore();
-    }
   });
 });

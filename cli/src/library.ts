@@ -1,0 +1,15 @@
+/**
+ * What the CLI takes from the construct library (npm `cdk-fargate-fan-out`), in one place: the
+ * planner and the AWS facts the report prices and counts with (one source for each number).
+ * Deep imports of the planner and the facts module, not the package's index: the index loads
+ * the construct too (0.25 s against 0.16 s), and does not export the facts, TRANSITIONS_PER_RUN
+ * or formatPlanReport. When the library moves these files, this is the one file to change.
+ */
+export { Duration } from 'aws-cdk-lib';
+export { FanOutPlanner, TRANSITIONS_PER_RUN, formatPlanReport } from 'cdk-fargate-fan-out/lib/planner/planner';
+export type { FanOutPlan, FanOutPlanOptions } from 'cdk-fargate-fan-out/lib/planner/planner';
+export { seededRandom } from 'cdk-fargate-fan-out/lib/planner/seeded-random';
+export {
+  CPU_UNITS_PER_VCPU, CapacityProviderNames, FARGATE_DEFAULT_VCPU_QUOTA, FARGATE_MINIMUM_BILLED_SECONDS, FARGATE_SPOT_MAX_DISCOUNT,
+  PRICE_FARGATE_GB_HOUR_USD, PRICE_FARGATE_VCPU_HOUR_USD, PRICE_SFN_STANDARD_PER_TRANSITION_USD,
+} from 'cdk-fargate-fan-out/lib/aws-limits';

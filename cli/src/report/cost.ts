@@ -1,0 +1,57 @@
+import { Prices } from './prices';
+import { CPU_UNITS_PER_VCPU, CapacityProviderNames, TRANSITIONS_PER_RUN } from '../library';
+
+/** A task's size, when the record lacks it: from the command line. */
+export interface TaskSize {
+  readonly cpu?: number;
+  readonly memoryMiB?: number;
+}
+
+/** What one task cost. */
+export interface TaskCost {
+  readonly billedSeconds: number;
+  readonly vcpuHours: number;
+  readonly gbHours: number;
+  readonly usd: number;
+  readonly spot: boolean;
+}
+
+/**
+ * Seconds Fargate bills for a task: its run time rounded up to the second, one minute at least.
+ * The record has the task's start (RUNNING) and stop; Fargate bills from the image pull, a few
+ * seconds earlier, so this errs low by the pull time. A task that never started is not billed
+ * here (undefined): the pull of a task that failed to start is not in the record.
+ */
+export function billedSeconds(startedAt: number | undefined, stoppedAt: number | undefined, prices: Prices): number | undefined {
+  if (startedAt === undefined || stoppedAt === undefined || stoppedAt < startedAt) return undefined;
+  return Math.max(Math.ceil((stoppedAt - startedAt) / 1000), prices.minimumBilledSeconds);
+}
+
+/** What a task cost at `prices`; undefined without its times or size. */
+export function taskCost(
+  task: { capacity?: string; cpu?: number; memoryMiB?: number; startedAt?: number; stoppedAt?: number },
+  prices: Prices,
+  fallback: TaskSize = {},
+): TaskCost | undefined {
+  const seconds = billedSeconds(task.startedAt, task.stoppedAt, prices);
+  const cpu = task.cpu ?? fallback.cpu;
+  const memoryMiB = task.memoryMiB ?? fallback.memoryMiB;
+  if (seconds === undefined || cpu === undefined || memoryMiB === undefined) return undefined;
+  const hours = seconds / 3600;
+  const vcpuHours = (cpu / CPU_UNITS_PER_VCPU) * hours;
+  const gbHours = (memoryMiB / 1024) * hours;
+  const spot = task.capacity === CapacityProviderNames.SPOT;
+  const usd = spot
+    ? vcpuHours * prices.spotVcpuHour + gbHours * prices.spotGbHour
+    : vcpuHours * prices.vcpuHour + gbHours * prices.gbHour;
+  return { billedSeconds: seconds, vcpuHours, gbHours, usd, spot };
+}
+
+/**
+ * Step Functions state transitions of a run, estimated as the planner does: the run's own
+ * states, one per task started, one per failure record. Throttled RunTask calls that Step
+ * Functions retried are transitions too but leave no trace in the records, so this is a floor.
+ */
+export function estimateTransitions(tasksStarted: number, failedResults: number): number {
+  return TRANSITIONS_PER_RUN + tasksStarted + failedResults;
+}

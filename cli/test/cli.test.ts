@@ -1,0 +1,76 @@
+/** The command line: `plan`'s arguments, and help and unknown commands. */
+import { runCli } from '../src/cli';
+import { parsePlanArguments, runPlanCommand } from '../src/plan';
+import { REPORT_USAGE } from '../src/report/cli';
+
+describe('the plan CLI arguments', () => {
+  test('parses vCPUs, durations and caps', () => {
+    const { options, json } = parsePlanArguments(['--items', '50000', '--duration', '5m', '--cpu', '1', '--max-concurrency', '500', '--json']);
+    expect(json).toBe(true);
+    expect(options.items).toBe(50_000);
+    expect(options.taskDuration.toSeconds()).toBe(300);
+    expect(options.cpu).toBe(1024);
+    expect(options.maxConcurrency).toBe(500);
+  });
+
+  test.each([
+    [['--duration', '5m'], /--items and --duration are required/],
+    [['--items', '10', '--duration', 'five'], /--duration must look like 90s, 5m or 1h/],
+    [['--items', 'many', '--duration', '5m'], /--items must be a number/],
+    [['--items', '10', '--duration', '5m', '--colour', 'red'], /unknown option --colour/],
+  ])('fails: %p', (args, message) => {
+    expect(() => parsePlanArguments(args)).toThrow(message);
+  });
+
+  test('takes --items-per-task', () => {
+    expect(parsePlanArguments(['--items', '10', '--duration', '5s', '--items-per-task', '5']).options.itemsPerTask).toBe(5);
+  });
+});
+
+describe('plan', () => {
+  test('prints the planner\'s report, or its plan as JSON, and exits 0', () => {
+    const out: string[] = [];
+    expect(runPlanCommand(['--items', '1000', '--duration', '1m', '--max-concurrency', '10', '--vcpu-quota', '100'], (t) => out.push(t))).toBe(0);
+    expect(out.join('\n')).toMatch(/concurrency cap/);
+    const json: string[] = [];
+    expect(runPlanCommand(['--items', '1000', '--duration', '1m', '--json'], (t) => json.push(t))).toBe(0);
+    expect(JSON.parse(json.join('')).items).toBe(1000);
+  });
+
+  test('exits 2 with the reason on bad arguments', () => {
+    const err: string[] = [];
+    expect(runPlanCommand(['--items', '10'], () => undefined, (t) => err.push(t))).toBe(2);
+    expect(err[0]).toMatch(/^--items and --duration are required/);
+  });
+});
+
+describe('the command line asked for help', () => {
+  test.each([
+    [['--help'], /^usage: cdk-fargate-fan-out <command>/],
+    [['plan', '--help'], /^usage: cdk-fargate-fan-out plan/],
+    [['report', '-h'], /^usage: cdk-fargate-fan-out report/],
+  ])('%j prints the usage to stdout and exits 0, without "unknown option"', async (argv, usage) => {
+    const out = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    const err = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      expect(await runCli(argv)).toBe(0);
+      expect(out.mock.calls.map((c) => String(c[0])).join('\n')).toMatch(usage);
+      expect(err).not.toHaveBeenCalled();
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+    }
+  });
+
+  test('an unknown command still prints the usage to stderr and exits 2', async () => {
+    const err = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      expect(await runCli(['plann'])).toBe(2);
+      expect(String(err.mock.calls[0][0])).toMatch(/^unknown command 'plann'\nusage:/);
+      expect(REPORT_USAGE).toMatch(/^usage: cdk-fargate-fan-out report/);
+    } finally {
+      err.mockRestore();
+    }
+  });
+});
+
