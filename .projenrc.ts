@@ -45,6 +45,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
   jestOptions: {
     // A snapshot test must be able to fail: never rewrite snapshots during `projen test`.
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    // A run that finds no test fails; scripts/check-test-count.js (below) also fails one that
+    // runs fewer tests than test/test-count-floor.json.
+    passWithNoTests: false,
     jestConfig: {
       testPathIgnorePatterns: ['/node_modules/', '/cdk.out/'],
     },
@@ -102,6 +105,12 @@ project.addDevDeps('aws-cdk-lib@2.276.0', 'constructs@10.5.1');
 // check (`npx projen test:bindings`) builds the Python wheel and the Java jar itself.
 project.packageTask.reset();
 project.packageTask.spawn(project.tasks.tryFind('package:js')!);
+
+// The test command fails when jest ran fewer tests than the floor kept in the repository
+// (test/test-count-floor.json), read from the JUnit report jest has just written: a report left
+// by an earlier run is removed first, so that a run that wrote none fails too.
+project.testTask.prependExec('node -e "require(\'fs\').rmSync(\'test-reports/junit.xml\', { force: true })"');
+project.testTask.insertStep(2, { exec: 'node scripts/check-test-count.js' });
 
 // The main job: synthesize the example app and print what the construct built and why.
 project.addTask('example', {
