@@ -51,8 +51,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     jestConfig: {
       testPathIgnorePatterns: ['/node_modules/', '/cdk.out/'],
       // jest's default is one worker less than the cores: on 2 cores, every file one after the
-      // other in one process. The files are independent and CPU-bound (synthesis, the offline
-      // interpreter): one worker per core runs the suite in a little over half the time.
+      // other in one process, one core idle. The files are independent (temporary directories,
+      // free ports) and CPU-bound (synthesis, the offline interpreter): one worker per core.
       // (ts-jest already only transpiles: tsconfig.dev.json sets isolatedModules, and .ci/run
       // type-checks with tsc.)
       maxWorkers: '100%',
