@@ -50,6 +50,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
   jestOptions: {
     // A snapshot test must be able to fail: never rewrite snapshots during `projen test`.
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    // A run that finds no test fails; scripts/check-test-count.js (below) also fails one that
+    // runs fewer tests than test/test-count-floor.json.
+    passWithNoTests: false,
     jestConfig: {
       // The CLI's tests (cli/test) run here too, against src/ (the library by its package name)
       // and with the one aws-cdk-lib the library uses; the test task installs cli/'s packages first.
@@ -59,6 +62,12 @@ const project = new awscdk.AwsCdkConstructLibrary({
         '^aws-cdk-lib$': '<rootDir>/node_modules/aws-cdk-lib',
       },
       testPathIgnorePatterns: ['/node_modules/', '/cdk.out/'],
+      // jest's default is one worker less than the cores: on 2 cores, every file one after the
+      // other in one process, one core idle. The files are independent (temporary directories,
+      // free ports) and CPU-bound (synthesis, the offline interpreter): one worker per core.
+      // (ts-jest already only transpiles: tsconfig.dev.json sets isolatedModules, and .ci/run
+      // type-checks with tsc.)
+      maxWorkers: '100%',
     },
   },
 
@@ -112,6 +121,12 @@ project.addDevDeps('aws-cdk-lib@2.276.0', 'constructs@10.5.1');
 // check (`npx projen test:bindings`) builds the Python wheel and the Java jar itself.
 project.packageTask.reset();
 project.packageTask.spawn(project.tasks.tryFind('package:js')!);
+
+// The test command fails when jest ran fewer tests than the floor kept in the repository
+// (test/test-count-floor.json), read from the JUnit report jest has just written: a report left
+// by an earlier run is removed first, so that a run that wrote none fails too.
+project.testTask.prependExec('node -e "require(\'fs\').rmSync(\'test-reports/junit.xml\', { force: true })"');
+project.testTask.insertStep(2, { exec: 'node scripts/check-test-count.js' });
 
 // The main job: synthesize the example app and print what the construct built and why.
 project.addTask('example', {

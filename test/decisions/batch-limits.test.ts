@@ -3,6 +3,8 @@ import { batchBytesWithinOverrides, resolveItemBatching } from '../../src/decisi
 describe('batchBytesWithinOverrides', () => {
   test('a batch at the limit made only of characters that JSON escapes still fits 8,192 characters of overrides', () => {
     const limit = batchBytesWithinOverrides('Task');
+    // floor((8,192 - 91 characters of empty overrides) / 2): see test/features/batching.test.ts.
+    expect(limit).toBe(4050);
     // The worst case: every character of the batch's JSON text is a quote or a backslash.
     const batchText = '"'.repeat(limit);
     const overrides = JSON.stringify({ containerOverrides: [{ name: 'Task', environment: [{ name: 'FANOUT_ITEMS', value: batchText }] }] });

@@ -50,6 +50,9 @@ const cases: Array<[string, FargateFanOutProps, Expected]> = [
     modeReason: /Chosen at run time.*up to 50 items/,
     maxConcurrency: 100,
     inlineMaxConcurrency: 40,
+    // An item at worst: its task 8 + its failure record 18 + its record 6 + 2 start-failure reruns
+    // x 18 + the write to S3 of an item too large 26 + 4 runs x 33 refused calls (30 throttle, 3
+    // quick InvalidParameter) x 3 = 490 events: floor((25,000 - 50) / 490) = 50.
     inlineMaxItems: 50,
     throttleAttempts: 30,
     distributedThrottleAttempts: 1440,
@@ -88,15 +91,20 @@ const cases: Array<[string, FargateFanOutProps, Expected]> = [
     mode: FanOutMode.DISTRIBUTED, modeReason: /itemBatching only works/, batching: { maxItems: 25 },
   }],
   ['a task retry takes room from the inline items', { image: ecrImage, taskRetry: { maxAttempts: 2 } }, {
-    // 116 events at worst per item, plus 4 per rerun: floor(24,950 / 124).
+    // The defaults' 490 events, plus 2 taskRetry reruns x 18 (stop-rule loop) and 2 more runs x
+    // 33 refused calls x 3: 490 + 36 + 198 = 724; floor(24,950 / 724) = 34.
     taskRetryAttempts: 2, inlineMaxItems: 34,
   }],
   ['Spot with on-demand fallback: retries count twice, the cluster gets capacity providers', { image: ecrImage, capacity: FanOutCapacity.SPOT_WITH_ON_DEMAND_FALLBACK }, {
-    // 8 + 18 + a fallback run's 14 + 2 x 30 refused calls x 3: floor(24,950 / 220).
+    // 8 + 18 + 6 + reading the Spot stop 6 + a fallback run's 8 + 2 + the Spot check 4 + 2
+    // start-failure reruns x 18 + 26 for the S3 write + 5 runs x 33 refused calls x 3 = 609;
+    // floor(24,950 / 609) = 40.
     inlineMaxItems: 40, enableCapacityProviders: true,
   }],
   ['Spot alone: the stop is checked after a success too', { image: ecrImage, capacity: FanOutCapacity.SPOT }, {
-    // 116 + a Choice and a Succeed (or a Pass) after the task: floor(24,950 / 120).
+    // 8 + 18 + 6 + the Spot check 4 (a Choice, then a Succeed or a Pass) + 5 reruns (2 start
+    // failures, 3 Spot interruptions) x 18 + 26 for the S3 write + 7 runs x 33 refused calls x 3
+    // = 845; floor(24,950 / 845) = 29.
     inlineMaxItems: 29, enableCapacityProviders: true,
   }],
   ['callback: a 10-minute heartbeat by default, and room for the callback states', { image: ecrImage, integrationPattern: FanOutIntegrationPattern.CALLBACK }, {

@@ -402,6 +402,7 @@ export function expectEveryItemAccountedFor(run: FanOutRun, expectedCap?: number
   if (expectedCap !== undefined) expect(cap).toBe(expectedCap);
   const mapState = run.mapRan === 'inline' ? StateNames.INLINE_MAP : StateNames.DISTRIBUTED_MAP;
   if (run.mapRan !== 'none') expect(allStates(run.definition)[mapState].MaxConcurrency).toBe(cap);
+  // A cap is a limit: a run that fills it meets it exactly (maxInFlight === cap), never more.
   expect(ecs.maxInFlight).toBeLessThanOrEqual(cap);
   for (const mapRun of result.mapRuns) expect(mapRun.maxChildrenInFlight).toBeLessThanOrEqual(cap);
 

@@ -11,6 +11,7 @@ import { StateNames } from '../../src/build/workflow';
 import { INVALID_PARAMETER_QUICK_RETRIES } from '../../src/decisions/history-budget';
 import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY, DEFAULT_THROTTLE_RETRY } from '../../src/decisions/retry-policy';
 import { CONTAINER_OVERRIDES_MAX_CHARS, EcsErrors, itemKey, SimulatedEcs, Attempt } from '../harness/simulated-ecs';
+import { atScale, count, SCALE_NOTE } from '../util/scale';
 
 jest.setTimeout(120_000);
 
@@ -151,14 +152,17 @@ describe('capacity faults are retried and end in success', () => {
 });
 
 describe('problems the executed tests found in the construct, and their fixes (see "How the workflow is proven offline" in README.md)', () => {
-  test('FIXED: on a long run with a vCPU quota below cap x task vCPU, waiting items no longer starve: children wait up to 1,440 retries, and all 2,000 succeed', async () => {
+  // 2,000 items at full scale (FANOUT_TEST_SCALE=full, .ci/run), 1,000 by default (see test/util/scale.ts).
+  const starvedItems = atScale(2_000, 1_000);
+  test(`FIXED: on a long run with a vCPU quota below cap x task vCPU, waiting items no longer starve: children wait up to 1,440 retries, and all ${count(starvedItems)} succeed ${SCALE_NOTE}`, async () => {
     // A freed vCPU goes to the next item's first RunTask call, made the moment a task ends;
     // items already waiting retry at random times later and keep finding the quota full. With
-    // 30 retries, 179 of these 2,000 items ran out of attempts and were reported failed. Each
-    // Distributed Map child has a history of its own, so the children now wait far longer.
+    // 30 retries, 179 of 2,000 items ran out of attempts and were reported failed. Each
+    // Distributed Map child has a history of its own, so the children now wait far longer
+    // (the worst of 2,000 items made 121 calls).
     const synth = fanOutWith({ mode: FanOutMode.DISTRIBUTED });
     expect(synth.fanOut.distributedThrottleRetryPolicy).toEqual(DEFAULT_DISTRIBUTED_THROTTLE_RETRY);
-    const items = makeItems(2000);
+    const items = makeItems(starvedItems);
     const ecs = new SimulatedEcs({ vcpuQuota: 10, taskDurationMs: (item: any) => 30_000 + ((item.id * 7919) % 60_000), seed: 65 });
 
     const run = await runFanOut(synth, items, ecs);
@@ -192,18 +196,21 @@ describe('problems the executed tests found in the construct, and their fixes (s
     console.log(`inline, vCPU quota 5 < 40 x 0.25: ${run.describe}; ${accounting.reportedFailed.length} reported failed, ~${run.result.history.total} history events`);
   });
 
-  test('a Distributed Map with 6,500 failed items stays under 256 KiB: results and failures go to S3, counts come from DescribeMapRun', async () => {
+  // 6,500 at full scale (FANOUT_TEST_SCALE=full, .ci/run), the count whose results would not fit;
+  // 2,000 by default: the output checked is the same size for any count.
+  const failedItems = atScale(6_500, 2_000);
+  test(`a Distributed Map with ${count(failedItems)} failed items stays under 256 KiB: results and failures go to S3, counts come from DescribeMapRun ${SCALE_NOTE}`, async () => {
     const synth = fanOutWith({ mode: FanOutMode.DISTRIBUTED });
-    const items = makeItems(6500);
+    const items = makeItems(failedItems);
     const ecs = new SimulatedEcs({ exitCodeFor: () => 1, taskDurationMs: 1000, seed: 67 });
 
     const run = await runFanOut(synth, items, ecs);
 
     const accounting = expectEveryItemAccountedFor(run, 100);
-    expect(accounting.reportedFailed).toHaveLength(6500);
-    expect(run.summary).toMatchObject({ itemCount: 6500, failedCount: 6500 });
+    expect(accounting.reportedFailed).toHaveLength(failedItems);
+    expect(run.summary).toMatchObject({ itemCount: failedItems, failedCount: failedItems });
     // Before results went to S3, the Map's aggregated result was about 43 bytes per failed item:
-    // 278,391 bytes here, over the limit. Now the Map outputs a Map Run ARN and a manifest key.
+    // 278,391 bytes for 6,500, over the limit. Now the Map outputs a Map Run ARN and a manifest key.
     expect(run.result.payloads.byState[StateNames.DISTRIBUTED_MAP].maxOutputBytes).toBeLessThan(1000);
     expect(run.result.payloads.byState[StateNames.SUMMARIZE_MAP_RUN].maxOutputBytes).toBeLessThan(1000);
     console.log(`all ${items.length} items failing: ${run.describe}; largest payload ${run.result.payloads.max!.bytes} bytes`);

@@ -168,18 +168,28 @@ describe('integrationPattern CALLBACK', () => {
     });
     // 3 runs the reruns allow, and one after the item was written to S3 for its size.
     expect(attempts).toMatchObject({ refusedAttempts: 4 * 30, rerunAttempts: 4 * 3, callbackReruns: 2, spills: 1 });
-    const threshold = inlineMaxItems(attempts);
-    expect(definition.States.ChooseMap.Choices[0].NumericLessThanEquals).toBe(threshold);
-    expect(threshold).toBeLessThan(inlineMaxItems({ ...attempts, callbackReruns: 0 }));
+    // An item at worst: its task 8 + its failure record 18 + the callback states 44 + 2 reruns
+    // after a task not found running x 32 + the write to S3 of an item too large (26) + 120
+    // refused calls x 3 + 12 reruns x 4 = 568 events; (25,000 - 50) / 568 = 43.9, so 43 items.
+    // Without the 2 reruns (64 events): 24,950 / 504 = 49.5, so 49.
+    expect(definition.States.ChooseMap.Choices[0].NumericLessThanEquals).toBe(43);
+    expect(inlineMaxItems(attempts)).toBe(43);
+    expect(inlineMaxItems({ ...attempts, callbackReruns: 0 })).toBe(49);
   });
 
   test('with batching, the byte limit leaves room for a 2,048-character token and the other entries at their longest', () => {
     const batched = synthFanOut(withImage({ integrationPattern: FanOutIntegrationPattern.CALLBACK, itemBatching: { maxItems: 10 } }));
     const sizes = callbackEnvironmentSizes('fan-out-results', 200);
-    expect(sizes).toEqual({ heartbeatSecondsChars: 3, resultPrefixChars: 'S3://'.length + 63 + '/fan-out-results/callback-results/'.length });
-    expect(batched.fanOut.maxInputBytesPerBatch).toBe(batchBytesWithinOverrides('Task', true, sizes));
-    const entries = JSON.stringify([{ name: 'FANOUT_HEARTBEAT_SECONDS', value: 'xxx' }, { name: 'FANOUT_RESULT_S3_PREFIX', value: 'x'.repeat(sizes.resultPrefixChars!) }]).length - 1;
-    expect(batchBytesWithinOverrides('Task', true, sizes)).toBe(Math.floor((2 * batchBytesWithinOverrides('Task', true) - entries) / 2));
-    expect(batchBytesWithinOverrides('Task', true)).toBe(Math.floor((2 * batchBytesWithinOverrides('Task') - 2048 - JSON.stringify({ name: 'FANOUT_TASK_TOKEN', value: '' }).length - 1) / 2));
+    // FANOUT_RESULT_S3_PREFIX at its longest: 's3://' (5) + a 63-character bucket name +
+    // '/fan-out-results/callback-results/' (34) = 102 characters; the heartbeat '200' has 3.
+    expect(sizes).toEqual({ heartbeatSecondsChars: 3, resultPrefixChars: 102 });
+    // The empty overrides are 91 characters with FANOUT_ITEMS alone (see batching.test.ts);
+    // ',{"name":"FANOUT_TASK_TOKEN","value":""}' adds 40 and the token 2,048: 2,179, and
+    // floor((8,192 - 2,179) / 2) = 3,006 bytes. ',{"name":"FANOUT_HEARTBEAT_SECONDS","value":"200"}'
+    // adds 50 and ',{"name":"FANOUT_RESULT_S3_PREFIX","value":""}' 46 + 102: 2,377 characters,
+    // and floor((8,192 - 2,377) / 2) = 2,907 bytes.
+    expect(batchBytesWithinOverrides('Task', true)).toBe(3006);
+    expect(batchBytesWithinOverrides('Task', true, sizes)).toBe(2907);
+    expect(batched.fanOut.maxInputBytesPerBatch).toBe(2907);
   });
 });

@@ -97,16 +97,21 @@ describe('capacity', () => {
 
     test('an item may use its retries on both capacities, so fewer items surely fit the inline history', () => {
       const threshold = definition.States.ChooseMap.Choices[0].NumericLessThanEquals;
-      expect(threshold).toBe(inlineMaxItems(itemRetryAttempts({
+      const attempts = itemRetryAttempts({
         throttleRetry: DEFAULT_THROTTLE_RETRY,
         capacity: FanOutCapacity.SPOT_WITH_ON_DEMAND_FALLBACK,
         callback: false,
         loopReruns: 2,
         spillsItems: true,
-      })));
-      // 26 of its own, 6 for reading its stop, a fallback run's 8 + 6 + 2, 4 for the Spot check,
-      // 2 start-failure reruns of 18, 26 for writing the item to S3, and 5 runs of 33 refused calls x 3.
-      expect(threshold).toBe(Math.floor(24_950 / (26 + 6 + 16 + 4 + 36 + 26 + 5 * 33 * 3)));
+      });
+      // 5 entries into the task states (the Spot run, the on-demand run, 2 start-failure reruns,
+      // one after writing the item to S3), each with 30 throttle and 3 quick retries: 165.
+      expect(attempts).toMatchObject({ refusedAttempts: 165, fallbackRuns: 1, checksSpotStop: true, loopReruns: 2, spills: 1 });
+      // 26 of its own (8 + 18), 6 for reading its stop, a fallback run's 8 + 6 + 2, 4 for the Spot
+      // check, 2 start-failure reruns of 18, 26 for writing the item to S3, and 165 refused calls
+      // x 3: 609 events; floor((25,000 - 50) / 609) = floor(40.97) = 40 items.
+      expect(inlineMaxItems(attempts)).toBe(40);
+      expect(threshold).toBe(40);
       expect(fanOut.describe()).toContain('capacity: SPOT_WITH_ON_DEMAND_FALLBACK');
     });
   });

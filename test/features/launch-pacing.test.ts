@@ -1,7 +1,7 @@
 import { FanOutMode, FargateFanOut } from '../../src';
 import { ItemStateNames } from '../../src/build/item-runner';
 import { StateNames } from '../../src/build/workflow';
-import { LAUNCH_DELAY_FIELD, launchDelayExpression } from '../../src/decisions/launch-pacing';
+import { LAUNCH_DELAY_FIELD } from '../../src/decisions/launch-pacing';
 import { allStates, expectValidAsl, newStack, synthFanOut, withImage } from '../util/synth';
 
 function distributedMap(definition: any): any {
@@ -12,7 +12,15 @@ describe('launch pacing in the synthesized workflow', () => {
   test('a cap of 1,000: each child starts with the Wait, whose seconds the ItemSelector computes from the index', () => {
     const { definition, fanOut } = synthFanOut(withImage({ mode: FanOutMode.DISTRIBUTED, maxConcurrency: 1000 }));
     const map = distributedMap(definition);
-    expect(map.ItemSelector[`${LAUNCH_DELAY_FIELD}.$`]).toBe(launchDelayExpression(1000, 20));
+    // Item i waits floor(i / 20) s while i < 1,000, else 0 (20 RunTask calls a second): i - 1,000
+    // is negative in the first wave, so 'x-…' splits at '-' into 2 parts (1 part after it), which
+    // picks i (else 0) from [0, 0, i]; ArrayRange(0, that, 20) has floor(that / 20) + 1 elements.
+    // Item 999: 'x-1', 2 parts, 999, 50 elements, 49 s; item 1,000: 'x0', 1 part, 0, 1 element, 0 s.
+    // (test/decisions/launch-pacing.test.ts evaluates the expression in the interpreter.)
+    expect(map.ItemSelector[`${LAUNCH_DELAY_FIELD}.$`]).toBe(
+      'States.MathAdd(States.ArrayLength(States.ArrayRange(0, States.ArrayGetItem(States.Array(0, 0, $$.Map.Item.Index), '
+      + "States.ArrayLength(States.StringSplit(States.Format('x{}', States.MathAdd($$.Map.Item.Index, -1000)), '-'))), 20)), -1)",
+    );
     expect(map.ItemProcessor.StartAt).toBe(ItemStateNames.DISTRIBUTED_PACE_LAUNCH);
     expect(map.ItemProcessor.States[ItemStateNames.DISTRIBUTED_PACE_LAUNCH]).toMatchObject({
       Type: 'Wait', SecondsPath: `$.${LAUNCH_DELAY_FIELD}`, Next: ItemStateNames.DISTRIBUTED_TASK,
