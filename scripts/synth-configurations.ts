@@ -85,7 +85,9 @@ const CONFIGURATIONS: { [name: string]: Configure } = {
     mode: FanOutMode.RUN_TIME,
   })),
   'callback-spot-distributed': single(() => ({
-    integrationPattern: FanOutIntegrationPattern.CALLBACK, capacity: FanOutCapacity.SPOT, mode: FanOutMode.DISTRIBUTED,
+    integrationPattern: FanOutIntegrationPattern.CALLBACK,
+    capacity: FanOutCapacity.SPOT,
+    mode: FanOutMode.DISTRIBUTED,
     distributedThrottleRetry: { maxAttempts: 100 },
   })),
   'callback-batched': single(() => ({
@@ -132,7 +134,10 @@ const CONFIGURATIONS: { [name: string]: Configure } = {
     const pool = new FanOutConcurrencyPool(stack, 'Pool', { maxTasks: 100, sweepInterval: Duration.minutes(5) });
     return {
       fanOuts: [new FargateFanOut(stack, 'FanOut', {
-        image: IMAGE, concurrencyPool: pool, cpu: 256, memoryLimitMiB: 512,
+        image: IMAGE,
+        concurrencyPool: pool,
+        cpu: 256,
+        memoryLimitMiB: 512,
         retryRules: [FanOutRetryRule.onOutOfMemory([{ cpu: 2048, memoryLimitMiB: 8192 }])],
       })],
       extras: { poolDescription: pool.description },

@@ -7,11 +7,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { SFN_EXECUTION_STATUS_CHANGE_DETAIL_TYPE, SFN_UNSUCCESSFUL_END_STATUSES } from './aws-limits';
 import { buildCleanupDefinition } from './build/pool/cleanup';
 import { PoolBinding, PoolKeys } from './build/pool/pool-states';
 import { RequiredWildcardAcknowledgements } from './build/required-wildcards';
 import { decidePool, PoolDecision } from './decisions/concurrency-pool';
+import { SFN_EXECUTION_STATUS_CHANGE_DETAIL_TYPE, SFN_UNSUCCESSFUL_END_STATUSES } from './facts';
 
 /** Props of `FanOutConcurrencyPool`. Set `maxTasks`, `maxVcpus` or both. */
 export interface FanOutConcurrencyPoolProps {

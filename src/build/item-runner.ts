@@ -18,7 +18,7 @@ import {
   ERROR_HEARTBEAT_TIMEOUT,
   ERROR_TASK_FAILED,
   ERROR_TIMEOUT,
-} from '../aws-limits';
+} from '../facts';
 import { buildItemSpill, mayBeTooLarge } from './item-spill';
 import { buildPoolAcquire, buildPoolRelease, PoolBinding } from './pool/pool-states';
 import { SdkCallbackRunTask, StartedByLaunchTarget } from './sdk-run-task';

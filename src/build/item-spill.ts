@@ -3,8 +3,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { ECS_INVALID_PARAMETER_RATE_PATTERNS } from '../aws-limits';
 import { SPILL_WRITE_RETRIES } from '../decisions/history-budget';
+import { ECS_INVALID_PARAMETER_RATE_PATTERNS } from '../facts';
 
 /** Where items too large for the container overrides are written, under the result prefix. */
 export const SPILLED_ITEMS_FOLDER = 'items';

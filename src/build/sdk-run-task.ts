@@ -2,7 +2,7 @@ import { Aws } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { ECS_SDK_RUN_TASK_CALLBACK_RESOURCE } from '../aws-limits';
+import { ECS_SDK_RUN_TASK_CALLBACK_RESOURCE } from '../facts';
 
 /**
  * RunTask through the AWS SDK integration, waiting for a task token

@@ -2,15 +2,16 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { isRateLimitedRefusal, mayBeTooLarge } from './item-spill';
 import { FanOutTaskSize } from '../api/retry-rules';
+import { loopDelays, StopRule, StopRulesDecision } from '../decisions/stop-rules';
 import {
+  CapacityProviderNames,
   ECS_OUT_OF_MEMORY_EXIT_CODE,
   ECS_OUT_OF_MEMORY_REASON_PATTERN,
   ECS_SPOT_STOPPED_REASON_PATTERN,
   ECS_STOP_CODE_SPOT_INTERRUPTION,
   ECS_STOP_CODE_TASK_FAILED_TO_START,
   ECS_STOP_CODE_TERMINATION_NOTICE,
-} from '../aws-limits';
-import { loopDelays, StopRule, StopRulesDecision } from '../decisions/stop-rules';
+} from '../facts';
 
 /**
  * Where an item's state keeps what its runner needs besides the item. A batch's child gets the
@@ -111,7 +112,7 @@ export class StopClassifier {
    * matches decides; a matching rule whose retries are used up fails the item.
    */
   public classify(loop: TaskLoop): sfn.IChainable {
-    const applies = this.decision.rules.some((rule) => rule.match !== 'spot-interruption' || loop.capacity === 'FARGATE_SPOT');
+    const applies = this.decision.rules.some((rule) => rule.match !== 'spot-interruption' || loop.capacity === CapacityProviderNames.SPOT);
     if (!applies) {
       // No rule can match a task of this capacity: a stopped task fails its item (its record still reads it).
       return loop.failed;
@@ -122,7 +123,7 @@ export class StopClassifier {
     });
     for (const rule of this.decision.rules) {
       if (rule.match === 'spot-interruption') {
-        if (loop.capacity !== 'FARGATE_SPOT') {
+        if (loop.capacity !== CapacityProviderNames.SPOT) {
           continue;
         }
         if (loop.fallback) {

@@ -7,11 +7,11 @@ import { ItemRunnerPlacement, ItemStateNames } from './item-runner';
 import { failedRecord, itemStatePaths } from './stop-classifier';
 import { FanOutCapacity } from '../api/capacity';
 import { FanOutMode } from '../api/mode';
-import { CapacityProviderNames } from '../aws-limits';
 import { FanOutDecisions } from '../decisions/decide-fan-out';
 import { FAILURE_RECORD_WRITE_RETRIES } from '../decisions/history-budget';
 import { LAUNCH_DELAY_FIELD, launchDelayExpression } from '../decisions/launch-pacing';
 import { FailureTolerance } from '../decisions/tolerance';
+import { CapacityProviderNames, ERROR_EXCEED_TOLERATED_FAILURE_THRESHOLD } from '../facts';
 
 /** Names of the states the workflow is made of; tests and the offline harness use them. */
 export const StateNames = {
@@ -244,7 +244,7 @@ export class FanOutWorkflow extends Construct {
             sfn.JsonPath.stringAt('$.mapError.Cause')),
         },
       });
-      map.addCatch(thresholdExceeded, { errors: ['States.ExceedToleratedFailureThreshold'], resultPath: '$.mapError' });
+      map.addCatch(thresholdExceeded, { errors: [ERROR_EXCEED_TOLERATED_FAILURE_THRESHOLD], resultPath: '$.mapError' });
       thresholdExceeded.next(this.itemsFailed);
     }
 

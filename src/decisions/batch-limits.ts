@@ -1,7 +1,10 @@
 import { checkInteger } from './checks';
 import { FanOutEnvironment } from '../api/environment';
 import { FanOutItemBatching } from '../api/item-batching';
-import { ECS_CONTAINER_OVERRIDES_MAX_CHARS, JSON_STRING_ESCAPE_FACTOR, S3_BUCKET_NAME_MAX_CHARS, SFN_TASK_TOKEN_MAX_CHARS } from '../aws-limits';
+import { ECS_CONTAINER_OVERRIDES_MAX_CHARS, JSON_STRING_ESCAPE_FACTOR, S3_BUCKET_NAME_MAX_CHARS, SFN_TASK_TOKEN_MAX_CHARS } from '../facts';
+
+/** Most items in one batch: this library's bound (AWS documents none below the 256 KiB payload). */
+export const MAX_ITEMS_PER_BATCH = 10_000;
 
 /** The ItemBatcher settings the construct renders. */
 export interface ResolvedItemBatching {
@@ -65,7 +68,7 @@ export interface CallbackEnvironmentSizes {
 export function resolveItemBatching(batching: FanOutItemBatching, containerName: string, withTaskToken = false,
   callbackEnvironment: CallbackEnvironmentSizes = {}): ResolvedItemBatching {
   const limit = batchBytesWithinOverrides(containerName, withTaskToken, callbackEnvironment);
-  checkInteger('itemBatching.maxItems', batching.maxItems, 1, 10_000);
+  checkInteger('itemBatching.maxItems', batching.maxItems, 1, MAX_ITEMS_PER_BATCH);
   checkInteger('itemBatching.maxInputBytes', batching.maxInputBytes, 1, limit);
   const maxInputBytes = batching.maxInputBytes ?? limit;
   return {

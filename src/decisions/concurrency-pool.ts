@@ -1,7 +1,7 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import {
   CPU_UNITS_PER_VCPU, EVENTBRIDGE_MIN_SCHEDULE_SECONDS, FARGATE_RUN_TASK_BURST, FARGATE_RUN_TASK_CALLS_PER_SECOND,
-} from '../aws-limits';
+} from '../facts';
 
 /** Largest `maxTasks` a pool accepts (a counter, not a quota: far above any Fargate account's). */
 export const POOL_MAX_TASKS_LIMIT = 1_000_000;

@@ -1,5 +1,5 @@
 import { FanOutMode } from '../api/mode';
-import { DISTRIBUTED_MAP_MAX_CONCURRENCY, FARGATE_LAUNCH_BURST, INLINE_MAP_MAX_CONCURRENCY } from '../aws-limits';
+import { DISTRIBUTED_MAP_MAX_CONCURRENCY, FARGATE_LAUNCH_BURST, INLINE_MAP_MAX_CONCURRENCY } from '../facts';
 
 /**
  * Parallel tasks when neither `maxConcurrency` nor `maxVcpus` is set, in a Distributed Map:

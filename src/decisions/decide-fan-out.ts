@@ -5,7 +5,7 @@ import { FanOutIntegrationPattern } from '../api/integration-pattern';
 import { FanOutItems } from '../api/items';
 import { FanOutMode } from '../api/mode';
 import { FanOutRetryPolicy } from '../api/retry-options';
-import { CPU_UNITS_PER_VCPU } from '../aws-limits';
+import { CPU_UNITS_PER_VCPU } from '../facts';
 import { FargateFanOutProps } from '../fargate-fan-out-props';
 import { callbackEnvironmentSizes, ResolvedItemBatching, resolveItemBatching } from './batch-limits';
 import { ConcurrencyDecision, decideConcurrency, tasksWithinVcpuBudget } from './concurrency';

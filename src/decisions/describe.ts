@@ -2,7 +2,7 @@ import { FanOutDecisions } from './decide-fan-out';
 import { INVALID_PARAMETER_QUICK_RETRIES } from './history-budget';
 import { describeRetryPolicy } from './retry-policy';
 import { FanOutEnvironment } from '../api/environment';
-import { ERROR_ECS_INVALID_PARAMETER } from '../aws-limits';
+import { ERROR_ECS_INVALID_PARAMETER } from '../facts';
 
 /** The task as built or given: its size is read from the task definition. */
 export interface DescribedTask {

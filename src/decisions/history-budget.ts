@@ -9,7 +9,7 @@ import {
   HISTORY_EVENTS_PER_TASK_RERUN,
   PARENT_HISTORY_OVERHEAD_EVENTS,
   SFN_HISTORY_EVENT_LIMIT,
-} from '../aws-limits';
+} from '../facts';
 
 /**
  * How many times one item's task may be attempted again, by kind of retry. Step Functions

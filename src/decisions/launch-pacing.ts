@@ -1,4 +1,4 @@
-import { FARGATE_RUN_TASK_BURST, FARGATE_RUN_TASK_CALLS_PER_SECOND, SFN_ARRAY_RANGE_MAX_ITEMS } from '../aws-limits';
+import { FARGATE_RUN_TASK_BURST, FARGATE_RUN_TASK_CALLS_PER_SECOND, SFN_ARRAY_RANGE_MAX_ITEMS } from '../facts';
 
 /**
  * The largest cap whose first wave is left unpaced by default: 5 seconds of RunTask calls. Up to

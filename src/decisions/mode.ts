@@ -1,5 +1,5 @@
 import { FanOutMode } from '../api/mode';
-import { INLINE_MAP_MAX_CONCURRENCY, SFN_HISTORY_EVENT_LIMIT } from '../aws-limits';
+import { INLINE_MAP_MAX_CONCURRENCY, SFN_HISTORY_EVENT_LIMIT } from '../facts';
 
 /** What the mode choice depends on. */
 export interface ModeChoiceInput {

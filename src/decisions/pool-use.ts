@@ -1,4 +1,4 @@
-import { CPU_UNITS_PER_VCPU, HISTORY_EVENTS_PER_PASS_STATE, HISTORY_EVENTS_PER_SDK_CALL, SFN_HISTORY_EVENT_LIMIT } from '../aws-limits';
+import { CPU_UNITS_PER_VCPU, HISTORY_EVENTS_PER_PASS_STATE, HISTORY_EVENTS_PER_SDK_CALL, SFN_HISTORY_EVENT_LIMIT } from '../facts';
 import { PoolDecision, PoolWaitBand, decidePoolWeight } from './concurrency-pool';
 
 /**

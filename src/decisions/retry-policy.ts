@@ -14,7 +14,7 @@ import {
   SFN_MAX_DELAY_SECONDS_LIMIT,
   SFN_MAX_RETRY_ATTEMPTS,
   SFN_HISTORY_EVENT_LIMIT,
-} from '../aws-limits';
+} from '../facts';
 
 /**
  * The errors that mean "ECS could not start the task now", never "the task ran and failed":
@@ -33,7 +33,7 @@ export const RATE_AND_CAPACITY_ERRORS: readonly string[] = [ERROR_ECS_EXCEPTION,
 
 /**
  * How the errors of the optimized ECS integration are spelled by the AWS SDK integration, which
- * the callback pattern uses (see aws-limits.ts): a throttled call as `Ecs.EcsException` or
+ * the callback pattern uses (see facts/ecs-integration.ts): a throttled call as `Ecs.EcsException` or
  * `Ecs.ThrottlingException` (both are retried, whichever AWS uses), a bad request as
  * `Ecs.InvalidParameterException`. `AmazonECS.Unknown` (a `failures` list) is not an error there:
  * the callback runner reruns an item whose task never started instead.

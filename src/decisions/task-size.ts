@@ -1,6 +1,6 @@
 import { Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import { CPU_UNITS_PER_VCPU, FARGATE_TASK_SIZES } from '../aws-limits';
+import { CPU_UNITS_PER_VCPU, FARGATE_TASK_SIZES } from '../facts';
 
 /** CPU units of a task the construct builds when `cpu` is not set: the smallest Fargate size. */
 export const DEFAULT_CPU = 256;

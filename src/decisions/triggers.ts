@@ -3,7 +3,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import {
   EVENTBRIDGE_MAX_EVENT_AGE_SECONDS, PIPES_SQS_MAX_BATCH_SIZE, PIPES_SQS_MAX_BATCHING_WINDOW_SECONDS, S3_OBJECT_CREATED_DETAIL_TYPE,
   SFN_HASH_INPUT_MAX_CHARS, SQS_MAX_RETENTION_SECONDS, SQS_MAX_VISIBILITY_TIMEOUT_SECONDS, SQS_MESSAGE_ID_CHARS,
-} from '../aws-limits';
+} from '../facts';
 
 /** Records per execution when `maxBatchSize` is not set. */
 export const DEFAULT_TRIGGER_BATCH_SIZE = 100;

@@ -3,7 +3,7 @@ import { checkConcrete, checkDuration, checkInteger } from './checks';
 import { FanOutCapacity } from '../api/capacity';
 import { FanOutEnvironment } from '../api/environment';
 import { FanOutIntegrationPattern } from '../api/integration-pattern';
-import { ECS_MAX_SECURITY_GROUPS, SFN_MAX_EXECUTION_SECONDS, SFN_MAX_TASK_TIMEOUT_SECONDS } from '../aws-limits';
+import { DISTRIBUTED_MAP_MAX_CONCURRENCY, ECS_MAX_SECURITY_GROUPS, SFN_MAX_EXECUTION_SECONDS, SFN_MAX_TASK_TIMEOUT_SECONDS } from '../facts';
 import { FargateFanOutProps } from '../fargate-fan-out-props';
 
 /** Key prefixes the failure messages can quote safely: S3's safe characters. */
@@ -31,7 +31,7 @@ export function validateProps(props: FargateFanOutProps): void {
     }
   }
   checkInteger('expectedItemCount', props.expectedItemCount, 0, Number.MAX_SAFE_INTEGER);
-  checkInteger('maxConcurrency', props.maxConcurrency, 1, 10_000);
+  checkInteger('maxConcurrency', props.maxConcurrency, 1, DISTRIBUTED_MAP_MAX_CONCURRENCY);
   if (props.maxVcpus !== undefined && !Token.isUnresolved(props.maxVcpus) && !(Number.isFinite(props.maxVcpus) && props.maxVcpus > 0)) {
     throw new Error(`maxVcpus must be a positive number of vCPUs, got ${props.maxVcpus}`);
   }

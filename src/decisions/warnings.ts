@@ -1,6 +1,6 @@
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { FanOutCapacity } from '../api/capacity';
-import { FARGATE_DEFAULT_VCPU_QUOTA } from '../aws-limits';
+import { FARGATE_DEFAULT_VCPU_QUOTA } from '../facts';
 
 /** A warning for the user, shown at synth (`Annotations.addWarningV2`). */
 export interface FanOutWarning {

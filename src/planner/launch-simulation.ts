@@ -3,7 +3,7 @@ import {
   FARGATE_LAUNCH_BURST,
   FARGATE_LAUNCH_RATE_PER_SECOND,
   FARGATE_RUN_TASK_CALLS_PER_SECOND,
-} from '../aws-limits';
+} from '../facts';
 import { seededRandom } from './seeded-random';
 
 /**

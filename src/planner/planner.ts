@@ -1,22 +1,26 @@
 import { Duration } from 'aws-cdk-lib';
 import { FanOutRetryOptions } from '../api/retry-options';
 import {
+  DISTRIBUTED_MAP_MAX_CONCURRENCY,
   FARGATE_DEFAULT_VCPU_QUOTA,
   FARGATE_LAUNCH_BURST,
   FARGATE_LAUNCH_RATE_PER_SECOND,
   FARGATE_MINIMUM_BILLED_SECONDS,
   FARGATE_RUN_TASK_CALLS_PER_SECOND,
   FARGATE_TASK_SIZES,
+  MIB_PER_GIB,
   PRICE_FARGATE_GB_HOUR_USD,
   PRICE_FARGATE_VCPU_HOUR_USD,
   PRICE_SFN_STANDARD_PER_TRANSITION_USD,
-} from '../aws-limits';
+} from '../facts';
 import { makespanLowerBound, simulateLaunches } from './launch-simulation';
+import { MAX_ITEMS_PER_BATCH } from '../decisions/batch-limits';
 import { checkInteger } from '../decisions/checks';
 import { DEFAULT_DISTRIBUTED_MAX_CONCURRENCY } from '../decisions/concurrency';
+import { POOL_MAX_TASKS_LIMIT } from '../decisions/concurrency-pool';
 import { decideLaunchPacing } from '../decisions/launch-pacing';
 import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY, resolveRetryPolicy } from '../decisions/retry-policy';
-import { checkFargateTaskSize, vcpusOf } from '../decisions/task-size';
+import { checkFargateTaskSize, DEFAULT_CPU, vcpusOf } from '../decisions/task-size';
 
 /** State transitions a run spends outside the items (count, choose, Map, summary, end). */
 export const TRANSITIONS_PER_RUN = 6;
@@ -217,15 +221,15 @@ export interface FanOutPlan {
  * Answers "how long will it take, what will it cost, which limit binds?" before deploying, by
  * simulating the run against Fargate's documented limits (launch burst 100 and 20 per second,
  * 20 RunTask calls per second, the vCPU quota) with the retry policy. Prices are us-east-1
- * On-Demand x86 and Standard workflows (see aws-limits.ts).
+ * On-Demand x86 and Standard workflows (see facts/prices.ts).
  */
 export class FanOutPlanner {
   /** Plans a run. */
   public static plan(options: FanOutPlanOptions): FanOutPlan {
     checkInteger('items', options.items, 0, 100_000_000);
-    checkInteger('maxConcurrency', options.maxConcurrency, 1, 10_000);
-    checkInteger('itemsPerTask', options.itemsPerTask, 1, 10_000);
-    const cpu = options.cpu ?? 256;
+    checkInteger('maxConcurrency', options.maxConcurrency, 1, DISTRIBUTED_MAP_MAX_CONCURRENCY);
+    checkInteger('itemsPerTask', options.itemsPerTask, 1, MAX_ITEMS_PER_BATCH);
+    const cpu = options.cpu ?? DEFAULT_CPU;
     const memoryLimitMiB = options.memoryLimitMiB ?? smallestMemoryFor(cpu);
     checkFargateTaskSize(cpu, memoryLimitMiB);
     const taskSeconds = options.taskDuration.toSeconds();
@@ -291,7 +295,7 @@ export class FanOutPlanner {
       ? (tasks - 1) * billed(batchSeconds) + billed(lastTaskSeconds)
       : run.itemsSucceeded * billed(batchSeconds);
     const vcpuHours = taskVcpus * billedTaskHours;
-    const gbHours = (memoryLimitMiB / 1024) * billedTaskHours;
+    const gbHours = (memoryLimitMiB / MIB_PER_GIB) * billedTaskHours;
     // One transition per attempt of the Task state, one per failure record, and the run's own.
     const stateTransitions = TRANSITIONS_PER_RUN + run.runTaskCalls + run.itemsLost + run.pacingStates;
     const vcpuCostUsd = vcpuHours * PRICE_FARGATE_VCPU_HOUR_USD;
@@ -361,8 +365,8 @@ export function formatPlanReport(plan: FanOutPlan): string {
  * above the account's 20). Throws, naming the field, when nothing is left.
  */
 function poolShare(pool: FanOutPlanPool, taskVcpus: number): { cap: number; callsPerSecond: number; reason: string } {
-  checkInteger('pool.maxTasks', pool.maxTasks, 1, 1_000_000);
-  checkInteger('pool.otherTasks', pool.otherTasks, 0, 1_000_000);
+  checkInteger('pool.maxTasks', pool.maxTasks, 1, POOL_MAX_TASKS_LIMIT);
+  checkInteger('pool.otherTasks', pool.otherTasks, 0, POOL_MAX_TASKS_LIMIT);
   const otherTasks = pool.otherTasks ?? 0;
   const otherVcpus = pool.otherVcpus ?? otherTasks * taskVcpus;
   const limits: Array<[number, string]> = [];

@@ -3,13 +3,10 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { PoolKeys } from './pool-states';
-import { ERRORS_DYNAMODB_TRANSACTION_CANCELED, ERRORS_DYNAMODB_TRANSIENT, SFN_STATUS_RUNNING } from '../../aws-limits';
-
-/**
- * The `LastStatus` of a task that has stopped (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-lifecycle-explanation.html);
- * every other status (PROVISIONING ... DEPROVISIONING) may still hold Fargate capacity.
- */
-export const ECS_TASK_STATUS_STOPPED = 'STOPPED';
+import {
+  ECS_TASK_STATUS_STOPPED, ERROR_EXECUTION_DOES_NOT_EXIST, ERRORS_DYNAMODB_TRANSACTION_CANCELED, ERRORS_DYNAMODB_TRANSIENT, ERRORS_ECS_SDK_TRANSIENT,
+  ERRORS_SFN_SDK_TRANSIENT, SFN_STATUS_RUNNING,
+} from '../../facts';
 
 /** Leases one sweep looks at: the oldest ones (a lease of an execution that ended only gets older). */
 export const SWEEP_LEASES_PER_RUN = 100;
@@ -24,9 +21,6 @@ export const CLEANUP_MAP_CONCURRENCY = 10;
  * result may not exceed 256 KiB; an older task of the holder ended before its next state ran.
  */
 export const HOLDER_HISTORY_EVENTS = 4;
-
-/** The error DescribeExecution fails with for an execution that does not exist (AWS SDK integration). */
-export const ERROR_EXECUTION_DOES_NOT_EXIST = 'Sfn.ExecutionDoesNotExistException';
 
 /** State names of the cleanup state machine (the offline harness routes handlers by name). */
 export const CleanupStateNames = {
@@ -106,7 +100,7 @@ export function buildCleanupDefinition(scope: Construct, table: dynamodb.ITable,
     resultSelector: { status: sfn.JsonPath.stringAt('$.Status') },
     resultPath: '$.execution',
   });
-  describe.addRetry({ errors: ['Sfn.ThrottlingException', 'Sfn.SfnException'], maxAttempts: 6, jitterStrategy: sfn.JitterType.FULL });
+  describe.addRetry({ errors: ERRORS_SFN_SDK_TRANSIENT, maxAttempts: 6, jitterStrategy: sfn.JitterType.FULL });
 
   const giveBack = new tasks.CallAwsService(scope, S.GIVE_BACK, {
     stateName: S.GIVE_BACK,
@@ -162,7 +156,7 @@ export function buildCleanupDefinition(scope: Construct, table: dynamodb.ITable,
     resultPath: '$.history',
     comment: 'The holder\'s last events, newest first: a TaskSubmitted among them is a task it was running when it ended',
   });
-  history.addRetry({ errors: ['Sfn.ThrottlingException', 'Sfn.SfnException'], maxAttempts: 6, jitterStrategy: sfn.JitterType.FULL });
+  history.addRetry({ errors: ERRORS_SFN_SDK_TRANSIENT, maxAttempts: 6, jitterStrategy: sfn.JitterType.FULL });
   history.addCatch(giveBack, { errors: [ERROR_EXECUTION_DOES_NOT_EXIST], resultPath: '$.history' });
 
   const describeTask = new tasks.CallAwsService(scope, S.DESCRIBE_TASK, {
@@ -180,7 +174,7 @@ export function buildCleanupDefinition(scope: Construct, table: dynamodb.ITable,
     resultPath: '$.task',
     comment: 'Has the holder\'s task stopped? A task that runs on keeps its slot',
   });
-  describeTask.addRetry({ errors: ['Ecs.EcsException', 'Ecs.ThrottlingException', 'Ecs.ServerException'], maxAttempts: 6, jitterStrategy: sfn.JitterType.FULL });
+  describeTask.addRetry({ errors: ERRORS_ECS_SDK_TRANSIENT, maxAttempts: 6, jitterStrategy: sfn.JitterType.FULL });
   const stopped = new sfn.Choice(scope, S.TASK_STOPPED, { stateName: S.TASK_STOPPED })
     .when(sfn.Condition.and(
       sfn.Condition.isPresent('$.task.statuses[0]'),

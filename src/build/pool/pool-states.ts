@@ -3,10 +3,10 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { POOL_HEAD_TICKETS, PoolDecision, PoolWaitKind, PoolWaits } from '../../decisions/concurrency-pool';
 import {
   ERROR_DYNAMODB_CONDITIONAL_CHECK_FAILED, ERRORS_DYNAMODB_TRANSACTION_CANCELED, ERRORS_DYNAMODB_TRANSIENT,
-} from '../../aws-limits';
-import { POOL_HEAD_TICKETS, PoolDecision, PoolWaitKind, PoolWaits } from '../../decisions/concurrency-pool';
+} from '../../facts';
 
 /**
  * The pool's table layout. One item counts what is held (`POOL`), one item per held slot (a

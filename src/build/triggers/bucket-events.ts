@@ -4,8 +4,8 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { EVENTBRIDGE_MAX_EVENT_AGE_SECONDS, EVENTBRIDGE_MAX_RETRY_ATTEMPTS } from '../../aws-limits';
 import { objectCreatedEventPattern, WatchedObjects } from '../../decisions/triggers';
+import { EVENTBRIDGE_MAX_EVENT_AGE_SECONDS, EVENTBRIDGE_MAX_RETRY_ATTEMPTS } from '../../facts';
 
 /**
  * What a bucket trigger watches and where its events go. The trigger has already refused, before

@@ -6,7 +6,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { buildDeadLetterAlarm, buildDeadLetterQueue } from './dead-letters';
 import { RunOnScheduleOptions } from '../../api/triggers';
-import { EVENTBRIDGE_MAX_EVENT_AGE_SECONDS, EVENTBRIDGE_MAX_RETRY_ATTEMPTS } from '../../aws-limits';
+import { EVENTBRIDGE_MAX_EVENT_AGE_SECONDS, EVENTBRIDGE_MAX_RETRY_ATTEMPTS } from '../../facts';
 import { FargateFanOut } from '../../fargate-fan-out';
 
 /** When to run, and with what input. */

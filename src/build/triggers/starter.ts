@@ -4,10 +4,10 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { ClaimKeys, TriggerClaims } from './claims';
+import { STARTER_TIMEOUT } from '../../decisions/triggers';
 import {
   DYNAMODB_TTL_MS_PER_UNIT, ERROR_DYNAMODB_CONDITIONAL_CHECK_FAILED, ERRORS_DYNAMODB_TRANSIENT, ERRORS_EXECUTION_ALREADY_EXISTS,
-} from '../../aws-limits';
-import { STARTER_TIMEOUT } from '../../decisions/triggers';
+} from '../../facts';
 
 /** Names of the starter's states; tests and the offline harness use them. */
 export const StarterStateNames = {
