@@ -1,10 +1,10 @@
-import { FanOutRetryPolicy } from '../api/retry-options';
 import {
   FARGATE_LAUNCH_BURST,
   FARGATE_LAUNCH_RATE_PER_SECOND,
   FARGATE_RUN_TASK_CALLS_PER_SECOND,
 } from '../facts';
 import { seededRandom } from './seeded-random';
+import { FanOutRetryPolicy } from '../retries/retry-options';
 
 /**
  * A discrete-event model of a fan-out against Fargate's documented limits: a Map that keeps at

@@ -1,5 +1,4 @@
 import { Duration } from 'aws-cdk-lib';
-import { FanOutRetryOptions } from '../api/retry-options';
 import {
   DISTRIBUTED_MAP_MAX_CONCURRENCY,
   FARGATE_DEFAULT_VCPU_QUOTA,
@@ -14,13 +13,14 @@ import {
   PRICE_SFN_STANDARD_PER_TRANSITION_USD,
 } from '../facts';
 import { makespanLowerBound, simulateLaunches } from './launch-simulation';
-import { MAX_ITEMS_PER_BATCH } from '../decisions/batch-limits';
-import { checkInteger } from '../decisions/checks';
-import { DEFAULT_DISTRIBUTED_MAX_CONCURRENCY } from '../decisions/concurrency';
-import { POOL_MAX_TASKS_LIMIT } from '../decisions/concurrency-pool';
-import { decideLaunchPacing } from '../decisions/launch-pacing';
-import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY, resolveRetryPolicy } from '../decisions/retry-policy';
-import { checkFargateTaskSize, DEFAULT_CPU, vcpusOf } from '../decisions/task-size';
+import { checkInteger } from '../checks';
+import { DEFAULT_DISTRIBUTED_MAX_CONCURRENCY } from '../concurrency/concurrency';
+import { decideLaunchPacing } from '../concurrency/launch-pacing';
+import { POOL_MAX_TASKS_LIMIT } from '../concurrency-pool/private/decide-pool';
+import { MAX_ITEMS_PER_BATCH } from '../items/private/batch-limits';
+import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY, resolveRetryPolicy } from '../retries/private/retry-policy';
+import { FanOutRetryOptions } from '../retries/retry-options';
+import { checkFargateTaskSize, DEFAULT_CPU, vcpusOf } from '../task/private/task-size';
 
 /** State transitions a run spends outside the items (count, choose, Map, summary, end). */
 export const TRANSITIONS_PER_RUN = 6;

@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { FanOutCapacity, FanOutRetryRule } from '../../src';
-import { decideStopRules, DEFAULT_SPOT_INTERRUPTION_RETRY, DEFAULT_START_FAILURE_RETRY, describeLoop, loopDelays, MAX_RULE_RETRIES, StopRulesInput } from '../../src/decisions/stop-rules';
+import { decideStopRules, DEFAULT_SPOT_INTERRUPTION_RETRY, DEFAULT_START_FAILURE_RETRY, describeLoop, loopDelays, MAX_RULE_RETRIES, StopRulesInput } from '../../src/retries/private/decide-retry-rules';
 
 const base: StopRulesInput = { capacity: FanOutCapacity.ON_DEMAND, callback: false, taskCpu: 256, taskMemoryMiB: 512 };
 

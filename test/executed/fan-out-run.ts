@@ -1,7 +1,7 @@
 import { FanOutIntegrationPattern, FanOutMode, FargateFanOutProps } from '../../src';
-import { ERROR_SPOT_INTERRUPTED } from '../../src/build/item-runner';
-import { ITEMS_FAILED_ERROR, StateNames } from '../../src/build/workflow';
 import { INLINE_MAP_MAX_CONCURRENCY } from '../../src/facts';
+import { ERROR_SPOT_INTERRUPTED } from '../../src/workflow/item/item-runner';
+import { ITEMS_FAILED_ERROR, StateNames } from '../../src/workflow/workflow';
 import { executeWorkflow, ExecuteWorkflowOptions, ExecuteWorkflowResult, PAYLOAD_LIMIT_BYTES } from '../harness/execute-workflow';
 import { HISTORY_EVENT_LIMIT } from '../harness/history-budget';
 import { Attempt, EcsErrors, itemKey, SimulatedEcs } from '../harness/simulated-ecs';

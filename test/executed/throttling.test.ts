@@ -7,8 +7,8 @@
 import { Duration } from 'aws-cdk-lib';
 import { expectEveryItemAccountedFor, fanOutWith, FanOutRun, makeItems, PAYLOAD_LIMIT_BYTES, runFanOut } from './fan-out-run';
 import { FanOutMode } from '../../src';
-import { StateNames } from '../../src/build/workflow';
-import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY } from '../../src/decisions/retry-policy';
+import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY } from '../../src/retries/private/retry-policy';
+import { StateNames } from '../../src/workflow/workflow';
 import { EcsErrors, itemKey, SimulatedEcs } from '../harness/simulated-ecs';
 
 // 10,000-item runs take about a minute alone, several times that on a loaded 2-core machine.

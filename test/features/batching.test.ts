@@ -1,5 +1,5 @@
 import { FanOutMode } from '../../src';
-import { batchBytesWithinOverrides } from '../../src/decisions/batch-limits';
+import { batchBytesWithinOverrides } from '../../src/items/private/batch-limits';
 import { allStates, synthFanOut, withImage } from '../util/synth';
 
 describe('itemBatching', () => {

@@ -1,11 +1,11 @@
 import { Duration } from 'aws-cdk-lib';
 import { FanOutPlanner } from '../../src';
-import { estimatedUnpacedFirstWaveThrottles } from '../../src/decisions/launch-pacing';
-import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY } from '../../src/decisions/retry-policy';
+import { estimatedUnpacedFirstWaveThrottles } from '../../src/concurrency/launch-pacing';
 import { parsePlanArguments, runCli } from '../../src/planner/cli';
 import { makespanLowerBound, simulateLaunches } from '../../src/planner/launch-simulation';
 import { formatPlanReport, TRANSITIONS_PER_RUN } from '../../src/planner/planner';
 import { REPORT_USAGE } from '../../src/report/cli';
+import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY } from '../../src/retries/private/retry-policy';
 
 describe('makespanLowerBound', () => {
   test('cap-bound: waves of `parallel` tasks, one duration each', () => {

@@ -7,13 +7,13 @@ import * as path from 'path';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { writtenDistributedRun, writtenInlineRun, WrittenRun } from './executed-run';
 import { startMoto } from './tools';
-import { StateNames } from '../../src/build/workflow';
 import { aggregateRun } from '../../src/report/aggregate';
 import { SUMMARY_STATES, THRESHOLD_EXCEEDED_STATE, readRunFromExecution } from '../../src/report/execution-source';
 import { FolderStore } from '../../src/report/folder-store';
 import { DEFAULT_PRICES } from '../../src/report/prices';
 import { readRun } from '../../src/report/read-run';
 import { S3Store, newS3Client } from '../../src/report/s3-store';
+import { StateNames } from '../../src/workflow/workflow';
 
 jest.setTimeout(120_000);
 

@@ -1,0 +1,301 @@
+import {
+  CHILD_HISTORY_OVERHEAD_EVENTS,
+  HISTORY_EVENTS_PER_PASS_STATE,
+  HISTORY_EVENTS_PER_INLINE_ITEM,
+  HISTORY_EVENTS_PER_RETRY,
+  HISTORY_EVENTS_PER_SDK_CALL,
+  HISTORY_EVENTS_PER_TASK_RERUN,
+  PARENT_HISTORY_OVERHEAD_EVENTS,
+  SFN_HISTORY_EVENT_LIMIT,
+} from '../facts';
+import { FanOutRetryPolicy } from '../retries/retry-options';
+import { FanOutCapacity } from '../task/capacity';
+
+/**
+ * How many times one item's task may be attempted again, by kind of retry. Step Functions
+ * counts attempts per retrier, so an item can use up every retrier it has.
+ */
+export interface ItemRetryAttempts {
+  /** Retries of RunTask calls ECS refused (throttling, capacity, quota), summed over the retriers. */
+  readonly refusedAttempts: number;
+  /** Reruns of a task that ran and failed (`taskRetry`), 0 when failed tasks are not retried. */
+  readonly rerunAttempts: number;
+  /**
+   * Runs on another capacity after the first task failed (1 with Spot and on-demand fallback).
+   * @default 0
+   */
+  readonly fallbackRuns?: number;
+  /**
+   * True with the callback pattern, which adds states around the task.
+   * @default false
+   */
+  readonly callback?: boolean;
+  /**
+   * Reruns of a callback item whose task was not running after a timeout
+   * (CALLBACK_NOT_RUNNING_RERUNS per run).
+   * @default 0
+   */
+  readonly callbackReruns?: number;
+  /**
+   * True when a Spot task's stop is checked after it succeeds (Spot without fallback, run job).
+   * @default false
+   */
+  readonly checksSpotStop?: boolean;
+  /**
+   * Reruns by the stop rules (run job): each goes round a loop of states back to the task.
+   * @default 0
+   */
+  readonly loopReruns?: number;
+  /**
+   * Runs after the item was written to S3 for its size (one item per task, run job): 0 or 1.
+   * @default 0
+   */
+  readonly spills?: number;
+  /**
+   * Events a Distributed Map child keeps for a concurrency pool (taking, waiting, giving back).
+   * @default 0
+   */
+  readonly poolEvents?: number;
+  /** Events a Distributed Map child spends in its first-wave Wait (see launch-pacing.ts). @default 0 */
+  readonly launchPacingEvents?: number;
+}
+
+/** The first-wave Wait of a paced Distributed Map child: its Entered and Exited events. */
+export const LAUNCH_PACING_CHILD_EVENTS = HISTORY_EVENTS_PER_PASS_STATE;
+
+/** Reruns of an item whose worker reported FanOut.Interrupted (callback pattern; see item-runner.ts). */
+export const CALLBACK_INTERRUPTED_RETRIES = 3;
+
+/**
+ * Reruns of a callback item whose task cannot be found running after a heartbeat timeout or
+ * timeout: a task that never started (RunTask through the SDK integration may answer with a
+ * `failures` list, no capacity or the vCPU quota, which AWS does not document as an error of
+ * `.waitForTaskToken`, so the state waits for a token no task will send) or one that died
+ * without calling back. Either way the item did not finish. If Step Functions fails the state on
+ * such an answer instead, the item fails with that error and is reported, never lost.
+ */
+export const CALLBACK_NOT_RUNNING_RERUNS = 2;
+
+/** Retries the callback pattern allows each of its ECS calls (ListTasks, StopTask). */
+export const CALLBACK_CALL_RETRIES = 5;
+
+/**
+ * Events the callback pattern adds to one item at worst: naming the task (a Pass), then, after a
+ * timeout, finding and stopping the task (two SDK calls, each with all its retries) and the
+ * Choice between them.
+ */
+export const CALLBACK_WORST_CASE_EVENTS = HISTORY_EVENTS_PER_PASS_STATE
+  + 2 * (HISTORY_EVENTS_PER_SDK_CALL + CALLBACK_CALL_RETRIES * HISTORY_EVENTS_PER_RETRY)
+  + HISTORY_EVENTS_PER_PASS_STATE;
+
+/**
+ * Events one rerun of a callback item whose task was not running adds: the task state again,
+ * the search for the task (an SDK call with all its retries), the Choice on what it found and
+ * naming the next task (a Pass).
+ */
+export const CALLBACK_NOT_RUNNING_RERUN_EVENTS = HISTORY_EVENTS_PER_INLINE_ITEM
+  + HISTORY_EVENTS_PER_SDK_CALL + CALLBACK_CALL_RETRIES * HISTORY_EVENTS_PER_RETRY
+  + 2 * HISTORY_EVENTS_PER_PASS_STATE;
+
+/** Retries of writing a failed inline item's record to S3. */
+export const FAILURE_RECORD_WRITE_RETRIES = 3;
+
+/**
+ * Events a failed inline item's record adds at worst: describing it (a Pass), writing it to S3
+ * (an SDK call with all its retries) and keeping its index and error (a Pass).
+ */
+export const INLINE_FAILURE_RECORD_EVENTS = HISTORY_EVENTS_PER_PASS_STATE
+  + HISTORY_EVENTS_PER_SDK_CALL + FAILURE_RECORD_WRITE_RETRIES * HISTORY_EVENTS_PER_RETRY
+  + HISTORY_EVENTS_PER_PASS_STATE;
+
+/**
+ * Events reading a Spot task's stop adds at worst: after a failure, whether the Cause describes
+ * the task (a Choice), parsing it (a Pass) and whether Spot stopped it (a Choice).
+ */
+export const SPOT_STOP_READ_EVENTS = 3 * HISTORY_EVENTS_PER_PASS_STATE;
+
+/**
+ * Events checking a Spot task's stop after it succeeded adds at worst (Spot without fallback):
+ * whether Spot stopped it (a Choice), then the item's success (a Succeed) or its interruption (a
+ * Pass before the failure record).
+ */
+export const SPOT_STOP_CHECK_EVENTS = 2 * HISTORY_EVENTS_PER_PASS_STATE;
+
+/**
+ * Events an on-demand fallback run adds: another Task state's events, reading the Spot task's
+ * stop before it and counting the Spot task (a Pass).
+ */
+export const FALLBACK_RUN_EVENTS = HISTORY_EVENTS_PER_INLINE_ITEM + SPOT_STOP_READ_EVENTS + HISTORY_EVENTS_PER_PASS_STATE;
+
+/**
+ * Events one rerun by a stop rule adds: the Task state's own events again, and the loop that
+ * leads back to it: whether the Cause describes the task (a Choice), parsing it (a Pass), the
+ * rules (a Choice), counting the attempt (a Pass) and the delay (a Wait).
+ */
+export const LOOP_RERUN_EVENTS = HISTORY_EVENTS_PER_INLINE_ITEM + 5 * HISTORY_EVENTS_PER_PASS_STATE;
+
+/**
+ * Events the run job's end of an item adds: its record on success (a Pass), or, on failure, the
+ * reading of its stop (a Choice, a Pass, the rules' Choice) before the failure record.
+ */
+export const ITEM_RECORD_EVENTS = 3 * HISTORY_EVENTS_PER_PASS_STATE;
+
+/** Retries of writing an item too large for the container overrides to S3 (see build/item-spill.ts). */
+export const SPILL_WRITE_RETRIES = 3;
+
+/**
+ * Events writing an item to S3 for its size adds, besides the task state entered again: the
+ * Choice on the Cause, the S3 write with its retries, and the Pass that puts the reference in.
+ */
+export const SPILL_EVENTS = HISTORY_EVENTS_PER_PASS_STATE + HISTORY_EVENTS_PER_SDK_CALL + SPILL_WRITE_RETRIES * HISTORY_EVENTS_PER_RETRY
+  + HISTORY_EVENTS_PER_PASS_STATE + HISTORY_EVENTS_PER_INLINE_ITEM;
+
+/**
+ * Quick retries of `ECS.InvalidParameterException` on every RunTask call, before its Cause is
+ * read: a throttled VPC lookup usually passes within seconds, and a request that can never
+ * succeed (overrides over 8,192 characters) fails within seconds instead of a quarter of an hour.
+ */
+export const INVALID_PARAMETER_QUICK_RETRIES = 3;
+
+/**
+ * The most history events one item can write when every retry it has is used and it fails in
+ * the end. Refused calls and reruns are counted at their own size; the final attempt is part of
+ * the item's own events.
+ */
+export function worstCaseItemEvents(attempts: ItemRetryAttempts): number {
+  // A fallback run is another Task state with its own events, reached through a Choice state
+  // (2 events, counted as a caught failure's).
+  return HISTORY_EVENTS_PER_INLINE_ITEM + INLINE_FAILURE_RECORD_EVENTS
+    + (attempts.callback ? 0 : ITEM_RECORD_EVENTS)
+    + (attempts.fallbackRuns ?? 0) * FALLBACK_RUN_EVENTS
+    + (attempts.callback ? CALLBACK_WORST_CASE_EVENTS : 0)
+    + (attempts.callbackReruns ?? 0) * CALLBACK_NOT_RUNNING_RERUN_EVENTS
+    + (attempts.checksSpotStop ? SPOT_STOP_CHECK_EVENTS : 0)
+    + attempts.refusedAttempts * HISTORY_EVENTS_PER_RETRY
+    + attempts.rerunAttempts * HISTORY_EVENTS_PER_TASK_RERUN
+    + (attempts.loopReruns ?? 0) * LOOP_RERUN_EVENTS
+    + (attempts.spills ?? 0) * SPILL_EVENTS;
+}
+
+/**
+ * The most items an inline Map can run while its parent execution is guaranteed to stay under
+ * the 25,000-event history, even if every item uses every retry. A bound that holds only on
+ * average is not enough: going over fails the whole execution, items that succeeded included,
+ * and throttling or a vCPU quota below the cap makes every item retry at once. 0 when not even
+ * one item fits.
+ */
+export function inlineMaxItems(attempts: ItemRetryAttempts): number {
+  return Math.max(0, Math.floor((SFN_HISTORY_EVENT_LIMIT - PARENT_HISTORY_OVERHEAD_EVENTS) / worstCaseItemEvents(attempts)));
+}
+
+/**
+ * The most refused-call retries a Distributed Map child can make, with `rerunAttempts` reruns
+ * and `extraEvents` more (a fallback task, the callback states), and still stay under its own
+ * 25,000-event history.
+ */
+export function maxChildRefusedAttempts(rerunAttempts: number, extraEvents = 0): number {
+  const room = SFN_HISTORY_EVENT_LIMIT - CHILD_HISTORY_OVERHEAD_EVENTS - extraEvents - rerunAttempts * HISTORY_EVENTS_PER_TASK_RERUN;
+  return Math.max(0, Math.floor(room / HISTORY_EVENTS_PER_RETRY));
+}
+
+/** What an item's retries depend on. */
+export interface ItemRetryInput {
+  /** The retry of refused RunTask calls (throttling, capacity). */
+  readonly throttleRetry: FanOutRetryPolicy;
+  /** The retry of tasks that ran and failed, if any. */
+  readonly taskRetry?: FanOutRetryPolicy;
+  /** Which capacity runs the tasks: a fallback lets an item use its retries twice. */
+  readonly capacity: FanOutCapacity;
+  /** True with the callback pattern. */
+  readonly callback: boolean;
+  /**
+   * Reruns the stop rules allow one item (run job), `taskRetry` included.
+   * @default 0
+   */
+  readonly loopReruns?: number;
+  /**
+   * True when an item too large for the container overrides is written to S3 and run again (one
+   * item per task, run job).
+   * @default false
+   */
+  readonly spillsItems?: boolean;
+}
+
+/**
+ * The attempts one item can make at worst. With an on-demand fallback an item can use its
+ * retries twice, once on each capacity. Each entry into a task state may use its retriers in
+ * full: AWS does not document whether a state entered again (a rule's rerun) starts its retry
+ * counts afresh, so the worst case assumes it does.
+ */
+export function itemRetryAttempts(input: ItemRetryInput): ItemRetryAttempts {
+  const runsPerItem = input.capacity === FanOutCapacity.SPOT_WITH_ON_DEMAND_FALLBACK ? 2 : 1;
+  if (input.callback) {
+    // A task not running after a timeout is run again, and an item too large for the overrides
+    // once more after its write to S3: each entry may use every retrier again.
+    const spills = input.spillsItems ? 1 : 0;
+    const entries = runsPerItem * (1 + CALLBACK_NOT_RUNNING_RERUNS) + spills;
+    return {
+      spills,
+      refusedAttempts: entries * input.throttleRetry.maxAttempts,
+      // The worker's FanOut.Interrupted reruns the item a few times besides taskRetry.
+      rerunAttempts: entries * ((input.taskRetry?.maxAttempts ?? 0) + CALLBACK_INTERRUPTED_RETRIES),
+      fallbackRuns: runsPerItem - 1,
+      callback: true,
+      callbackReruns: runsPerItem * CALLBACK_NOT_RUNNING_RERUNS,
+      checksSpotStop: false,
+    };
+  }
+  // Reruns are counted once for the item: the rules' counters are the item's, not a task state's.
+  const loopReruns = input.loopReruns ?? 0;
+  const spills = input.spillsItems ? 1 : 0;
+  const entries = runsPerItem + loopReruns + spills;
+  return {
+    refusedAttempts: entries * (input.throttleRetry.maxAttempts + INVALID_PARAMETER_QUICK_RETRIES),
+    rerunAttempts: 0,
+    fallbackRuns: runsPerItem - 1,
+    callback: false,
+    checksSpotStop: input.capacity !== FanOutCapacity.ON_DEMAND,
+    loopReruns,
+    spills,
+  };
+}
+
+/**
+ * The refused-call retries a Distributed Map child has room for on each entry into its task
+ * states (a task state is entered again for a fallback run or a rule's rerun, and may use its
+ * retriers in full each time), besides `attempts` (the inline throttle retry it keeps for
+ * `ECS.InvalidParameterException`, its reruns, a fallback task, the callback states), within
+ * its own 25,000-event history.
+ */
+export function childRefusedAttemptsLeft(attempts: ItemRetryAttempts): number {
+  const extraEvents = (attempts.fallbackRuns ?? 0) * FALLBACK_RUN_EVENTS + (attempts.callback ? CALLBACK_WORST_CASE_EVENTS : ITEM_RECORD_EVENTS)
+    + (attempts.callbackReruns ?? 0) * CALLBACK_NOT_RUNNING_RERUN_EVENTS
+    + (attempts.checksSpotStop ? SPOT_STOP_CHECK_EVENTS : 0) + (attempts.loopReruns ?? 0) * LOOP_RERUN_EVENTS
+    + (attempts.spills ?? 0) * SPILL_EVENTS
+    + (attempts.poolEvents ?? 0) + (attempts.launchPacingEvents ?? 0);
+  const room = maxChildRefusedAttempts(attempts.rerunAttempts, extraEvents) - attempts.refusedAttempts;
+  return Math.floor(room / taskStateEntries(attempts));
+}
+
+/** How many times an item's task states can be entered at worst: first run, fallback, reruns. */
+export function taskStateEntries(attempts: ItemRetryAttempts): number {
+  return 1 + (attempts.fallbackRuns ?? 0) + (attempts.loopReruns ?? 0) + (attempts.spills ?? 0) + (attempts.callbackReruns ?? 0);
+}
+
+/** How many items an inline Map takes, and why. */
+export interface InlineHistoryBudget {
+  /** The most items an inline Map surely holds (see `inlineMaxItems`). */
+  readonly inlineMaxItems: number;
+  /** One sentence a user can read. */
+  readonly reason: string;
+}
+
+/** The inline Map's item limit for `attempts`, with the arithmetic behind it. */
+export function decideInlineHistoryBudget(attempts: ItemRetryAttempts): InlineHistoryBudget {
+  const perItem = worstCaseItemEvents(attempts);
+  const items = inlineMaxItems(attempts);
+  return {
+    inlineMaxItems: items,
+    reason: `an item writes at most ${perItem} history events when it uses every retry and fails, so ${items} items surely fit the ${SFN_HISTORY_EVENT_LIMIT}-event history (${PARENT_HISTORY_OVERHEAD_EVENTS} kept for the run itself).`,
+  };
+}
