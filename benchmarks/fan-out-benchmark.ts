@@ -6,7 +6,7 @@ import { ExampleStack } from '../examples/example-stack';
 import { FanOutPlan, FanOutPlanner, FanOutRetryPolicy } from '../src';
 import { makespanLowerBound, simulateLaunches } from '../src/planner/launch-simulation';
 import { TRANSITIONS_PER_RUN } from '../src/planner/planner';
-import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY } from '../src/retries/private/retry-policy';
+import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY } from '../src/retries/private/throttle-retry';
 
 /**
  * Benchmarks, not tests: every figure is printed next to a baseline measured in the same run.

@@ -19,7 +19,8 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { ExampleStack } from '../examples/example-stack';
 import { FanOutConcurrencyPool } from '../src';
-import { buildPoolAcquire, buildPoolRelease } from '../src/concurrency-pool/private/pool-states';
+import { buildPoolAcquire } from '../src/concurrency-pool/private/pool-acquire';
+import { buildPoolRelease } from '../src/concurrency-pool/private/pool-release';
 
 const DOCS = path.join(__dirname, '..', 'docs');
 

@@ -1,8 +1,8 @@
 import { ERROR_ECS_INVALID_PARAMETER } from './facts';
 import { FanOutDecisions } from './fan-out-decisions';
 import { describeRetryPolicy } from './retries/private/retry-policy';
+import { INVALID_PARAMETER_QUICK_RETRIES } from './retries/private/throttle-retry';
 import { FanOutEnvironment } from './task/environment';
-import { INVALID_PARAMETER_QUICK_RETRIES } from './workflow/history-budget';
 
 /** The task as built or given: its size is read from the task definition. */
 export interface DescribedTask {
@@ -32,10 +32,10 @@ export function describeDecisions(decisions: FanOutDecisions, task: DescribedTas
         ...(retries.distributedThrottle ? [`throttle retry in Distributed Map children: ${describeRetryPolicy(retries.distributedThrottle)}`] : []),
         `${ERROR_ECS_INVALID_PARAMETER}: ${INVALID_PARAMETER_QUICK_RETRIES} quick retries, then retried as a start failure only when its Cause says a rate or request limit was exceeded; otherwise the item fails at once`,
         'a task that stopped: the first rule that matches decides, in this order:',
-        ...decisions.stopRules.rules.map((rule, i) => `  ${i + 1}. ${rule.description}`),
-        ...(decisions.stopRules.rules.some((r) => r.match === 'any-failure')
+        ...decisions.retryRules.rules.map((rule, i) => `  ${i + 1}. ${rule.description}`),
+        ...(decisions.retryRules.rules.some((r) => r.match === 'any-failure')
           ? []
-          : [`  ${decisions.stopRules.rules.length + 1}. anything else: the item fails (set taskRetry to retry it)`]),
+          : [`  ${decisions.retryRules.rules.length + 1}. anything else: the item fails (set taskRetry to retry it)`]),
       ]),
     `task: ${task.cpu} CPU units, ${task.memoryMiB} MiB, container '${task.containerName}' gets `
       + (batching

@@ -10,8 +10,9 @@ import { callbackEnvironmentSizes, ResolvedItemBatching, resolveItemBatching } f
 import { FanOutMode } from './mode/mode';
 import { chooseMode, hasDistributedMap, hasInlineMap, ModeChoice } from './mode/private/choose-mode';
 import { decideNetwork, NetworkDecision } from './network/decide-network';
-import { decideStopRules, StopRulesDecision } from './retries/private/decide-retry-rules';
-import { DEFAULT_TASK_RETRY, DEFAULT_THROTTLE_RETRY, resolveDistributedThrottleRetry, resolveRetryPolicy } from './retries/private/retry-policy';
+import { decideRetryRules, RetryRulesDecision } from './retries/private/decide-retry-rules';
+import { DEFAULT_TASK_RETRY, resolveRetryPolicy } from './retries/private/retry-policy';
+import { DEFAULT_THROTTLE_RETRY, resolveDistributedThrottleRetry } from './retries/private/throttle-retry';
 import { FanOutRetryPolicy } from './retries/retry-options';
 import { FanOutCapacity } from './task/capacity';
 import { FanOutIntegrationPattern } from './task/integration-pattern';
@@ -20,6 +21,7 @@ import { decideTimeouts, TimeoutsDecision } from './task/private/timeouts';
 import { validateProps } from './validation';
 import { decideWarnings, FanOutWarning } from './warnings';
 import { decideInlineHistoryBudget, InlineHistoryBudget, itemRetryAttempts, LAUNCH_PACING_CHILD_EVENTS } from './workflow/history-budget';
+import { ItemStatePaths, itemStatePaths } from './workflow/item/item-state';
 import { FailureTolerance, resolveFailureTolerance } from './workflow/tolerance';
 
 /** Where the items come from when `items` is not set. */
@@ -39,7 +41,7 @@ export interface RetryDecision {
   readonly distributedThrottle?: FanOutRetryPolicy;
   /**
    * Tasks that ran and failed; undefined when they are not retried. With the callback pattern a
-   * native retry; with the run job, the last of the stop rules (see `stopRules`).
+   * native retry; with the run job, the last of the retry rules (see `retryRules`).
    */
   readonly task?: FanOutRetryPolicy;
 }
@@ -67,7 +69,11 @@ export interface FanOutDecisions {
   readonly timeouts: TimeoutsDecision;
   readonly retries: RetryDecision;
   /** What happens to a task that stopped, by what ECS says about it (run job). */
-  readonly stopRules: StopRulesDecision;
+  readonly retryRules: RetryRulesDecision;
+  /** Where each item's state keeps its counters and its stopped task (see item-state.ts). */
+  readonly itemState: ItemStatePaths;
+  /** True when tasks report the capacity they ran on (Spot, or Spot with on-demand fallback). */
+  readonly reportsCapacity: boolean;
   readonly historyBudget: InlineHistoryBudget;
   readonly mode: ModeChoice;
   /** True when the mode builds a Distributed Map. */
@@ -107,10 +113,10 @@ export function decideFanOut(props: FargateFanOutProps): FanOutDecisions {
 
   const throttle = resolveRetryPolicy('throttleRetry', props.throttleRetry, DEFAULT_THROTTLE_RETRY);
   const taskRetry = props.taskRetry ? resolveRetryPolicy('taskRetry', props.taskRetry, DEFAULT_TASK_RETRY) : undefined;
-  const stopRules = decideStopRules({
+  const retryRules = decideRetryRules({
     retryRules: props.retryRules,
     startFailureRetry: props.startFailureRetry,
-    taskRetry: props.taskRetry,
+    taskRetry,
     capacity,
     callback,
     taskCpu: props.taskDefinition ? props.taskDefinition.cpu : task.build?.cpu,
@@ -121,7 +127,7 @@ export function decideFanOut(props: FargateFanOutProps): FanOutDecisions {
     ? decidePoolUse({
       pool: props.concurrencyPool._binding().decision,
       taskCpuUnits: Math.round(task.vcpus * CPU_UNITS_PER_VCPU),
-      largestTaskVcpus: stopRules.largestTaskVcpus,
+      largestTaskVcpus: retryRules.largestTaskVcpus,
       batched: props.itemBatching !== undefined,
       callback,
     })
@@ -132,7 +138,7 @@ export function decideFanOut(props: FargateFanOutProps): FanOutDecisions {
       taskRetry,
       capacity,
       callback,
-      loopReruns: stopRules.maxReruns,
+      loopReruns: retryRules.maxReruns,
       spillsItems: true,
     }),
     ...(pool ? { poolEvents: pool.childEvents } : {}),
@@ -188,7 +194,9 @@ export function decideFanOut(props: FargateFanOutProps): FanOutDecisions {
     task,
     timeouts,
     retries: { throttle, distributedThrottle, task: taskRetry },
-    stopRules,
+    retryRules,
+    itemState: itemStatePaths(batching !== undefined, retryRules.resizes !== undefined),
+    reportsCapacity: capacity !== FanOutCapacity.ON_DEMAND,
     historyBudget,
     mode,
     hasDistributedMap: distributed,

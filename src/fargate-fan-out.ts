@@ -18,7 +18,6 @@ import { FargateFanOutProps } from './fargate-fan-out-props';
 import { FanOutItems } from './items/items';
 import { FanOutMode } from './mode/mode';
 import { buildTaskNetwork } from './network/network';
-import { initialItemState } from './retries/private/retry-rule-states';
 import { FanOutRetryPolicy } from './retries/retry-options';
 import { FanOutCapacity } from './task/capacity';
 import { FanOutIntegrationPattern } from './task/integration-pattern';
@@ -30,7 +29,6 @@ import { TriggerTarget } from './triggers/private/trigger-target';
 import { ScheduleTrigger } from './triggers/schedule';
 import { RunForEachItemsFileCreatedOptions, RunForEachMessageOptions, RunForEachObjectCreatedOptions, RunOnScheduleOptions } from './triggers/trigger-options';
 import { FanOutAlarms } from './workflow/alarms';
-import { itemRunnerFactory, POOL_OWNER_FIELD } from './workflow/item/item-runner';
 import { buildResultBucket } from './workflow/result-bucket';
 import { buildStateMachine } from './workflow/state-machine';
 import { DISTRIBUTED_MAP_LABEL, FanOutWorkflow } from './workflow/workflow';
@@ -115,22 +113,10 @@ export class FargateFanOut extends Construct {
     this.securityGroups = network.securityGroups;
     this.resultBucket = props.resultBucket ?? buildResultBucket(this);
 
-    // A name fixed at synth lets the role name the state machine's own Map Runs (see workflow).
+    // A name fixed at synth lets the role name the state machine's own Map Runs (see distributed-map.ts).
     const stateMachineName = Names.uniqueResourceName(this, { maxLength: 80, separator: '-' });
     const workflow = new FanOutWorkflow(this, 'Workflow', {
-      decisions,
-      resultBucket: this.resultBucket,
-      stateMachineName,
-      createItemRunner: itemRunnerFactory({
-        ...task, ...network, decisions, resultBucket: this.resultBucket, pool: props.concurrencyPool?._binding(),
-      }),
-      initialItemState: decisions.callback
-        ? undefined
-        : {
-          ...initialItemState(decisions.stopRules, { cpu: task.taskDefinition.cpu, memoryMiB: task.taskDefinition.memoryMiB }),
-          // A child's slot is owned by the parent: its failure, timeout or abort gives the slot back.
-          ...(decisions.pool ? { [POOL_OWNER_FIELD]: sfn.JsonPath.stringAt('$$.Execution.Id') } : {}),
-        },
+      ...task, ...network, decisions, resultBucket: this.resultBucket, pool: props.concurrencyPool?._binding(), stateMachineName,
     });
     const stateMachine = buildStateMachine(this, {
       stateMachineName,

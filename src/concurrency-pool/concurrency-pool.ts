@@ -8,7 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { buildCleanupDefinition } from './private/cleanup';
-import { PoolBinding, PoolKeys } from './private/pool-states';
+import { PoolBinding, PoolKeys } from './private/pool-table';
 import { RequiredWildcardAcknowledgements } from '../access/required-wildcards';
 import { SFN_EXECUTION_STATUS_CHANGE_DETAIL_TYPE, SFN_UNSUCCESSFUL_END_STATUSES } from '../facts';
 import { decidePool, PoolDecision } from './private/decide-pool';

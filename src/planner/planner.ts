@@ -1,24 +1,13 @@
 import { Duration } from 'aws-cdk-lib';
-import {
-  DISTRIBUTED_MAP_MAX_CONCURRENCY,
-  FARGATE_DEFAULT_VCPU_QUOTA,
-  FARGATE_LAUNCH_BURST,
-  FARGATE_LAUNCH_RATE_PER_SECOND,
-  FARGATE_MINIMUM_BILLED_SECONDS,
-  FARGATE_RUN_TASK_CALLS_PER_SECOND,
-  FARGATE_TASK_SIZES,
-  MIB_PER_GIB,
-  PRICE_FARGATE_GB_HOUR_USD,
-  PRICE_FARGATE_VCPU_HOUR_USD,
-  PRICE_SFN_STANDARD_PER_TRANSITION_USD,
-} from '../facts';
+import { DISTRIBUTED_MAP_MAX_CONCURRENCY, FARGATE_DEFAULT_VCPU_QUOTA, FARGATE_LAUNCH_BURST, FARGATE_LAUNCH_RATE_PER_SECOND, FARGATE_MINIMUM_BILLED_SECONDS, FARGATE_RUN_TASK_CALLS_PER_SECOND, FARGATE_TASK_SIZES, MIB_PER_GIB, PRICE_FARGATE_GB_HOUR_USD, PRICE_FARGATE_VCPU_HOUR_USD, PRICE_SFN_STANDARD_PER_TRANSITION_USD } from '../facts';
 import { makespanLowerBound, simulateLaunches } from './launch-simulation';
 import { checkInteger } from '../checks';
 import { DEFAULT_DISTRIBUTED_MAX_CONCURRENCY } from '../concurrency/concurrency';
 import { decideLaunchPacing } from '../concurrency/launch-pacing';
 import { POOL_MAX_TASKS_LIMIT } from '../concurrency-pool/private/decide-pool';
 import { MAX_ITEMS_PER_BATCH } from '../items/private/batch-limits';
-import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY, resolveRetryPolicy } from '../retries/private/retry-policy';
+import { resolveRetryPolicy } from '../retries/private/retry-policy';
+import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY } from '../retries/private/throttle-retry';
 import { FanOutRetryOptions } from '../retries/retry-options';
 import { checkFargateTaskSize, DEFAULT_CPU, vcpusOf } from '../task/private/task-size';
 

@@ -1,3 +1,4 @@
+import { TASK_RECORD_FIELDS as TASK_FIELDS } from '../workflow/item/item-record';
 /**
  * The per-item record the workflow writes for every item (or batch): the fields of the item's last
  * ECS task, counters, and the item's earlier tasks as a linked list (`earlier`, newest first; the
@@ -72,8 +73,6 @@ export function epochMs(value: unknown): number | undefined {
   if (v instanceof Date) return v.getTime();
   return undefined;
 }
-
-const TASK_FIELDS = ['capacity', 'cpu', 'memory', 'stopCode', 'stoppedReason', 'exitCode', 'startedAt', 'stoppedAt'];
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

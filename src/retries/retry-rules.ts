@@ -1,3 +1,6 @@
+import { RetryRule, RetryRuleContext } from './private/retry-rule';
+import { exitCodesRule, outOfMemoryRule, stoppedReasonRule } from './private/rule-kinds';
+import { spotInterruptionRule } from './private/spot';
 import { FanOutRetryOptions } from './retry-options';
 
 /** A Fargate task size: CPU units and memory in MiB, one of the combinations Fargate accepts. */
@@ -36,7 +39,8 @@ export class FanOutRetryRule {
    * @param retry how often and when; defaults as `taskRetry`'s (2 retries, 10 s doubling, at most 300 s, full jitter)
    */
   public static onExitCodes(codes: number[], retry?: FanOutRetryOptions): FanOutRetryRule {
-    return new FanOutRetryRule(FanOutRetryRuleKind.EXIT_CODES, [...codes], undefined, retry, undefined);
+    const exitCodes = [...codes];
+    return new FanOutRetryRule(FanOutRetryRuleKind.EXIT_CODES, { exitCodes, retry }, (at) => exitCodesRule(at, exitCodes, retry, true));
   }
 
   /**
@@ -46,7 +50,7 @@ export class FanOutRetryRule {
    * @param retry how often and when; defaults as `taskRetry`'s
    */
   public static onStoppedReason(pattern: string, retry?: FanOutRetryOptions): FanOutRetryRule {
-    return new FanOutRetryRule(FanOutRetryRuleKind.STOPPED_REASON, undefined, pattern, retry, undefined);
+    return new FanOutRetryRule(FanOutRetryRuleKind.STOPPED_REASON, { pattern, retry }, (at) => stoppedReasonRule(at, pattern, retry));
   }
 
   /**
@@ -57,7 +61,7 @@ export class FanOutRetryRule {
    * @param retry how often and when; default 3 retries, 10 s doubling, at most 120 s, full jitter
    */
   public static onSpotInterruption(retry?: FanOutRetryOptions): FanOutRetryRule {
-    return new FanOutRetryRule(FanOutRetryRuleKind.SPOT_INTERRUPTION, undefined, undefined, retry, undefined);
+    return new FanOutRetryRule(FanOutRetryRuleKind.SPOT_INTERRUPTION, { retry }, (at) => spotInterruptionRule(`${at.prop} (onSpotInterruption)`, retry));
   }
 
   /**
@@ -67,7 +71,8 @@ export class FanOutRetryRule {
    * @param codes exit codes, 0 to 255
    */
   public static failOnExitCodes(codes: number[]): FanOutRetryRule {
-    return new FanOutRetryRule(FanOutRetryRuleKind.FAIL_ON_EXIT_CODES, [...codes], undefined, undefined, undefined);
+    const exitCodes = [...codes];
+    return new FanOutRetryRule(FanOutRetryRuleKind.FAIL_ON_EXIT_CODES, { exitCodes }, (at) => exitCodesRule(at, exitCodes, undefined, false));
   }
 
   /**
@@ -78,27 +83,32 @@ export class FanOutRetryRule {
    * @param sizes larger Fargate task sizes, each with more memory than the one before
    */
   public static onOutOfMemory(sizes: FanOutTaskSize[]): FanOutRetryRule {
-    return new FanOutRetryRule(FanOutRetryRuleKind.OUT_OF_MEMORY, undefined, undefined, undefined, sizes.map((s) => ({ ...s })));
+    const copies = sizes.map((s) => ({ ...s }));
+    return new FanOutRetryRule(FanOutRetryRuleKind.OUT_OF_MEMORY, { sizes: copies }, (at) => outOfMemoryRule(at, copies));
   }
 
   /** What the rule matches. */
   public readonly kind: FanOutRetryRuleKind;
 
-  /** @internal */
-  public readonly _exitCodes?: number[];
-  /** @internal */
-  public readonly _stoppedReason?: string;
-  /** @internal */
-  public readonly _retry?: FanOutRetryOptions;
-  /** @internal */
-  public readonly _sizes?: FanOutTaskSize[];
+  /**
+   * The rule, checked and resolved at its place among the rules: what it matches (it renders its
+   * own Choice condition) and how it is retried. Throws, naming the prop, for a rule that cannot work.
+   *
+   * @internal
+   */
+  public readonly _resolve: (at: RetryRuleContext) => RetryRule;
 
-  private constructor(kind: FanOutRetryRuleKind, exitCodes: number[] | undefined, stoppedReason: string | undefined,
-    retry: FanOutRetryOptions | undefined, sizes: FanOutTaskSize[] | undefined) {
+  /**
+   * What the rule was made from (its factory's arguments): two rules made alike are alike, also
+   * as JSON, which the resolver above is not.
+   *
+   * @internal
+   */
+  public readonly _madeFrom: { readonly [argument: string]: unknown };
+
+  private constructor(kind: FanOutRetryRuleKind, madeFrom: { readonly [argument: string]: unknown }, resolve: (at: RetryRuleContext) => RetryRule) {
     this.kind = kind;
-    this._exitCodes = exitCodes;
-    this._stoppedReason = stoppedReason;
-    this._retry = retry;
-    this._sizes = sizes;
+    this._madeFrom = madeFrom;
+    this._resolve = resolve;
   }
 }

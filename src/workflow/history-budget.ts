@@ -1,15 +1,28 @@
+import { INLINE_FAILURE_RECORD_EVENTS } from './inline-map';
 import {
   CHILD_HISTORY_OVERHEAD_EVENTS,
   HISTORY_EVENTS_PER_PASS_STATE,
   HISTORY_EVENTS_PER_INLINE_ITEM,
   HISTORY_EVENTS_PER_RETRY,
-  HISTORY_EVENTS_PER_SDK_CALL,
   HISTORY_EVENTS_PER_TASK_RERUN,
   PARENT_HISTORY_OVERHEAD_EVENTS,
   SFN_HISTORY_EVENT_LIMIT,
 } from '../facts';
+import { CALLBACK_NOT_RUNNING_RERUN_EVENTS, CALLBACK_INTERRUPTED_RETRIES, CALLBACK_NOT_RUNNING_RERUNS, CALLBACK_WORST_CASE_EVENTS } from './item/callback-runner';
+import { SPILL_EVENTS } from './item/item-spill';
+import { FALLBACK_RUN_EVENTS, ITEM_RECORD_EVENTS } from './item/run-job-runner';
+import { LOOP_RERUN_EVENTS } from '../retries/private/retry-rule-states';
+import { SPOT_STOP_CHECK_EVENTS } from '../retries/private/spot';
+import { INVALID_PARAMETER_QUICK_RETRIES } from '../retries/private/throttle-retry';
 import { FanOutRetryPolicy } from '../retries/retry-options';
 import { FanOutCapacity } from '../task/capacity';
+
+// The history budget: how many events one item can write at worst, and so how many items an
+// inline Map holds and how many refused calls a Distributed Map child may retry. Each part of
+// the worst case is declared next to the states it counts (the callback runner's, the run job's,
+// the retry rules' loop, the spill, the inline failure record); test/workflow-history-budget.test.ts
+// checks them against the states the workflow builds. Nothing here is read at load time from those
+// modules (they import this one through the decisions), only inside the functions.
 
 /**
  * How many times one item's task may be attempted again, by kind of retry. Step Functions
@@ -62,100 +75,6 @@ export interface ItemRetryAttempts {
 
 /** The first-wave Wait of a paced Distributed Map child: its Entered and Exited events. */
 export const LAUNCH_PACING_CHILD_EVENTS = HISTORY_EVENTS_PER_PASS_STATE;
-
-/** Reruns of an item whose worker reported FanOut.Interrupted (callback pattern; see item-runner.ts). */
-export const CALLBACK_INTERRUPTED_RETRIES = 3;
-
-/**
- * Reruns of a callback item whose task cannot be found running after a heartbeat timeout or
- * timeout: a task that never started (RunTask through the SDK integration may answer with a
- * `failures` list, no capacity or the vCPU quota, which AWS does not document as an error of
- * `.waitForTaskToken`, so the state waits for a token no task will send) or one that died
- * without calling back. Either way the item did not finish. If Step Functions fails the state on
- * such an answer instead, the item fails with that error and is reported, never lost.
- */
-export const CALLBACK_NOT_RUNNING_RERUNS = 2;
-
-/** Retries the callback pattern allows each of its ECS calls (ListTasks, StopTask). */
-export const CALLBACK_CALL_RETRIES = 5;
-
-/**
- * Events the callback pattern adds to one item at worst: naming the task (a Pass), then, after a
- * timeout, finding and stopping the task (two SDK calls, each with all its retries) and the
- * Choice between them.
- */
-export const CALLBACK_WORST_CASE_EVENTS = HISTORY_EVENTS_PER_PASS_STATE
-  + 2 * (HISTORY_EVENTS_PER_SDK_CALL + CALLBACK_CALL_RETRIES * HISTORY_EVENTS_PER_RETRY)
-  + HISTORY_EVENTS_PER_PASS_STATE;
-
-/**
- * Events one rerun of a callback item whose task was not running adds: the task state again,
- * the search for the task (an SDK call with all its retries), the Choice on what it found and
- * naming the next task (a Pass).
- */
-export const CALLBACK_NOT_RUNNING_RERUN_EVENTS = HISTORY_EVENTS_PER_INLINE_ITEM
-  + HISTORY_EVENTS_PER_SDK_CALL + CALLBACK_CALL_RETRIES * HISTORY_EVENTS_PER_RETRY
-  + 2 * HISTORY_EVENTS_PER_PASS_STATE;
-
-/** Retries of writing a failed inline item's record to S3. */
-export const FAILURE_RECORD_WRITE_RETRIES = 3;
-
-/**
- * Events a failed inline item's record adds at worst: describing it (a Pass), writing it to S3
- * (an SDK call with all its retries) and keeping its index and error (a Pass).
- */
-export const INLINE_FAILURE_RECORD_EVENTS = HISTORY_EVENTS_PER_PASS_STATE
-  + HISTORY_EVENTS_PER_SDK_CALL + FAILURE_RECORD_WRITE_RETRIES * HISTORY_EVENTS_PER_RETRY
-  + HISTORY_EVENTS_PER_PASS_STATE;
-
-/**
- * Events reading a Spot task's stop adds at worst: after a failure, whether the Cause describes
- * the task (a Choice), parsing it (a Pass) and whether Spot stopped it (a Choice).
- */
-export const SPOT_STOP_READ_EVENTS = 3 * HISTORY_EVENTS_PER_PASS_STATE;
-
-/**
- * Events checking a Spot task's stop after it succeeded adds at worst (Spot without fallback):
- * whether Spot stopped it (a Choice), then the item's success (a Succeed) or its interruption (a
- * Pass before the failure record).
- */
-export const SPOT_STOP_CHECK_EVENTS = 2 * HISTORY_EVENTS_PER_PASS_STATE;
-
-/**
- * Events an on-demand fallback run adds: another Task state's events, reading the Spot task's
- * stop before it and counting the Spot task (a Pass).
- */
-export const FALLBACK_RUN_EVENTS = HISTORY_EVENTS_PER_INLINE_ITEM + SPOT_STOP_READ_EVENTS + HISTORY_EVENTS_PER_PASS_STATE;
-
-/**
- * Events one rerun by a stop rule adds: the Task state's own events again, and the loop that
- * leads back to it: whether the Cause describes the task (a Choice), parsing it (a Pass), the
- * rules (a Choice), counting the attempt (a Pass) and the delay (a Wait).
- */
-export const LOOP_RERUN_EVENTS = HISTORY_EVENTS_PER_INLINE_ITEM + 5 * HISTORY_EVENTS_PER_PASS_STATE;
-
-/**
- * Events the run job's end of an item adds: its record on success (a Pass), or, on failure, the
- * reading of its stop (a Choice, a Pass, the rules' Choice) before the failure record.
- */
-export const ITEM_RECORD_EVENTS = 3 * HISTORY_EVENTS_PER_PASS_STATE;
-
-/** Retries of writing an item too large for the container overrides to S3 (see build/item-spill.ts). */
-export const SPILL_WRITE_RETRIES = 3;
-
-/**
- * Events writing an item to S3 for its size adds, besides the task state entered again: the
- * Choice on the Cause, the S3 write with its retries, and the Pass that puts the reference in.
- */
-export const SPILL_EVENTS = HISTORY_EVENTS_PER_PASS_STATE + HISTORY_EVENTS_PER_SDK_CALL + SPILL_WRITE_RETRIES * HISTORY_EVENTS_PER_RETRY
-  + HISTORY_EVENTS_PER_PASS_STATE + HISTORY_EVENTS_PER_INLINE_ITEM;
-
-/**
- * Quick retries of `ECS.InvalidParameterException` on every RunTask call, before its Cause is
- * read: a throttled VPC lookup usually passes within seconds, and a request that can never
- * succeed (overrides over 8,192 characters) fails within seconds instead of a quarter of an hour.
- */
-export const INVALID_PARAMETER_QUICK_RETRIES = 3;
 
 /**
  * The most history events one item can write when every retry it has is used and it fails in

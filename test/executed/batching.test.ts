@@ -4,7 +4,7 @@
  */
 import { expectEveryItemAccountedFor, fanOutWith, makeItems, runFanOut, TestItem, attemptsOf } from './fan-out-run';
 import { FanOutMode } from '../../src';
-import { INVALID_PARAMETER_QUICK_RETRIES } from '../../src/workflow/history-budget';
+import { INVALID_PARAMETER_QUICK_RETRIES } from '../../src/retries/private/throttle-retry';
 import { ITEMS_FAILED_ERROR } from '../../src/workflow/workflow';
 import { CONTAINER_OVERRIDES_MAX_CHARS, SimulatedEcs } from '../harness/simulated-ecs';
 

@@ -5,7 +5,7 @@
  * cleanup started as its EventBridge rules would start it.
  */
 import { decidePool } from '../../src/concurrency-pool/private/decide-pool';
-import { PoolKeys } from '../../src/concurrency-pool/private/pool-states';
+import { PoolKeys } from '../../src/concurrency-pool/private/pool-table';
 import { ACCOUNT_PREFIX } from '../harness/concurrent-executions';
 import { fairness, maxCallsPerSecond, PoolRun, PoolScenario, runPoolScenario, waitingCost, waitingTransitions } from '../pool/pool-run';
 

@@ -5,9 +5,9 @@
  */
 import { account, expectEveryItemAccountedFor, fanOutWith, HISTORY_EVENT_LIMIT, inlineCapOf, makeItems, runFanOut, runTimeThreshold, TestItem } from './fan-out-run';
 import { FanOutCapacity, FanOutMode } from '../../src';
-import { DEFAULT_START_FAILURE_RETRY } from '../../src/retries/private/decide-retry-rules';
-import { DEFAULT_THROTTLE_RETRY } from '../../src/retries/private/retry-policy';
-import { INVALID_PARAMETER_QUICK_RETRIES, inlineMaxItems, itemRetryAttempts } from '../../src/workflow/history-budget';
+import { DEFAULT_START_FAILURE_RETRY } from '../../src/retries/private/rule-kinds';
+import { DEFAULT_THROTTLE_RETRY, INVALID_PARAMETER_QUICK_RETRIES } from '../../src/retries/private/throttle-retry';
+import { inlineMaxItems, itemRetryAttempts } from '../../src/workflow/history-budget';
 import { StateNames } from '../../src/workflow/workflow';
 import { CONTAINER_OVERRIDES_MAX_CHARS, EcsErrors, itemKey, SimulatedEcs } from '../harness/simulated-ecs';
 import { allStates } from '../util/synth';

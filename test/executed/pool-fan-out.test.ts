@@ -14,7 +14,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { FanOutCapacity, FanOutConcurrencyPool, FanOutConcurrencyPoolProps, FanOutRetryRule, FargateFanOut } from '../../src';
 import { CleanupStateNames } from '../../src/concurrency-pool/private/cleanup';
-import { PoolKeys } from '../../src/concurrency-pool/private/pool-states';
+import { PoolKeys } from '../../src/concurrency-pool/private/pool-table';
 import { POOL_CHILD_WAIT_EVENTS } from '../../src/concurrency-pool/private/pool-use';
 import { ERROR_EXECUTION_DOES_NOT_EXIST } from '../../src/facts';
 import { StateNames } from '../../src/workflow/workflow';

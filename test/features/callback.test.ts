@@ -3,8 +3,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { FanOutCapacity, FanOutIntegrationPattern, FanOutMode } from '../../src';
 import { batchBytesWithinOverrides, callbackEnvironmentSizes } from '../../src/items/private/batch-limits';
-import { DEFAULT_THROTTLE_RETRY, sdkErrorNames } from '../../src/retries/private/retry-policy';
-import { CALLBACK_NOT_RUNNING_RERUNS, inlineMaxItems, itemRetryAttempts } from '../../src/workflow/history-budget';
+import { DEFAULT_THROTTLE_RETRY, sdkErrorNames } from '../../src/retries/private/throttle-retry';
+import { inlineMaxItems, itemRetryAttempts } from '../../src/workflow/history-budget';
+import { CALLBACK_NOT_RUNNING_RERUNS } from '../../src/workflow/item/callback-runner';
 import { allStates, synthFanOut, withImage } from '../util/synth';
 
 describe('integrationPattern CALLBACK', () => {

@@ -1,7 +1,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { FanOutCapacity, FanOutConcurrencyPool, FanOutIntegrationPattern, FanOutMode, FanOutRetryRule, FargateFanOut } from '../../src';
-import { poolStateNames } from '../../src/concurrency-pool/private/pool-states';
+import { poolStateNames } from '../../src/concurrency-pool/private/pool-table';
 import { ItemPoolPrefixes } from '../../src/workflow/item/item-runner';
 import { expectValidAsl, newStack, resolveJoin, withImage } from '../util/synth';
 

@@ -5,7 +5,7 @@ import { parsePlanArguments, runCli } from '../../src/planner/cli';
 import { makespanLowerBound, simulateLaunches } from '../../src/planner/launch-simulation';
 import { formatPlanReport, TRANSITIONS_PER_RUN } from '../../src/planner/planner';
 import { REPORT_USAGE } from '../../src/report/cli';
-import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY } from '../../src/retries/private/retry-policy';
+import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY } from '../../src/retries/private/throttle-retry';
 
 describe('makespanLowerBound', () => {
   test('cap-bound: waves of `parallel` tasks, one duration each', () => {

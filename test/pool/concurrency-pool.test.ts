@@ -4,7 +4,7 @@ import { synthPool } from './pool-workload';
 import { FanOutConcurrencyPool, FargateFanOut } from '../../src';
 import { CleanupStateNames } from '../../src/concurrency-pool/private/cleanup';
 import { decidePacing, decidePool, decidePoolWaits, decidePoolWeight, POOL_BACKOFF_MAX_LEVEL, PoolWaitCaps, PoolWaits } from '../../src/concurrency-pool/private/decide-pool';
-import { poolStateNames } from '../../src/concurrency-pool/private/pool-states';
+import { poolStateNames } from '../../src/concurrency-pool/private/pool-table';
 import { expectValidAsl, newStack, withImage } from '../util/synth';
 
 describe('decidePool', () => {

@@ -2,7 +2,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { PoolKeys } from './pool-states';
+import { PoolKeys } from './pool-table';
 import {
   ECS_TASK_STATUS_STOPPED, ERROR_EXECUTION_DOES_NOT_EXIST, ERRORS_DYNAMODB_TRANSACTION_CANCELED, ERRORS_DYNAMODB_TRANSIENT, ERRORS_ECS_SDK_TRANSIENT,
   ERRORS_SFN_SDK_TRANSIENT, SFN_STATUS_RUNNING,

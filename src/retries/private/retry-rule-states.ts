@@ -1,71 +1,23 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { RetryRulesDecision } from './decide-retry-rules';
+import { loopDelays, RetryRule, RetryRuleFailure } from './retry-rule';
+import { HISTORY_EVENTS_PER_INLINE_ITEM, HISTORY_EVENTS_PER_PASS_STATE } from '../../facts';
+import { lastTaskFields } from '../../workflow/item/item-record';
 import { isRateLimitedRefusal, mayBeTooLarge } from '../../workflow/item/item-spill';
+import { ItemStatePaths } from '../../workflow/item/item-state';
 import { FanOutTaskSize } from '../retry-rules';
-import { loopDelays, StopRule, StopRulesDecision } from './decide-retry-rules';
-import {
-  CapacityProviderNames,
-  ECS_OUT_OF_MEMORY_EXIT_CODE,
-  ECS_OUT_OF_MEMORY_REASON_PATTERN,
-  ECS_SPOT_STOPPED_REASON_PATTERN,
-  ECS_STOP_CODE_SPOT_INTERRUPTION,
-  ECS_STOP_CODE_TASK_FAILED_TO_START,
-  ECS_STOP_CODE_TERMINATION_NOTICE,
-} from '../../facts';
 
 /**
- * Where an item's state keeps what its runner needs besides the item. A batch's child gets the
- * Distributed Map's BatchInput under `$.BatchInput`, one item's iteration its ItemSelector's
- * fields at the top.
+ * Events one rerun by a retry rule adds: the Task state's own events again, and the loop that
+ * leads back to it: whether the Cause describes the task (a Choice), parsing it (a Pass), the
+ * rules (a Choice), counting the attempt (a Pass) and the delay (a Wait).
  */
-export interface ItemStatePaths {
-  /**
-   * The attempt counters, the earlier tasks and (with an out-of-memory rule) the size the next
-   * task runs at: `{ attempts, <rule id>: n, delay, earlier, cpu, memory }`.
-   */
-  readonly retry: string;
-  /**
-   * The stopped task: `{ task: <ECS task description>, capacity, cpu, memory }`, from a `.sync`
-   * result or parsed from a failure's Cause, the same shape either way; `{}` before.
-   */
-  readonly stop: string;
-  /** True for a batch (`{ Items, BatchInput }`). */
-  readonly batched: boolean;
-  /**
-   * True when the size the task runs at is kept in the retry state (`cpu`, `memory`): with an
-   * out-of-memory rule it changes from one task to the next.
-   */
-  readonly resized: boolean;
-}
+export const LOOP_RERUN_EVENTS = HISTORY_EVENTS_PER_INLINE_ITEM + 5 * HISTORY_EVENTS_PER_PASS_STATE;
 
-/** The paths of an item's state, for one item or a batch. */
-export function itemStatePaths(batched: boolean, resized: boolean): ItemStatePaths {
-  return batched
-    ? { retry: '$.BatchInput.retry', stop: '$.BatchInput.stop', batched, resized }
-    : { retry: '$.retry', stop: '$.stop', batched, resized };
-}
-
-/** The error of an item whose Spot task was interrupted and is not retried (any more). */
-export const ERROR_SPOT_INTERRUPTED = 'FanOut.SpotInterrupted';
-
-/** What every item's state starts with (merged into the Map's ItemSelector or BatchInput). */
-export function initialItemState(decision: StopRulesDecision, size: { cpu: number; memoryMiB: number }): { [key: string]: any } {
-  const retry: { [key: string]: any } = { attempts: 0, delay: 0, earlier: {} };
-  for (const rule of decision.rules) {
-    if (rule.retry) {
-      retry[rule.id] = 0;
-    }
-  }
-  if (decision.resizes) {
-    retry.cpu = String(size.cpu);
-    retry.memory = String(size.memoryMiB);
-  }
-  return { retry, stop: {} };
-}
-
-/** How the classifier reaches the states around one task state. */
+/** How the retry rules' states reach the states around one task state. */
 export interface TaskLoop {
-  /** Distinguishes this task state's classifier states ('', 'OnDemand'). */
+  /** Distinguishes this task state's rule states ('', 'OnDemand'). */
   readonly suffix: string;
   /** The capacity provider the task ran on (`FARGATE` when none is named). */
   readonly capacity: string;
@@ -77,72 +29,54 @@ export interface TaskLoop {
   readonly failed: sfn.IChainable;
 }
 
-/** Builds the classifier of stopped tasks and its retry loops, the same for every task state of an item. */
-export class StopClassifier {
-  constructor(
-    private readonly scope: Construct,
-    private readonly decision: StopRulesDecision,
-    private readonly stateName: (inlineName: string) => string,
-    private readonly where: string,
-    public readonly paths: ItemStatePaths,
-    private readonly size: { cpu: number; memoryMiB: number },
-    /** Top-level fields of one item's state that a retry loop keeps as they are (the pool's owner). */
-    private readonly carried: readonly string[] = [],
-  ) {}
+/** What the retry rules' states are built from, the same for every task state of an item. */
+export interface RetryRuleStatesProps {
+  readonly decision: RetryRulesDecision;
+  /** A state's name where it is built (the inline name, or the child's). */
+  readonly stateName: (inlineName: string) => string;
+  /** 'Inline' or 'Child': prefixes construct ids. */
+  readonly where: string;
+  readonly paths: ItemStatePaths;
+  /** Top-level fields of one item's state that a retry loop keeps as they are (the pool's owner). */
+  readonly carried?: readonly string[];
+}
 
-  /** Where the stopped task is kept. */
-  public get stopPath(): string {
-    return this.paths.stop;
-  }
+/** Builds the Choice that applies the retry rules to a stopped task, and their retry loops. */
+export class RetryRuleStates {
+  constructor(private readonly scope: Construct, private readonly props: RetryRuleStatesProps) {}
 
-  /**
-   * What a task state's result selector keeps of its `.sync` result (at the stop path): the task's
-   * description, the capacity and size it ran at, and the `summary` an inline Map keeps of a
-   * successful item (which capacity ran it, when that varies).
-   */
-  public stopOfResult(capacity: string, reportsCapacity: boolean): { [key: string]: any } {
-    // A result selector reads the task's result, not the state: a size kept in the retry state
-    // is read from there when the record is made (see lastTaskFields).
-    const run = this.paths.resized ? { capacity } : this.runFieldsOf(capacity);
-    return { task: sfn.JsonPath.objectAt('$'), ...run, summary: reportsCapacity ? { capacity } : {} };
+  /** Where the item's state keeps its counters and its stopped task. */
+  public get paths(): ItemStatePaths {
+    return this.props.paths;
   }
 
   /**
    * The rules, as one Choice that reads the stopped task at the stop path: the first rule that
    * matches decides; a matching rule whose retries are used up fails the item.
    */
-  public classify(loop: TaskLoop): sfn.IChainable {
-    const applies = this.decision.rules.some((rule) => rule.match !== 'spot-interruption' || loop.capacity === CapacityProviderNames.SPOT);
-    if (!applies) {
+  public applyRules(loop: TaskLoop): sfn.IChainable {
+    const rules = this.props.decision.rules.filter((rule) => rule.capacityProvider === undefined || rule.capacityProvider === loop.capacity);
+    if (rules.length === 0) {
       // No rule can match a task of this capacity: a stopped task fails its item (its record still reads it).
       return loop.failed;
     }
-    const choice = new sfn.Choice(this.scope, `${this.where}ApplyStopRules${loop.suffix}`, {
-      stateName: this.stateName(`ApplyStopRules${loop.suffix}`),
+    const choice = new sfn.Choice(this.scope, `${this.props.where}ApplyStopRules${loop.suffix}`, {
+      stateName: this.props.stateName(`ApplyStopRules${loop.suffix}`),
       comment: 'Reads the stopped task\'s fields (StopCode, StoppedReason, exit code, container reason); the first rule that matches decides.',
     });
-    for (const rule of this.decision.rules) {
-      if (rule.match === 'spot-interruption') {
-        if (loop.capacity !== CapacityProviderNames.SPOT) {
-          continue;
-        }
-        if (loop.fallback) {
-          choice.when(spotInterruptedCondition(this.paths), this.count(rule, loop, loop.fallback, 'FallBack'));
-          continue;
-        }
-        if (rule.retry && rule.retry.maxAttempts > 0) {
-          choice.when(sfn.Condition.and(spotInterruptedCondition(this.paths), this.hasRetriesLeft(rule)), this.count(rule, loop, loop.task));
-        }
-        choice.when(spotInterruptedCondition(this.paths), this.spotInterruptedFailure(loop.suffix, loop.failed));
+    for (const rule of rules) {
+      const matches = rule.condition(this.props.paths.stop);
+      if (matches && rule.capacityProvider !== undefined && loop.fallback) {
+        // A rule of one capacity, with a fallback: the item runs once more on the other.
+        choice.when(matches, this.count(rule, loop, { next: loop.fallback, label: 'FallBack' }));
         continue;
       }
-      const matches = ruleCondition(rule, this.paths);
       if (rule.retry && rule.retry.maxAttempts > 0) {
-        const retry = this.count(rule, loop, loop.task);
+        const retry = this.count(rule, loop, { next: loop.task });
         choice.when(matches ? sfn.Condition.and(matches, this.hasRetriesLeft(rule)) : this.hasRetriesLeft(rule), retry);
       }
       if (matches) {
-        choice.when(matches, loop.failed);
+        choice.when(matches, rule.failure ? this.ruleFailure(rule.failure, loop) : loop.failed);
       }
     }
     return choice.otherwise(loop.failed);
@@ -154,53 +88,23 @@ export class StopClassifier {
    * characters, a missing subnet) fails the item at once, with its cause.
    */
   public rateLimitedOrFail(loop: TaskLoop, spill?: sfn.IChainable): sfn.IChainable {
-    const startRule = this.decision.rules.find((r) => r.match === 'start-failure' && r.retry && r.retry.maxAttempts > 0);
-    if (!startRule && !spill) {
+    const lookupRule = this.props.decision.rules.find((r) => r.retriesThrottledLookups && r.retry && r.retry.maxAttempts > 0);
+    if (!lookupRule && !spill) {
       return loop.failed;
     }
-    const choice = new sfn.Choice(this.scope, `${this.where}IsRateLimited${loop.suffix}`, {
-      stateName: this.stateName(`IsRateLimited${loop.suffix}`),
+    const choice = new sfn.Choice(this.scope, `${this.props.where}IsRateLimited${loop.suffix}`, {
+      stateName: this.props.stateName(`IsRateLimited${loop.suffix}`),
       comment: 'ECS.InvalidParameterException is also what a throttled VPC lookup and overrides over 8,192 characters look like; only its Cause tells.',
     });
-    if (startRule) {
-      choice.when(sfn.Condition.and(isRateLimitedRefusal(), this.hasRetriesLeft(startRule)), this.count(startRule, loop, loop.task, 'RateLimited', false));
+    if (lookupRule) {
+      choice.when(sfn.Condition.and(isRateLimitedRefusal(), this.hasRetriesLeft(lookupRule)),
+        this.count(lookupRule, loop, { next: loop.task, label: 'RateLimited', taskRan: false }));
     }
     if (spill) {
       // Any other refusal may be the item's size: one try with the item in S3 (see item-spill.ts).
-      choice.when(mayBeTooLarge(this.paths.batched), spill);
+      choice.when(mayBeTooLarge(this.props.paths.batched), spill);
     }
     return choice.otherwise(loop.failed);
-  }
-
-  /**
-   * The record of an item that succeeded (Distributed Map children): what its last task said and
-   * how many tasks it took, with its earlier tasks.
-   */
-  public succeededRecord(): { [key: string]: any } {
-    return {
-      outcome: 'SUCCEEDED',
-      attempts: sfn.JsonPath.mathAdd(sfn.JsonPath.numberAt(`${this.paths.retry}.attempts`), 1),
-      ...this.lastTask(),
-      earlier: sfn.JsonPath.objectAt(`${this.paths.retry}.earlier`),
-    };
-  }
-
-  /** What is known of a run besides ECS's description of it: the capacity and size it ran at. */
-  public runFieldsOf(capacity: string): { [key: string]: any } {
-    return {
-      capacity,
-      cpu: this.decision.resizes ? sfn.JsonPath.stringAt(`${this.paths.retry}.cpu`) : String(this.size.cpu),
-      memory: this.decision.resizes ? sfn.JsonPath.stringAt(`${this.paths.retry}.memory`) : String(this.size.memoryMiB),
-    };
-  }
-
-  /**
-   * The last task's fields, from the stop path. Indefinite paths: each is a list, empty where ECS
-   * left the field out (a task that never started has no StartedAt and no exit code), so that a
-   * missing field can never fail the state.
-   */
-  private lastTask(): { [key: string]: any } {
-    return lastTaskFields(this.paths);
   }
 
   /**
@@ -208,161 +112,79 @@ export class StopClassifier {
    * the next task size after an out-of-memory kill) and draws its delay, then waits and reruns.
    * The state is rebuilt from the item, so nothing of the stopped task is carried along.
    */
-  private count(rule: StopRule, loop: TaskLoop, next: sfn.IChainable, label = 'Retry', taskRan = true): sfn.IChainable {
+  private count(rule: RetryRule, loop: TaskLoop, options: { next: sfn.IChainable; label?: string; taskRan?: boolean }): sfn.IChainable {
+    const { paths, decision, where, stateName } = this.props;
+    const label = options.label ?? 'Retry';
+    const taskRan = options.taskRan ?? true;
+    const fallback = label === 'FallBack';
     const id = `${label}${rule.id}${loop.suffix}`;
     const retry: { [key: string]: any } = {
       attempts: taskRan
-        ? sfn.JsonPath.mathAdd(sfn.JsonPath.numberAt(`${this.paths.retry}.attempts`), 1)
-        : sfn.JsonPath.numberAt(`${this.paths.retry}.attempts`),
+        ? sfn.JsonPath.mathAdd(sfn.JsonPath.numberAt(`${paths.retry}.attempts`), 1)
+        : sfn.JsonPath.numberAt(`${paths.retry}.attempts`),
       earlier: taskRan
-        ? { ...this.lastTask(), earlier: sfn.JsonPath.objectAt(`${this.paths.retry}.earlier`) }
-        : sfn.JsonPath.objectAt(`${this.paths.retry}.earlier`),
+        ? { ...lastTaskFields(paths), earlier: sfn.JsonPath.objectAt(`${paths.retry}.earlier`) }
+        : sfn.JsonPath.objectAt(`${paths.retry}.earlier`),
     };
-    for (const other of this.decision.rules) {
+    for (const other of decision.rules) {
       if (other.retry) {
-        retry[other.id] = other === rule && label !== 'FallBack'
-          ? sfn.JsonPath.mathAdd(sfn.JsonPath.numberAt(`${this.paths.retry}.${other.id}`), 1)
-          : sfn.JsonPath.numberAt(`${this.paths.retry}.${other.id}`);
+        retry[other.id] = other === rule && !fallback
+          ? sfn.JsonPath.mathAdd(sfn.JsonPath.numberAt(`${paths.retry}.${other.id}`), 1)
+          : sfn.JsonPath.numberAt(`${paths.retry}.${other.id}`);
       }
     }
-    if (this.decision.resizes) {
-      const resizing = rule.match === 'out-of-memory';
-      if (resizing) {
-        retry['cpu.$'] = sizeAt(this.decision.resizes, 'cpu', `${this.paths.retry}.${rule.id}`);
-        retry['memory.$'] = sizeAt(this.decision.resizes, 'memory', `${this.paths.retry}.${rule.id}`);
+    if (decision.resizes) {
+      if (rule.sizes) {
+        retry['cpu.$'] = sizeAt(rule.sizes, 'cpu', `${paths.retry}.${rule.id}`);
+        retry['memory.$'] = sizeAt(rule.sizes, 'memory', `${paths.retry}.${rule.id}`);
       } else {
-        retry.cpu = sfn.JsonPath.stringAt(`${this.paths.retry}.cpu`);
-        retry.memory = sfn.JsonPath.stringAt(`${this.paths.retry}.memory`);
+        retry.cpu = sfn.JsonPath.stringAt(`${paths.retry}.cpu`);
+        retry.memory = sfn.JsonPath.stringAt(`${paths.retry}.memory`);
       }
     }
-    const fallback = label === 'FallBack';
     if (fallback || !rule.retry) {
       retry.delay = 0;
     } else {
-      retry['delay.$'] = delayExpression(rule, `${this.paths.retry}.${rule.id}`);
+      retry['delay.$'] = delayExpression(rule, `${paths.retry}.${rule.id}`);
     }
-    const counted = new sfn.Pass(this.scope, `${this.where}${id}`, {
-      stateName: this.stateName(id),
+    const counted = new sfn.Pass(this.scope, `${where}${id}`, {
+      stateName: stateName(id),
       comment: fallback
         ? 'Counts the interrupted Spot task before the item runs on on-demand.'
         : `Counts the retry (${rule.description}) and draws its delay.`,
-      parameters: this.paths.batched
+      parameters: paths.batched
         ? { Items: sfn.JsonPath.listAt('$.Items'), BatchInput: { stop: {}, retry } }
         : {
           index: sfn.JsonPath.numberAt('$.index'),
           item: sfn.JsonPath.objectAt('$.item'),
-          ...Object.fromEntries(this.carried.map((field) => [field, sfn.JsonPath.stringAt(`$.${field}`)])),
+          ...Object.fromEntries((this.props.carried ?? []).map((field) => [field, sfn.JsonPath.stringAt(`$.${field}`)])),
           stop: {},
           retry,
         },
     });
     if (fallback) {
-      return counted.next(next);
+      return counted.next(options.next);
     }
-    const wait = new sfn.Wait(this.scope, `${this.where}Wait${id}`, {
-      stateName: this.stateName(`Wait${id}`),
-      time: sfn.WaitTime.secondsPath(`${this.paths.retry}.delay`),
+    const wait = new sfn.Wait(this.scope, `${where}Wait${id}`, {
+      stateName: stateName(`Wait${id}`),
+      time: sfn.WaitTime.secondsPath(`${paths.retry}.delay`),
     });
-    return counted.next(wait).next(next);
+    return counted.next(wait).next(options.next);
   }
 
-  private hasRetriesLeft(rule: StopRule): sfn.Condition {
-    return sfn.Condition.numberLessThan(`${this.paths.retry}.${rule.id}`, rule.retry?.maxAttempts ?? 0);
+  private hasRetriesLeft(rule: RetryRule): sfn.Condition {
+    return sfn.Condition.numberLessThan(`${this.props.paths.retry}.${rule.id}`, rule.retry?.maxAttempts ?? 0);
   }
 
-  /** A Spot interruption that is not retried (any more) fails the item with its own error. */
-  private spotInterruptedFailure(suffix: string, failed: sfn.IChainable): sfn.IChainable {
-    return new sfn.Pass(this.scope, `${this.where}SpotTaskInterrupted${suffix}`, {
-      stateName: this.stateName(`SpotTaskInterrupted${suffix}`),
-      comment: 'Fargate Spot interrupted the task, whatever its exit code: the item did not finish.',
-      parameters: {
-        Error: ERROR_SPOT_INTERRUPTED,
-        Cause: 'Fargate Spot interrupted the task (StopCode SpotInterruption or StoppedReason "Your Spot Task was interrupted."), whatever its exit code; the item was not retried (any more).',
-      },
+  /** A rule with a failure of its own (a Spot interruption) sets it before the item fails. */
+  private ruleFailure(failure: RetryRuleFailure, loop: TaskLoop): sfn.IChainable {
+    return new sfn.Pass(this.scope, `${this.props.where}${failure.stateName}${loop.suffix}`, {
+      stateName: this.props.stateName(`${failure.stateName}${loop.suffix}`),
+      comment: failure.comment,
+      parameters: { Error: failure.error, Cause: failure.cause },
       resultPath: '$.failure',
-    }).next(failed);
+    }).next(loop.failed);
   }
-}
-
-/**
- * The last task's fields, from the stop path, as lists (empty where ECS or the workflow left the
- * field out), so that a missing field can never fail the state that reads them.
- */
-export function lastTaskFields(paths: ItemStatePaths): { [key: string]: any } {
-  const at = (field: string) => sfn.JsonPath.listAt(`${paths.stop}..${field}`);
-  return {
-    capacity: at('capacity'),
-    // With an out-of-memory rule the size the last task ran at is the retry state's until it is counted.
-    cpu: paths.resized ? sfn.JsonPath.stringAt(`${paths.retry}.cpu`) : at('cpu'),
-    memory: paths.resized ? sfn.JsonPath.stringAt(`${paths.retry}.memory`) : at('memory'),
-    stopCode: at('StopCode'),
-    stoppedReason: at('StoppedReason'),
-    exitCode: at('ExitCode'),
-    startedAt: at('StartedAt'),
-    stoppedAt: at('StoppedAt'),
-  };
-}
-
-/** The record of an item that failed: its error, its last task and its earlier ones. */
-export function failedRecord(paths: ItemStatePaths): { [key: string]: any } {
-  return {
-    outcome: 'FAILED',
-    error: sfn.JsonPath.stringAt('$.failure.Error'),
-    attempts: sfn.JsonPath.mathAdd(sfn.JsonPath.numberAt(`${paths.retry}.attempts`), 1),
-    ...lastTaskFields(paths),
-    earlier: sfn.JsonPath.objectAt(`${paths.retry}.earlier`),
-  };
-}
-
-/** A task stopped by Spot, read from the stopped task's fields (never from a text search through the whole description, which holds the item). */
-export function spotInterruptedCondition(paths: ItemStatePaths): sfn.Condition {
-  return spotCondition(`${paths.stop}.task.StopCode`, `${paths.stop}.task.StoppedReason`);
-}
-
-function spotCondition(stopCodePath: string, stoppedReasonPath: string): sfn.Condition {
-  const stopCodeIs = (code: string) => sfn.Condition.and(sfn.Condition.isPresent(stopCodePath), sfn.Condition.stringEquals(stopCodePath, code));
-  return sfn.Condition.or(
-    stopCodeIs(ECS_STOP_CODE_SPOT_INTERRUPTION),
-    stopCodeIs(ECS_STOP_CODE_TERMINATION_NOTICE),
-    sfn.Condition.and(sfn.Condition.isPresent(stoppedReasonPath), sfn.Condition.stringMatches(stoppedReasonPath, ECS_SPOT_STOPPED_REASON_PATTERN)),
-  );
-}
-
-/** What a rule matches, on the stopped task's fields; undefined for a rule that matches any stop. */
-function ruleCondition(rule: StopRule, paths: ItemStatePaths): sfn.Condition | undefined {
-  const EXIT_CODE = `${paths.stop}.task.Containers[0].ExitCode`;
-  const CONTAINER_REASON = `${paths.stop}.task.Containers[0].Reason`;
-  const STOP_CODE = `${paths.stop}.task.StopCode`;
-  const STOPPED_REASON = `${paths.stop}.task.StoppedReason`;
-  const exitCodeIn = (codes: number[]) => exitCodeInAt(EXIT_CODE, codes);
-  switch (rule.match) {
-    case 'exit-codes':
-      return exitCodeIn(rule.exitCodes ?? []);
-    case 'stopped-reason':
-      return sfn.Condition.and(sfn.Condition.isPresent(STOPPED_REASON), sfn.Condition.stringMatches(STOPPED_REASON, rule.stoppedReason ?? '*'));
-    case 'out-of-memory':
-      return sfn.Condition.and(
-        exitCodeIn([ECS_OUT_OF_MEMORY_EXIT_CODE]),
-        sfn.Condition.isPresent(CONTAINER_REASON),
-        sfn.Condition.stringMatches(CONTAINER_REASON, ECS_OUT_OF_MEMORY_REASON_PATTERN),
-      );
-    case 'start-failure':
-      return sfn.Condition.and(sfn.Condition.isPresent(STOP_CODE), sfn.Condition.stringEquals(STOP_CODE, ECS_STOP_CODE_TASK_FAILED_TO_START));
-    case 'any-failure':
-      return undefined;
-    default:
-      throw new Error(`unexpected stop rule ${rule.match}`);
-  }
-}
-
-/** The container's exit code is one of `codes`; a container that never started has none. */
-function exitCodeInAt(EXIT_CODE: string, codes: number[]): sfn.Condition {
-  const equals = codes.map((code) => sfn.Condition.numberEquals(EXIT_CODE, code));
-  return sfn.Condition.and(
-    sfn.Condition.isPresent(EXIT_CODE),
-    sfn.Condition.isNumeric(EXIT_CODE),
-    equals.length === 1 ? equals[0] : sfn.Condition.or(...equals),
-  );
 }
 
 /**
@@ -370,7 +192,7 @@ function exitCodeInAt(EXIT_CODE: string, codes: number[]): sfn.Condition {
  * drawn between half and all of it with jitter. Intrinsic functions have no power or minimum, so
  * the delays are listed.
  */
-function delayExpression(rule: StopRule, counterPath: string): string {
+function delayExpression(rule: RetryRule, counterPath: string): string {
   const { lowest, highest } = loopDelays(rule.retry!);
   const at = (list: number[]) => `States.ArrayGetItem(States.Array(${list.join(', ')}), ${counterPath})`;
   return lowest.every((d, i) => d === highest[i]) ? at(highest) : `States.MathRandom(${at(lowest)}, ${at(highest)})`;

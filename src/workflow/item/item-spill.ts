@@ -3,12 +3,23 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { ECS_INVALID_PARAMETER_RATE_PATTERNS } from '../../facts';
-import { SPILL_WRITE_RETRIES } from '../history-budget';
+import {
+  ECS_INVALID_PARAMETER_RATE_PATTERNS, HISTORY_EVENTS_PER_INLINE_ITEM, HISTORY_EVENTS_PER_PASS_STATE, HISTORY_EVENTS_PER_RETRY,
+  HISTORY_EVENTS_PER_SDK_CALL,
+} from '../../facts';
 
 /** Where items too large for the container overrides are written, under the result prefix. */
 export const SPILLED_ITEMS_FOLDER = 'items';
 
+/** Retries of writing an item too large for the container overrides to S3 . */
+export const SPILL_WRITE_RETRIES = 3;
+
+/**
+ * Events writing an item to S3 for its size adds, besides the task state entered again: the
+ * Choice on the Cause, the S3 write with its retries, and the Pass that puts the reference in.
+ */
+export const SPILL_EVENTS = HISTORY_EVENTS_PER_PASS_STATE + HISTORY_EVENTS_PER_SDK_CALL + SPILL_WRITE_RETRIES * HISTORY_EVENTS_PER_RETRY
+  + HISTORY_EVENTS_PER_PASS_STATE + HISTORY_EVENTS_PER_INLINE_ITEM;
 
 /**
  * The key of a spilled item's object: one per execution (a Distributed Map child is one) and
