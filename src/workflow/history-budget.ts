@@ -1,8 +1,7 @@
-import { INLINE_FAILURE_RECORD_EVENTS } from './inline-map';
+import { itemBudgetParts } from './history-budget-parts';
 import {
   CHILD_HISTORY_OVERHEAD_EVENTS,
   HISTORY_EVENTS_PER_PASS_STATE,
-  HISTORY_EVENTS_PER_INLINE_ITEM,
   HISTORY_EVENTS_PER_RETRY,
   HISTORY_EVENTS_PER_TASK_RERUN,
   PARENT_HISTORY_OVERHEAD_EVENTS,
@@ -20,8 +19,9 @@ import { FanOutCapacity } from '../task/capacity';
 // The history budget: how many events one item can write at worst, and so how many items an
 // inline Map holds and how many refused calls a Distributed Map child may retry. Each part of
 // the worst case is declared next to the states it counts (the callback runner's, the run job's,
-// the retry rules' loop, the spill, the inline failure record); test/workflow-history-budget.test.ts
-// checks them against the states the workflow builds. Nothing here is read at load time from those
+// the retry rules' loop, the spill, the inline failure record), and history-budget-parts.ts says
+// which states each counts; test/workflow/history-budget-parts.test.ts checks that against the
+// states the workflow builds. Nothing here is read at load time from those
 // modules (they import this one through the decisions), only inside the functions.
 
 /**
@@ -82,18 +82,7 @@ export const LAUNCH_PACING_CHILD_EVENTS = HISTORY_EVENTS_PER_PASS_STATE;
  * the item's own events.
  */
 export function worstCaseItemEvents(attempts: ItemRetryAttempts): number {
-  // A fallback run is another Task state with its own events, reached through a Choice state
-  // (2 events, counted as a caught failure's).
-  return HISTORY_EVENTS_PER_INLINE_ITEM + INLINE_FAILURE_RECORD_EVENTS
-    + (attempts.callback ? 0 : ITEM_RECORD_EVENTS)
-    + (attempts.fallbackRuns ?? 0) * FALLBACK_RUN_EVENTS
-    + (attempts.callback ? CALLBACK_WORST_CASE_EVENTS : 0)
-    + (attempts.callbackReruns ?? 0) * CALLBACK_NOT_RUNNING_RERUN_EVENTS
-    + (attempts.checksSpotStop ? SPOT_STOP_CHECK_EVENTS : 0)
-    + attempts.refusedAttempts * HISTORY_EVENTS_PER_RETRY
-    + attempts.rerunAttempts * HISTORY_EVENTS_PER_TASK_RERUN
-    + (attempts.loopReruns ?? 0) * LOOP_RERUN_EVENTS
-    + (attempts.spills ?? 0) * SPILL_EVENTS;
+  return itemBudgetParts().reduce((sum, part) => sum + part.events * part.times(attempts), 0);
 }
 
 /**
@@ -207,6 +196,8 @@ export interface InlineHistoryBudget {
   readonly inlineMaxItems: number;
   /** One sentence a user can read. */
   readonly reason: string;
+  /** The attempts one item can make at worst, which the limit is computed from. */
+  readonly attempts: ItemRetryAttempts;
 }
 
 /** The inline Map's item limit for `attempts`, with the arithmetic behind it. */
@@ -215,6 +206,7 @@ export function decideInlineHistoryBudget(attempts: ItemRetryAttempts): InlineHi
   const items = inlineMaxItems(attempts);
   return {
     inlineMaxItems: items,
+    attempts,
     reason: `an item writes at most ${perItem} history events when it uses every retry and fails, so ${items} items surely fit the ${SFN_HISTORY_EVENT_LIMIT}-event history (${PARENT_HISTORY_OVERHEAD_EVENTS} kept for the run itself).`,
   };
 }
