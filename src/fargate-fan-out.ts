@@ -103,11 +103,11 @@ export class FargateFanOut extends Construct {
     }
 
     const { observability } = decisions;
-    const task = buildTask(this, { ...props, size: decisions.task, logRetention: observability.logRetention });
+    const task = buildTask(this, decisions.task, observability.logRetention);
     this.taskDefinition = task.taskDefinition;
     this.container = task.container;
     this.logGroup = task.logGroup;
-    const network = buildTaskNetwork(this, { ...props, decision: decisions.network, logRetention: observability.logRetention });
+    const network = buildTaskNetwork(this, decisions.network, observability.logRetention);
     this.cluster = network.cluster;
     this.vpc = network.createdVpc;
     this.securityGroups = network.securityGroups;

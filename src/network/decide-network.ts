@@ -16,10 +16,12 @@ export interface NetworkInput {
 export interface NetworkDecision {
   /** True when the construct creates a private VPC (no cluster or VPC given). */
   readonly createVpc: boolean;
-  /** True when the construct creates the cluster (none given). */
-  readonly createCluster: boolean;
-  /** True when the construct creates the tasks' security group (none given). */
-  readonly createSecurityGroup: boolean;
+  /** The cluster given; undefined: the construct creates one. */
+  readonly cluster?: ecs.ICluster;
+  /** The VPC given, or the given cluster's; undefined: the construct creates one. */
+  readonly vpc?: ec2.IVpc;
+  /** The tasks' security groups, as given; undefined: the construct creates one that lets nothing in. */
+  readonly securityGroups?: ec2.ISecurityGroup[];
   /** The tasks' subnets. */
   readonly subnets: ec2.SubnetSelection;
   /** Whether tasks get a public IP, as given (left out of RunTask when not set). */
@@ -42,8 +44,9 @@ export function decideNetwork(input: NetworkInput): NetworkDecision {
   const where = input.cluster ? 'the cluster given' : input.vpc ? 'a new cluster in the VPC given' : 'a new cluster in a new VPC with isolated subnets and VPC endpoints, no NAT';
   return {
     createVpc: vpc === undefined,
-    createCluster,
-    createSecurityGroup: input.securityGroups === undefined,
+    cluster: input.cluster,
+    vpc,
+    securityGroups: input.securityGroups,
     subnets: input.vpcSubnets ?? defaultTaskSubnets(vpc, assignPublicIp),
     assignPublicIp: input.assignPublicIp,
     enableCapacityProviders: spot && (createCluster || input.cluster instanceof ecs.Cluster),

@@ -53,16 +53,6 @@ export class PrivateTaskNetwork extends Construct {
   }
 }
 
-/** What the tasks' network is built from. */
-export interface TaskNetworkProps {
-  readonly decision: NetworkDecision;
-  readonly cluster?: ecs.ICluster;
-  readonly vpc?: ec2.IVpc;
-  readonly securityGroups?: ec2.ISecurityGroup[];
-  /** How long flow logs of a created VPC are kept. */
-  readonly logRetention: logs.RetentionDays;
-}
-
 /** Where the tasks run. */
 export interface TaskNetwork {
   readonly cluster: ecs.ICluster;
@@ -76,16 +66,15 @@ export interface TaskNetwork {
  * a private VPC whose endpoints only the tasks' security groups may reach, and a security group
  * that lets nothing in.
  */
-export function buildTaskNetwork(scope: Construct, props: TaskNetworkProps): TaskNetwork {
-  const { decision } = props;
-  const network = decision.createVpc ? new PrivateTaskNetwork(scope, 'Network', { logRetention: props.logRetention }) : undefined;
-  const vpc = props.cluster?.vpc ?? props.vpc ?? network!.vpc;
-  const cluster = props.cluster ?? new ecs.Cluster(scope, 'Cluster', { vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
+export function buildTaskNetwork(scope: Construct, decision: NetworkDecision, logRetention: logs.RetentionDays): TaskNetwork {
+  const network = decision.createVpc ? new PrivateTaskNetwork(scope, 'Network', { logRetention }) : undefined;
+  const vpc = decision.vpc ?? network!.vpc;
+  const cluster = decision.cluster ?? new ecs.Cluster(scope, 'Cluster', { vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
   if (decision.enableCapacityProviders) {
     // RunTask may only name capacity providers associated with the cluster.
     (cluster as ecs.Cluster).enableFargateCapacityProviders();
   }
-  const securityGroups = props.securityGroups ?? [new ec2.SecurityGroup(scope, 'TaskSecurityGroup', {
+  const securityGroups = decision.securityGroups ?? [new ec2.SecurityGroup(scope, 'TaskSecurityGroup', {
     vpc,
     description: 'Fargate tasks of the fan-out: no inbound traffic',
     allowAllOutbound: true,

@@ -4,18 +4,6 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { TaskSizeDecision } from './task-size';
 
-/** What the task is built from. */
-export interface FanOutTaskProps {
-  /** A task definition to use as it is, instead of building one. */
-  readonly taskDefinition?: ecs.FargateTaskDefinition;
-  readonly image?: ecs.ContainerImage;
-  readonly command?: string[];
-  readonly environment?: { [key: string]: string };
-  readonly secrets?: { [key: string]: ecs.Secret };
-  readonly size: TaskSizeDecision;
-  readonly logRetention: logs.RetentionDays;
-}
-
 /** The task run once per item. */
 export interface FanOutTask {
   readonly taskDefinition: ecs.FargateTaskDefinition;
@@ -27,23 +15,20 @@ export interface FanOutTask {
 
 /**
  * The task definition given (its default container receives the item), or a new one of the
- * decided size whose one container logs to a log group of its own.
+ * decided size whose one container logs to a log group of its own, kept `logRetention`.
  */
-export function buildTask(scope: Construct, props: FanOutTaskProps): FanOutTask {
-  if (props.taskDefinition) {
+export function buildTask(scope: Construct, decision: TaskSizeDecision, logRetention: logs.RetentionDays): FanOutTask {
+  if (decision.given) {
     // decideTaskSize checked that it has a default container.
-    return { taskDefinition: props.taskDefinition, container: props.taskDefinition.defaultContainer! };
+    return { taskDefinition: decision.given, container: decision.given.defaultContainer! };
   }
-  const taskDefinition = new ecs.FargateTaskDefinition(scope, 'TaskDefinition', props.size.build);
+  const taskDefinition = new ecs.FargateTaskDefinition(scope, 'TaskDefinition', decision.build);
   const logGroup = new logs.LogGroup(scope, 'ContainerLogs', {
-    retention: props.logRetention,
+    retention: logRetention,
     removalPolicy: RemovalPolicy.RETAIN,
   });
-  const container = taskDefinition.addContainer(props.size.containerName, {
-    image: props.image!,
-    command: props.command,
-    environment: props.environment,
-    secrets: props.secrets,
+  const container = taskDefinition.addContainer(decision.containerName, {
+    ...decision.container!,
     essential: true,
     logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: 'fan-out' }),
   });

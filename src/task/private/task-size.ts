@@ -16,6 +16,18 @@ export interface TaskSizeInput {
   readonly cpu?: number;
   readonly memoryLimitMiB?: number;
   readonly taskDefinition?: ecs.FargateTaskDefinition;
+  readonly image?: ecs.ContainerImage;
+  readonly command?: string[];
+  readonly environment?: { [key: string]: string };
+  readonly secrets?: { [key: string]: ecs.Secret };
+}
+
+/** The one container of a task definition the construct builds. */
+export interface BuiltContainer {
+  readonly image: ecs.ContainerImage;
+  readonly command?: string[];
+  readonly environment?: { [key: string]: string };
+  readonly secrets?: { [key: string]: ecs.Secret };
 }
 
 /** The task every item runs, and why it is that size. */
@@ -24,6 +36,10 @@ export interface TaskSizeDecision {
    * The size of the task definition to build; undefined when one is given.
    */
   readonly build?: { readonly cpu: number; readonly memoryLimitMiB: number };
+  /** The container of the task definition to build; undefined when one is given. */
+  readonly container?: BuiltContainer;
+  /** The task definition given, used as it is (its default container receives the item). */
+  readonly given?: ecs.FargateTaskDefinition;
   /** vCPUs one task reserves (counted against the vCPU quota and a `maxVcpus` budget). */
   readonly vcpus: number;
   /** The container that receives the item. */
@@ -43,6 +59,7 @@ export function decideTaskSize(input: TaskSizeInput): TaskSizeDecision {
       throw new Error('taskDefinition must have a container (its default container receives the item)');
     }
     return {
+      given: input.taskDefinition,
       vcpus: vcpusOf(input.taskDefinition.cpu),
       containerName: container.containerName,
       reason: `the task definition given, whose default container '${container.containerName}' receives the item.`,
@@ -56,6 +73,8 @@ export function decideTaskSize(input: TaskSizeInput): TaskSizeDecision {
   }
   return {
     build: { cpu, memoryLimitMiB },
+    // validateProps requires an image when no task definition is given.
+    container: { image: input.image!, command: input.command, environment: input.environment, secrets: input.secrets },
     vcpus: vcpusOf(cpu),
     containerName: BUILT_CONTAINER_NAME,
     reason: `${input.cpu === undefined ? 'default: the smallest Fargate task' : `cpu ${cpu}`}, ${memoryLimitMiB} MiB.`,
