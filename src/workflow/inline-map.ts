@@ -1,4 +1,3 @@
-import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
@@ -9,6 +8,7 @@ import { FanOutWorkflowProps, StateNames, WorkflowEnds } from './workflow';
 import {
   CapacityProviderNames, HISTORY_EVENTS_PER_PASS_STATE, HISTORY_EVENTS_PER_RETRY, HISTORY_EVENTS_PER_SDK_CALL,
 } from '../facts';
+import { retryEveryError } from '../retries/private/retry-policy';
 
 // The inline Map: one iteration per item inside the execution, a failed item's record written to
 // S3 and its index and error kept in the Map's result, then a summary of the result.
@@ -102,13 +102,7 @@ function inlineItemProcessor(scope: Construct, props: FanOutWorkflowProps): sfn.
       error: sfn.JsonPath.stringAt('$.error'),
     },
   });
-  writeFailure.addRetry({
-    errors: [sfn.Errors.ALL],
-    maxAttempts: FAILURE_RECORD_WRITE_RETRIES,
-    interval: Duration.seconds(1),
-    backoffRate: 2,
-    jitterStrategy: sfn.JitterType.FULL,
-  });
+  writeFailure.addRetry(retryEveryError(FAILURE_RECORD_WRITE_RETRIES, 1));
   // The record is lost, but the index and error are still kept.
   writeFailure.addCatch(recordFailure, { errors: [sfn.Errors.ALL], resultPath: '$.writeFailure' });
   describeFailure.next(writeFailure).next(recordFailure);

@@ -2,7 +2,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { PoolKeys } from './pool-table';
+import { counterGiveBack, PoolKeys } from './pool-table';
 import {
   ECS_TASK_STATUS_STOPPED, ERROR_EXECUTION_DOES_NOT_EXIST, ERRORS_DYNAMODB_TRANSACTION_CANCELED, ERRORS_DYNAMODB_TRANSIENT, ERRORS_ECS_SDK_TRANSIENT,
   ERRORS_SFN_SDK_TRANSIENT, SFN_STATUS_RUNNING,
@@ -119,15 +119,7 @@ export function buildCleanupDefinition(scope: Construct, table: dynamodb.ITable,
             ExpressionAttributeValues: { ':stamp': sfn.JsonPath.objectAt(`$.lease.${PoolKeys.STAMP}`) },
           },
         },
-        {
-          Update: {
-            TableName: table.tableName,
-            Key: { pk: { S: PoolKeys.POOL }, sk: { S: PoolKeys.POOL } },
-            UpdateExpression: 'SET #cpu = #cpu - :w, #tasks = #tasks - :one',
-            ExpressionAttributeNames: { '#cpu': 'cpu', '#tasks': 'tasks' },
-            ExpressionAttributeValues: { ':w': sfn.JsonPath.objectAt('$.lease.cpu'), ':one': { N: '1' } },
-          },
-        },
+        counterGiveBack(table.tableName, sfn.JsonPath.objectAt('$.lease.cpu')),
       ],
     },
     resultPath: sfn.JsonPath.DISCARD,

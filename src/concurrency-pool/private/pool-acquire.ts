@@ -107,44 +107,47 @@ export const POOL_KEY = { pk: { S: PoolKeys.POOL }, sk: { S: PoolKeys.POOL } };
 
 /** First try: nobody may be waiting (base >= issued), and the counter may not exist yet. */
 function takeSlotAtOnce(scope: Construct, acquire: AcquireContext): tasks.CallAwsService {
-  const { pool: { decision, table }, options, names } = acquire;
+  const { pool: { decision }, options, names } = acquire;
   const firstRoom = roomCondition(decision, true);
-  const firstTry = new tasks.CallAwsService(scope, names.TRY, {
-    stateName: names.TRY,
-    service: 'dynamodb',
-    action: 'transactWriteItems',
-    iamResources: [table.tableArn],
-    iamAction: 'dynamodb:UpdateItem',
-    parameters: {
-      TransactItems: [
-        acquire.leasePut,
-        {
-          Update: {
-            TableName: table.tableName,
-            Key: POOL_KEY,
-            UpdateExpression: 'SET #cpu = if_not_exists(#cpu, :zero) + :w, #tasks = if_not_exists(#tasks, :zero) + :one, '
-              + '#base = if_not_exists(#base, :zero) + :one, #issued = if_not_exists(#issued, :zero) + :one',
-            ConditionExpression: ['(attribute_not_exists(#issued) OR #base >= #issued)', firstRoom.expression].filter((x) => x).join(' AND '),
-            ExpressionAttributeNames: NAMES,
-            ExpressionAttributeValues: { ':zero': n(0), ':one': n(1), ':w': n(options.cpuUnits), ...limitValues(decision, options.cpuUnits) },
-          },
-        },
-        acquire.rateUpdate,
-      ],
+  return takeSlot(scope, acquire, {
+    name: names.TRY,
+    counterUpdate: {
+      UpdateExpression: 'SET #cpu = if_not_exists(#cpu, :zero) + :w, #tasks = if_not_exists(#tasks, :zero) + :one, '
+        + '#base = if_not_exists(#base, :zero) + :one, #issued = if_not_exists(#issued, :zero) + :one',
+      ConditionExpression: ['(attribute_not_exists(#issued) OR #base >= #issued)', firstRoom.expression].filter((x) => x).join(' AND '),
+      ExpressionAttributeNames: NAMES,
+      ExpressionAttributeValues: { ':zero': n(0), ':one': n(1), ':w': n(options.cpuUnits), ...limitValues(decision, options.cpuUnits) },
     },
-    resultPath: sfn.JsonPath.DISCARD,
     comment: 'Take a slot at once if the pool has room, nobody waits and this second\'s pacing window has room: all or nothing',
   });
-  transientRetry(firstTry);
-  return firstTry;
 }
 
 /** Once the ticket is within the waiting window and the pool has room. */
 function takeSlotWaited(scope: Construct, acquire: AcquireContext): tasks.CallAwsService {
-  const { pool: { decision, table }, options, names, resultPath } = acquire;
+  const { pool: { decision }, options, names, resultPath } = acquire;
   const waitedRoom = roomCondition(decision, false);
-  const waitedTry = new tasks.CallAwsService(scope, names.TRY_WAITED, {
-    stateName: names.TRY_WAITED,
+  return takeSlot(scope, acquire, {
+    name: names.TRY_WAITED,
+    counterUpdate: {
+      UpdateExpression: 'SET #cpu = #cpu + :w, #tasks = #tasks + :one, #base = #base + :one',
+      ConditionExpression: ['#base >= :minBase', waitedRoom.expression].filter((x) => x).join(' AND '),
+      ExpressionAttributeNames: { '#cpu': 'cpu', '#tasks': 'tasks', '#base': 'base' },
+      ExpressionAttributeValues: {
+        ':one': n(1),
+        ':w': n(options.cpuUnits),
+        ':minBase': { N: sfn.JsonPath.format('{}', sfn.JsonPath.stringAt(`${resultPath}.minBase`)) },
+        ...limitValues(decision, options.cpuUnits),
+      },
+    },
+    comment: 'Take a slot once this ticket is within the waiting window and the pool has room: all or nothing',
+  });
+}
+
+/** One try to take a slot: the lease, the counter and the pacing window, in one transaction. */
+function takeSlot(scope: Construct, acquire: AcquireContext, props: { name: string; counterUpdate: object; comment: string }): tasks.CallAwsService {
+  const { table } = acquire.pool;
+  const take = new tasks.CallAwsService(scope, props.name, {
+    stateName: props.name,
     service: 'dynamodb',
     action: 'transactWriteItems',
     iamResources: [table.tableArn],
@@ -152,29 +155,15 @@ function takeSlotWaited(scope: Construct, acquire: AcquireContext): tasks.CallAw
     parameters: {
       TransactItems: [
         acquire.leasePut,
-        {
-          Update: {
-            TableName: table.tableName,
-            Key: POOL_KEY,
-            UpdateExpression: 'SET #cpu = #cpu + :w, #tasks = #tasks + :one, #base = #base + :one',
-            ConditionExpression: ['#base >= :minBase', waitedRoom.expression].filter((x) => x).join(' AND '),
-            ExpressionAttributeNames: { '#cpu': 'cpu', '#tasks': 'tasks', '#base': 'base' },
-            ExpressionAttributeValues: {
-              ':one': n(1),
-              ':w': n(options.cpuUnits),
-              ':minBase': { N: sfn.JsonPath.format('{}', sfn.JsonPath.stringAt(`${resultPath}.minBase`)) },
-              ...limitValues(decision, options.cpuUnits),
-            },
-          },
-        },
+        { Update: { TableName: table.tableName, Key: POOL_KEY, ...props.counterUpdate } },
         acquire.rateUpdate,
       ],
     },
     resultPath: sfn.JsonPath.DISCARD,
-    comment: 'Take a slot once this ticket is within the waiting window and the pool has room: all or nothing',
+    comment: props.comment,
   });
-  transientRetry(waitedTry);
-  return waitedTry;
+  transientRetry(take);
+  return take;
 }
 
 /** Restamps this holder's lease if it already holds it, so that a late cleanup leaves it alone. */

@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { DEFAULT_RESULT_PATH, leaseKey, n, PoolBinding, PoolFragmentOptions, PoolKeys, poolStateNames, transientRetry } from './pool-table';
+import { counterGiveBack, DEFAULT_RESULT_PATH, leaseKey, n, PoolBinding, PoolFragmentOptions, poolStateNames, transientRetry } from './pool-table';
 import { ERRORS_DYNAMODB_TRANSACTION_CANCELED } from '../../facts';
 
 /**
@@ -27,15 +27,7 @@ export function buildPoolRelease(scope: Construct, pool: PoolBinding, options: P
     parameters: {
       TransactItems: [
         { Delete: { TableName: table.tableName, Key: key, ConditionExpression: 'attribute_exists(pk)' } },
-        {
-          Update: {
-            TableName: table.tableName,
-            Key: { pk: { S: PoolKeys.POOL }, sk: { S: PoolKeys.POOL } },
-            UpdateExpression: 'SET #cpu = #cpu - :w, #tasks = #tasks - :one',
-            ExpressionAttributeNames: { '#cpu': 'cpu', '#tasks': 'tasks' },
-            ExpressionAttributeValues: { ':w': n(options.cpuUnits), ':one': n(1) },
-          },
-        },
+        counterGiveBack(table.tableName, n(options.cpuUnits)),
       ],
     },
     resultPath: sfn.JsonPath.DISCARD,

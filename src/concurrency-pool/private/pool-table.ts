@@ -130,3 +130,19 @@ export function poolStateNames(prefix: string) {
     RELEASE_WAIT: `${prefix}ReleaseWait`,
   };
 }
+
+/**
+ * The counter's part of giving a slot back (with the lease's delete, in one transaction): one
+ * task and its `weight` (CPU units, a DynamoDB number or a path to one) taken off.
+ */
+export function counterGiveBack(tableName: string, weight: unknown): object {
+  return {
+    Update: {
+      TableName: tableName,
+      Key: { pk: { S: PoolKeys.POOL }, sk: { S: PoolKeys.POOL } },
+      UpdateExpression: 'SET #cpu = #cpu - :w, #tasks = #tasks - :one',
+      ExpressionAttributeNames: { '#cpu': 'cpu', '#tasks': 'tasks' },
+      ExpressionAttributeValues: { ':w': weight, ':one': n(1) },
+    },
+  };
+}

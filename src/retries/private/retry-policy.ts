@@ -72,3 +72,17 @@ function wholeSeconds(prop: string, duration: Duration | undefined): number | un
   }
   return seconds;
 }
+
+/**
+ * The retry of the workflow's own AWS calls (writing a record or an item to S3, finding or
+ * stopping a task): any error, `maxAttempts` times, from `intervalSeconds` doubling, full jitter.
+ */
+export function retryEveryError(maxAttempts: number, intervalSeconds: number): sfn.RetryProps {
+  return {
+    errors: [sfn.Errors.ALL],
+    maxAttempts,
+    interval: Duration.seconds(intervalSeconds),
+    backoffRate: 2,
+    jitterStrategy: sfn.JitterType.FULL,
+  };
+}

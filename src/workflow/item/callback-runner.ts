@@ -9,7 +9,7 @@ import { CALLBACK_PATH, runTask } from './run-task';
 import { CapacityProviderNames, ERROR_ECS_SDK_INVALID_PARAMETER, ERROR_HEARTBEAT_TIMEOUT, ERROR_TIMEOUT, HISTORY_EVENTS_PER_INLINE_ITEM, HISTORY_EVENTS_PER_PASS_STATE, HISTORY_EVENTS_PER_RETRY, HISTORY_EVENTS_PER_SDK_CALL } from '../../facts';
 import { FanOutDecisions } from '../../fan-out-decisions';
 import { callbackResultS3Prefix } from '../../items/private/batch-limits';
-import { toRetryProps } from '../../retries/private/retry-policy';
+import { retryEveryError, toRetryProps } from '../../retries/private/retry-policy';
 import { FanOutCapacity } from '../../task/capacity';
 import { FanOutEnvironment } from '../../task/environment';
 
@@ -136,13 +136,7 @@ export function buildCallbackRunner(scope: Construct, sources: ItemRunnerSources
     .when(sfn.Condition.numberLessThan(`${CALLBACK_PATH}.reruns`, CALLBACK_NOT_RUNNING_RERUNS), renameTask)
     .otherwise(failed);
   for (const call of [find, stop]) {
-    call.addRetry({
-      errors: [sfn.Errors.ALL],
-      maxAttempts: CALLBACK_CALL_RETRIES,
-      interval: Duration.seconds(2),
-      backoffRate: 2,
-      jitterStrategy: sfn.JitterType.FULL,
-    });
+    call.addRetry(retryEveryError(CALLBACK_CALL_RETRIES, 2));
     // The item has failed either way; a task that could not be stopped is left to its own end.
     call.addCatch(failed, { errors: [sfn.Errors.ALL], resultPath: '$.stopFailure' });
   }

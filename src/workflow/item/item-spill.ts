@@ -1,4 +1,3 @@
-import { Duration } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
@@ -7,6 +6,7 @@ import {
   ECS_INVALID_PARAMETER_RATE_PATTERNS, HISTORY_EVENTS_PER_INLINE_ITEM, HISTORY_EVENTS_PER_PASS_STATE, HISTORY_EVENTS_PER_RETRY,
   HISTORY_EVENTS_PER_SDK_CALL,
 } from '../../facts';
+import { retryEveryError } from '../../retries/private/retry-policy';
 
 /** Where items too large for the container overrides are written, under the result prefix. */
 export const SPILLED_ITEMS_FOLDER = 'items';
@@ -100,9 +100,7 @@ export function buildItemSpill(scope: Construct, props: ItemSpillProps): sfn.ICh
     iamAction: 's3:PutObject',
     resultPath: sfn.JsonPath.DISCARD,
   });
-  write.addRetry({
-    errors: [sfn.Errors.ALL], maxAttempts: SPILL_WRITE_RETRIES, interval: Duration.seconds(1), backoffRate: 2, jitterStrategy: sfn.JitterType.FULL,
-  });
+  write.addRetry(retryEveryError(SPILL_WRITE_RETRIES, 1));
   write.addCatch(props.failed, { errors: [sfn.Errors.ALL], resultPath: '$.spillFailure' });
   const useReference = new sfn.Pass(scope, `${props.where}UseItemReference${props.suffix}`, {
     stateName: props.stateName(`UseItemReference${props.suffix}`),
