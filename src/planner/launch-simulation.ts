@@ -45,7 +45,7 @@ export interface LaunchSimulationInput {
   /** RunTask calls per second (bucket size and refill). @default 20 */
   readonly runTaskCallsPerSecond?: number;
   /**
-   * Pacing of the first wave, as the construct builds it (see decisions/launch-pacing.ts): item
+   * Pacing of the first wave, as the construct builds it (see concurrency/launch-pacing.ts): item
    * `i` of the first `firstWave` makes its first call at `floor(i / callsPerSecond)` seconds, and
    * every item passes one more state (the Wait, 0 s after the first wave).
    * @default - not paced: the first wave calls at once

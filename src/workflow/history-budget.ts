@@ -55,7 +55,7 @@ export interface ItemRetryAttempts {
    */
   readonly checksSpotStop?: boolean;
   /**
-   * Reruns by the stop rules (run job): each goes round a loop of states back to the task.
+   * Reruns by the retry rules (run job): each goes round a loop of states back to the task.
    * @default 0
    */
   readonly loopReruns?: number;
@@ -117,7 +117,7 @@ export interface ItemRetryInput {
   /** True with the callback pattern. */
   readonly callback: boolean;
   /**
-   * Reruns the stop rules allow one item (run job), `taskRetry` included.
+   * Reruns the retry rules allow one item (run job), `taskRetry` included.
    * @default 0
    */
   readonly loopReruns?: number;

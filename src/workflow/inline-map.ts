@@ -75,7 +75,7 @@ function inlineItemProcessor(scope: Construct, props: FanOutWorkflowProps): sfn.
       item: sfn.JsonPath.objectAt('$.item'),
       error: sfn.JsonPath.stringAt('$.failure.Error'),
       cause: sfn.JsonPath.stringAt('$.failure.Cause'),
-      // What its last task said and how many it took (run job; see stop-classifier.ts).
+      // What its last task said and how many it took (run job; see item/item-record.ts).
       ...(decisions.callback ? {} : { record: failedRecord(decisions.itemState) }),
     },
   });

@@ -15,7 +15,7 @@ export interface ModeChoiceInput {
   readonly vcpuBudgetConcurrency?: number;
   /**
    * The most items an inline Map holds with the inline retries (see `inlineMaxItems` in
-   * history-budget.ts).
+   * workflow/history-budget.ts).
    */
   readonly inlineMaxItems: number;
   /**
