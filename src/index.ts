@@ -25,6 +25,7 @@ export type { FanOutTaskSize } from './retries/retry-rules';
 export type { FanOutItemBatching } from './items/item-batching';
 export { FanOutEnvironment } from './task/environment';
 export { FanOutPlanner } from './planner/planner';
-export type { FanOutPlanOptions, FanOutPlan, FanOutPlanPool, FanOutPlanPoolEffect } from './planner/planner';
+export type { FanOutPlanOptions, FanOutPlan } from './planner/planner';
+export type { FanOutPlanPool, FanOutPlanPoolEffect } from './planner/plan-pool';
 export { FanOutConcurrencyPool } from './concurrency-pool/concurrency-pool';
 export type { FanOutConcurrencyPoolProps } from './concurrency-pool/concurrency-pool';

@@ -108,3 +108,9 @@ function describeMemory(values: readonly number[]): string {
   const step = values[1] - values[0];
   return `${values[0]} to ${values[values.length - 1]} in steps of ${step}`;
 }
+
+/** The least memory Fargate allows with `cpu`. */
+export function smallestMemoryFor(cpu: number): number {
+  // An unknown cpu gets any value here: checkFargateTaskSize then names the allowed sizes.
+  return FARGATE_TASK_SIZES.find((size) => size.cpu === cpu)?.memoryMiB[0] ?? 0;
+}
