@@ -4,9 +4,9 @@ import { App, Duration } from 'aws-cdk-lib';
 import { HandWrittenStack } from './hand-written-stack';
 import { ExampleStack } from '../examples/example-stack';
 import { FanOutPlan, FanOutPlanner, FanOutRetryPolicy } from '../src';
-import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY } from '../src/decisions/retry-policy';
 import { makespanLowerBound, simulateLaunches } from '../src/planner/launch-simulation';
 import { TRANSITIONS_PER_RUN } from '../src/planner/planner';
+import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY } from '../src/retries/private/throttle-retry';
 
 /**
  * Benchmarks, not tests: every figure is printed next to a baseline measured in the same run.

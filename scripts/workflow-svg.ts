@@ -19,7 +19,8 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { ExampleStack } from '../examples/example-stack';
 import { FanOutConcurrencyPool } from '../src';
-import { buildPoolAcquire, buildPoolRelease } from '../src/build/pool/pool-states';
+import { buildPoolAcquire } from '../src/concurrency-pool/private/pool-acquire';
+import { buildPoolRelease } from '../src/concurrency-pool/private/pool-release';
 
 const DOCS = path.join(__dirname, '..', 'docs');
 
@@ -96,9 +97,17 @@ function poolDefinitions(): { item: Asl; cleanup: Asl } {
 }
 
 const COMPARISONS: Record<string, string> = {
-  NumericLessThanEquals: '<=', NumericLessThan: '<', NumericGreaterThan: '>', NumericGreaterThanEquals: '>=',
-  NumericEquals: '==', BooleanEquals: '==', StringEquals: '==', IsPresent: 'is present',
-  NumericLessThanEqualsPath: '<=', NumericGreaterThanPath: '>', NumericGreaterThanEqualsPath: '>=',
+  NumericLessThanEquals: '<=',
+  NumericLessThan: '<',
+  NumericGreaterThan: '>',
+  NumericGreaterThanEquals: '>=',
+  NumericEquals: '==',
+  BooleanEquals: '==',
+  StringEquals: '==',
+  IsPresent: 'is present',
+  NumericLessThanEqualsPath: '<=',
+  NumericGreaterThanPath: '>',
+  NumericGreaterThanEqualsPath: '>=',
 };
 
 /** A short label for a Choice rule: "$.count <= 215", "not (...)", "a and b". */

@@ -4,14 +4,14 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { FanOutCapacity } from './api/capacity';
-import { FanOutIntegrationPattern } from './api/integration-pattern';
-import { FanOutItemBatching } from './api/item-batching';
-import { FanOutItems } from './api/items';
-import { FanOutMode } from './api/mode';
-import { FanOutRetryOptions } from './api/retry-options';
-import { FanOutRetryRule } from './api/retry-rules';
-import { FanOutConcurrencyPool } from './concurrency-pool';
+import { FanOutConcurrencyPool } from './concurrency-pool/concurrency-pool';
+import { FanOutItemBatching } from './items/item-batching';
+import { FanOutItems } from './items/items';
+import { FanOutMode } from './mode/mode';
+import { FanOutRetryOptions } from './retries/retry-options';
+import { FanOutRetryRule } from './retries/retry-rules';
+import { FanOutCapacity } from './task/capacity';
+import { FanOutIntegrationPattern } from './task/integration-pattern';
 
 /**
  * Properties of a FargateFanOut.

@@ -10,30 +10,28 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { STEPFUNCTIONS_TASKS_FIX_RUN_ECS_TASK_POLICY, STEPFUNCTIONS_USE_DISTRIBUTED_MAP_RESULT_WRITER_V2 } from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
-import { FanOutCapacity } from './api/capacity';
-import { FanOutIntegrationPattern } from './api/integration-pattern';
-import { FanOutItems } from './api/items';
-import { FanOutMode } from './api/mode';
-import { FanOutRetryPolicy } from './api/retry-options';
-import { RunForEachItemsFileCreatedOptions, RunForEachMessageOptions, RunForEachObjectCreatedOptions, RunOnScheduleOptions } from './api/triggers';
-import { FanOutAlarms } from './build/alarms';
-import { grantFanOutAccess, grantRedriveOf } from './build/grants';
-import { itemRunnerFactory, POOL_OWNER_FIELD } from './build/item-runner';
-import { buildTaskNetwork } from './build/network';
-import { RequiredWildcardAcknowledgements } from './build/required-wildcards';
-import { buildResultBucket } from './build/result-bucket';
-import { buildStateMachine } from './build/state-machine';
-import { initialItemState } from './build/stop-classifier';
-import { buildTask } from './build/task';
-import { ItemsFileCreatedTrigger } from './build/triggers/items-file-created';
-import { MessageTrigger } from './build/triggers/message';
-import { ObjectCreatedTrigger } from './build/triggers/object-created';
-import { ScheduleTrigger } from './build/triggers/schedule';
-import { TriggerTarget } from './build/triggers/trigger-settings';
-import { DISTRIBUTED_MAP_LABEL, FanOutWorkflow } from './build/workflow';
-import { decideFanOut, FanOutDecisions } from './decisions/decide-fan-out';
-import { describeDecisions } from './decisions/describe';
+import { grantFanOutAccess, grantRedriveOf } from './access/grants';
+import { RequiredWildcardAcknowledgements } from './access/required-wildcards';
+import { describeDecisions } from './describe-decisions';
+import { decideFanOut, FanOutDecisions } from './fan-out-decisions';
 import { FargateFanOutProps } from './fargate-fan-out-props';
+import { FanOutItems } from './items/items';
+import { FanOutMode } from './mode/mode';
+import { buildTaskNetwork } from './network/network';
+import { FanOutRetryPolicy } from './retries/retry-options';
+import { FanOutCapacity } from './task/capacity';
+import { FanOutIntegrationPattern } from './task/integration-pattern';
+import { buildTask } from './task/private/task-definition';
+import { ItemsFileCreatedTrigger } from './triggers/items-file-created';
+import { MessageTrigger } from './triggers/message';
+import { ObjectCreatedTrigger } from './triggers/object-created';
+import { TriggerTarget } from './triggers/private/trigger-target';
+import { ScheduleTrigger } from './triggers/schedule';
+import { RunForEachItemsFileCreatedOptions, RunForEachMessageOptions, RunForEachObjectCreatedOptions, RunOnScheduleOptions } from './triggers/trigger-options';
+import { FanOutAlarms } from './workflow/alarms';
+import { buildResultBucket } from './workflow/result-bucket';
+import { buildStateMachine } from './workflow/state-machine';
+import { DISTRIBUTED_MAP_LABEL, FanOutWorkflow } from './workflow/workflow';
 
 /**
  * Runs a container once for every item in a list: an ECS cluster, a Fargate task definition and
@@ -105,32 +103,20 @@ export class FargateFanOut extends Construct {
     }
 
     const { observability } = decisions;
-    const task = buildTask(this, { ...props, size: decisions.task, logRetention: observability.logRetention });
+    const task = buildTask(this, decisions.task, observability.logRetention);
     this.taskDefinition = task.taskDefinition;
     this.container = task.container;
     this.logGroup = task.logGroup;
-    const network = buildTaskNetwork(this, { ...props, decision: decisions.network, logRetention: observability.logRetention });
+    const network = buildTaskNetwork(this, decisions.network, observability.logRetention);
     this.cluster = network.cluster;
     this.vpc = network.createdVpc;
     this.securityGroups = network.securityGroups;
     this.resultBucket = props.resultBucket ?? buildResultBucket(this);
 
-    // A name fixed at synth lets the role name the state machine's own Map Runs (see workflow).
+    // A name fixed at synth lets the role name the state machine's own Map Runs (see distributed-map.ts).
     const stateMachineName = Names.uniqueResourceName(this, { maxLength: 80, separator: '-' });
     const workflow = new FanOutWorkflow(this, 'Workflow', {
-      decisions,
-      resultBucket: this.resultBucket,
-      stateMachineName,
-      createItemRunner: itemRunnerFactory({
-        ...task, ...network, decisions, resultBucket: this.resultBucket, pool: props.concurrencyPool?._binding(),
-      }),
-      initialItemState: decisions.callback
-        ? undefined
-        : {
-          ...initialItemState(decisions.stopRules, { cpu: task.taskDefinition.cpu, memoryMiB: task.taskDefinition.memoryMiB }),
-          // A child's slot is owned by the parent: its failure, timeout or abort gives the slot back.
-          ...(decisions.pool ? { [POOL_OWNER_FIELD]: sfn.JsonPath.stringAt('$$.Execution.Id') } : {}),
-        },
+      ...task, ...network, decisions, resultBucket: this.resultBucket, pool: props.concurrencyPool?._binding(), stateMachineName,
     });
     const stateMachine = buildStateMachine(this, {
       stateMachineName,

@@ -6,10 +6,13 @@
  * or formatPlanReport. When the library moves these files, this is the one file to change.
  */
 export { Duration } from 'aws-cdk-lib';
-export { FanOutPlanner, TRANSITIONS_PER_RUN, formatPlanReport } from 'cdk-fargate-fan-out/lib/planner/planner';
+export { FanOutPlanner, TRANSITIONS_PER_RUN } from 'cdk-fargate-fan-out/lib/planner/planner';
+export { formatPlanReport } from 'cdk-fargate-fan-out/lib/planner/plan-report';
 export type { FanOutPlan, FanOutPlanOptions } from 'cdk-fargate-fan-out/lib/planner/planner';
 export { seededRandom } from 'cdk-fargate-fan-out/lib/planner/seeded-random';
 export {
   CPU_UNITS_PER_VCPU, CapacityProviderNames, FARGATE_DEFAULT_VCPU_QUOTA, FARGATE_MINIMUM_BILLED_SECONDS, FARGATE_SPOT_MAX_DISCOUNT,
   PRICE_FARGATE_GB_HOUR_USD, PRICE_FARGATE_VCPU_HOUR_USD, PRICE_SFN_STANDARD_PER_TRANSITION_USD,
-} from 'cdk-fargate-fan-out/lib/aws-limits';
+} from 'cdk-fargate-fan-out/lib/facts';
+// The per-item record's shape, declared once where the workflow writes the record.
+export { ItemOutcomes, TASK_RECORD_FIELDS } from 'cdk-fargate-fan-out/lib/workflow/item/item-record';

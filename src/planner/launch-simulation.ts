@@ -1,10 +1,10 @@
-import { FanOutRetryPolicy } from '../api/retry-options';
 import {
   FARGATE_LAUNCH_BURST,
   FARGATE_LAUNCH_RATE_PER_SECOND,
   FARGATE_RUN_TASK_CALLS_PER_SECOND,
-} from '../aws-limits';
+} from '../facts';
 import { seededRandom } from './seeded-random';
+import { FanOutRetryPolicy } from '../retries/retry-options';
 
 /**
  * A discrete-event model of a fan-out against Fargate's documented limits: a Map that keeps at
@@ -45,7 +45,7 @@ export interface LaunchSimulationInput {
   /** RunTask calls per second (bucket size and refill). @default 20 */
   readonly runTaskCallsPerSecond?: number;
   /**
-   * Pacing of the first wave, as the construct builds it (see decisions/launch-pacing.ts): item
+   * Pacing of the first wave, as the construct builds it (see concurrency/launch-pacing.ts): item
    * `i` of the first `firstWave` makes its first call at `floor(i / callsPerSecond)` seconds, and
    * every item passes one more state (the Wait, 0 s after the first wave).
    * @default - not paced: the first wave calls at once

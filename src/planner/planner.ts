@@ -1,73 +1,20 @@
 import { Duration } from 'aws-cdk-lib';
-import { FanOutRetryOptions } from '../api/retry-options';
-import {
-  FARGATE_DEFAULT_VCPU_QUOTA,
-  FARGATE_LAUNCH_BURST,
-  FARGATE_LAUNCH_RATE_PER_SECOND,
-  FARGATE_MINIMUM_BILLED_SECONDS,
-  FARGATE_RUN_TASK_CALLS_PER_SECOND,
-  FARGATE_TASK_SIZES,
-  PRICE_FARGATE_GB_HOUR_USD,
-  PRICE_FARGATE_VCPU_HOUR_USD,
-  PRICE_SFN_STANDARD_PER_TRANSITION_USD,
-} from '../aws-limits';
+import { DISTRIBUTED_MAP_MAX_CONCURRENCY, FARGATE_DEFAULT_VCPU_QUOTA, FARGATE_LAUNCH_BURST, FARGATE_LAUNCH_RATE_PER_SECOND, FARGATE_MINIMUM_BILLED_SECONDS, FARGATE_RUN_TASK_CALLS_PER_SECOND, MIB_PER_GIB, PRICE_FARGATE_GB_HOUR_USD, PRICE_FARGATE_VCPU_HOUR_USD, PRICE_SFN_STANDARD_PER_TRANSITION_USD } from '../facts';
 import { makespanLowerBound, simulateLaunches } from './launch-simulation';
-import { checkInteger } from '../decisions/checks';
-import { DEFAULT_DISTRIBUTED_MAX_CONCURRENCY } from '../decisions/concurrency';
-import { decideLaunchPacing } from '../decisions/launch-pacing';
-import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY, resolveRetryPolicy } from '../decisions/retry-policy';
-import { checkFargateTaskSize, vcpusOf } from '../decisions/task-size';
+import { FanOutPlanPool, FanOutPlanPoolEffect, poolShare } from './plan-pool';
+import { formatPlanReport } from './plan-report';
+import { checkInteger } from '../checks';
+import { DEFAULT_DISTRIBUTED_MAX_CONCURRENCY } from '../concurrency/concurrency';
+import { decideLaunchPacing } from '../concurrency/launch-pacing';
+import { MAX_ITEMS_PER_BATCH } from '../items/private/batch-limits';
+import { resolveRetryPolicy } from '../retries/private/retry-policy';
+import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY } from '../retries/private/throttle-retry';
+import { FanOutRetryOptions } from '../retries/retry-options';
+import { checkFargateTaskSize, DEFAULT_CPU, smallestMemoryFor, vcpusOf } from '../task/private/task-size';
 
 /** State transitions a run spends outside the items (count, choose, Map, summary, end). */
 export const TRANSITIONS_PER_RUN = 6;
 
-/**
- * A concurrency pool the run shares with other fan-outs (see `FanOutConcurrencyPool`), and the
- * load they put on it while the run goes on, taken as steady.
- */
-export interface FanOutPlanPool {
-  /**
-   * The pool's `maxTasks`.
-   *
-   * @default - no task limit
-   */
-  readonly maxTasks?: number;
-
-  /**
-   * The pool's `maxVcpus`.
-   *
-   * @default - no vCPU limit
-   */
-  readonly maxVcpus?: number;
-
-  /**
-   * The pool's `maxRunTaskCallsPerSecond`.
-   *
-   * @default 20 (the RunTask rate)
-   */
-  readonly maxRunTaskCallsPerSecond?: number;
-
-  /**
-   * Slots (tasks) the other fan-outs hold on average during the run.
-   *
-   * @default 0
-   */
-  readonly otherTasks?: number;
-
-  /**
-   * vCPUs the other fan-outs' tasks hold on average during the run.
-   *
-   * @default - `otherTasks` times this run's task vCPUs
-   */
-  readonly otherVcpus?: number;
-
-  /**
-   * RunTask calls per second the other fan-outs make through the pool on average.
-   *
-   * @default 0
-   */
-  readonly otherRunTaskCallsPerSecond?: number;
-}
 
 /** What to plan. */
 export interface FanOutPlanOptions {
@@ -151,18 +98,6 @@ export interface FanOutPlanOptions {
   readonly pool?: FanOutPlanPool;
 }
 
-/** What a shared pool does to the run. */
-export interface FanOutPlanPoolEffect {
-  /** Tasks of this run at once at most: what the pool's limits leave after the other fan-outs. */
-  readonly effectiveCap: number;
-  /** RunTask calls per second left to this run. */
-  readonly runTaskCallsPerSecond: number;
-  /** Seconds the pool adds to the makespan, against the same run without it. */
-  readonly addedSeconds: number;
-  /** Which limit binds, in a sentence. */
-  readonly reason: string;
-}
-
 /** The expected run. */
 export interface FanOutPlan {
   /** Items planned. */
@@ -217,15 +152,15 @@ export interface FanOutPlan {
  * Answers "how long will it take, what will it cost, which limit binds?" before deploying, by
  * simulating the run against Fargate's documented limits (launch burst 100 and 20 per second,
  * 20 RunTask calls per second, the vCPU quota) with the retry policy. Prices are us-east-1
- * On-Demand x86 and Standard workflows (see aws-limits.ts).
+ * On-Demand x86 and Standard workflows (see facts/prices.ts).
  */
 export class FanOutPlanner {
   /** Plans a run. */
   public static plan(options: FanOutPlanOptions): FanOutPlan {
     checkInteger('items', options.items, 0, 100_000_000);
-    checkInteger('maxConcurrency', options.maxConcurrency, 1, 10_000);
-    checkInteger('itemsPerTask', options.itemsPerTask, 1, 10_000);
-    const cpu = options.cpu ?? 256;
+    checkInteger('maxConcurrency', options.maxConcurrency, 1, DISTRIBUTED_MAP_MAX_CONCURRENCY);
+    checkInteger('itemsPerTask', options.itemsPerTask, 1, MAX_ITEMS_PER_BATCH);
+    const cpu = options.cpu ?? DEFAULT_CPU;
     const memoryLimitMiB = options.memoryLimitMiB ?? smallestMemoryFor(cpu);
     checkFargateTaskSize(cpu, memoryLimitMiB);
     const taskSeconds = options.taskDuration.toSeconds();
@@ -291,7 +226,7 @@ export class FanOutPlanner {
       ? (tasks - 1) * billed(batchSeconds) + billed(lastTaskSeconds)
       : run.itemsSucceeded * billed(batchSeconds);
     const vcpuHours = taskVcpus * billedTaskHours;
-    const gbHours = (memoryLimitMiB / 1024) * billedTaskHours;
+    const gbHours = (memoryLimitMiB / MIB_PER_GIB) * billedTaskHours;
     // One transition per attempt of the Task state, one per failure record, and the run's own.
     const stateTransitions = TRANSITIONS_PER_RUN + run.runTaskCalls + run.itemsLost + run.pacingStates;
     const vcpuCostUsd = vcpuHours * PRICE_FARGATE_VCPU_HOUR_USD;
@@ -335,69 +270,4 @@ export class FanOutPlanner {
   public static report(options: FanOutPlanOptions): string {
     return formatPlanReport(FanOutPlanner.plan(options));
   }
-}
-
-/** A short plain-text report of a plan. */
-export function formatPlanReport(plan: FanOutPlan): string {
-  const ratio = plan.lowerBoundSeconds > 0 ? plan.makespanSeconds / plan.lowerBoundSeconds : 1;
-  return [
-    `items:               ${plan.items}${plan.tasks !== plan.items ? ` in ${plan.tasks} tasks` : ''}`,
-    `makespan:            ${formatSeconds(plan.makespanSeconds)} (${ratio.toFixed(2)}x the lower bound of ${formatSeconds(plan.lowerBoundSeconds)})`,
-    `binding limit:       ${plan.bindingLimit} (${plan.effectiveParallelism} tasks at once at most)`,
-    `RunTask calls:       ${plan.runTaskCalls} (${plan.retries} retries: ${plan.throttledCalls} throttled, ${plan.capacityFailures} capacity)`,
-    `items lost:          ${plan.itemsLost}`,
-    `state transitions:   ${plan.stateTransitions}`,
-    `Fargate:             ${plan.vcpuHours.toFixed(2)} vCPU-hours $${plan.vcpuCostUsd.toFixed(2)} + ${plan.gbHours.toFixed(2)} GB-hours $${plan.memoryCostUsd.toFixed(2)}`,
-    `launch pacing:       ${plan.launchPacing ? 'paced' : 'not paced'}`,
-    ...(plan.pool ? [`concurrency pool:    ${plan.pool.effectiveCap} tasks at once, ${plan.pool.runTaskCallsPerSecond} RunTask calls/s; adds ${formatSeconds(plan.pool.addedSeconds)} (${plan.pool.reason})`] : []),
-    `Step Functions:      $${plan.stepFunctionsCostUsd.toFixed(2)}`,
-    `total:               $${plan.totalCostUsd.toFixed(2)} (us-east-1 On-Demand x86 and Standard prices)`,
-  ].join('\n');
-}
-
-/**
- * What a shared pool leaves to the run: the fewest tasks its limits allow once the other
- * fan-outs' steady load is taken off, and the RunTask calls per second left of its rate (never
- * above the account's 20). Throws, naming the field, when nothing is left.
- */
-function poolShare(pool: FanOutPlanPool, taskVcpus: number): { cap: number; callsPerSecond: number; reason: string } {
-  checkInteger('pool.maxTasks', pool.maxTasks, 1, 1_000_000);
-  checkInteger('pool.otherTasks', pool.otherTasks, 0, 1_000_000);
-  const otherTasks = pool.otherTasks ?? 0;
-  const otherVcpus = pool.otherVcpus ?? otherTasks * taskVcpus;
-  const limits: Array<[number, string]> = [];
-  if (pool.maxTasks !== undefined) {
-    limits.push([pool.maxTasks - otherTasks, `maxTasks ${pool.maxTasks} less ${otherTasks} held by other fan-outs`]);
-  }
-  if (pool.maxVcpus !== undefined) {
-    if (!(pool.maxVcpus > 0)) {
-      throw new Error(`pool.maxVcpus must be above 0, got ${pool.maxVcpus}`);
-    }
-    limits.push([Math.floor((pool.maxVcpus - otherVcpus) / taskVcpus + 1e-9), `maxVcpus ${pool.maxVcpus} less ${otherVcpus} held by other fan-outs, in tasks of ${taskVcpus} vCPU`]);
-  }
-  const [cap, capReason] = limits.length > 0
-    ? limits.reduce((a, b) => (b[0] < a[0] ? b : a))
-    : [Number.MAX_SAFE_INTEGER, 'no task or vCPU limit'];
-  if (cap < 1) {
-    throw new Error(`pool leaves no room for one task of ${taskVcpus} vCPU: ${capReason}`);
-  }
-  const poolRate = pool.maxRunTaskCallsPerSecond ?? FARGATE_RUN_TASK_CALLS_PER_SECOND;
-  const callsPerSecond = Math.min(poolRate, FARGATE_RUN_TASK_CALLS_PER_SECOND) - (pool.otherRunTaskCallsPerSecond ?? 0);
-  if (!(callsPerSecond > 0)) {
-    throw new Error(`pool leaves no RunTask calls: maxRunTaskCallsPerSecond ${poolRate} less otherRunTaskCallsPerSecond ${pool.otherRunTaskCallsPerSecond}`);
-  }
-  return { cap, callsPerSecond, reason: `${capReason}; ${callsPerSecond} RunTask calls per second left` };
-}
-
-function smallestMemoryFor(cpu: number): number {
-  // An unknown cpu gets any value here: checkFargateTaskSize then names the allowed sizes.
-  return FARGATE_TASK_SIZES.find((size) => size.cpu === cpu)?.memoryMiB[0] ?? 0;
-}
-
-function formatSeconds(seconds: number): string {
-  if (seconds < 120) {
-    return `${seconds.toFixed(0)} s`;
-  }
-  const minutes = seconds / 60;
-  return minutes < 120 ? `${minutes.toFixed(1)} min` : `${(minutes / 60).toFixed(2)} h`;
 }

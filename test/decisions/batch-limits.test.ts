@@ -1,4 +1,4 @@
-import { batchBytesWithinOverrides, resolveItemBatching } from '../../src/decisions/batch-limits';
+import { batchBytesWithinOverrides, resolveItemBatching } from '../../src/items/private/batch-limits';
 
 describe('batchBytesWithinOverrides', () => {
   test('a batch at the limit made only of characters that JSON escapes still fits 8,192 characters of overrides', () => {

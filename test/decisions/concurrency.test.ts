@@ -1,5 +1,5 @@
 import { FanOutMode } from '../../src';
-import { decideConcurrency, DEFAULT_DISTRIBUTED_MAX_CONCURRENCY, tasksWithinVcpuBudget } from '../../src/decisions/concurrency';
+import { decideConcurrency, DEFAULT_DISTRIBUTED_MAX_CONCURRENCY, tasksWithinVcpuBudget } from '../../src/concurrency/concurrency';
 
 describe('tasksWithinVcpuBudget', () => {
   test('is floor(maxVcpus / task vCPU)', () => {

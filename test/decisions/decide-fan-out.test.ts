@@ -4,7 +4,7 @@ import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { FanOutCapacity, FanOutIntegrationPattern, FanOutItems, FanOutMode, FargateFanOutProps } from '../../src';
-import { decideFanOut, FanOutDecisions } from '../../src/decisions/decide-fan-out';
+import { decideFanOut, FanOutDecisions } from '../../src/fan-out-decisions';
 
 // decideFanOut is pure: these tables build no construct of the fan-out and synthesize nothing.
 // (The few props that need constructs, such as a VPC or a bucket, are made in a bare stack.)

@@ -1,6 +1,8 @@
 import { FanOutCapacity } from '../../src';
-import { CALLBACK_NOT_RUNNING_RERUN_EVENTS, inlineMaxItems, itemRetryAttempts, maxChildRefusedAttempts, taskStateEntries, worstCaseItemEvents } from '../../src/decisions/history-budget';
-import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY, DEFAULT_TASK_RETRY, DEFAULT_THROTTLE_RETRY } from '../../src/decisions/retry-policy';
+import { DEFAULT_TASK_RETRY } from '../../src/retries/private/retry-policy';
+import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY, DEFAULT_THROTTLE_RETRY } from '../../src/retries/private/throttle-retry';
+import { inlineMaxItems, itemRetryAttempts, maxChildRefusedAttempts, taskStateEntries, worstCaseItemEvents } from '../../src/workflow/history-budget';
+import { CALLBACK_NOT_RUNNING_RERUN_EVENTS } from '../../src/workflow/item/callback-runner';
 
 describe('worstCaseItemEvents', () => {
   test('an item with no retries: its 8 events, 6 for reading its stop (2 Choices, a Pass) and 18 for its failure record (2 Pass states, an S3 write with 3 retries)', () => {

@@ -1,5 +1,5 @@
-import { FARGATE_RUN_TASK_CALLS_PER_SECOND, SFN_MAX_NESTED_INTRINSICS } from '../../src/aws-limits';
-import { decideLaunchPacing, launchDelayExpression, PACING_MIN_UNPACED_CAP } from '../../src/decisions/launch-pacing';
+import { decideLaunchPacing, launchDelayExpression, PACING_MIN_UNPACED_CAP } from '../../src/concurrency/launch-pacing';
+import { FARGATE_RUN_TASK_CALLS_PER_SECOND, SFN_MAX_NESTED_INTRINSICS } from '../../src/facts';
 import { installPromiseWithResolvers } from '../harness/execute-workflow';
 
 const distributed = { hasDistributedMap: true, pooled: false, batched: false };

@@ -1,5 +1,5 @@
 import { FanOutMode } from '../../src';
-import { chooseMode } from '../../src/decisions/mode';
+import { chooseMode } from '../../src/mode/private/choose-mode';
 
 /** What the default inline retry (30 refused-call retries, no reruns) lets an inline Map hold. */
 const INLINE_MAX_ITEMS = 215;

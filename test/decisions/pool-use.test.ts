@@ -1,8 +1,8 @@
 import { FanOutCapacity } from '../../src';
-import { decidePool } from '../../src/decisions/concurrency-pool';
-import { childRefusedAttemptsLeft, itemRetryAttempts } from '../../src/decisions/history-budget';
-import { decidePoolUse, POOL_CHILD_WAIT_EVENTS, POOL_HOLD_EVENTS, POOL_LOOK_EVENTS } from '../../src/decisions/pool-use';
-import { DEFAULT_THROTTLE_RETRY } from '../../src/decisions/retry-policy';
+import { decidePool } from '../../src/concurrency-pool/private/decide-pool';
+import { decidePoolUse, POOL_CHILD_WAIT_EVENTS, POOL_HOLD_EVENTS, POOL_LOOK_EVENTS } from '../../src/concurrency-pool/private/pool-use';
+import { DEFAULT_THROTTLE_RETRY } from '../../src/retries/private/throttle-retry';
+import { childRefusedAttemptsLeft, itemRetryAttempts } from '../../src/workflow/history-budget';
 
 const pool = decidePool({ maxVcpus: 4, maxTasks: 10 });
 

@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { DEFAULT_TASK_RETRY, DEFAULT_THROTTLE_RETRY, describeRetryPolicy, resolveRetryPolicy, toRetryProps } from '../../src/decisions/retry-policy';
+import { DEFAULT_TASK_RETRY, describeRetryPolicy, resolveRetryPolicy, toRetryProps } from '../../src/retries/private/retry-policy';
+import { DEFAULT_THROTTLE_RETRY } from '../../src/retries/private/throttle-retry';
 
 describe('resolveRetryPolicy', () => {
   test('the throttle default retries the three ECS launch errors with capped, jittered backoff', () => {

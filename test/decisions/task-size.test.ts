@@ -1,4 +1,4 @@
-import { checkFargateTaskSize, vcpusOf } from '../../src/decisions/task-size';
+import { checkFargateTaskSize, vcpusOf } from '../../src/task/private/task-size';
 
 describe('checkFargateTaskSize', () => {
   test.each([

@@ -1,8 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
-import { EVENTBRIDGE_MAX_EVENT_AGE_SECONDS, SQS_MAX_RETENTION_SECONDS } from '../../src/aws-limits';
+import { EVENTBRIDGE_MAX_EVENT_AGE_SECONDS, SQS_MAX_RETENTION_SECONDS } from '../../src/facts';
 import {
   checkResultLoop, decideClaimRetention, decideTriggerBatching, inputFieldsOfItemsPath, MAX_TRIGGER_BATCH_SIZE, objectCreatedEventPattern,
-} from '../../src/decisions/triggers';
+} from '../../src/triggers/private/decide-triggers';
 
 describe('decideTriggerBatching', () => {
   test('defaults: 100 records over 10 s, hidden for the window plus six starts', () => {

@@ -4,8 +4,8 @@
  */
 import { expectEveryItemAccountedFor, fanOutWith, makeItems, runFanOut, TestItem, attemptsOf } from './fan-out-run';
 import { FanOutMode } from '../../src';
-import { ITEMS_FAILED_ERROR } from '../../src/build/workflow';
-import { INVALID_PARAMETER_QUICK_RETRIES } from '../../src/decisions/history-budget';
+import { INVALID_PARAMETER_QUICK_RETRIES } from '../../src/retries/private/throttle-retry';
+import { ITEMS_FAILED_ERROR } from '../../src/workflow/workflow';
 import { CONTAINER_OVERRIDES_MAX_CHARS, SimulatedEcs } from '../harness/simulated-ecs';
 
 jest.setTimeout(120_000);

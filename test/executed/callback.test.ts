@@ -4,9 +4,9 @@
  */
 import { attemptsOf, expectEveryItemAccountedFor, fanOutWith, makeItems, runFanOut, TestItem } from './fan-out-run';
 import { FanOutCapacity, FanOutIntegrationPattern, FanOutMode } from '../../src';
-import { StateNames } from '../../src/build/workflow';
-import { CALLBACK_NOT_RUNNING_RERUNS } from '../../src/decisions/history-budget';
-import { DEFAULT_THROTTLE_RETRY } from '../../src/decisions/retry-policy';
+import { DEFAULT_THROTTLE_RETRY } from '../../src/retries/private/throttle-retry';
+import { CALLBACK_NOT_RUNNING_RERUNS } from '../../src/workflow/item/callback-runner';
+import { StateNames } from '../../src/workflow/workflow';
 import { CallbackBehavior, CONTAINER_OVERRIDES_MAX_CHARS, SimulatedEcs } from '../harness/simulated-ecs';
 import { allStates } from '../util/synth';
 

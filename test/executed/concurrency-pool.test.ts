@@ -4,8 +4,8 @@
  * simulated ECS, with executions failing, timing out and being aborted mid-run, and the pool's
  * cleanup started as its EventBridge rules would start it.
  */
-import { PoolKeys } from '../../src/build/pool/pool-states';
-import { decidePool } from '../../src/decisions/concurrency-pool';
+import { decidePool } from '../../src/concurrency-pool/private/decide-pool';
+import { PoolKeys } from '../../src/concurrency-pool/private/pool-table';
 import { ACCOUNT_PREFIX } from '../harness/concurrent-executions';
 import { fairness, maxCallsPerSecond, PoolRun, PoolScenario, runPoolScenario, waitingCost, waitingTransitions } from '../pool/pool-run';
 

@@ -1,7 +1,7 @@
 import { FanOutIntegrationPattern, FanOutMode, FargateFanOutProps } from '../../src';
-import { INLINE_MAP_MAX_CONCURRENCY } from '../../src/aws-limits';
-import { ERROR_SPOT_INTERRUPTED } from '../../src/build/item-runner';
-import { ITEMS_FAILED_ERROR, StateNames } from '../../src/build/workflow';
+import { INLINE_MAP_MAX_CONCURRENCY } from '../../src/facts';
+import { ERROR_SPOT_INTERRUPTED } from '../../src/retries/private/spot';
+import { ITEMS_FAILED_ERROR, StateNames } from '../../src/workflow/workflow';
 import { executeWorkflow, ExecuteWorkflowOptions, ExecuteWorkflowResult, PAYLOAD_LIMIT_BYTES } from '../harness/execute-workflow';
 import { HISTORY_EVENT_LIMIT } from '../harness/history-budget';
 import { Attempt, EcsErrors, itemKey, SimulatedEcs } from '../harness/simulated-ecs';
@@ -164,7 +164,7 @@ export interface FailureRecord {
   readonly record?: ItemRecord;
 }
 
-/** An item's record (see src/build/stop-classifier.ts): fields of its last task are lists. */
+/** An item's record (see src/workflow/item/item-record.ts): fields of its last task are lists. */
 export interface ItemRecord {
   readonly outcome: 'SUCCEEDED' | 'FAILED';
   readonly error?: string;

@@ -7,9 +7,8 @@
 import { Duration } from 'aws-cdk-lib';
 import { expectEveryItemAccountedFor, fanOutWith, HISTORY_EVENT_LIMIT, makeItems, runFanOut, runTimeThreshold, TestItem } from './fan-out-run';
 import { FanOutMode } from '../../src';
-import { StateNames } from '../../src/build/workflow';
-import { INVALID_PARAMETER_QUICK_RETRIES } from '../../src/decisions/history-budget';
-import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY, DEFAULT_THROTTLE_RETRY } from '../../src/decisions/retry-policy';
+import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY, DEFAULT_THROTTLE_RETRY, INVALID_PARAMETER_QUICK_RETRIES } from '../../src/retries/private/throttle-retry';
+import { StateNames } from '../../src/workflow/workflow';
 import { CONTAINER_OVERRIDES_MAX_CHARS, EcsErrors, itemKey, SimulatedEcs, Attempt } from '../harness/simulated-ecs';
 import { atScale, count, SCALE_NOTE } from '../util/scale';
 

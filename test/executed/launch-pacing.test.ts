@@ -10,8 +10,8 @@
  */
 import { expectEveryItemAccountedFor, fanOutWith, makeItems, runFanOut } from './fan-out-run';
 import { FanOutMode } from '../../src';
-import { ItemStateNames } from '../../src/build/item-runner';
 import { makespanLowerBound } from '../../src/planner/launch-simulation';
+import { ItemStateNames } from '../../src/workflow/item/item-runner';
 import { SimulatedEcs } from '../harness/simulated-ecs';
 import { atScale, count, SCALE_NOTE } from '../util/scale';
 

@@ -5,10 +5,10 @@
  */
 import { account, expectEveryItemAccountedFor, fanOutWith, HISTORY_EVENT_LIMIT, inlineCapOf, makeItems, runFanOut, runTimeThreshold, TestItem } from './fan-out-run';
 import { FanOutCapacity, FanOutMode } from '../../src';
-import { StateNames } from '../../src/build/workflow';
-import { INVALID_PARAMETER_QUICK_RETRIES, inlineMaxItems, itemRetryAttempts } from '../../src/decisions/history-budget';
-import { DEFAULT_THROTTLE_RETRY } from '../../src/decisions/retry-policy';
-import { DEFAULT_START_FAILURE_RETRY } from '../../src/decisions/stop-rules';
+import { DEFAULT_START_FAILURE_RETRY } from '../../src/retries/private/rule-kinds';
+import { DEFAULT_THROTTLE_RETRY, INVALID_PARAMETER_QUICK_RETRIES } from '../../src/retries/private/throttle-retry';
+import { inlineMaxItems, itemRetryAttempts } from '../../src/workflow/history-budget';
+import { StateNames } from '../../src/workflow/workflow';
 import { CONTAINER_OVERRIDES_MAX_CHARS, EcsErrors, itemKey, SimulatedEcs } from '../harness/simulated-ecs';
 import { allStates } from '../util/synth';
 

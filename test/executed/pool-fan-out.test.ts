@@ -13,10 +13,11 @@
  */
 import { Template } from 'aws-cdk-lib/assertions';
 import { FanOutCapacity, FanOutConcurrencyPool, FanOutConcurrencyPoolProps, FanOutRetryRule, FargateFanOut } from '../../src';
-import { CleanupStateNames, ERROR_EXECUTION_DOES_NOT_EXIST } from '../../src/build/pool/cleanup';
-import { PoolKeys } from '../../src/build/pool/pool-states';
-import { StateNames } from '../../src/build/workflow';
-import { POOL_CHILD_WAIT_EVENTS } from '../../src/decisions/pool-use';
+import { CleanupStateNames } from '../../src/concurrency-pool/private/cleanup';
+import { PoolKeys } from '../../src/concurrency-pool/private/pool-table';
+import { POOL_CHILD_WAIT_EVENTS } from '../../src/concurrency-pool/private/pool-use';
+import { ERROR_EXECUTION_DOES_NOT_EXIST } from '../../src/facts';
+import { StateNames } from '../../src/workflow/workflow';
 import { ACCOUNT_PREFIX, ConcurrentRunner, ExecutionRecord, ExecutionSpec } from '../harness/concurrent-executions';
 import { HistoryCounter } from '../harness/history-budget';
 import { Item, SimulatedDynamoDb } from '../harness/simulated-dynamodb';

@@ -8,7 +8,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { attemptsOf, expectEveryItemAccountedFor, expectRecordsMatchSimulation, fanOutWith, makeItems, runFanOut, TestItem } from './fan-out-run';
 import { FanOutMode, FanOutRetryRule } from '../../src';
-import { DEFAULT_START_FAILURE_RETRY } from '../../src/decisions/stop-rules';
+import { DEFAULT_START_FAILURE_RETRY } from '../../src/retries/private/rule-kinds';
 import { EcsErrors, SimulatedEcs } from '../harness/simulated-ecs';
 
 jest.setTimeout(120_000);

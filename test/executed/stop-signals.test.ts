@@ -5,7 +5,7 @@
  */
 import { attemptsOf, expectEveryItemAccountedFor, fanOutWith, makeItems, runFanOut, TestItem } from './fan-out-run';
 import { FanOutCapacity, FanOutMode, FanOutRetryRule } from '../../src';
-import { ERROR_SPOT_INTERRUPTED } from '../../src/build/item-runner';
+import { ERROR_SPOT_INTERRUPTED } from '../../src/retries/private/spot';
 import { SimulatedEcs } from '../harness/simulated-ecs';
 
 jest.setTimeout(120_000);

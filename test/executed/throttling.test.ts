@@ -11,8 +11,8 @@
 import { Duration } from 'aws-cdk-lib';
 import { expectEveryItemAccountedFor, fanOutWith, FanOutRun, makeItems, PAYLOAD_LIMIT_BYTES, runFanOut } from './fan-out-run';
 import { FanOutMode } from '../../src';
-import { StateNames } from '../../src/build/workflow';
-import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY } from '../../src/decisions/retry-policy';
+import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY } from '../../src/retries/private/throttle-retry';
+import { StateNames } from '../../src/workflow/workflow';
 import { EcsErrors, itemKey, SimulatedEcs } from '../harness/simulated-ecs';
 import { atScale, count, SCALE_NOTE } from '../util/scale';
 

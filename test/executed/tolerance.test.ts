@@ -4,7 +4,7 @@
  */
 import { account, expectEveryItemAccountedFor, fanOutWith, makeItems, runFanOut } from './fan-out-run';
 import { FanOutMode } from '../../src';
-import { ITEMS_FAILED_ERROR } from '../../src/build/workflow';
+import { ITEMS_FAILED_ERROR } from '../../src/workflow/workflow';
 import { SimulatedEcs } from '../harness/simulated-ecs';
 
 jest.setTimeout(120_000);

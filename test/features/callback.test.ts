@@ -2,9 +2,10 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { FanOutCapacity, FanOutIntegrationPattern, FanOutMode } from '../../src';
-import { batchBytesWithinOverrides, callbackEnvironmentSizes } from '../../src/decisions/batch-limits';
-import { CALLBACK_NOT_RUNNING_RERUNS, inlineMaxItems, itemRetryAttempts } from '../../src/decisions/history-budget';
-import { DEFAULT_THROTTLE_RETRY, sdkErrorNames } from '../../src/decisions/retry-policy';
+import { batchBytesWithinOverrides, callbackEnvironmentSizes } from '../../src/items/private/batch-limits';
+import { DEFAULT_THROTTLE_RETRY, sdkErrorNames } from '../../src/retries/private/throttle-retry';
+import { inlineMaxItems, itemRetryAttempts } from '../../src/workflow/history-budget';
+import { CALLBACK_NOT_RUNNING_RERUNS } from '../../src/workflow/item/callback-runner';
 import { allStates, synthFanOut, withImage } from '../util/synth';
 
 describe('integrationPattern CALLBACK', () => {

@@ -2,8 +2,8 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { FanOutCapacity, FanOutMode, FargateFanOut } from '../../src';
-import { inlineMaxItems, itemRetryAttempts } from '../../src/decisions/history-budget';
-import { DEFAULT_THROTTLE_RETRY } from '../../src/decisions/retry-policy';
+import { DEFAULT_THROTTLE_RETRY } from '../../src/retries/private/throttle-retry';
+import { inlineMaxItems, itemRetryAttempts } from '../../src/workflow/history-budget';
 import { allStates, newStack, synthFanOut, withImage } from '../util/synth';
 
 describe('capacity', () => {

@@ -1,8 +1,8 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { FanOutCapacity, FanOutConcurrencyPool, FanOutIntegrationPattern, FanOutMode, FanOutRetryRule, FargateFanOut } from '../../src';
-import { ItemPoolPrefixes } from '../../src/build/item-runner';
-import { poolStateNames } from '../../src/build/pool/pool-states';
+import { poolStateNames } from '../../src/concurrency-pool/private/pool-table';
+import { ItemPoolPrefixes } from '../../src/workflow/item/item-runner';
 import { expectValidAsl, newStack, resolveJoin, withImage } from '../util/synth';
 
 /** The fan-out's definition (the pool adds its cleanup state machine, so there are two). */

@@ -3,7 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import {
   FanOutCapacity, FanOutConcurrencyPool, FanOutIntegrationPattern, FanOutMode, FanOutRetryRule, FargateFanOut, FargateFanOutProps,
 } from '../../src';
-import { ECS_OPTIMIZED_RUN_TASK_FIELDS } from '../../src/aws-limits';
+import { ECS_OPTIMIZED_RUN_TASK_FIELDS } from '../../src/facts';
 import { allStates, expectValidAsl, newStack, resolveJoin, withImage } from '../util/synth';
 
 /**

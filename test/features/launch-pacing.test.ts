@@ -1,7 +1,7 @@
 import { FanOutMode, FargateFanOut } from '../../src';
-import { ItemStateNames } from '../../src/build/item-runner';
-import { StateNames } from '../../src/build/workflow';
-import { LAUNCH_DELAY_FIELD } from '../../src/decisions/launch-pacing';
+import { LAUNCH_DELAY_FIELD } from '../../src/concurrency/launch-pacing';
+import { ItemStateNames } from '../../src/workflow/item/item-runner';
+import { StateNames } from '../../src/workflow/workflow';
 import { allStates, expectValidAsl, newStack, synthFanOut, withImage } from '../util/synth';
 
 function distributedMap(definition: any): any {

@@ -1,7 +1,7 @@
 import { Annotations } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { FanOutCapacity, FanOutIntegrationPattern, FanOutMode, FanOutRetryRule, FargateFanOut } from '../../src';
-import { ECS_OPTIMIZED_RUN_TASK_FIELDS } from '../../src/aws-limits';
+import { ECS_OPTIMIZED_RUN_TASK_FIELDS } from '../../src/facts';
 import { allStates, newStack, synthFanOut, withImage } from '../util/synth';
 
 

@@ -4,8 +4,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { FanOutItems, FanOutItemsFormat, FargateFanOut } from '../../src';
-import { ITEMS_FILE_RECORD_TEMPLATE } from '../../src/build/triggers/items-file-created';
-import { OBJECT_CREATED_RECORD_TEMPLATE } from '../../src/build/triggers/object-created';
+import { ITEMS_FILE_RECORD_TEMPLATE } from '../../src/triggers/items-file-created';
+import { OBJECT_CREATED_RECORD_TEMPLATE } from '../../src/triggers/object-created';
 import { renderInputTemplate } from '../harness/sqs-pipe';
 import { newStack, withImage } from '../util/synth';
 

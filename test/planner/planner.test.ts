@@ -1,9 +1,10 @@
 import { Duration } from 'aws-cdk-lib';
 import { FanOutPlanner } from '../../src';
-import { estimatedUnpacedFirstWaveThrottles } from '../../src/decisions/launch-pacing';
-import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY } from '../../src/decisions/retry-policy';
+import { estimatedUnpacedFirstWaveThrottles } from '../../src/concurrency/launch-pacing';
 import { makespanLowerBound, simulateLaunches } from '../../src/planner/launch-simulation';
-import { formatPlanReport, TRANSITIONS_PER_RUN } from '../../src/planner/planner';
+import { formatPlanReport } from '../../src/planner/plan-report';
+import { TRANSITIONS_PER_RUN } from '../../src/planner/planner';
+import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY } from '../../src/retries/private/throttle-retry';
 
 describe('makespanLowerBound', () => {
   test('cap-bound: waves of `parallel` tasks, one duration each', () => {

@@ -2,9 +2,9 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { synthPool } from './pool-workload';
 import { FanOutConcurrencyPool, FargateFanOut } from '../../src';
-import { CleanupStateNames } from '../../src/build/pool/cleanup';
-import { poolStateNames } from '../../src/build/pool/pool-states';
-import { decidePacing, decidePool, decidePoolWaits, decidePoolWeight, POOL_BACKOFF_MAX_LEVEL, PoolWaitCaps, PoolWaits } from '../../src/decisions/concurrency-pool';
+import { CleanupStateNames } from '../../src/concurrency-pool/private/cleanup';
+import { decidePacing, decidePool, decidePoolWaits, decidePoolWeight, POOL_BACKOFF_MAX_LEVEL, PoolWaitCaps, PoolWaits } from '../../src/concurrency-pool/private/decide-pool';
+import { poolStateNames } from '../../src/concurrency-pool/private/pool-table';
 import { expectValidAsl, newStack, withImage } from '../util/synth';
 
 describe('decidePool', () => {

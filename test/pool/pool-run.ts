@@ -6,8 +6,9 @@
  */
 import { POOL_PREFIX, RUN_TASK_STATE, synthPool, SynthesizedPool, WorkloadSpec } from './pool-workload';
 import { FanOutConcurrencyPoolProps } from '../../src';
-import { CleanupStateNames, ERROR_EXECUTION_DOES_NOT_EXIST } from '../../src/build/pool/cleanup';
-import { PoolKeys } from '../../src/build/pool/pool-states';
+import { CleanupStateNames } from '../../src/concurrency-pool/private/cleanup';
+import { PoolKeys } from '../../src/concurrency-pool/private/pool-table';
+import { ERROR_EXECUTION_DOES_NOT_EXIST } from '../../src/facts';
 import { ACCOUNT_PREFIX, ConcurrentRunner, ExecutionRecord, ExecutionSpec } from '../harness/concurrent-executions';
 import { Item, SimulatedDynamoDb } from '../harness/simulated-dynamodb';
 import { SimulatedEcs, SimulatedEcsOptions, SimulatedStatesError } from '../harness/simulated-ecs';

@@ -10,7 +10,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { FanOutConcurrencyPool, FanOutConcurrencyPoolProps } from '../../src';
-import { buildPoolAcquire, buildPoolRelease } from '../../src/build/pool/pool-states';
+import { buildPoolAcquire } from '../../src/concurrency-pool/private/pool-acquire';
+import { buildPoolRelease } from '../../src/concurrency-pool/private/pool-release';
 import { TEST_ENV } from '../util/synth';
 
 export const RUN_TASK_STATE = 'RunTask';

@@ -9,7 +9,7 @@ import { S3Store, defaultRegion, newS3Client, parseS3Url } from './s3-store';
 
 /**
  * The states whose output is the run's summary, and the one a Map Run that passed its failure
- * threshold ends in (`StateNames` in src/build/workflow.ts; the tests hold them equal).
+ * threshold ends in (`StateNames` in src/workflow/workflow.ts; the tests hold them equal).
  */
 export const SUMMARY_STATES = ['Summarize', 'SummarizeMapRun'];
 export const THRESHOLD_EXCEEDED_STATE = 'SummarizeThresholdExceeded';

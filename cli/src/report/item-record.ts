@@ -1,3 +1,4 @@
+import { ItemOutcomes, TASK_RECORD_FIELDS as TASK_FIELDS } from '../library';
 /**
  * The per-item record the workflow writes for every item (or batch): the fields of the item's last
  * ECS task, counters, and the item's earlier tasks as a linked list (`earlier`, newest first; the
@@ -73,8 +74,6 @@ export function epochMs(value: unknown): number | undefined {
   return undefined;
 }
 
-const TASK_FIELDS = ['capacity', 'cpu', 'memory', 'stopCode', 'stoppedReason', 'exitCode', 'startedAt', 'stoppedAt'];
-
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -100,7 +99,7 @@ function taskOf(fields: Record<string, unknown>): TaskRecord | undefined {
 export function parseItemRecord(value: unknown, outcome?: ItemRecord['outcome']): ItemRecord | undefined {
   if (!isObject(value)) return undefined;
   const stated = text(value.outcome);
-  const resolved = stated === 'SUCCEEDED' || stated === 'FAILED' ? stated : outcome;
+  const resolved = stated === ItemOutcomes.SUCCEEDED || stated === ItemOutcomes.FAILED ? stated : outcome;
   if (!resolved) return undefined;
   // Without its own outcome, an object is a record only if it has a record's fields.
   if (stated === undefined && numeric(value.attempts) === undefined && !taskOf(value)) return undefined;

@@ -17,7 +17,7 @@ export interface Prices {
   readonly sources: { readonly onDemand: string; readonly spot: string; readonly transition: string };
 }
 
-/** us-east-1 Linux/x86 On-Demand, Spot at its largest discount, Standard transitions (aws-limits.ts). */
+/** us-east-1 Linux/x86 On-Demand, Spot at its largest discount, Standard transitions (the library's src/facts/prices.ts). */
 export const DEFAULT_PRICES: Prices = {
   vcpuHour: PRICE_FARGATE_VCPU_HOUR_USD,
   gbHour: PRICE_FARGATE_GB_HOUR_USD,

@@ -3,7 +3,7 @@ import { billedSeconds, estimateTransitions, taskCost } from '../../src/report/c
 import { DEFAULT_PRICES, resolvePrices } from '../../src/report/prices';
 
 describe('prices', () => {
-  test('defaults: aws-limits.ts\'s On-Demand prices, Spot at 70% off, and the report says it assumed so', () => {
+  test('defaults: the facts\' On-Demand prices, Spot at 70% off, and the report says it assumed so', () => {
     expect(DEFAULT_PRICES.vcpuHour).toBe(PRICE_FARGATE_VCPU_HOUR_USD);
     expect(DEFAULT_PRICES.gbHour).toBe(PRICE_FARGATE_GB_HOUR_USD);
     expect(DEFAULT_PRICES.spotVcpuHour).toBeCloseTo(PRICE_FARGATE_VCPU_HOUR_USD * 0.3, 12);

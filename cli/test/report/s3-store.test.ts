@@ -5,7 +5,7 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { StateNames } from '../../../src/build/workflow';
+import { StateNames } from '../../../src/workflow/workflow';
 import { writtenDistributedRun, writtenInlineRun, WrittenRun } from '../../../test/report/executed-run';
 import { aggregateRun } from '../../src/report/aggregate';
 import { SUMMARY_STATES, THRESHOLD_EXCEEDED_STATE, readRunFromExecution } from '../../src/report/execution-source';

@@ -1,0 +1,27 @@
+import type { FanOutPlan } from './planner';
+
+/** A short plain-text report of a plan. */
+export function formatPlanReport(plan: FanOutPlan): string {
+  const ratio = plan.lowerBoundSeconds > 0 ? plan.makespanSeconds / plan.lowerBoundSeconds : 1;
+  return [
+    `items:               ${plan.items}${plan.tasks !== plan.items ? ` in ${plan.tasks} tasks` : ''}`,
+    `makespan:            ${formatSeconds(plan.makespanSeconds)} (${ratio.toFixed(2)}x the lower bound of ${formatSeconds(plan.lowerBoundSeconds)})`,
+    `binding limit:       ${plan.bindingLimit} (${plan.effectiveParallelism} tasks at once at most)`,
+    `RunTask calls:       ${plan.runTaskCalls} (${plan.retries} retries: ${plan.throttledCalls} throttled, ${plan.capacityFailures} capacity)`,
+    `items lost:          ${plan.itemsLost}`,
+    `state transitions:   ${plan.stateTransitions}`,
+    `Fargate:             ${plan.vcpuHours.toFixed(2)} vCPU-hours $${plan.vcpuCostUsd.toFixed(2)} + ${plan.gbHours.toFixed(2)} GB-hours $${plan.memoryCostUsd.toFixed(2)}`,
+    `launch pacing:       ${plan.launchPacing ? 'paced' : 'not paced'}`,
+    ...(plan.pool ? [`concurrency pool:    ${plan.pool.effectiveCap} tasks at once, ${plan.pool.runTaskCallsPerSecond} RunTask calls/s; adds ${formatSeconds(plan.pool.addedSeconds)} (${plan.pool.reason})`] : []),
+    `Step Functions:      $${plan.stepFunctionsCostUsd.toFixed(2)}`,
+    `total:               $${plan.totalCostUsd.toFixed(2)} (us-east-1 On-Demand x86 and Standard prices)`,
+  ].join('\n');
+}
+
+function formatSeconds(seconds: number): string {
+  if (seconds < 120) {
+    return `${seconds.toFixed(0)} s`;
+  }
+  const minutes = seconds / 60;
+  return minutes < 120 ? `${minutes.toFixed(1)} min` : `${(minutes / 60).toFixed(2)} h`;
+}

@@ -1,0 +1,299 @@
+import { Duration } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { ClaimKeys, TriggerClaims } from './claims';
+import { STARTER_TIMEOUT } from './decide-triggers';
+import {
+  DYNAMODB_TTL_MS_PER_UNIT, ERROR_DYNAMODB_CONDITIONAL_CHECK_FAILED, ERRORS_DYNAMODB_TRANSIENT, ERRORS_EXECUTION_ALREADY_EXISTS,
+} from '../../facts';
+
+/** Names of the starter's states; tests and the offline harness use them. */
+export const StarterStateNames = {
+  TO_ITEMS: 'RecordsToItems',
+  RECORD: 'Record',
+  LOOK_UP_CLAIM: 'LookUpClaim',
+  STARTED_BEFORE: 'StartedBefore',
+  DROP: 'Drop',
+  KEEP: 'Keep',
+  ANYTHING_TO_START: 'AnythingToStart',
+  ALL_STARTED_BEFORE: 'AllStartedBefore',
+  DROP_COPIES: 'DropCopiesInBatch',
+  UNIQUE_RECORDS: 'UniqueRecords',
+  KEEP_COPIES: 'KeepCopies',
+  NAME_BATCH: 'NameExecution',
+  START: 'StartFanOut',
+  ALREADY_STARTED: 'AlreadyStarted',
+  RECORD_CLAIMS: 'RecordClaims',
+  RECORD_CLAIM: 'RecordClaim',
+  RECORDED_BEFORE: 'RecordedBefore',
+  STARTED: 'Started',
+} as const;
+
+/** What a starter needs. */
+export interface TriggerStarterProps {
+  /** The fan-out to start. */
+  readonly fanOut: sfn.IStateMachine;
+  /**
+   * Turns one record of the pipe's batch into `{ id, item }` (an ItemSelector, evaluated per
+   * record with `$$.Map.Item.Value`): `id` names the record, `item` is what the fan-out runs.
+   * With `claims`, also `claim`: the key under which the record is recorded once started.
+   */
+  readonly recordSelector: { [key: string]: any };
+  /**
+   * The fan-out's input, built from `$.items` (the batch's items) in the
+   * state after NameExecution.
+   */
+  readonly fanOutInput: { [key: string]: any };
+  /** How long the starter's logs are kept. */
+  readonly logRetention: logs.RetentionDays;
+  /**
+   * Where started records are recorded, so that a record delivered again in another batch is
+   * dropped.
+   *
+   * @default - none: the batch's name alone makes a start idempotent (one record a batch whose
+   * id is the same for every copy, as an items file's event)
+   */
+  readonly claims?: TriggerClaims;
+}
+
+/**
+ * A small Express workflow that a pipe invokes synchronously with a batch of records: it turns
+ * the batch into the fan-out's input and starts ONE fan-out execution, named by the SHA-256 of
+ * the batch's record ids. A pipe cannot do this itself: its input template applies to each
+ * record, not to the batch, and its Step Functions target cannot name an execution.
+ *
+ * The name makes a start idempotent: StartExecution with the name of an execution that is open
+ * (same input) succeeds without starting another, and with the name of a closed one (or another
+ * input) fails with ExecutionAlreadyExists, which here means "this batch was started already"
+ * and succeeds. Any other failure fails the starter, so the pipe leaves the batch in the queue to
+ * be retried and, after repeated failures, moved to the dead-letter queue.
+ *
+ * With `claims`, a record delivered again in ANOTHER batch (another name) is not run again:
+ *
+ * 1. each record's claim is looked up (a strongly consistent GetItem); records claimed before
+ *    are dropped;
+ * 2. nothing left: the starter succeeds without starting anything, so the pipe deletes the
+ *    batch (its records were all started by earlier batches);
+ * 3. the rest is started, under the name of the WHOLE batch (all its ids, dropped ones
+ *    included), so that the same batch handed over again, after some of its claims were written,
+ *    finds its first execution (ExecutionAlreadyExists: its items were in it) instead of
+ *    starting the rest again under another name;
+ * 4. only then is each started record claimed (a conditional PutItem that keeps the first
+ *    claim), also when the name was already taken.
+ *
+ * The order makes a crash between two steps cost at worst a second run, never a lost record: a
+ * claim exists only for a record whose execution has started, so a record is never dropped
+ * unless it was started; a start whose claims were not written (a crash or failure between 3 and
+ * 4) fails the starter, the batch stays in the queue, and a copy of a record in another batch
+ * is run again. Claiming before the start would invert this: a crash after the claim and before
+ * the start would drop the record everywhere, and lose it.
+ */
+export class TriggerStarter extends Construct {
+  public readonly stateMachine: sfn.StateMachine;
+  public readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: TriggerStarterProps) {
+    super(scope, id);
+    const claims = props.claims;
+    const toItems = sfn.Map.jsonPath(this, 'ToItems', {
+      stateName: StarterStateNames.TO_ITEMS,
+      comment: claims
+        ? 'One { id, claims, items } per record of the batch: claims and items are empty for a record started before.'
+        : 'One { id, item } per record of the batch.',
+      itemsPath: '$',
+      itemSelector: props.recordSelector,
+      resultSelector: claims
+        ? {
+          ids: sfn.JsonPath.listAt('$[*].id'),
+          claims: sfn.JsonPath.listAt('$[*].claims[*]'),
+          items: sfn.JsonPath.listAt('$[*].items[*]'),
+          kept: sfn.JsonPath.listAt('$[*].kept'),
+        }
+        : {
+          ids: sfn.JsonPath.listAt('$[*].id'),
+          items: sfn.JsonPath.listAt('$[*].item'),
+        },
+    });
+    toItems.itemProcessor(claims
+      ? this.dropStartedBefore(claims)
+      : new sfn.Pass(this, 'Record', { stateName: StarterStateNames.RECORD }));
+    const nameBatch = new sfn.Pass(this, 'NameExecution', {
+      stateName: StarterStateNames.NAME_BATCH,
+      comment: 'The execution is named by its whole batch: a redelivered batch gets the same name, and cannot start a second execution.',
+      parameters: {
+        'name.$': "States.Hash(States.JsonToString($.ids), 'SHA-256')",
+        // Not States.ArrayUnique: AWS shows it on numbers only; were it to refuse objects, a starter that always
+        // failed would send every event to the dead-letter queue.
+        'items.$': claims ? '$.unique.items' : '$.items',
+        ...(claims ? { 'claims.$': '$.claims' } : {}),
+      },
+    });
+    const start = new tasks.StepFunctionsStartExecution(this, 'Start', {
+      stateName: StarterStateNames.START,
+      comment: 'Starts the fan-out for the batch (idempotent by name).',
+      stateMachine: props.fanOut,
+      name: sfn.JsonPath.stringAt('$.name'),
+      input: sfn.TaskInput.fromObject(props.fanOutInput),
+      integrationPattern: sfn.IntegrationPattern.REQUEST_RESPONSE,
+      resultSelector: { executionArn: sfn.JsonPath.stringAt('$.ExecutionArn') },
+      // The claims after the start need the name and the claims.
+      resultPath: claims ? '$.started' : undefined,
+    });
+    // A taken name is final: never retried, always caught.
+    start.addRetry({ errors: ERRORS_EXECUTION_ALREADY_EXISTS, maxAttempts: 0 });
+    start.addRetry({ errors: [sfn.Errors.ALL], maxAttempts: 4, interval: Duration.seconds(1), backoffRate: 2, jitterStrategy: sfn.JitterType.FULL });
+    const started = new sfn.Succeed(this, 'Started', { stateName: StarterStateNames.STARTED });
+
+    let definition: sfn.IChainable;
+    if (claims) {
+      const alreadyStarted = new sfn.Pass(this, 'AlreadyStarted', {
+        stateName: StarterStateNames.ALREADY_STARTED,
+        comment: 'An execution of this name exists: the batch was started before, with every record not claimed then (a superset of those left now).',
+      });
+      start.addCatch(alreadyStarted, { errors: ERRORS_EXECUTION_ALREADY_EXISTS, resultPath: '$.alreadyExists' });
+      const recordClaims = this.recordClaims(claims);
+      start.next(recordClaims);
+      alreadyStarted.next(recordClaims);
+      recordClaims.next(started);
+      const anythingToStart = new sfn.Choice(this, 'AnythingToStart', { stateName: StarterStateNames.ANYTHING_TO_START })
+        .when(sfn.Condition.isPresent('$.items[0]'), this.dropCopiesInBatch(nameBatch).next(start))
+        .otherwise(new sfn.Succeed(this, 'AllStartedBefore', {
+          stateName: StarterStateNames.ALL_STARTED_BEFORE,
+          comment: 'Every record of the batch was started by an earlier batch: nothing to start, and the pipe deletes the batch.',
+        }));
+      definition = toItems.next(anythingToStart);
+    } else {
+      const alreadyStarted = new sfn.Succeed(this, 'AlreadyStarted', {
+        stateName: StarterStateNames.ALREADY_STARTED,
+        comment: 'An execution of this name exists: the batch was started before.',
+      });
+      start.addCatch(alreadyStarted, { errors: ERRORS_EXECUTION_ALREADY_EXISTS, resultPath: '$.alreadyExists' });
+      definition = toItems.next(nameBatch).next(start).next(started);
+    }
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineType: sfn.StateMachineType.EXPRESS,
+      definitionBody: sfn.DefinitionBody.fromChainable(definition),
+      timeout: STARTER_TIMEOUT,
+      tracingEnabled: true,
+      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
+      comment: claims
+        ? 'Starts one fan-out execution per batch of a trigger, named by the batch, for the records not started before.'
+        : 'Starts one fan-out execution per batch of a trigger, named by the batch.',
+    });
+  }
+
+  /** Per record: `{ id, claims: [claim], items: [item] }`, or empty lists when its claim exists. */
+  private dropStartedBefore(claims: TriggerClaims): sfn.IChainable {
+    const lookUp = new tasks.DynamoGetItem(this, 'LookUpClaim', {
+      stateName: StarterStateNames.LOOK_UP_CLAIM,
+      comment: 'Was this record started by an earlier batch? (strongly consistent: a claim written just before is seen)',
+      table: claims.table,
+      key: { [ClaimKeys.ID]: tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.claim')) },
+      consistentRead: true,
+      projectionExpression: [new tasks.DynamoProjectionExpression().withAttribute(ClaimKeys.ID)],
+      resultPath: '$.claimed',
+    });
+    lookUp.addRetry(DYNAMODB_RETRY);
+    const drop = new sfn.Pass(this, 'Drop', {
+      stateName: StarterStateNames.DROP,
+      comment: 'Started by an earlier batch: not started again.',
+      parameters: { 'id.$': '$.id', 'claims': [], 'items': [] },
+    });
+    const keep = new sfn.Pass(this, 'Keep', {
+      stateName: StarterStateNames.KEEP,
+      parameters: {
+        'id.$': '$.id',
+        'claims.$': 'States.Array($.claim)',
+        'items.$': 'States.Array($.item)',
+        // Two copies of one event or message in this batch have the same { claim, item } (see dropCopiesInBatch).
+        'kept': { 'claim.$': '$.claim', 'item.$': '$.item' },
+      },
+    });
+    return lookUp.next(new sfn.Choice(this, 'StartedBefore', { stateName: StarterStateNames.STARTED_BEFORE })
+      .when(sfn.Condition.isPresent('$.claimed.Item'), drop)
+      .otherwise(keep));
+  }
+
+  /**
+   * Two copies of one event or message in the SAME batch (EventBridge or SQS delivering it twice
+   * within the batch window) are both looked up before either is claimed. They have the same
+   * `{ claim, item }`, so the kept records are made unique with `States.ArrayUnique` and their
+   * items started: a copy runs once, and records with another claim (another upload of the same
+   * content, another message with the same body) are never merged. AWS shows ArrayUnique on
+   * numbers only; on objects it may compare them by value (copies dropped), treat them as all
+   * distinct (copies kept, as before) or fail (States.IntrinsicFailure), which is caught and
+   * keeps them too. Either way no record is lost. Then `next`.
+   */
+  private dropCopiesInBatch(next: sfn.INextable & sfn.IChainable): sfn.Chain {
+    const unique = new sfn.Parallel(this, 'DropCopiesInBatch', {
+      stateName: StarterStateNames.DROP_COPIES,
+      comment: 'Two copies of one record in this batch (same claim, same item) are started once.',
+      resultSelector: { 'items.$': '$[0].records[*].item' },
+      resultPath: '$.unique',
+    });
+    unique.branch(new sfn.Pass(this, 'UniqueRecords', {
+      stateName: StarterStateNames.UNIQUE_RECORDS,
+      parameters: { 'records.$': 'States.ArrayUnique($.kept)' },
+    }));
+    const keepCopies = new sfn.Pass(this, 'KeepCopies', {
+      stateName: StarterStateNames.KEEP_COPIES,
+      comment: 'States.ArrayUnique refused the records: every record is started, copies included.',
+      parameters: { 'items.$': '$.items' },
+      resultPath: '$.unique',
+    });
+    unique.addCatch(keepCopies, { errors: [sfn.Errors.ALL], resultPath: '$.uniqueFailure' });
+    keepCopies.next(next);
+    return unique.next(next);
+  }
+
+  /** After the start: one conditional PutItem per started record. */
+  private recordClaims(claims: TriggerClaims): sfn.Map {
+    const recordClaims = sfn.Map.jsonPath(this, 'RecordClaims', {
+      stateName: StarterStateNames.RECORD_CLAIMS,
+      comment: 'Claims the started records, after the start: a crash before this runs a record twice at worst, never loses it.',
+      itemsPath: '$.claims',
+      itemSelector: { claim: sfn.JsonPath.stringAt('$$.Map.Item.Value'), execution: sfn.JsonPath.stringAt('$.name') },
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    // JSONata for the TTL alone: epoch seconds from the state's entered time (JSONPath has no date arithmetic).
+    const record = tasks.DynamoPutItem.jsonata(this, 'RecordClaim', {
+      stateName: StarterStateNames.RECORD_CLAIM,
+      comment: 'Records a started record; the first claim is kept (a copy started twice keeps the name of its first execution).',
+      table: claims.table,
+      item: {
+        [ClaimKeys.ID]: tasks.DynamoAttributeValue.fromString('{% $states.input.claim %}'),
+        [ClaimKeys.EXECUTION]: tasks.DynamoAttributeValue.fromString('{% $states.input.execution %}'),
+        [ClaimKeys.EXPIRES_AT]: tasks.DynamoAttributeValue.numberFromString(
+          `{% $string($floor($toMillis($states.context.State.EnteredTime) / ${DYNAMODB_TTL_MS_PER_UNIT}) + ${claims.retention.ttlSeconds}) %}`),
+      },
+      conditionExpression: 'attribute_not_exists(#id)',
+      expressionAttributeNames: { '#id': ClaimKeys.ID },
+    });
+    record.addRetry(DYNAMODB_RETRY);
+    record.addCatch(new sfn.Pass(this, 'RecordedBefore', {
+      stateName: StarterStateNames.RECORDED_BEFORE,
+      comment: 'Another batch claimed it in the meantime (it started it too): the first claim stays.',
+    }), { errors: [ERROR_DYNAMODB_CONDITIONAL_CHECK_FAILED] });
+    recordClaims.itemProcessor(record);
+    return recordClaims;
+  }
+}
+
+/** Throttling and internal errors of the claim table: retried, then the starter fails and the batch comes again. */
+const DYNAMODB_RETRY: sfn.RetryProps = {
+  errors: ERRORS_DYNAMODB_TRANSIENT,
+  maxAttempts: 4,
+  interval: Duration.seconds(1),
+  backoffRate: 2,
+  jitterStrategy: sfn.JitterType.FULL,
+};
+
+/** Builds `{ a: { b: value } }` from `['a', 'b']`. */
+export function nestedInput(fields: readonly string[], value: any): { [key: string]: any } {
+  const [first, ...rest] = fields;
+  return { [first]: rest.length === 0 ? value : nestedInput(rest, value) };
+}

@@ -1,0 +1,199 @@
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { failedRecord, succeededRecord } from './item-record';
+import { ItemPoolPrefixes, ItemRunnerPlacement, ItemRunnerSources, ItemStateNames, POOL_OWNER_FIELD, stateNameFor } from './item-runner';
+import { buildItemSpill } from './item-spill';
+import { runFields } from './item-state';
+import { runTask } from './run-task';
+import { buildPoolAcquire } from '../../concurrency-pool/private/pool-acquire';
+import { buildPoolRelease } from '../../concurrency-pool/private/pool-release';
+import {
+  CapacityProviderNames, ERROR_ECS_EXCEPTION, ERROR_ECS_INVALID_PARAMETER, ERROR_ECS_UNKNOWN, ERROR_TASK_FAILED,
+  HISTORY_EVENTS_PER_INLINE_ITEM, HISTORY_EVENTS_PER_PASS_STATE,
+} from '../../facts';
+import { RetryRuleStates, TaskLoop } from '../../retries/private/retry-rule-states';
+import { afterSpotTask } from '../../retries/private/spot';
+import { FanOutCapacity } from '../../task/capacity';
+
+/**
+ * Events reading a Spot task's stop adds at worst: after a failure, whether the Cause describes
+ * the task (a Choice), parsing it (a Pass) and whether Spot stopped it (a Choice).
+ */
+export const SPOT_STOP_READ_EVENTS = 3 * HISTORY_EVENTS_PER_PASS_STATE;
+
+/**
+ * Events an on-demand fallback run adds: another Task state's events, reading the Spot task's
+ * stop before it and counting the Spot task (a Pass).
+ */
+export const FALLBACK_RUN_EVENTS = HISTORY_EVENTS_PER_INLINE_ITEM + SPOT_STOP_READ_EVENTS + HISTORY_EVENTS_PER_PASS_STATE;
+
+/**
+ * Events the run job's end of an item adds: its record on success (a Pass), or, on failure, the
+ * reading of its stop (a Choice, a Pass, the rules' Choice) before the failure record.
+ */
+export const ITEM_RECORD_EVENTS = 3 * HISTORY_EVENTS_PER_PASS_STATE;
+
+/**
+ * The run job: a Task that runs the container with `ecs:runTask.sync` and retries refused calls;
+ * a task that stops is read (its StopCode, StoppedReason, exit code) and the retry rules decide
+ * whether it runs again; with Spot and on-demand fallback, a Spot task first and an on-demand
+ * task for items Spot could not finish; with a concurrency pool, a slot taken before the first
+ * task and given back on every way out.
+ */
+export function buildRunJobRunner(scope: Construct, sources: ItemRunnerSources, placement: ItemRunnerPlacement): sfn.IChainable {
+  const { decisions } = sources;
+  const paths = decisions.itemState;
+  const where = placement.inChild ? 'Child' : 'Inline';
+  const name = (inlineName: string) => stateNameFor(inlineName, placement);
+  const pool = sources.pool && decisions.pool ? { binding: sources.pool, cpuUnits: decisions.pool.cpuUnits } : undefined;
+  if (pool && !placement.inChild) {
+    throw new Error('buildRunJobRunner: a pooled item runs in a Distributed Map child only (see decidePoolUse)');
+  }
+  const poolOptions = (prefix: string) => ({ prefix, cpuUnits: pool!.cpuUnits, slotPath: '$.index', ownerPath: `$.${POOL_OWNER_FIELD}` });
+  const poolRelease = (prefix: string, next: sfn.IChainable) => buildPoolRelease(scope, pool!.binding, poolOptions(prefix), next);
+  const rules = new RetryRuleStates(scope, {
+    decision: decisions.retryRules, stateName: name, where, paths, carried: pool ? [POOL_OWNER_FIELD] : [],
+  });
+  // With a pool, every exit gives the slot back first: one release before the item's record on
+  // success, one before its failure record (every failure path, the retry rules' included, ends there).
+  const failed = pool
+    ? poolRelease(ItemPoolPrefixes.RELEASE_ON_ERROR, childFailurePath(scope, sources))
+    : placement.inChild ? childFailurePath(scope, sources) : placement.recordFailure!;
+  const { capacity } = decisions;
+  const spotFirst = capacity !== FanOutCapacity.ON_DEMAND;
+  const fallsBack = capacity === FanOutCapacity.SPOT_WITH_ON_DEMAND_FALLBACK;
+
+  const firstCapacity = spotFirst ? CapacityProviderNames.SPOT : undefined;
+  const first = runTask(scope, sources, {
+    id: `${where}RunTask${fallsBack ? 'OnSpot' : ''}`,
+    stateName: name(ItemStateNames.INLINE_TASK),
+    capacityProvider: firstCapacity,
+    childRetries: placement.inChild && !fallsBack,
+  });
+  const onDemand = fallsBack
+    ? runTask(scope, sources, {
+      id: `${where}RunTaskOnDemand`,
+      stateName: name(ItemStateNames.INLINE_ON_DEMAND_TASK),
+      capacityProvider: CapacityProviderNames.ON_DEMAND,
+      childRetries: placement.inChild,
+    })
+    : undefined;
+
+  const succeeded = placement.inChild
+    ? new sfn.Pass(scope, `${where}ItemSucceeded`, {
+      stateName: name(ItemStateNames.INLINE_ITEM_SUCCEEDED),
+      comment: 'The item\'s record: what its last task said, how many tasks it took and its earlier tasks.',
+      parameters: succeededRecord(paths),
+    })
+    : new sfn.Succeed(scope, `${where}ItemSucceeded`, {
+      stateName: name(ItemStateNames.INLINE_ITEM_SUCCEEDED),
+      comment: 'The item succeeded: the Map keeps only which capacity ran it.',
+      outputPath: `${paths.stop}.summary`,
+    });
+  const succeededAfterRelease = pool ? poolRelease(ItemPoolPrefixes.RELEASE, succeeded) : succeeded;
+
+  // A Spot task RunTask could not start (no Spot capacity, throttled past its retries) runs on
+  // on-demand; elsewhere such an item fails.
+  const spill = (suffix: string, next: sfn.IChainable) => buildItemSpill(scope, {
+    suffix, where, stateName: name, resultBucket: sources.resultBucket, resultPrefix: decisions.resultPrefix, batched: paths.batched, next, failed,
+  });
+  const size = { cpu: sources.taskDefinition.cpu, memoryMiB: sources.taskDefinition.memoryMiB };
+  const wiring = { rules, name, where, succeeded: succeededAfterRelease, size };
+  wireTask(scope, first, {
+    loop: { suffix: '', capacity: firstCapacity ?? CapacityProviderNames.ON_DEMAND, task: first, fallback: onDemand, failed },
+    refused: onDemand ?? failed,
+    spill: spill('', first),
+    ...wiring,
+  });
+  if (onDemand) {
+    // The on-demand run keeps the slot the Spot run took.
+    wireTask(scope, onDemand, {
+      loop: { suffix: 'OnDemand', capacity: CapacityProviderNames.ON_DEMAND, task: onDemand, failed },
+      refused: failed,
+      spill: spill('OnDemand', onDemand),
+      ...wiring,
+    });
+  }
+  return pool ? buildPoolAcquire(scope, pool.binding, poolOptions(ItemPoolPrefixes.ACQUIRE), first) : first;
+}
+
+/** What the states after one task state are wired to. */
+interface TaskWiring {
+  readonly loop: TaskLoop;
+  readonly rules: RetryRuleStates;
+  readonly name: (inlineName: string) => string;
+  readonly where: string;
+  /** Where a task that succeeded goes. */
+  readonly succeeded: sfn.IChainable;
+  /** Where a RunTask refused past its retries goes (the on-demand fallback, or the failure). */
+  readonly refused: sfn.IChainable;
+  /** The item's write to S3 when it may be too large for the overrides. */
+  readonly spill: sfn.IChainable;
+  /** The task's size, as ECS describes it. */
+  readonly size: { cpu: number; memoryMiB: number };
+}
+
+/**
+ * The states after one task state: on success, a Spot task's stop is checked (an interrupted
+ * task can exit 0) and the item's record kept; on failure, the stopped task is read from the
+ * Cause (when it is a task description) and the retry rules applied.
+ */
+function wireTask(scope: Construct, task: tasks.EcsRunTask, wiring: TaskWiring): void {
+  const { loop, rules, name, where } = wiring;
+  const applyRules = rules.applyRules(loop);
+  const readStop = new sfn.Pass(scope, `${where}ReadStop${loop.suffix}`, {
+    stateName: name(`${ItemStateNames.INLINE_READ_STOP}${loop.suffix}`),
+    comment: 'Parses the stopped task\'s description (the failure\'s Cause) once.',
+    parameters: { task: sfn.JsonPath.stringToJson(sfn.JsonPath.stringAt('$.failure.Cause')), ...runFields(rules.paths, wiring.size, loop.capacity) },
+    resultPath: rules.paths.stop,
+  }).next(applyRules);
+  const isStopDescribed = new sfn.Choice(scope, `${where}IsStopDescribed${loop.suffix}`, {
+    stateName: name(`${ItemStateNames.INLINE_IS_STOP_DESCRIBED}${loop.suffix}`),
+    comment: 'A .sync failure\'s Cause is the stopped task\'s description as JSON; anything else (a timeout) fails the item as it is.',
+  })
+    .when(sfn.Condition.stringMatches('$.failure.Cause', '{*}'), readStop)
+    .otherwise(loop.failed);
+  // Catchers are tried in order, and States.TaskFailed matches every error but States.Timeout:
+  // the RunTask refusals come first, so that only a task that ran is read as one.
+  task.addCatch(rules.rateLimitedOrFail(loop, wiring.spill), { errors: [ERROR_ECS_INVALID_PARAMETER], resultPath: '$.failure' });
+  task.addCatch(wiring.refused, { errors: [ERROR_ECS_EXCEPTION, ERROR_ECS_UNKNOWN], resultPath: '$.failure' });
+  task.addCatch(isStopDescribed, { errors: [ERROR_TASK_FAILED], resultPath: '$.failure' });
+  task.addCatch(loop.failed, { errors: [sfn.Errors.ALL], resultPath: '$.failure' });
+  task.next(loop.capacity === CapacityProviderNames.SPOT
+    ? afterSpotTask(scope, {
+      id: `${where}WasStoppedBySpot${loop.suffix}`,
+      stateName: name(`${ItemStateNames.INLINE_WAS_STOPPED_BY_SPOT}${loop.suffix}`),
+      stopPath: rules.paths.stop,
+      interrupted: applyRules,
+      succeeded: wiring.succeeded,
+    })
+    : wiring.succeeded);
+}
+
+/**
+ * In a Distributed Map child, a failed item fails the child, so that the Map Run counts and
+ * lists it: its error, and as its cause the item's record (JSON), which the result writer keeps.
+ */
+function childFailurePath(scope: Construct, sources: ItemRunnerSources): sfn.IChainable {
+  const describe = new sfn.Pass(scope, 'ChildDescribeItemFailure', {
+    stateName: ItemStateNames.DISTRIBUTED_DESCRIBE_FAILURE,
+    comment: 'The failed item\'s record: its error, what its last task said, how many tasks it took.',
+    parameters: failedRecord(sources.decisions.itemState),
+    resultPath: '$.record',
+  });
+  const cause = new sfn.Pass(scope, 'ChildItemFailureCause', {
+    stateName: ItemStateNames.DISTRIBUTED_FAILURE_CAUSE,
+    comment: 'The record as the child\'s cause (a JSON string).',
+    parameters: {
+      Error: sfn.JsonPath.stringAt('$.failure.Error'),
+      Cause: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.record')),
+    },
+  });
+  return describe.next(cause).next(new sfn.Fail(scope, 'ChildItemFailed', {
+    stateName: ItemStateNames.DISTRIBUTED_ITEM_FAILED,
+    comment: 'Fails the child with the item\'s error and record, so the Map Run lists them.',
+    errorPath: '$.Error',
+    causePath: '$.Cause',
+  }));
+}

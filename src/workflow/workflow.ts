@@ -1,0 +1,114 @@
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { buildDistributedMap } from './distributed-map';
+import { buildInlineMap } from './inline-map';
+import { ItemRunnerSources, ItemStateNames } from './item/item-runner';
+import { requireItemsPath } from './map-input';
+import { FanOutMode } from '../mode/mode';
+
+/** Names of the states the workflow is made of; tests and the offline harness use them. */
+export const StateNames = {
+  COUNT_ITEMS: 'CountItems',
+  CHOOSE_MAP: 'ChooseMap',
+  INLINE_MAP: 'RunItemsInline',
+  DISTRIBUTED_MAP: 'RunItemsDistributed',
+  ...ItemStateNames,
+  INLINE_DESCRIBE_FAILURE: 'DescribeItemFailure',
+  INLINE_WRITE_FAILURE: 'WriteItemFailure',
+  INLINE_RECORD_FAILURE: 'RecordItemFailure',
+  SUMMARIZE: 'Summarize',
+  DESCRIBE_MAP_RUN: 'DescribeMapRun',
+  SUMMARIZE_MAP_RUN: 'SummarizeMapRun',
+  TOO_MANY_FAILED: 'TooManyItemsFailed',
+  SUMMARIZE_THRESHOLD_EXCEEDED: 'SummarizeThresholdExceeded',
+  ITEMS_FAILED: 'ItemsFailed',
+  ALL_SUCCEEDED: 'AllItemsSucceeded',
+} as const;
+
+
+/** The Distributed Map's Map Run label; child execution metrics carry it. */
+export const DISTRIBUTED_MAP_LABEL = 'FanOut';
+
+/** The error the execution fails with when one or more items failed. */
+export const ITEMS_FAILED_ERROR = 'FanOut.ItemsFailed';
+
+/** What the workflow is built from: the decisions, and the task, network and bucket built from them. */
+export interface FanOutWorkflowProps extends ItemRunnerSources {
+  /** Name of the state machine, known at synth, to scope states:DescribeMapRun to its own runs. */
+  readonly stateMachineName: string;
+}
+
+/** Where every Map's summary goes. */
+export interface WorkflowEnds {
+  /** The end: success, or (with toleratedFailureCount) a check of the failed count first. */
+  readonly outcome: sfn.IChainable;
+  /** The execution's failure when items failed. */
+  readonly itemsFailed: sfn.Fail;
+}
+
+/**
+ * The state graph: [count and choose] -> Map(s) running one task per item -> summary -> succeed
+ * or fail. An inline iteration outputs `{}` on success and `{ index, error }` on failure, so the
+ * Map's result stays a few bytes per item however large the ECS task description is (see
+ * inline-map.ts); the Distributed Map writes its children's results to S3 and is summarized by
+ * DescribeMapRun (see distributed-map.ts).
+ */
+export class FanOutWorkflow extends Construct {
+  /** The start of the graph, for `DefinitionBody.fromChainable`. */
+  public readonly definition: sfn.IChainable;
+
+  constructor(scope: Construct, id: string, props: FanOutWorkflowProps) {
+    super(scope, id);
+    const { decisions } = props;
+    const { tolerance } = decisions;
+    const itemsFailed = new sfn.Fail(this, 'ItemsFailed', {
+      stateName: StateNames.ITEMS_FAILED,
+      error: ITEMS_FAILED_ERROR,
+      // The message is built in Summarize: a plain path here, because not every ASL runtime
+      // evaluates intrinsic functions in CausePath.
+      causePath: '$.message',
+    });
+    const succeeded = new sfn.Succeed(this, 'AllItemsSucceeded', {
+      stateName: StateNames.ALL_SUCCEEDED,
+      comment: 'Every item succeeded, or no more failed than tolerated (they are listed in the output).',
+    });
+    // A percentage is enforced by the Distributed Map itself: a Map Run that ends is within it.
+    const outcome = tolerance.count === undefined
+      ? succeeded
+      : new sfn.Choice(this, 'TooManyItemsFailed', {
+        stateName: StateNames.TOO_MANY_FAILED,
+        comment: tolerance.count > 0 ? `Up to ${tolerance.count} failed items are tolerated (toleratedFailureCount).` : undefined,
+      })
+        .when(sfn.Condition.numberGreaterThan('$.failedCount', tolerance.count), itemsFailed)
+        .otherwise(succeeded);
+    const ends: WorkflowEnds = { outcome, itemsFailed };
+
+    switch (decisions.mode.mode) {
+      case FanOutMode.INLINE:
+        this.definition = buildInlineMap(this, props, ends);
+        break;
+      case FanOutMode.DISTRIBUTED:
+        this.definition = buildDistributedMap(this, props, ends);
+        break;
+      case FanOutMode.RUN_TIME: {
+        const inlineMaxItems = decisions.historyBudget.inlineMaxItems;
+        const countItems = new sfn.Pass(this, 'CountItems', {
+          stateName: StateNames.COUNT_ITEMS,
+          comment: 'Measures the item array to choose the Map that can hold it.',
+          parameters: { itemCount: sfn.JsonPath.arrayLength(sfn.JsonPath.listAt(requireItemsPath(decisions))) },
+          resultPath: '$.fanOut',
+        });
+        const choose = new sfn.Choice(this, 'ChooseMap', {
+          stateName: StateNames.CHOOSE_MAP,
+          comment: `Arrays of up to ${inlineMaxItems} items surely fit an inline Map's execution history, every retry counted.`,
+        })
+          .when(sfn.Condition.numberLessThanEquals('$.fanOut.itemCount', inlineMaxItems), buildInlineMap(this, props, ends))
+          .otherwise(buildDistributedMap(this, props, ends));
+        this.definition = countItems.next(choose);
+        break;
+      }
+      default:
+        throw new Error(`FanOutWorkflow: unexpected mode ${decisions.mode.mode}`);
+    }
+  }
+}
