@@ -8,7 +8,8 @@
 #   typescript  the npm tarball (`npm pack` of the build, dist/js/*.tgz) in a fresh TypeScript app
 #               with aws-cdk-lib at the declared minimum (package.json's peer dependency), compiled
 #               with tsc against the package's .d.ts files and run with node;
-#   python      the wheel (dist/python/*.whl) by a plain `pip install <wheel>` into a fresh venv:
+#   python      the wheel (dist/python/*.whl) by a plain `pip install <wheel>` into a fresh venv (it
+#               also runs the README's Python quick start, examples/python/quickstart/app.py):
 #               its dependencies (aws-cdk-lib, constructs, jsii) come from PyPI as the wheel's
 #               metadata asks, so it runs on the newest aws-cdk-lib that PyPI has;
 #   java        the jar, installed into the local Maven repository with the pom jsii-pacmak
