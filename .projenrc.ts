@@ -155,6 +155,18 @@ project.addTask('benchmark', {
   exec: 'ts-node --project tsconfig.dev.json benchmarks/fan-out-benchmark.ts',
 });
 
+// Construct Hub translates the README's TypeScript snippets into Python, Java, C# and Go with
+// jsii-rosetta, which translates only snippets that compile: a snippet that does not compile fails
+// the build. Shared lines are fixtures in rosetta/ (default.ts-fixture; `fixture=program` for a
+// whole app). Reads the README from the assembly, so it runs after compile.
+const snippets = project.addTask('docs:snippets', {
+  description: 'Compile every TypeScript snippet of the README with jsii-rosetta (extract --compile --fail)',
+  exec: 'jsii-rosetta extract --compile --fail',
+});
+project.postCompileTask.spawn(snippets);
+project.gitignore.exclude('/.jsii.tabl.json');
+project.addPackageIgnore('/.jsii.tabl.json');
+
 project.addTask('test:min-cdk', {
   description: 'Type-check, synthesize the example and run the jest assertion suites on the declared minimum aws-cdk-lib (the peer dependency)',
   exec: 'bash scripts/test-min-cdk.sh',

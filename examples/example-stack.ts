@@ -6,7 +6,7 @@ import { FargateFanOut } from '../src';
 
 /**
  * The example: a worker image run once per item of `$.items` in the execution input, one vCPU
- * per task, within a 16-vCPU budget, and a user role allowed to start runs.
+ * per task, within a 16-vCPU budget.
  */
 export class ExampleStack extends Stack {
   public readonly fanOut: FargateFanOut;

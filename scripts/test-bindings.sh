@@ -8,7 +8,8 @@
 #   typescript  the npm tarball (`npm pack` of the build, dist/js/*.tgz) in a fresh TypeScript app
 #               with aws-cdk-lib at the declared minimum (package.json's peer dependency), compiled
 #               with tsc against the package's .d.ts files and run with node;
-#   python      the wheel (dist/python/*.whl) by a plain `pip install <wheel>` into a fresh venv:
+#   python      the wheel (dist/python/*.whl) by a plain `pip install <wheel>` into a fresh venv (it
+#               also runs the README's Python quick start, examples/python/quickstart/app.py):
 #               its dependencies (aws-cdk-lib, constructs, jsii) come from PyPI as the wheel's
 #               metadata asks, so it runs on the newest aws-cdk-lib that PyPI has;
 #   java        the jar, installed into the local Maven repository with the pom jsii-pacmak
@@ -157,6 +158,19 @@ preflight() {
     examples/java/pom.xml:pin \
     examples/go/main.go:usage:features:planner
 
+  # The README's Python quick start is examples/python/quickstart/app.py, which the python phase
+  # runs against the wheel: the block after its marker must be the file, byte for byte.
+  node -e '
+    const fs = require("fs");
+    const file = "examples/python/quickstart/app.py";
+    const readme = fs.readFileSync("README.md", "utf8");
+    const m = readme.match(/<!-- examples\/python\/quickstart\/app\.py -->\n```python\n([\s\S]*?)```\n/);
+    if (!m) { console.log(`README.md has no python block after <!-- ${file} -->`); process.exit(1); }
+    if (m[1] !== fs.readFileSync(file, "utf8")) {
+      console.log(`README.md does not hold ${file} as it is: copy the file into the block after its marker`);
+      process.exit(1);
+    }'
+
   MIN=$(node -p "require('semver').minVersion(require('./package.json').peerDependencies['aws-cdk-lib']).version")
   DEV=$(node -p "require('aws-cdk-lib/package.json').version")
   CONSTRUCTS=$(node -p "require('constructs/package.json').version")
@@ -279,6 +293,30 @@ synth_python() {
   echo ">> $(head -1 "$LOGS/python.out")"
 }
 
+# The README's Python quick start, as a user lays it out: app.py beside the worker/ folder, run
+# with the venv's python from that folder (as `cdk synth` would); it must synthesize the fan-out
+# and the two outputs the README's next steps use.
+synth_python_quickstart() {
+  local app=$WORK/py-quickstart
+  rm -rf "$app" "$OUT/python-quickstart"
+  mkdir -p "$app"
+  cp examples/python/quickstart/app.py examples/python/quickstart/cdk.json "$app/"
+  cp -r examples/worker "$app/worker"
+  (cd "$app" && CDK_OUTDIR="$ROOT/$OUT/python-quickstart" "$ROOT/$WORK/venv/bin/python" app.py)
+  node -e '
+    const t = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    const types = Object.values(t.Resources).map((r) => r.Type);
+    const want = ["AWS::StepFunctions::StateMachine", "AWS::ECS::TaskDefinition"];
+    const missing = want.filter((w) => !types.includes(w));
+    const outputs = Object.keys(t.Outputs ?? {});
+    const lacking = ["StateMachineArn", "ResultBucket"].filter((o) => !outputs.includes(o));
+    if (missing.length || lacking.length) {
+      console.log(`the quick start template lacks ${[...missing, ...lacking.map((o) => "output " + o)].join(", ")}`);
+      process.exit(1);
+    }
+    console.log(`>> Thumbnails: ${types.length} resources, outputs ${outputs.join(", ")}`);' "$OUT/python-quickstart/Thumbnails.template.json"
+}
+
 # ---------------------------------------------------------------------------------------------
 # Java: the sources jsii-pacmak generates; the jar compiled from a copy of them with aws-cdk-lib
 # fixed at the version examples/java pins (see the header), without javadoc and sources jars;
@@ -358,7 +396,7 @@ mkdir -p "$WORK"
 rm -rf "$OUT" "$LOGS" "$WORK"/cdkv-*
 mkdir -p "$LOGS"
 
-phase "preflight: tools, freshness, package contents, docs snippets, versions" preflight
+phase "preflight: tools, freshness, package contents, docs snippets (BINDINGS.md, the README's Python quick start), versions" preflight
 if [ "$PHASE_OK" != 1 ]; then
   printf '\nbindings: 0 passed, %d failed\n' "${#LANGS[@]}"
   exit 1
@@ -387,6 +425,8 @@ for lang in "${LANGS[@]}"; do
       [ "$PHASE_OK" = 1 ] || { fail_lang python "pip install failed"; continue; }
       phase "python: run examples/python/app.py" synth_python
       [ "$PHASE_OK" = 1 ] || fail_lang python "examples/python/app.py failed"
+      phase "python: run the README's quick start (examples/python/quickstart/app.py)" synth_python_quickstart
+      [ "$PHASE_OK" = 1 ] || fail_lang python "the README's Python quick start failed"
       ;;
     java)
       phase "java: build the jar, install it with the generated pom" package_java
