@@ -189,8 +189,14 @@ export function decideFanOut(props: FargateFanOutProps): FanOutDecisions {
     : undefined;
   const network = decideNetwork({ ...props, capacity });
   const dashboard = decideDashboard({
-    ...props, capacity, hasDistributedMap: distributed, hasInlineMap: inline, createsCluster: network.cluster === undefined,
-    createAlarms: props.createAlarms ?? true, pooled: pool !== undefined,
+    createDashboard: props.createDashboard,
+    dashboardName: props.dashboardName,
+    capacity,
+    hasDistributedMap: distributed,
+    hasInlineMap: inline,
+    createsCluster: network.cluster === undefined,
+    createAlarms: props.createAlarms ?? true,
+    pooled: pool !== undefined,
   });
 
   return {

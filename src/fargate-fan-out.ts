@@ -146,8 +146,12 @@ export class FargateFanOut extends Construct {
       }).alarms
       : [];
     this.dashboard = decisions.dashboard && buildFanOutDashboard(this, decisions.dashboard, {
-      stateMachine: this.stateMachine, mapRunLabel: DISTRIBUTED_MAP_LABEL, cluster: this.cluster, alarms: this.alarms,
-      stateMachineLogGroupName: this.stateMachineLogGroup.logGroupName, pool: props.concurrencyPool,
+      stateMachine: this.stateMachine,
+      mapRunLabel: DISTRIBUTED_MAP_LABEL,
+      cluster: this.cluster,
+      alarms: this.alarms,
+      stateMachineLogGroupName: this.stateMachineLogGroup.logGroupName,
+      pool: props.concurrencyPool,
     });
     grantFanOutAccess({
       stateMachine: this.stateMachine,

@@ -6,12 +6,12 @@ import { Construct } from 'constructs';
 import { DashboardDecision, DashboardPanel } from './private/decide-dashboard';
 import { FanOutConcurrencyPool } from '../concurrency-pool/concurrency-pool';
 import { PoolKeys } from '../concurrency-pool/private/pool-table';
-import { RATE_AND_CAPACITY_ERRORS } from '../retries/private/throttle-retry';
 import {
   CONTAINER_INSIGHTS_CLUSTER_DIMENSION, CONTAINER_INSIGHTS_NAMESPACE, CONTAINER_INSIGHTS_RUNNING_TASK_COUNT,
   FARGATE_USAGE_METRIC, FARGATE_VCPU_USAGE_DIMENSIONS, mapRunChildMetricsArn, SERVICE_QUOTA_FUNCTION,
   SFN_EXECUTION_METRICS, SFN_METRICS_NAMESPACE, SFN_STATE_MACHINE_ARN_DIMENSION, USAGE_METRICS_NAMESPACE,
 } from '../facts';
+import { RATE_AND_CAPACITY_ERRORS } from '../retries/private/throttle-retry';
 
 /** What the dashboard shows. */
 export interface FanOutDashboardResources {
