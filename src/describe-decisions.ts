@@ -48,6 +48,7 @@ export function describeDecisions(decisions: FanOutDecisions, task: DescribedTas
     `timeouts: ${timeouts.reason}`,
     `network: ${decisions.network.reason}`,
     `tolerated failures: ${decisions.tolerance.description}`,
+    `dashboard: ${decisions.dashboard ? decisions.dashboard.reason : 'none (createDashboard is false)'}`,
   ];
   return lines.join('\n');
 }

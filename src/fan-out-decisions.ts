@@ -3,6 +3,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { ConcurrencyDecision, decideConcurrency, tasksWithinVcpuBudget } from './concurrency/concurrency';
 import { decideLaunchPacing, LaunchPacingDecision } from './concurrency/launch-pacing';
 import { decidePoolUse, PoolUseDecision } from './concurrency-pool/private/pool-use';
+import { DashboardDecision, decideDashboard } from './dashboard/private/decide-dashboard';
 import { CPU_UNITS_PER_VCPU } from './facts';
 import { FargateFanOutProps } from './fargate-fan-out-props';
 import { FanOutItems } from './items/items';
@@ -91,6 +92,8 @@ export interface FanOutDecisions {
   readonly observability: ObservabilityDecision;
   /** How the concurrency pool is used; undefined without one. */
   readonly pool?: PoolUseDecision;
+  /** The dashboard's panels; undefined when `createDashboard` is false. */
+  readonly dashboard?: DashboardDecision;
   /** Shown at synth: configurations that work, but probably not as expected. */
   readonly warnings: FanOutWarning[];
 }
@@ -185,6 +188,16 @@ export function decideFanOut(props: FargateFanOutProps): FanOutDecisions {
       callback ? callbackEnvironmentSizes(resultPrefix, timeouts.heartbeatIntervalSeconds) : {})
     : undefined;
   const network = decideNetwork({ ...props, capacity });
+  const dashboard = decideDashboard({
+    createDashboard: props.createDashboard,
+    dashboardName: props.dashboardName,
+    capacity,
+    hasDistributedMap: distributed,
+    hasInlineMap: inline,
+    createsCluster: network.cluster === undefined,
+    createAlarms: props.createAlarms ?? true,
+    pooled: pool !== undefined,
+  });
 
   return {
     items,
@@ -208,6 +221,7 @@ export function decideFanOut(props: FargateFanOutProps): FanOutDecisions {
     network,
     resultPrefix,
     pool,
+    dashboard,
     observability: {
       logRetention: props.logRetention ?? DEFAULT_LOG_RETENTION,
       logLevel: props.logLevel ?? sfn.LogLevel.ERROR,

@@ -275,6 +275,23 @@ export interface FargateFanOutProps {
   readonly createAlarms?: boolean;
 
   /**
+   * Whether to create a CloudWatch dashboard of the fan-out: executions, Distributed Map child
+   * executions, tasks running (Container Insights), the account's Fargate vCPUs against the
+   * quota, the alarms and the concurrency pool. See `dashboard`.
+   *
+   * @default true
+   */
+  readonly createDashboard?: boolean;
+
+  /**
+   * The dashboard's name: letters, digits, `-` and `_`, up to 255 characters, unique in the
+   * account and Region.
+   *
+   * @default - a name CloudFormation generates
+   */
+  readonly dashboardName?: string;
+
+  /**
    * Several items per task (Distributed Map only): the container receives the batch as a JSON
    * array in `FANOUT_ITEMS` instead of one item in `FANOUT_ITEM`. With AUTO, batching builds a
    * Distributed Map.

@@ -12,6 +12,7 @@ import { STEPFUNCTIONS_TASKS_FIX_RUN_ECS_TASK_POLICY, STEPFUNCTIONS_USE_DISTRIBU
 import { Construct } from 'constructs';
 import { grantFanOutAccess, grantRedriveOf } from './access/grants';
 import { RequiredWildcardAcknowledgements } from './access/required-wildcards';
+import { buildFanOutDashboard } from './dashboard/fan-out-dashboard';
 import { describeDecisions } from './describe-decisions';
 import { decideFanOut, FanOutDecisions } from './fan-out-decisions';
 import { FargateFanOutProps } from './fargate-fan-out-props';
@@ -81,6 +82,13 @@ export class FargateFanOut extends Construct {
   /** The alarms created (empty when `createAlarms` is false). */
   public readonly alarms: cloudwatch.Alarm[];
 
+  /**
+   * The fan-out's CloudWatch dashboard.
+   *
+   * @default - undefined when `createDashboard` is false
+   */
+  public readonly dashboard?: cloudwatch.Dashboard;
+
   /** Every decision made from the props, with its reason. */
   private readonly decisions: FanOutDecisions;
 
@@ -137,6 +145,14 @@ export class FargateFanOut extends Construct {
         childExecutionsFailed: decisions.hasDistributedMap ? this.metricChildExecutionsFailed() : undefined,
       }).alarms
       : [];
+    this.dashboard = decisions.dashboard && buildFanOutDashboard(this, decisions.dashboard, {
+      stateMachine: this.stateMachine,
+      mapRunLabel: DISTRIBUTED_MAP_LABEL,
+      cluster: this.cluster,
+      alarms: this.alarms,
+      stateMachineLogGroupName: this.stateMachineLogGroup.logGroupName,
+      pool: props.concurrencyPool,
+    });
     grantFanOutAccess({
       stateMachine: this.stateMachine,
       resultBucket: this.resultBucket,
