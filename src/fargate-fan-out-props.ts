@@ -1,73 +1,21 @@
 import { Duration } from 'aws-cdk-lib';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as ecs from 'aws-cdk-lib/aws-ecs';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { FanOutConcurrencyPool } from './concurrency-pool/concurrency-pool';
+import { FanOutOperationsOptions } from './fan-out-operations-options';
 import { FanOutItemBatching } from './items/item-batching';
 import { FanOutItems } from './items/items';
 import { FanOutMode } from './mode/mode';
+import { FanOutNetworkOptions } from './network/network-options';
 import { FanOutRetryOptions } from './retries/retry-options';
 import { FanOutRetryRule } from './retries/retry-rules';
-import { FanOutCapacity } from './task/capacity';
-import { FanOutIntegrationPattern } from './task/integration-pattern';
+import { FanOutTaskOptions } from './task/task-options';
 
 /**
- * Properties of a FargateFanOut.
+ * Properties of a FargateFanOut: the task (`FanOutTaskOptions`), where it runs
+ * (`FanOutNetworkOptions`), what is recorded and shown (`FanOutOperationsOptions`), and below,
+ * the items and how they are run.
  */
-export interface FargateFanOutProps {
-  /**
-   * The container image to run once per item. Give this or `taskDefinition`, not both.
-   *
-   * @default - none; `taskDefinition` must be given
-   */
-  readonly image?: ecs.ContainerImage;
-
-  /**
-   * A Fargate task definition to run once per item, instead of one built from `image`. Its
-   * default container receives the item. `cpu`, `memoryLimitMiB`, `command`, `environment` and
-   * `secrets` may not be combined with it.
-   *
-   * @default - built from `image`
-   */
-  readonly taskDefinition?: ecs.FargateTaskDefinition;
-
-  /**
-   * CPU units of each task (256 = 0.25 vCPU); one of the Fargate task sizes.
-   *
-   * @default 256
-   */
-  readonly cpu?: number;
-
-  /**
-   * Memory of each task in MiB; valid for the chosen `cpu`.
-   *
-   * @default 512
-   */
-  readonly memoryLimitMiB?: number;
-
-  /**
-   * The command the container runs.
-   *
-   * @default - the image's CMD
-   */
-  readonly command?: string[];
-
-  /**
-   * Environment variables for the container (`FANOUT_ITEM` is reserved).
-   *
-   * @default - none besides FANOUT_ITEM
-   */
-  readonly environment?: { [key: string]: string };
-
-  /**
-   * Secrets exposed to the container as environment variables.
-   *
-   * @default - none
-   */
-  readonly secrets?: { [key: string]: ecs.Secret };
-
+export interface FargateFanOutProps extends FanOutTaskOptions, FanOutNetworkOptions, FanOutOperationsOptions {
   /**
    * Where the items come from.
    *
@@ -170,84 +118,11 @@ export interface FargateFanOutProps {
   readonly startFailureRetry?: FanOutRetryOptions;
 
   /**
-   * An existing ECS cluster to run the tasks in.
-   *
-   * @default - a new cluster in `vpc`
-   */
-  readonly cluster?: ecs.ICluster;
-
-  /**
-   * The VPC for the tasks (ignored when `cluster` is given: its VPC is used).
-   *
-   * @default - a new VPC with isolated subnets in two AZs and VPC endpoints for ECR, CloudWatch
-   * Logs and S3; no NAT gateway
-   */
-  readonly vpc?: ec2.IVpc;
-
-  /**
-   * Subnets for the tasks.
-   *
-   * @default - public subnets if `assignPublicIp` is set, otherwise the VPC's private subnets
-   * (with egress if it has them, else isolated)
-   */
-  readonly vpcSubnets?: ec2.SubnetSelection;
-
-  /**
-   * Security groups for the tasks (at most 5).
-   *
-   * @default - a new security group that allows no inbound traffic
-   */
-  readonly securityGroups?: ec2.ISecurityGroup[];
-
-  /**
-   * Whether tasks get a public IP address (needed in a public subnet without NAT to pull images).
-   *
-   * @default false
-   */
-  readonly assignPublicIp?: boolean;
-
-  /**
-   * Longest one task may run before its item is failed with States.Timeout.
-   *
-   * @default Duration.hours(24)
-   */
-  readonly taskTimeout?: Duration;
-
-  /**
    * Longest a whole execution may run.
    *
    * @default - no timeout (a Standard execution runs at most one year)
    */
   readonly timeout?: Duration;
-
-  /**
-   * How long container and state machine logs are kept.
-   *
-   * @default logs.RetentionDays.ONE_MONTH
-   */
-  readonly logRetention?: logs.RetentionDays;
-
-  /**
-   * Which execution events the state machine logs to CloudWatch Logs. ALL logs every state
-   * transition of every item, which costs more the more items a run has.
-   *
-   * @default sfn.LogLevel.ERROR
-   */
-  readonly logLevel?: sfn.LogLevel;
-
-  /**
-   * Whether state machine logs include state input and output (the items).
-   *
-   * @default false
-   */
-  readonly includeExecutionDataInLogs?: boolean;
-
-  /**
-   * Whether the state machine sends traces to AWS X-Ray.
-   *
-   * @default true
-   */
-  readonly tracingEnabled?: boolean;
 
   /**
    * Where failed items are recorded with their error and cause, and a Distributed Map writes
@@ -267,31 +142,6 @@ export interface FargateFanOutProps {
   readonly resultPrefix?: string;
 
   /**
-   * Whether to create alarms on failed, timed-out, aborted and throttled executions (and failed
-   * Distributed Map child executions). They have no actions; add yours through `alarms`.
-   *
-   * @default true
-   */
-  readonly createAlarms?: boolean;
-
-  /**
-   * Whether to create a CloudWatch dashboard of the fan-out: executions, Distributed Map child
-   * executions, tasks running (Container Insights), the account's Fargate vCPUs against the
-   * quota, the alarms and the concurrency pool. See `dashboard`.
-   *
-   * @default true
-   */
-  readonly createDashboard?: boolean;
-
-  /**
-   * The dashboard's name: letters, digits, `-` and `_`, up to 255 characters, unique in the
-   * account and Region.
-   *
-   * @default - a name CloudFormation generates
-   */
-  readonly dashboardName?: string;
-
-  /**
    * Several items per task (Distributed Map only): the container receives the batch as a JSON
    * array in `FANOUT_ITEMS` instead of one item in `FANOUT_ITEM`. With AUTO, batching builds a
    * Distributed Map.
@@ -299,15 +149,6 @@ export interface FargateFanOutProps {
    * @default - one task per item
    */
   readonly itemBatching?: FanOutItemBatching;
-
-  /**
-   * Which Fargate capacity runs the tasks: on-demand, Spot, or Spot with a single on-demand
-   * rerun for items whose Spot task was interrupted or could not get capacity. With Spot, a
-   * created cluster gets the FARGATE and FARGATE_SPOT capacity providers.
-   *
-   * @default FanOutCapacity.ON_DEMAND
-   */
-  readonly capacity?: FanOutCapacity;
 
   /**
    * How many items may fail while the execution still succeeds (its output lists them). A
@@ -326,25 +167,6 @@ export interface FargateFanOutProps {
    * @default - none: every item still runs, and the execution fails at the end if any failed
    */
   readonly toleratedFailurePercentage?: number;
-
-  /**
-   * How the state machine learns that an item's task is done: when the task stops (exit code 0
-   * is success), or when the container calls back with the task token it gets in
-   * `FANOUT_TASK_TOKEN` (its `SendTaskSuccess` output becomes the item's result). The task role
-   * may then send success, failure and heartbeats to this state machine only.
-   *
-   * @default FanOutIntegrationPattern.RUN_JOB
-   */
-  readonly integrationPattern?: FanOutIntegrationPattern;
-
-  /**
-   * With the callback pattern, the longest a task may go without a heartbeat
-   * (`SendTaskHeartbeat`) or callback; the item then fails with `States.HeartbeatTimeout` and its
-   * task is stopped. Shorter than `taskTimeout`.
-   *
-   * @default Duration.minutes(10) with the callback pattern
-   */
-  readonly heartbeatTimeout?: Duration;
 
   /**
    * A limit shared with other fan-outs and executions: each item takes a slot of the pool (its

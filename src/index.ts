@@ -1,6 +1,9 @@
 // The public API, named on purpose: what is not listed here is internal.
 export { FargateFanOut } from './fargate-fan-out';
 export type { FargateFanOutProps } from './fargate-fan-out-props';
+export type { FanOutTaskOptions } from './task/task-options';
+export type { FanOutNetworkOptions } from './network/network-options';
+export type { FanOutOperationsOptions } from './fan-out-operations-options';
 export { FanOutItems } from './items/items';
 export type { S3CsvItemsOptions } from './items/items';
 export { FanOutItemsFormat } from './items/items-format';
