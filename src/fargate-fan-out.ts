@@ -8,7 +8,6 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { STEPFUNCTIONS_TASKS_FIX_RUN_ECS_TASK_POLICY, STEPFUNCTIONS_USE_DISTRIBUTED_MAP_RESULT_WRITER_V2 } from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { grantFanOutAccess, grantRedriveOf } from './access/grants';
 import { RequiredWildcardAcknowledgements } from './access/required-wildcards';
@@ -99,12 +98,6 @@ export class FargateFanOut extends Construct {
     // Every check runs before the construct joins the tree: one that throws leaves nothing behind.
     const decisions = decideFanOut(props);
     super(scope, id);
-    // Scope ecs:RunTask to the exact task definition revision this construct registers, not to
-    // every revision of the family (aws-cdk's EcsRunTask default without this flag).
-    this.node.setContext(STEPFUNCTIONS_TASKS_FIX_RUN_ECS_TASK_POLICY, true);
-    // ResultWriterV2 is the result writer aws-cdk-lib renders only with this flag on.
-    this.node.setContext(STEPFUNCTIONS_USE_DISTRIBUTED_MAP_RESULT_WRITER_V2, true);
-
     this.decisions = decisions;
     for (const warning of decisions.warnings) {
       Annotations.of(this).addWarningV2(warning.id, warning.message);
@@ -139,12 +132,10 @@ export class FargateFanOut extends Construct {
     this.stateMachineLogGroup = stateMachine.logGroup;
     Aspects.of(this).add(new RequiredWildcardAcknowledgements(props.resultBucket ? undefined : this.resultBucket, this.stateMachine));
 
-    this.alarms = observability.createAlarms
-      ? new FanOutAlarms(this, 'Alarms', {
-        stateMachine: this.stateMachine,
-        childExecutionsFailed: decisions.hasDistributedMap ? this.metricChildExecutionsFailed() : undefined,
-      }).alarms
-      : [];
+    this.alarms = observability.createAlarms ? new FanOutAlarms(this, 'Alarms', {
+      stateMachine: this.stateMachine,
+      childExecutionsFailed: decisions.hasDistributedMap ? this.metricChildExecutionsFailed() : undefined,
+    }).alarms : [];
     this.dashboard = decisions.dashboard && buildFanOutDashboard(this, decisions.dashboard, {
       stateMachine: this.stateMachine,
       mapRunLabel: DISTRIBUTED_MAP_LABEL,
@@ -153,14 +144,7 @@ export class FargateFanOut extends Construct {
       stateMachineLogGroupName: this.stateMachineLogGroup.logGroupName,
       pool: props.concurrencyPool,
     });
-    grantFanOutAccess({
-      stateMachine: this.stateMachine,
-      resultBucket: this.resultBucket,
-      items: this.items,
-      taskRole: decisions.callback ? this.taskDefinition.taskRole : undefined,
-      resultPrefix: decisions.resultPrefix,
-      itemReaderRole: this.taskDefinition.taskRole,
-    });
+    grantFanOutAccess({ stateMachine: this.stateMachine, resultBucket: this.resultBucket, taskRole: this.taskDefinition.taskRole, decisions });
   }
 
   /** The Map flavour built: INLINE, DISTRIBUTED or RUN_TIME (never AUTO). */

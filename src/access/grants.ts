@@ -2,7 +2,7 @@ import { Arn, ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { FanOutItems } from '../items/items';
+import { FanOutDecisions } from '../fan-out-decisions';
 import { CALLBACK_RESULTS_FOLDER } from '../items/private/batch-limits';
 import { SPILLED_ITEMS_FOLDER } from '../workflow/item/item-spill';
 
@@ -13,13 +13,10 @@ export const TASK_RESPONSE_ACTIONS = ['states:SendTaskSuccess', 'states:SendTask
 export interface FanOutAccessProps {
   readonly stateMachine: sfn.StateMachine;
   readonly resultBucket: s3.IBucket;
-  readonly items: FanOutItems;
-  /** The task role, when tasks report back with the callback pattern. */
-  readonly taskRole?: iam.IRole;
-  /** Key prefix of the results (the callback's large results go under it). */
-  readonly resultPrefix: string;
-  /** The task role, when the workflow may hand the container a reference to an item it wrote to S3. */
-  readonly itemReaderRole?: iam.IRole;
+  /** The task role: it may read items the workflow wrote to S3, and report back with the callback pattern. */
+  readonly taskRole: iam.IRole;
+  /** Where the items come from, the integration pattern and the results' key prefix. */
+  readonly decisions: Pick<FanOutDecisions, 'items' | 'callback' | 'resultPrefix'>;
 }
 
 /**
@@ -27,9 +24,10 @@ export interface FanOutAccessProps {
  * callback pattern's reports.
  */
 export function grantFanOutAccess(props: FanOutAccessProps): void {
+  const { items, callback, resultPrefix } = props.decisions;
   // Results and failure records are written by the state machine; an SSE-KMS bucket needs the key.
   props.resultBucket.encryptionKey?.grantEncrypt(props.stateMachine);
-  if (props.taskRole) {
+  if (callback) {
     // SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat on this state machine only: its own
     // ARN, and its Distributed Map children's qualified ARNs (`stateMachine:NAME/MAPLABEL`), which
     // own the tokens the children hand out (see aws-facts.md, the callback pattern).
@@ -43,22 +41,20 @@ export function grantFanOutAccess(props: FanOutAccessProps): void {
     iam.Grant.addToPrincipal({
       grantee: props.taskRole,
       actions: ['s3:PutObject'],
-      resourceArns: [props.resultBucket.arnForObjects(`${props.resultPrefix}/${CALLBACK_RESULTS_FOLDER}/*`)],
+      resourceArns: [props.resultBucket.arnForObjects(`${resultPrefix}/${CALLBACK_RESULTS_FOLDER}/*`)],
     });
     props.resultBucket.encryptionKey?.grantEncrypt(props.taskRole);
   }
-  if (props.itemReaderRole) {
-    // An item too large for the container overrides is written under the result prefix and the
-    // container gets a reference to it (see item-spill.ts): it may read those objects only.
-    iam.Grant.addToPrincipal({
-      grantee: props.itemReaderRole,
-      actions: ['s3:GetObject'],
-      resourceArns: [props.resultBucket.arnForObjects(`${props.resultPrefix}/${SPILLED_ITEMS_FOLDER}/*`)],
-    });
-    props.resultBucket.encryptionKey?.grantDecrypt(props.itemReaderRole);
-  }
+  // An item too large for the container overrides is written under the result prefix and the
+  // container gets a reference to it (see item-spill.ts): it may read those objects only.
+  iam.Grant.addToPrincipal({
+    grantee: props.taskRole,
+    actions: ['s3:GetObject'],
+    resourceArns: [props.resultBucket.arnForObjects(`${resultPrefix}/${SPILLED_ITEMS_FOLDER}/*`)],
+  });
+  props.resultBucket.encryptionKey?.grantDecrypt(props.taskRole);
   // Item readers grant s3:GetObject / s3:ListBucket themselves; an SSE-KMS bucket needs the key too.
-  props.items._bucket?.encryptionKey?.grantDecrypt(props.stateMachine);
+  items._bucket?.encryptionKey?.grantDecrypt(props.stateMachine);
 }
 
 /** `states:RedriveExecution` on the executions of `stateMachine`, for `grantee`. */

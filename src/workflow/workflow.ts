@@ -1,4 +1,5 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { STEPFUNCTIONS_TASKS_FIX_RUN_ECS_TASK_POLICY, STEPFUNCTIONS_USE_DISTRIBUTED_MAP_RESULT_WRITER_V2 } from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { buildDistributedMap } from './distributed-map';
 import { buildInlineMap } from './inline-map';
@@ -59,6 +60,12 @@ export class FanOutWorkflow extends Construct {
 
   constructor(scope: Construct, id: string, props: FanOutWorkflowProps) {
     super(scope, id);
+    // Scope ecs:RunTask to the exact task definition revision the fan-out registers, not to every
+    // revision of the family (aws-cdk's EcsRunTask default without this flag). Set here, above
+    // every state that reads it.
+    this.node.setContext(STEPFUNCTIONS_TASKS_FIX_RUN_ECS_TASK_POLICY, true);
+    // ResultWriterV2 is the result writer aws-cdk-lib renders only with this flag on.
+    this.node.setContext(STEPFUNCTIONS_USE_DISTRIBUTED_MAP_RESULT_WRITER_V2, true);
     const { decisions } = props;
     const { tolerance } = decisions;
     const itemsFailed = new sfn.Fail(this, 'ItemsFailed', {
