@@ -28,7 +28,7 @@ const policies: Array<[string, { retry?: FanOutRetryPolicy; pollingSeconds?: num
 ];
 
 for (const cap of [100, 1000, 10_000]) {
-  const bound = makespanLowerBound(ITEMS, TASK_SECONDS, cap, 20, 20);
+  const bound = makespanLowerBound({ items: ITEMS, taskSeconds: TASK_SECONDS, parallel: cap, launchBurst: 20, launchRatePerSecond: 20 });
   console.log(`\n${ITEMS} items of ${TASK_SECONDS} s, cap ${cap}: lower bound ${bound.toFixed(0)} s`);
   console.log(pad('policy', 70) + pad('makespan/bound', 16) + pad('items lost', 12) + pad('retries', 10) + 'transitions/item');
   for (const [name, policy] of policies) {

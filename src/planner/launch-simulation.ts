@@ -166,13 +166,28 @@ export function simulateLaunches(input: LaunchSimulationInput): LaunchSimulation
   };
 }
 
+/** A run the makespan bound is computed for. */
+export interface MakespanBoundInput {
+  /** Tasks to run (items, or batches). */
+  readonly items: number;
+  /** How long each task runs. */
+  readonly taskSeconds: number;
+  /** Most tasks running at once. */
+  readonly parallel: number;
+  /** Launches admitted at once before the steady rate applies. */
+  readonly launchBurst: number;
+  /** Launches admitted per second after the burst. */
+  readonly launchRatePerSecond: number;
+}
+
 /**
  * A lower bound on the makespan that no schedule can beat: the k-th task to start cannot start
  * before the launch limits allow k launches (a burst, then a steady rate; one task per RunTask
  * call, as Step Functions calls it), nor before the (k - parallel)-th task, started earlier,
  * has finished. The last start plus one task duration bounds the makespan.
  */
-export function makespanLowerBound(items: number, taskSeconds: number, parallel: number, launchBurst: number, launchRatePerSecond: number): number {
+export function makespanLowerBound(run: MakespanBoundInput): number {
+  const { items, taskSeconds, parallel, launchBurst, launchRatePerSecond } = run;
   if (items <= 0) {
     return 0;
   }

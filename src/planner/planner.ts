@@ -193,9 +193,10 @@ export class FanOutPlanner {
     // Step Functions launches one task per RunTask call, so the call bucket caps the burst too.
     const launchBurst = Math.min(FARGATE_LAUNCH_BURST, callRate);
     const launchRate = Math.min(FARGATE_LAUNCH_RATE_PER_SECOND, callRate);
-    const lowerBound = makespanLowerBound(tasks, batchSeconds, parallel, launchBurst, launchRate);
+    const launches = { items: tasks, taskSeconds: batchSeconds, launchBurst, launchRatePerSecond: launchRate };
+    const lowerBound = makespanLowerBound({ ...launches, parallel });
     const slotBound = Math.ceil(tasks / parallel) * batchSeconds;
-    const rateBound = makespanLowerBound(tasks, batchSeconds, Number.MAX_SAFE_INTEGER, launchBurst, launchRate);
+    const rateBound = makespanLowerBound({ ...launches, parallel: Number.MAX_SAFE_INTEGER });
     const bindingLimit = rateBound > slotBound ? 'launch rate' : byQuota < cap ? 'vCPU quota' : pool && pool.cap < maxConcurrency ? 'concurrency pool' : 'concurrency cap';
 
     const pacing = decideLaunchPacing({

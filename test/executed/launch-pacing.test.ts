@@ -45,7 +45,7 @@ async function run(launchPacing?: boolean, cap = CAP, items = ITEMS): Promise<Pa
   });
   expectEveryItemAccountedFor(result, cap);
   expect(result.result.status).toBe('SUCCEEDED');
-  const bound = makespanLowerBound(items.length, TASK_SECONDS, cap, 20, 20);
+  const bound = makespanLowerBound({ items: items.length, taskSeconds: TASK_SECONDS, parallel: cap, launchBurst: 20, launchRatePerSecond: 20 });
   return {
     transitionsPerItem: (ecs.runTaskCalls + waits.size) / items.length,
     throttledPerItem: ecs.throttled / items.length,
@@ -124,7 +124,7 @@ test(`a vCPU quota below the cap (100 vCPUs, 1-vCPU tasks, cap 2,000): declared 
     const ecs = new SimulatedEcs({ taskDurationMs: 30_000, taskVcpu: 1, taskMemoryMiB: 2048, vcpuQuota: 100, seed: 9 });
     const result = await runFanOut(synth, items, ecs, { measurePayloads: false });
     expectEveryItemAccountedFor(result, synth.fanOut.maxConcurrency);
-    const bound = makespanLowerBound(items.length, 30, 100, 20, 20);
+    const bound = makespanLowerBound({ items: items.length, taskSeconds: 30, parallel: 100, launchBurst: 20, launchRatePerSecond: 20 });
     return {
       transitionsPerItem: ecs.runTaskCalls / items.length,
       throttledPerItem: (ecs.throttled + ecs.capacityFailures) / items.length,

@@ -9,17 +9,18 @@ import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY } from '../../src/retries/private/th
 describe('makespanLowerBound', () => {
   test('cap-bound: waves of `parallel` tasks, one duration each', () => {
     // 1,000 items, 10 at a time, 60 s each: 100 waves; 10 launches fit the 20-call burst.
-    expect(makespanLowerBound(1000, 60, 10, 20, 20)).toBe(6000);
+    expect(makespanLowerBound({ items: 1000, taskSeconds: 60, parallel: 10, launchBurst: 20, launchRatePerSecond: 20 })).toBe(6000);
   });
 
   test('launch-bound: a burst of 20, then 20 per second, plus one duration', () => {
     // 2,000 items, no cap: the last starts at (2000 - 20) / 20 = 99 s and ends 600 s later.
-    expect(makespanLowerBound(2000, 600, Number.MAX_SAFE_INTEGER, 20, 20)).toBe(699);
+    const unlimited = Number.MAX_SAFE_INTEGER;
+    expect(makespanLowerBound({ items: 2000, taskSeconds: 600, parallel: unlimited, launchBurst: 20, launchRatePerSecond: 20 })).toBe(699);
   });
 
   test('both: each wave of 1,000 takes 49 s to launch at 20 per second', () => {
     // Wave w starts at 60 w; its last task starts 49 s later; 10 waves end at 9 x 60 + 49 + 60.
-    expect(makespanLowerBound(10_000, 60, 1000, 20, 20)).toBeCloseTo(649, 6);
+    expect(makespanLowerBound({ items: 10_000, taskSeconds: 60, parallel: 1000, launchBurst: 20, launchRatePerSecond: 20 })).toBeCloseTo(649, 6);
   });
 });
 
@@ -101,7 +102,7 @@ describe('the default throttle retry against the physical limit', () => {
     const run = simulateLaunches({
       items: 10_000, taskSeconds: 60, taskVcpus: 0.25, maxConcurrency: cap, vcpuQuota: 1e9, retry: DEFAULT_DISTRIBUTED_THROTTLE_RETRY,
     });
-    const bound = makespanLowerBound(10_000, 60, cap, 20, 20);
+    const bound = makespanLowerBound({ items: 10_000, taskSeconds: 60, parallel: cap, launchBurst: 20, launchRatePerSecond: 20 });
     expect(run.itemsLost).toBe(0);
     expect(run.itemsSucceeded).toBe(10_000);
     expect(run.makespanSeconds / bound).toBeLessThanOrEqual(1.10);
