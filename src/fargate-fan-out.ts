@@ -1,4 +1,4 @@
-import { Annotations, Aspects, Names } from 'aws-cdk-lib';
+import { Annotations, AspectPriority, Aspects, Names } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -18,6 +18,7 @@ import { FargateFanOutProps } from './fargate-fan-out-props';
 import { FanOutItems } from './items/items';
 import { FanOutMode } from './mode/mode';
 import { buildTaskNetwork } from './network/network';
+import { TaskEndpoints } from './network/task-endpoints';
 import { FanOutRetryPolicy } from './retries/retry-options';
 import { FanOutCapacity } from './task/capacity';
 import { FanOutIntegrationPattern } from './task/integration-pattern';
@@ -111,6 +112,11 @@ export class FargateFanOut extends Construct {
     this.cluster = network.cluster;
     this.vpc = network.createdVpc;
     this.securityGroups = network.securityGroups;
+    // Endpoints follow what the tasks' roles may call, read at synth once the app has added its grants.
+    Aspects.of(this).add(new TaskEndpoints({
+      scope: this, taskDefinition: this.taskDefinition, privateNetwork: network.privateNetwork, vpc: network.cluster.vpc,
+      subnets: decisions.network.subnets, assignPublicIp: decisions.network.assignPublicIp ?? false,
+    }), { priority: AspectPriority.MUTATING });
     this.resultBucket = props.resultBucket ?? buildResultBucket(this);
 
     // A name fixed at synth lets the role name the state machine's own Map Runs (see distributed-map.ts).

@@ -12,3 +12,4 @@ export * from './ecs-integration';
 export * from './prices';
 export * from './triggers';
 export * from './concurrency-pool';
+export * from './vpc-endpoints';

@@ -3,7 +3,11 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { EndpointsDecision } from './decide-endpoints';
 import { NetworkDecision } from './decide-network';
+
+/** Availability Zones of the VPC the construct creates. */
+export const CREATED_VPC_MAX_AZS = 2;
 
 /** Options of the private task network. */
 export interface PrivateTaskNetworkProps {
@@ -11,42 +15,62 @@ export interface PrivateTaskNetworkProps {
   readonly logRetention: logs.RetentionDays;
 }
 
+/** Construct ids of the endpoints that existed before endpoints followed the grants: kept, so that their logical ids do not change. */
+const ENDPOINT_IDS: Record<string, string> = { 's3': 'S3', 'ecr.api': 'EcrApi', 'ecr.dkr': 'EcrDocker', 'logs': 'Logs' };
+
+/** The construct id of the endpoint named `name` (`kinesis-streams` -> `KinesisStreams`). */
+export function endpointId(name: string): string {
+  return ENDPOINT_IDS[name] ?? name.split(/[.-]/).map((part) => part.charAt(0).toUpperCase() + part.slice(1)).join('');
+}
+
 /**
  * A VPC for Fargate tasks with no route to the internet and no NAT gateway: isolated subnets in
- * two Availability Zones, and the VPC endpoints a task needs to pull its image from ECR and
- * write its logs. Cheaper and more private than NAT for tasks that only talk to AWS.
+ * two Availability Zones, and, added at synth once every grant is known (see task-endpoints.ts),
+ * a VPC endpoint for every AWS service the tasks' roles may call. Cheaper and more private than
+ * NAT for tasks that only talk to AWS.
  */
 export class PrivateTaskNetwork extends Construct {
   /** The VPC. */
   public readonly vpc: ec2.Vpc;
 
-  /** The interface endpoints the tasks use (ECR API, ECR Docker, CloudWatch Logs). */
-  public readonly interfaceEndpoints: ec2.InterfaceVpcEndpoint[];
+  /** The interface endpoints the tasks use (filled at synth). */
+  public readonly interfaceEndpoints: ec2.InterfaceVpcEndpoint[] = [];
+
+  /** Security groups let in to the interface endpoints, including those added later. */
+  private readonly peers: ec2.IConnectable[] = [];
 
   constructor(scope: Construct, id: string, props: PrivateTaskNetworkProps) {
     super(scope, id);
     const flowLogs = new logs.LogGroup(this, 'FlowLogs', { retention: props.logRetention, removalPolicy: RemovalPolicy.RETAIN });
     this.vpc = new ec2.Vpc(this, 'Vpc', {
-      maxAzs: 2,
+      maxAzs: CREATED_VPC_MAX_AZS,
       natGateways: 0,
       subnetConfiguration: [{ name: 'Tasks', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 }],
       // Rejected traffic only: it shows what the tasks tried to reach and could not, at little cost.
       flowLogs: { Rejected: { trafficType: ec2.FlowLogTrafficType.REJECT, destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs) } },
     });
-    // Image layers are served from S3, so ECR pulls need the S3 gateway endpoint (free) as well.
-    this.vpc.addGatewayEndpoint('S3', { service: ec2.GatewayVpcEndpointAwsService.S3 });
-    const services: Array<[string, ec2.InterfaceVpcEndpointAwsService]> = [
-      ['EcrApi', ec2.InterfaceVpcEndpointAwsService.ECR],
-      ['EcrDocker', ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER],
-      ['Logs', ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS],
-    ];
-    this.interfaceEndpoints = services.map(([name, service]) =>
-      // open: false, so that only the task security group is let in (see allowTasks).
-      this.vpc.addInterfaceEndpoint(name, { service, open: false, privateDnsEnabled: true }));
+  }
+
+  /** Adds the endpoints decided, once: gateway endpoints (free) and interface endpoints. */
+  public addEndpoints(decision: EndpointsDecision): void {
+    for (const endpoint of decision.gateway) {
+      this.vpc.addGatewayEndpoint(endpointId(endpoint.name), { service: new ec2.GatewayVpcEndpointAwsService(endpoint.name) });
+    }
+    for (const endpoint of decision.interface) {
+      // open: false, so that only the task security groups are let in (see allowTasks).
+      const added = this.vpc.addInterfaceEndpoint(endpointId(endpoint.name), {
+        service: new ec2.InterfaceVpcEndpointAwsService(endpoint.name), open: false, privateDnsEnabled: true,
+      });
+      for (const peer of this.peers) {
+        added.connections.allowDefaultPortFrom(peer, 'Fargate tasks of the fan-out');
+      }
+      this.interfaceEndpoints.push(added);
+    }
   }
 
   /** Lets `peer` reach the interface endpoints over HTTPS, and nothing else in. */
   public allowTasks(peer: ec2.IConnectable): void {
+    this.peers.push(peer);
     for (const endpoint of this.interfaceEndpoints) {
       endpoint.connections.allowDefaultPortFrom(peer, 'Fargate tasks of the fan-out');
     }
@@ -58,6 +82,8 @@ export interface TaskNetwork {
   readonly cluster: ecs.ICluster;
   /** The VPC the construct created; undefined when one was given. */
   readonly createdVpc?: ec2.IVpc;
+  /** The network the construct created, whose endpoints are added at synth; undefined when a VPC was given. */
+  readonly privateNetwork?: PrivateTaskNetwork;
   readonly securityGroups: ec2.ISecurityGroup[];
 }
 
@@ -84,5 +110,5 @@ export function buildTaskNetwork(scope: Construct, decision: NetworkDecision, lo
       network.allowTasks(securityGroup);
     }
   }
-  return { cluster, createdVpc: network?.vpc, securityGroups };
+  return { cluster, createdVpc: network?.vpc, privateNetwork: network, securityGroups };
 }
