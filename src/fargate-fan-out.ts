@@ -18,7 +18,7 @@ import { FargateFanOutProps } from './fargate-fan-out-props';
 import { FanOutItems } from './items/items';
 import { FanOutMode } from './mode/mode';
 import { buildTaskNetwork } from './network/network';
-import { TaskEndpoints } from './network/task-endpoints';
+import { decideTaskEndpoints, TaskEndpoints } from './network/task-endpoints';
 import { FanOutRetryPolicy } from './retries/retry-options';
 import { FanOutCapacity } from './task/capacity';
 import { FanOutIntegrationPattern } from './task/integration-pattern';
@@ -114,8 +114,12 @@ export class FargateFanOut extends Construct {
     this.securityGroups = network.securityGroups;
     // Endpoints follow what the tasks' roles may call, read at synth once the app has added its grants.
     Aspects.of(this).add(new TaskEndpoints({
-      scope: this, taskDefinition: this.taskDefinition, privateNetwork: network.privateNetwork, vpc: network.cluster.vpc,
-      subnets: decisions.network.subnets, assignPublicIp: decisions.network.assignPublicIp ?? false,
+      scope: this,
+      taskDefinition: this.taskDefinition,
+      privateNetwork: network.privateNetwork,
+      vpc: network.cluster.vpc,
+      subnets: decisions.network.subnets,
+      assignPublicIp: decisions.network.assignPublicIp ?? false,
     }), { priority: AspectPriority.MUTATING });
     this.resultBucket = props.resultBucket ?? buildResultBucket(this);
 
@@ -350,6 +354,8 @@ export class FargateFanOut extends Construct {
       cpu: this.taskDefinition.cpu,
       memoryMiB: this.taskDefinition.memoryMiB,
       containerName: this.container.containerName,
+      endpoints: this.vpc ? decideTaskEndpoints(this.taskDefinition) : undefined,
+      availabilityZones: this.vpc?.availabilityZones.length,
     });
   }
 }

@@ -1,7 +1,7 @@
 import { HOURS_PER_MONTH, PRICE_INTERFACE_ENDPOINT_AZ_HOUR_USD, PRICE_NAT_GATEWAY_GB_USD, PRICE_NAT_GATEWAY_HOUR_USD, PRICE_PUBLIC_IPV4_HOUR_USD } from '../facts';
 
 /** Where the prices come from, for the user. */
-export const NETWORK_PRICE_SOURCE = 'https://aws.amazon.com/privatelink/pricing/ (us-east-1)';
+export const NETWORK_PRICE_SOURCE = 'us-east-1 prices, https://aws.amazon.com/privatelink/pricing/';
 
 /** What the network the construct builds costs while no fan-out runs. */
 export interface NetworkIdleCost {
@@ -31,7 +31,7 @@ export function networkIdleCost(interfaceEndpoints: number, availabilityZones: n
     cheaperChoices: [
       `a vpc given with a NAT gateway: $${natMonthlyUsd.toFixed(2)} a month per NAT gateway plus $${PRICE_NAT_GATEWAY_GB_USD} per GB (image pulls included), shared with the rest of the VPC; gives up: traffic to AWS leaves through the NAT (add the free S3 gateway endpoint), and one NAT gateway is one AZ's single point of failure`,
       `public subnets of a vpc given, with assignPublicIp: no fixed cost, $${PRICE_PUBLIC_IPV4_HOUR_USD} per public IPv4 address an hour while each task runs; gives up: tasks have public addresses (the security group still lets nothing in) and reach AWS over the internet`,
-      `fewer AZs (a vpc given with endpoints in one AZ): halves the fixed cost; gives up: tasks stop running when that AZ fails, and Fargate capacity comes from one AZ only (more capacity errors at scale)`,
+      'fewer AZs (a vpc given with endpoints in one AZ): halves the fixed cost; gives up: tasks stop running when that AZ fails, and Fargate capacity comes from one AZ only (more capacity errors at scale)',
     ],
   };
 }

@@ -6,10 +6,15 @@ import { DEFAULT_DISTRIBUTED_MAX_CONCURRENCY } from '../concurrency/concurrency'
 import { decideLaunchPacing } from '../concurrency/launch-pacing';
 import { POOL_MAX_TASKS_LIMIT } from '../concurrency-pool/private/decide-pool';
 import { MAX_ITEMS_PER_BATCH } from '../items/private/batch-limits';
+import { networkIdleCost } from '../network/idle-cost';
+import { CREATED_VPC_MAX_AZS } from '../network/network';
 import { resolveRetryPolicy } from '../retries/private/retry-policy';
 import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY } from '../retries/private/throttle-retry';
 import { FanOutRetryOptions } from '../retries/retry-options';
 import { checkFargateTaskSize, DEFAULT_CPU, vcpusOf } from '../task/private/task-size';
+
+/** Interface endpoints of the default configuration: ECR API, ECR Docker, CloudWatch Logs. */
+export const DEFAULT_INTERFACE_ENDPOINTS = 3;
 
 /** State transitions a run spends outside the items (count, choose, Map, summary, end). */
 export const TRANSITIONS_PER_RUN = 6;
@@ -142,6 +147,23 @@ export interface FanOutPlanOptions {
    * @default - no pool
    */
   readonly pool?: FanOutPlanPool;
+
+  /**
+   * Interface endpoints of the VPC the construct creates, one per service the tasks call besides
+   * S3 and DynamoDB (free gateway endpoints): 3 by default (ECR API, ECR Docker, CloudWatch
+   * Logs), 4 with the callback pattern (Step Functions), one more each for Secrets Manager, SSM
+   * and KMS secrets; `describe()` lists them. 0 for a VPC given.
+   *
+   * @default 3
+   */
+  readonly interfaceEndpoints?: number;
+
+  /**
+   * Availability Zones of the VPC the construct creates.
+   *
+   * @default 2
+   */
+  readonly availabilityZones?: number;
 }
 
 /** What a shared pool does to the run. */
@@ -190,6 +212,12 @@ export interface FanOutPlan {
   readonly vcpuCostUsd: number;
   /** Cost of the GB-hours, in USD. */
   readonly memoryCostUsd: number;
+  /** What the network the construct builds costs a month, running or not (interface endpoints x AZs). */
+  readonly networkIdleMonthlyUsd: number;
+  /** The arithmetic of `networkIdleMonthlyUsd`, with the price's source. */
+  readonly networkIdleReason: string;
+  /** Choices that lower the network's idle cost, each with what it gives up. */
+  readonly networkCheaperChoices: string[];
   /** Cost of the state transitions, in USD (Standard). */
   readonly stepFunctionsCostUsd: number;
   /** All of the above, in USD. */
@@ -290,7 +318,13 @@ export class FanOutPlanner {
     const vcpuCostUsd = vcpuHours * PRICE_FARGATE_VCPU_HOUR_USD;
     const memoryCostUsd = gbHours * PRICE_FARGATE_GB_HOUR_USD;
     const stepFunctionsCostUsd = stateTransitions * PRICE_SFN_STANDARD_PER_TRANSITION_USD;
+    checkInteger('interfaceEndpoints', options.interfaceEndpoints, 0, 100);
+    checkInteger('availabilityZones', options.availabilityZones, 1, 6);
+    const network = networkIdleCost(options.interfaceEndpoints ?? DEFAULT_INTERFACE_ENDPOINTS, options.availabilityZones ?? CREATED_VPC_MAX_AZS);
     return {
+      networkIdleMonthlyUsd: network.monthlyUsd,
+      networkIdleReason: network.reason,
+      networkCheaperChoices: network.cheaperChoices,
       items: options.items,
       tasks,
       makespanSeconds: run.makespanSeconds,
@@ -345,6 +379,8 @@ export function formatPlanReport(plan: FanOutPlan): string {
     ...(plan.pool ? [`concurrency pool:    ${plan.pool.effectiveCap} tasks at once, ${plan.pool.runTaskCallsPerSecond} RunTask calls/s; adds ${formatSeconds(plan.pool.addedSeconds)} (${plan.pool.reason})`] : []),
     `Step Functions:      $${plan.stepFunctionsCostUsd.toFixed(2)}`,
     `total:               $${plan.totalCostUsd.toFixed(2)} (us-east-1 On-Demand x86 and Standard prices)`,
+    `network, idle:       $${plan.networkIdleMonthlyUsd.toFixed(2)} a month whether or not a run happens (${plan.networkIdleReason})`,
+    ...(plan.networkIdleMonthlyUsd > 0 ? ['  lower it with:', ...plan.networkCheaperChoices.map((c) => `  - ${c}`)] : []),
   ].join('\n');
 }
 
