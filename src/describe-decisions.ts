@@ -46,7 +46,7 @@ export function describeDecisions(decisions: FanOutDecisions, task: DescribedTas
           ? []
           : [`  ${decisions.retryRules.rules.length + 1}. anything else: the item fails (set taskRetry to retry it)`]),
       ]),
-    `task: ${task.cpu} CPU units, ${task.memoryMiB} MiB, container '${task.containerName}' gets `
+    `task: ${task.cpu} CPU units, ${task.memoryMiB} MiB${describeArchitectureAndStorage(decisions)}, container '${task.containerName}' gets `
       + (batching
         ? `up to ${batching.maxItems} items (${batching.maxInputBytes} bytes) as a JSON array in ${FanOutEnvironment.ITEMS}`
         : `the item in ${FanOutEnvironment.ITEM}`),
@@ -74,4 +74,10 @@ function describeNetworkCost(task: DescribedTask): string[] {
     'lower it with:',
     ...cost.cheaperChoices.map((choice) => `  - ${choice}`),
   ];
+}
+
+/** `, ARM64, 50 GiB ephemeral storage` for a task definition the construct builds; nothing for one given. */
+function describeArchitectureAndStorage(decisions: FanOutDecisions): string {
+  const { cpuArchitecture, ephemeralStorageGiB } = decisions.task;
+  return cpuArchitecture === undefined ? '' : `, ${cpuArchitecture}, ${ephemeralStorageGiB} GiB ephemeral storage`;
 }

@@ -11,6 +11,7 @@ import { FanOutMode } from './mode/mode';
 import { FanOutRetryOptions } from './retries/retry-options';
 import { FanOutRetryRule } from './retries/retry-rules';
 import { FanOutCapacity } from './task/capacity';
+import { FanOutCpuArchitecture } from './task/cpu-architecture';
 import { FanOutIntegrationPattern } from './task/integration-pattern';
 
 /**
@@ -46,6 +47,22 @@ export interface FargateFanOutProps {
    * @default 512
    */
   readonly memoryLimitMiB?: number;
+
+  /**
+   * Which processors run the tasks. ARM64 (Graviton) is about 20% cheaper; the image must be
+   * built for linux/arm64, and it runs on on-demand capacity only (not with a Spot `capacity`).
+   *
+   * @default FanOutCpuArchitecture.X86_64
+   */
+  readonly cpuArchitecture?: FanOutCpuArchitecture;
+
+  /**
+   * Ephemeral storage of each task in GiB, 21 to 200; what is above the 20 GiB Fargate includes
+   * is billed.
+   *
+   * @default - 20 GiB, included in the Fargate price
+   */
+  readonly ephemeralStorageGiB?: number;
 
   /**
    * The command the container runs.

@@ -69,3 +69,18 @@ export const PRICE_PUBLIC_IPV4_HOUR_USD = 0.005;
  * Source: https://calculator.aws/ (monthly estimates use 730 hours).
  */
 export const HOURS_PER_MONTH = 730;
+
+/**
+ * Fargate On-Demand Linux/ARM64: about $0.03238 per vCPU-hour (us-east-1), about 20% below x86.
+ * Source: https://aws.amazon.com/fargate/pricing/ ; aws-facts.md 8.2 (⚠ verify before relying on it).
+ */
+export const PRICE_FARGATE_ARM64_VCPU_HOUR_USD = 0.03238;
+
+/** Fargate On-Demand Linux/ARM64: about $0.00356 per GB-hour (us-east-1). Source: as PRICE_FARGATE_ARM64_VCPU_HOUR_USD. */
+export const PRICE_FARGATE_ARM64_GB_HOUR_USD = 0.00356;
+
+/**
+ * Fargate ephemeral storage above the included 20 GiB: about $0.000111 per GB-hour (us-east-1).
+ * Source: https://aws.amazon.com/fargate/pricing/ ; aws-facts.md 8.2.
+ */
+export const PRICE_FARGATE_EPHEMERAL_STORAGE_GB_HOUR_USD = 0.000111;

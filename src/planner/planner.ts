@@ -1,7 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
-import { DISTRIBUTED_MAP_MAX_CONCURRENCY, FARGATE_DEFAULT_VCPU_QUOTA, FARGATE_LAUNCH_BURST, FARGATE_LAUNCH_RATE_PER_SECOND, FARGATE_MINIMUM_BILLED_SECONDS, FARGATE_RUN_TASK_CALLS_PER_SECOND, FARGATE_TASK_SIZES, MIB_PER_GIB, PRICE_FARGATE_GB_HOUR_USD, PRICE_FARGATE_VCPU_HOUR_USD, PRICE_SFN_STANDARD_PER_TRANSITION_USD } from '../facts';
+import { DISTRIBUTED_MAP_MAX_CONCURRENCY, FARGATE_DEFAULT_VCPU_QUOTA, FARGATE_LAUNCH_BURST, FARGATE_LAUNCH_RATE_PER_SECOND, FARGATE_MINIMUM_BILLED_SECONDS, FARGATE_RUN_TASK_CALLS_PER_SECOND, FARGATE_TASK_SIZES, MIB_PER_GIB, PRICE_FARGATE_GB_HOUR_USD, PRICE_FARGATE_ARM64_VCPU_HOUR_USD, PRICE_FARGATE_ARM64_GB_HOUR_USD, PRICE_FARGATE_EPHEMERAL_STORAGE_GB_HOUR_USD, FARGATE_INCLUDED_EPHEMERAL_STORAGE_GIB, FARGATE_MIN_EPHEMERAL_STORAGE_GIB, FARGATE_MAX_EPHEMERAL_STORAGE_GIB, PRICE_FARGATE_VCPU_HOUR_USD, PRICE_SFN_STANDARD_PER_TRANSITION_USD } from '../facts';
 import { makespanLowerBound, simulateLaunches } from './launch-simulation';
 import { checkInteger } from '../checks';
+import { FanOutCpuArchitecture } from '../task/cpu-architecture';
 import { DEFAULT_DISTRIBUTED_MAX_CONCURRENCY } from '../concurrency/concurrency';
 import { decideLaunchPacing } from '../concurrency/launch-pacing';
 import { POOL_MAX_TASKS_LIMIT } from '../concurrency-pool/private/decide-pool';
@@ -159,6 +160,20 @@ export interface FanOutPlanOptions {
   readonly interfaceEndpoints?: number;
 
   /**
+   * Which processors run the tasks: ARM64 is priced at Fargate's Linux/ARM64 rates.
+   *
+   * @default FanOutCpuArchitecture.X86_64
+   */
+  readonly cpuArchitecture?: FanOutCpuArchitecture;
+
+  /**
+   * Ephemeral storage of each task in GiB (21 to 200); what is above the included 20 GiB is priced.
+   *
+   * @default 20 (included)
+   */
+  readonly ephemeralStorageGiB?: number;
+
+  /**
    * Availability Zones of the VPC the construct creates.
    *
    * @default 2
@@ -208,16 +223,22 @@ export interface FanOutPlan {
   readonly vcpuHours: number;
   /** Fargate GB-hours billed. */
   readonly gbHours: number;
-  /** Cost of the vCPU-hours, in USD (us-east-1 On-Demand x86). */
+  /** Cost of the vCPU-hours, in USD (us-east-1 On-Demand, x86 or ARM64 as asked). */
   readonly vcpuCostUsd: number;
   /** Cost of the GB-hours, in USD. */
   readonly memoryCostUsd: number;
+  /** GB-hours of ephemeral storage billed above the included 20 GiB. */
+  readonly storageGbHours: number;
+  /** Cost of the ephemeral storage above the included 20 GiB, in USD. */
+  readonly storageCostUsd: number;
   /** What the network the construct builds costs a month, running or not (interface endpoints x AZs). */
   readonly networkIdleMonthlyUsd: number;
   /** The arithmetic of `networkIdleMonthlyUsd`, with the price's source. */
   readonly networkIdleReason: string;
   /** Choices that lower the network's idle cost, each with what it gives up. */
   readonly networkCheaperChoices: string[];
+  /** Which processors the run was priced for. */
+  readonly cpuArchitecture: FanOutCpuArchitecture;
   /** Cost of the state transitions, in USD (Standard). */
   readonly stepFunctionsCostUsd: number;
   /** All of the above, in USD. */
@@ -249,6 +270,9 @@ export class FanOutPlanner {
     const cpu = options.cpu ?? DEFAULT_CPU;
     const memoryLimitMiB = options.memoryLimitMiB ?? smallestMemoryFor(cpu);
     checkFargateTaskSize(cpu, memoryLimitMiB);
+    checkInteger('ephemeralStorageGiB', options.ephemeralStorageGiB, FARGATE_MIN_EPHEMERAL_STORAGE_GIB, FARGATE_MAX_EPHEMERAL_STORAGE_GIB);
+    checkInteger('interfaceEndpoints', options.interfaceEndpoints, 0, 100);
+    checkInteger('availabilityZones', options.availabilityZones, 1, 6);
     const taskSeconds = options.taskDuration.toSeconds();
     if (!(taskSeconds > 0)) {
       throw new Error(`taskDuration must be at least one second, got ${options.taskDuration.toHumanString()}`);
@@ -315,11 +339,12 @@ export class FanOutPlanner {
     const gbHours = (memoryLimitMiB / MIB_PER_GIB) * billedTaskHours;
     // One transition per attempt of the Task state, one per failure record, and the run's own.
     const stateTransitions = TRANSITIONS_PER_RUN + run.runTaskCalls + run.itemsLost + run.pacingStates;
-    const vcpuCostUsd = vcpuHours * PRICE_FARGATE_VCPU_HOUR_USD;
-    const memoryCostUsd = gbHours * PRICE_FARGATE_GB_HOUR_USD;
+    const arm64 = options.cpuArchitecture === FanOutCpuArchitecture.ARM64;
+    const vcpuCostUsd = vcpuHours * (arm64 ? PRICE_FARGATE_ARM64_VCPU_HOUR_USD : PRICE_FARGATE_VCPU_HOUR_USD);
+    const memoryCostUsd = gbHours * (arm64 ? PRICE_FARGATE_ARM64_GB_HOUR_USD : PRICE_FARGATE_GB_HOUR_USD);
+    const storageGbHours = Math.max(0, (options.ephemeralStorageGiB ?? FARGATE_INCLUDED_EPHEMERAL_STORAGE_GIB) - FARGATE_INCLUDED_EPHEMERAL_STORAGE_GIB) * billedTaskHours;
+    const storageCostUsd = storageGbHours * PRICE_FARGATE_EPHEMERAL_STORAGE_GB_HOUR_USD;
     const stepFunctionsCostUsd = stateTransitions * PRICE_SFN_STANDARD_PER_TRANSITION_USD;
-    checkInteger('interfaceEndpoints', options.interfaceEndpoints, 0, 100);
-    checkInteger('availabilityZones', options.availabilityZones, 1, 6);
     const network = networkIdleCost(options.interfaceEndpoints ?? DEFAULT_INTERFACE_ENDPOINTS, options.availabilityZones ?? CREATED_VPC_MAX_AZS);
     return {
       networkIdleMonthlyUsd: network.monthlyUsd,
@@ -342,8 +367,11 @@ export class FanOutPlanner {
       gbHours,
       vcpuCostUsd,
       memoryCostUsd,
+      storageGbHours,
+      storageCostUsd,
       stepFunctionsCostUsd,
-      totalCostUsd: vcpuCostUsd + memoryCostUsd + stepFunctionsCostUsd,
+      totalCostUsd: vcpuCostUsd + memoryCostUsd + storageCostUsd + stepFunctionsCostUsd,
+      cpuArchitecture: options.cpuArchitecture ?? FanOutCpuArchitecture.X86_64,
       launchPacing: pacing.paced,
       launchPacingReason: pacing.reason,
       pool: pool ? {
@@ -375,10 +403,11 @@ export function formatPlanReport(plan: FanOutPlan): string {
     `items lost:          ${plan.itemsLost}`,
     `state transitions:   ${plan.stateTransitions}`,
     `Fargate:             ${plan.vcpuHours.toFixed(2)} vCPU-hours $${plan.vcpuCostUsd.toFixed(2)} + ${plan.gbHours.toFixed(2)} GB-hours $${plan.memoryCostUsd.toFixed(2)}`,
+    ...(plan.storageGbHours > 0 ? [`ephemeral storage:   ${plan.storageGbHours.toFixed(2)} GB-hours above the included 20 GiB $${plan.storageCostUsd.toFixed(2)}`] : []),
     `launch pacing:       ${plan.launchPacing ? 'paced' : 'not paced'}`,
     ...(plan.pool ? [`concurrency pool:    ${plan.pool.effectiveCap} tasks at once, ${plan.pool.runTaskCallsPerSecond} RunTask calls/s; adds ${formatSeconds(plan.pool.addedSeconds)} (${plan.pool.reason})`] : []),
     `Step Functions:      $${plan.stepFunctionsCostUsd.toFixed(2)}`,
-    `total:               $${plan.totalCostUsd.toFixed(2)} (us-east-1 On-Demand x86 and Standard prices)`,
+    `total:               $${plan.totalCostUsd.toFixed(2)} (us-east-1 On-Demand ${plan.cpuArchitecture === FanOutCpuArchitecture.ARM64 ? 'ARM64' : 'x86'} and Standard prices)`,
     `network, idle:       $${plan.networkIdleMonthlyUsd.toFixed(2)} a month whether or not a run happens (${plan.networkIdleReason})`,
     ...(plan.networkIdleMonthlyUsd > 0 ? ['  lower it with:', ...plan.networkCheaperChoices.map((c) => `  - ${c}`)] : []),
   ].join('\n');
