@@ -58,6 +58,7 @@ export function describeDecisions(decisions: FanOutDecisions, task: DescribedTas
     `network: ${decisions.network.reason}`,
     ...describeNetworkCost(task),
     `tolerated failures: ${decisions.tolerance.description}`,
+    `on cdk destroy: ${decisions.removal.reason}`,
   ];
   return lines.join('\n');
 }

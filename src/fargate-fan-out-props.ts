@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -282,6 +282,16 @@ export interface FargateFanOutProps {
    * @default 'fan-out-results'
    */
   readonly resultPrefix?: string;
+
+  /**
+   * What `cdk destroy` does with what the construct creates that holds data: the result bucket
+   * (when none is given) and the log groups (container, state machine, VPC flow logs, trigger
+   * starters). RETAIN or DESTROY; DESTROY empties the bucket first (`autoDeleteObjects`, a
+   * custom resource) and suits development stacks.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
 
   /**
    * Whether to create alarms on failed, timed-out, aborted and throttled executions (and failed

@@ -104,11 +104,11 @@ export class FargateFanOut extends Construct {
     }
 
     const { observability } = decisions;
-    const task = buildTask(this, decisions.task, observability.logRetention);
+    const task = buildTask(this, decisions.task, observability.logRetention, observability.logRemovalPolicy);
     this.taskDefinition = task.taskDefinition;
     this.container = task.container;
     this.logGroup = task.logGroup;
-    const network = buildTaskNetwork(this, decisions.network, observability.logRetention);
+    const network = buildTaskNetwork(this, decisions.network, observability.logRetention, observability.logRemovalPolicy);
     this.cluster = network.cluster;
     this.vpc = network.createdVpc;
     this.securityGroups = network.securityGroups;
@@ -121,7 +121,7 @@ export class FargateFanOut extends Construct {
       subnets: decisions.network.subnets,
       assignPublicIp: decisions.network.assignPublicIp ?? false,
     }), { priority: AspectPriority.MUTATING });
-    this.resultBucket = props.resultBucket ?? buildResultBucket(this);
+    this.resultBucket = props.resultBucket ?? buildResultBucket(this, decisions.removal);
 
     // A name fixed at synth lets the role name the state machine's own Map Runs (see distributed-map.ts).
     const stateMachineName = Names.uniqueResourceName(this, { maxLength: 80, separator: '-' });
@@ -297,6 +297,7 @@ export class FargateFanOut extends Construct {
       resultBucket: this.resultBucket,
       resultPrefix: this.decisions.resultPrefix,
       logRetention: this.decisions.observability.logRetention,
+      logRemovalPolicy: this.decisions.observability.logRemovalPolicy,
       alarms: this.decisions.observability.createAlarms ? this.alarms : undefined,
     };
   }

@@ -13,6 +13,8 @@ export const CREATED_VPC_MAX_AZS = 2;
 export interface PrivateTaskNetworkProps {
   /** How long flow logs are kept. */
   readonly logRetention: logs.RetentionDays;
+  /** What `cdk destroy` does with the flow logs. */
+  readonly removalPolicy: RemovalPolicy;
 }
 
 /** Construct ids of the endpoints that existed before endpoints followed the grants: kept, so that their logical ids do not change. */
@@ -41,7 +43,7 @@ export class PrivateTaskNetwork extends Construct {
 
   constructor(scope: Construct, id: string, props: PrivateTaskNetworkProps) {
     super(scope, id);
-    const flowLogs = new logs.LogGroup(this, 'FlowLogs', { retention: props.logRetention, removalPolicy: RemovalPolicy.RETAIN });
+    const flowLogs = new logs.LogGroup(this, 'FlowLogs', { retention: props.logRetention, removalPolicy: props.removalPolicy });
     this.vpc = new ec2.Vpc(this, 'Vpc', {
       maxAzs: CREATED_VPC_MAX_AZS,
       natGateways: 0,
@@ -92,8 +94,10 @@ export interface TaskNetwork {
  * a private VPC whose endpoints only the tasks' security groups may reach, and a security group
  * that lets nothing in.
  */
-export function buildTaskNetwork(scope: Construct, decision: NetworkDecision, logRetention: logs.RetentionDays): TaskNetwork {
-  const network = decision.createVpc ? new PrivateTaskNetwork(scope, 'Network', { logRetention }) : undefined;
+export function buildTaskNetwork(
+  scope: Construct, decision: NetworkDecision, logRetention: logs.RetentionDays, removalPolicy: RemovalPolicy,
+): TaskNetwork {
+  const network = decision.createVpc ? new PrivateTaskNetwork(scope, 'Network', { logRetention, removalPolicy }) : undefined;
   const vpc = decision.vpc ?? network!.vpc;
   const cluster = decision.cluster ?? new ecs.Cluster(scope, 'Cluster', { vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
   if (decision.enableCapacityProviders) {

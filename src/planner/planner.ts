@@ -2,7 +2,6 @@ import { Duration } from 'aws-cdk-lib';
 import { DISTRIBUTED_MAP_MAX_CONCURRENCY, FARGATE_DEFAULT_VCPU_QUOTA, FARGATE_LAUNCH_BURST, FARGATE_LAUNCH_RATE_PER_SECOND, FARGATE_MINIMUM_BILLED_SECONDS, FARGATE_RUN_TASK_CALLS_PER_SECOND, FARGATE_TASK_SIZES, MIB_PER_GIB, PRICE_FARGATE_GB_HOUR_USD, PRICE_FARGATE_ARM64_VCPU_HOUR_USD, PRICE_FARGATE_ARM64_GB_HOUR_USD, PRICE_FARGATE_EPHEMERAL_STORAGE_GB_HOUR_USD, FARGATE_INCLUDED_EPHEMERAL_STORAGE_GIB, FARGATE_MIN_EPHEMERAL_STORAGE_GIB, FARGATE_MAX_EPHEMERAL_STORAGE_GIB, PRICE_FARGATE_VCPU_HOUR_USD, PRICE_SFN_STANDARD_PER_TRANSITION_USD } from '../facts';
 import { makespanLowerBound, simulateLaunches } from './launch-simulation';
 import { checkInteger } from '../checks';
-import { FanOutCpuArchitecture } from '../task/cpu-architecture';
 import { DEFAULT_DISTRIBUTED_MAX_CONCURRENCY } from '../concurrency/concurrency';
 import { decideLaunchPacing } from '../concurrency/launch-pacing';
 import { POOL_MAX_TASKS_LIMIT } from '../concurrency-pool/private/decide-pool';
@@ -12,6 +11,7 @@ import { CREATED_VPC_MAX_AZS } from '../network/network';
 import { resolveRetryPolicy } from '../retries/private/retry-policy';
 import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY } from '../retries/private/throttle-retry';
 import { FanOutRetryOptions } from '../retries/retry-options';
+import { FanOutCpuArchitecture } from '../task/cpu-architecture';
 import { checkFargateTaskSize, DEFAULT_CPU, vcpusOf } from '../task/private/task-size';
 
 /** Interface endpoints of the default configuration: ECR API, ECR Docker, CloudWatch Logs. */
@@ -342,7 +342,9 @@ export class FanOutPlanner {
     const arm64 = options.cpuArchitecture === FanOutCpuArchitecture.ARM64;
     const vcpuCostUsd = vcpuHours * (arm64 ? PRICE_FARGATE_ARM64_VCPU_HOUR_USD : PRICE_FARGATE_VCPU_HOUR_USD);
     const memoryCostUsd = gbHours * (arm64 ? PRICE_FARGATE_ARM64_GB_HOUR_USD : PRICE_FARGATE_GB_HOUR_USD);
-    const storageGbHours = Math.max(0, (options.ephemeralStorageGiB ?? FARGATE_INCLUDED_EPHEMERAL_STORAGE_GIB) - FARGATE_INCLUDED_EPHEMERAL_STORAGE_GIB) * billedTaskHours;
+    const storageGib = options.ephemeralStorageGiB ?? FARGATE_INCLUDED_EPHEMERAL_STORAGE_GIB;
+    const billedStorageGib = Math.max(0, storageGib - FARGATE_INCLUDED_EPHEMERAL_STORAGE_GIB);
+    const storageGbHours = billedStorageGib * billedTaskHours;
     const storageCostUsd = storageGbHours * PRICE_FARGATE_EPHEMERAL_STORAGE_GB_HOUR_USD;
     const stepFunctionsCostUsd = stateTransitions * PRICE_SFN_STANDARD_PER_TRANSITION_USD;
     const network = networkIdleCost(options.interfaceEndpoints ?? DEFAULT_INTERFACE_ENDPOINTS, options.availabilityZones ?? CREATED_VPC_MAX_AZS);
