@@ -25,6 +25,12 @@ export function endpointId(name: string): string {
   return ENDPOINT_IDS[name] ?? name.split(/[.-]/).map((part) => part.charAt(0).toUpperCase() + part.slice(1)).join('');
 }
 
+/** `endpointId(name)`, or with `Endpoint` after it when the app already used that id under the VPC. */
+function freeEndpointId(vpc: ec2.Vpc, name: string): string {
+  const id = endpointId(name);
+  return vpc.node.tryFindChild(id) ? `${id}Endpoint` : id;
+}
+
 /**
  * A VPC for Fargate tasks with no route to the internet and no NAT gateway: isolated subnets in
  * two Availability Zones, and, added at synth once every grant is known (see task-endpoints.ts),
@@ -56,11 +62,11 @@ export class PrivateTaskNetwork extends Construct {
   /** Adds the endpoints decided, once: gateway endpoints (free) and interface endpoints. */
   public addEndpoints(decision: EndpointsDecision): void {
     for (const endpoint of decision.gateway) {
-      this.vpc.addGatewayEndpoint(endpointId(endpoint.name), { service: new ec2.GatewayVpcEndpointAwsService(endpoint.name) });
+      this.vpc.addGatewayEndpoint(freeEndpointId(this.vpc, endpoint.name), { service: new ec2.GatewayVpcEndpointAwsService(endpoint.name) });
     }
     for (const endpoint of decision.interface) {
       // open: false, so that only the task security groups are let in (see allowTasks).
-      const added = this.vpc.addInterfaceEndpoint(endpointId(endpoint.name), {
+      const added = this.vpc.addInterfaceEndpoint(freeEndpointId(this.vpc, endpoint.name), {
         service: new ec2.InterfaceVpcEndpointAwsService(endpoint.name), open: false, privateDnsEnabled: true,
       });
       for (const peer of this.peers) {

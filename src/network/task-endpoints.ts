@@ -52,7 +52,14 @@ export class TaskEndpoints implements IAspect {
     const decision = decideTaskEndpoints(this.props.taskDefinition);
     const warn = (id: string, message: string) => Annotations.of(this.props.scope).addWarningV2(`cdk-fargate-fan-out:${id}`, message);
     if (this.props.privateNetwork) {
-      this.props.privateNetwork.addEndpoints(decision);
+      // An endpoint the app added itself (to fanOut.vpc) is kept, not doubled: two endpoints with
+      // private DNS for one service in one VPC cannot be deployed.
+      const present = endpointNamesOf(this.props.privateNetwork.vpc);
+      this.props.privateNetwork.addEndpoints({
+        ...decision,
+        gateway: decision.gateway.filter((e) => !present.has(e.name)),
+        interface: decision.interface.filter((e) => !present.has(e.name)),
+      });
     } else if (!this.withoutInternetRoute()) {
       return;
     } else if (this.props.vpc instanceof ec2.Vpc) {

@@ -2,6 +2,7 @@ import * as path from 'path';
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -174,6 +175,15 @@ describe('every service the tasks may call has an endpoint in the VPC the constr
     })!;
     delete template.Resources[statesEndpoint];
     expect(servicesWithoutEndpoint(template)).toEqual(['states -> states']);
+  });
+
+  test('an endpoint the app added to fanOut.vpc itself is kept, not doubled', () => {
+    const stack = newStack();
+    const fanOut = fanOutIn(stack, { integrationPattern: FanOutIntegrationPattern.CALLBACK });
+    fanOut.vpc!.addInterfaceEndpoint('States', { service: ec2.InterfaceVpcEndpointAwsService.STEP_FUNCTIONS });
+    const template = Template.fromStack(stack).toJSON();
+    expect(servicesWithoutEndpoint(template)).toEqual([]);
+    expect(endpointsInCreatedVpc(template)).toEqual(['ecr.api', 'ecr.dkr', 'logs', 's3', 'states']);
   });
 
   test('every interface endpoint lets the task security group in on 443, and only it', () => {

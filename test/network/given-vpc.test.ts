@@ -84,7 +84,7 @@ describe('a VPC given: warnings for endpoints the tasks need and the VPC lacks',
   test('an imported VPC with isolated subnets: says once that its endpoints cannot be seen, and lists what the tasks need', () => {
     const stack = newStack();
     const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Imported', {
-      vpcId: 'vpc-123', availabilityZones: ['us-east-1a'], isolatedSubnetIds: ['subnet-1'],
+      vpcId: 'vpc-0123456789abcdef0', availabilityZones: ['us-east-1a'], isolatedSubnetIds: ['subnet-0123456789abcdef0'],
     });
     new FargateFanOut(stack, 'FanOut', withImage({ vpc, integrationPattern: FanOutIntegrationPattern.CALLBACK }));
     const warnings = endpointWarnings(stack);
