@@ -127,6 +127,15 @@ describe('the plan CLI arguments', () => {
     expect(options.maxConcurrency).toBe(500);
   });
 
+  test('parses the architecture, the ephemeral storage and the network the construct builds', () => {
+    const { options } = parsePlanArguments(['--items', '10', '--duration', '5m', '--arm64', '--ephemeral-storage', '50', '--interface-endpoints', '4', '--azs', '1']);
+    expect(options.cpuArchitecture).toBe('ARM64');
+    expect(options.ephemeralStorageGiB).toBe(50);
+    expect(options.interfaceEndpoints).toBe(4);
+    expect(options.availabilityZones).toBe(1);
+    expect(parsePlanArguments(['--items', '10', '--duration', '5m']).options.cpuArchitecture).toBeUndefined();
+  });
+
   test.each([
     [['--duration', '5m'], /--items and --duration are required/],
     [['--items', '10', '--duration', 'five'], /--duration must look like 90s, 5m or 1h/],
