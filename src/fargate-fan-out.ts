@@ -112,7 +112,8 @@ export class FargateFanOut extends Construct {
     this.cluster = network.cluster;
     this.vpc = network.createdVpc;
     this.securityGroups = network.securityGroups;
-    // Endpoints follow what the tasks' roles may call, read at synth once the app has added its grants.
+    // Endpoints follow what the tasks' roles may call, read at synth once the app has added its grants
+    // (MUTATING priority: before read-only aspects, such as policy checks, look at the tree).
     Aspects.of(this).add(new TaskEndpoints({
       scope: this,
       taskDefinition: this.taskDefinition,
