@@ -1,3 +1,4 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { ConcurrencyDecision, decideConcurrency, tasksWithinVcpuBudget } from './concurrency/concurrency';
@@ -11,6 +12,7 @@ import { callbackEnvironmentSizes, ResolvedItemBatching, resolveItemBatching } f
 import { FanOutMode } from './mode/mode';
 import { chooseMode, hasDistributedMap, hasInlineMap, ModeChoice } from './mode/private/choose-mode';
 import { decideNetwork, NetworkDecision } from './network/decide-network';
+import { decideRemoval, RemovalDecision } from './removal';
 import { decideRetryRules, RetryRulesDecision } from './retries/private/decide-retry-rules';
 import { DEFAULT_TASK_RETRY, resolveRetryPolicy } from './retries/private/retry-policy';
 import { DEFAULT_THROTTLE_RETRY, resolveDistributedThrottleRetry } from './retries/private/throttle-retry';
@@ -50,6 +52,8 @@ export interface RetryDecision {
 /** What the state machine logs and traces. */
 export interface ObservabilityDecision {
   readonly logRetention: logs.RetentionDays;
+  /** What `cdk destroy` does with the log groups (`removalPolicy`). */
+  readonly logRemovalPolicy: RemovalPolicy;
   readonly logLevel: sfn.LogLevel;
   readonly includeExecutionData: boolean;
   readonly tracingEnabled: boolean;
@@ -88,6 +92,8 @@ export interface FanOutDecisions {
   /** The item batches; undefined when each task runs one item. */
   readonly batching?: ResolvedItemBatching;
   readonly network: NetworkDecision;
+  /** What is kept on `cdk destroy`. */
+  readonly removal: RemovalDecision;
   readonly resultPrefix: string;
   readonly observability: ObservabilityDecision;
   /** How the concurrency pool is used; undefined without one. */
@@ -107,6 +113,7 @@ export interface FanOutDecisions {
  */
 export function decideFanOut(props: FargateFanOutProps): FanOutDecisions {
   validateProps(props);
+  const removal = decideRemoval(props.removalPolicy);
   const capacity = props.capacity ?? FanOutCapacity.ON_DEMAND;
   const integrationPattern = props.integrationPattern ?? FanOutIntegrationPattern.RUN_JOB;
   const callback = integrationPattern === FanOutIntegrationPattern.CALLBACK;
@@ -219,11 +226,13 @@ export function decideFanOut(props: FargateFanOutProps): FanOutDecisions {
     tolerance,
     batching,
     network,
+    removal,
     resultPrefix,
     pool,
     dashboard,
     observability: {
       logRetention: props.logRetention ?? DEFAULT_LOG_RETENTION,
+      logRemovalPolicy: removal.removalPolicy,
       logLevel: props.logLevel ?? sfn.LogLevel.ERROR,
       includeExecutionData: props.includeExecutionDataInLogs ?? false,
       tracingEnabled: props.tracingEnabled ?? true,

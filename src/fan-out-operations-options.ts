@@ -1,3 +1,4 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 
@@ -34,6 +35,16 @@ export interface FanOutOperationsOptions {
    * @default true
    */
   readonly tracingEnabled?: boolean;
+
+  /**
+   * What `cdk destroy` does with what the construct creates that holds data: the result bucket
+   * (when none is given) and the log groups (container, state machine, VPC flow logs, trigger
+   * starters). RETAIN or DESTROY; DESTROY empties the bucket first (`autoDeleteObjects`, a
+   * custom resource) and suits development stacks.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
 
   /**
    * Whether to create alarms on failed, timed-out, aborted and throttled executions (and failed

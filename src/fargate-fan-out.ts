@@ -13,11 +13,13 @@ import { grantFanOutAccess, grantRedriveOf } from './access/grants';
 import { RequiredWildcardAcknowledgements } from './access/required-wildcards';
 import { buildFanOutDashboard } from './dashboard/fan-out-dashboard';
 import { describeDecisions } from './describe-decisions';
+import { mapRunChildMetricsArn, SFN_EXECUTION_METRICS, SFN_METRICS_NAMESPACE, SFN_STATE_MACHINE_ARN_DIMENSION } from './facts';
 import { decideFanOut, FanOutDecisions } from './fan-out-decisions';
 import { FargateFanOutProps } from './fargate-fan-out-props';
 import { FanOutItems } from './items/items';
 import { FanOutMode } from './mode/mode';
 import { buildTaskNetwork } from './network/network';
+import { decideTaskEndpoints } from './network/task-endpoints';
 import { FanOutRetryPolicy } from './retries/retry-options';
 import { FanOutCapacity } from './task/capacity';
 import { FanOutIntegrationPattern } from './task/integration-pattern';
@@ -104,15 +106,16 @@ export class FargateFanOut extends Construct {
     }
 
     const { observability } = decisions;
-    const task = buildTask(this, decisions.task, observability.logRetention);
+    const { logRetention, logRemovalPolicy: removalPolicy } = observability;
+    const task = buildTask(this, decisions.task, logRetention, removalPolicy);
     this.taskDefinition = task.taskDefinition;
     this.container = task.container;
     this.logGroup = task.logGroup;
-    const network = buildTaskNetwork(this, decisions.network, observability.logRetention);
+    const network = buildTaskNetwork(this, { decision: decisions.network, taskDefinition: task.taskDefinition, logRetention, removalPolicy });
     this.cluster = network.cluster;
     this.vpc = network.createdVpc;
     this.securityGroups = network.securityGroups;
-    this.resultBucket = props.resultBucket ?? buildResultBucket(this);
+    this.resultBucket = props.resultBucket ?? buildResultBucket(this, decisions.removal);
 
     // A name fixed at synth lets the role name the state machine's own Map Runs (see distributed-map.ts).
     const stateMachineName = Names.uniqueResourceName(this, { maxLength: 80, separator: '-' });
@@ -131,7 +134,6 @@ export class FargateFanOut extends Construct {
     props.concurrencyPool?._addTaskCluster(this.cluster);
     this.stateMachineLogGroup = stateMachine.logGroup;
     Aspects.of(this).add(new RequiredWildcardAcknowledgements(props.resultBucket ? undefined : this.resultBucket, this.stateMachine));
-
     this.alarms = observability.createAlarms ? new FanOutAlarms(this, 'Alarms', {
       stateMachine: this.stateMachine,
       childExecutionsFailed: decisions.hasDistributedMap ? this.metricChildExecutionsFailed() : undefined,
@@ -287,6 +289,7 @@ export class FargateFanOut extends Construct {
       resultBucket: this.resultBucket,
       resultPrefix: this.decisions.resultPrefix,
       logRetention: this.decisions.observability.logRetention,
+      logRemovalPolicy: this.decisions.observability.logRemovalPolicy,
       alarms: this.decisions.observability.createAlarms ? this.alarms : undefined,
     };
   }
@@ -329,13 +332,9 @@ export class FargateFanOut extends Construct {
    * under the state machine ARN followed by `/` and the Map Run label.
    */
   public metricChildExecutionsFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return new cloudwatch.Metric({
-      namespace: 'AWS/States',
-      metricName: 'ExecutionsFailed',
-      dimensionsMap: { StateMachineArn: `${this.stateMachine.stateMachineArn}/${DISTRIBUTED_MAP_LABEL}` },
-      statistic: cloudwatch.Stats.SUM,
-      ...props,
-    });
+    const dimensionsMap = { [SFN_STATE_MACHINE_ARN_DIMENSION]: mapRunChildMetricsArn(this.stateMachine.stateMachineArn, DISTRIBUTED_MAP_LABEL) };
+    const metricName = SFN_EXECUTION_METRICS.failed;
+    return new cloudwatch.Metric({ namespace: SFN_METRICS_NAMESPACE, metricName, dimensionsMap, statistic: cloudwatch.Stats.SUM, ...props });
   }
 
   /** What was built and why, in a few lines for people (the example app prints it). */
@@ -344,6 +343,8 @@ export class FargateFanOut extends Construct {
       cpu: this.taskDefinition.cpu,
       memoryMiB: this.taskDefinition.memoryMiB,
       containerName: this.container.containerName,
+      endpoints: this.vpc ? decideTaskEndpoints(this.taskDefinition) : undefined,
+      availabilityZones: this.vpc?.availabilityZones.length,
     });
   }
 }

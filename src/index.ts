@@ -21,6 +21,7 @@ export { ScheduleTrigger } from './triggers/schedule';
 export type { ScheduleTriggerProps } from './triggers/schedule';
 export { FanOutMode } from './mode/mode';
 export { FanOutCapacity } from './task/capacity';
+export { FanOutCpuArchitecture } from './task/cpu-architecture';
 export { FanOutIntegrationPattern } from './task/integration-pattern';
 export type { FanOutRetryOptions, FanOutRetryPolicy } from './retries/retry-options';
 export { FanOutRetryRule, FanOutRetryRuleKind } from './retries/retry-rules';

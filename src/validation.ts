@@ -1,8 +1,9 @@
 import { Token } from 'aws-cdk-lib';
 import { checkConcrete, checkDuration, checkInteger } from './checks';
-import { DISTRIBUTED_MAP_MAX_CONCURRENCY, ECS_MAX_SECURITY_GROUPS, SFN_MAX_EXECUTION_SECONDS, SFN_MAX_TASK_TIMEOUT_SECONDS } from './facts';
+import { DISTRIBUTED_MAP_MAX_CONCURRENCY, ECS_MAX_SECURITY_GROUPS, FARGATE_MAX_EPHEMERAL_STORAGE_GIB, FARGATE_MIN_EPHEMERAL_STORAGE_GIB, FARGATE_SPOT_RUNS_ARM64, SFN_MAX_EXECUTION_SECONDS, SFN_MAX_TASK_TIMEOUT_SECONDS } from './facts';
 import { FargateFanOutProps } from './fargate-fan-out-props';
 import { FanOutCapacity } from './task/capacity';
+import { FanOutCpuArchitecture } from './task/cpu-architecture';
 import { FanOutEnvironment } from './task/environment';
 import { FanOutIntegrationPattern } from './task/integration-pattern';
 
@@ -10,7 +11,7 @@ import { FanOutIntegrationPattern } from './task/integration-pattern';
 const SAFE_PREFIX = /^[A-Za-z0-9!_.*()/-]*$/;
 
 /** The props a given task definition replaces: they describe the task definition the construct would build. */
-const TASK_DEFINITION_PROPS = ['cpu', 'memoryLimitMiB', 'command', 'environment', 'secrets', 'logRetention'] as const;
+const TASK_DEFINITION_PROPS = ['cpu', 'memoryLimitMiB', 'command', 'environment', 'secrets', 'logRetention', 'cpuArchitecture', 'ephemeralStorageGiB'] as const;
 
 /**
  * The checks of single props and of props that exclude each other, before any decision is
@@ -32,6 +33,14 @@ export function validateProps(props: FargateFanOutProps): void {
   }
   checkInteger('expectedItemCount', props.expectedItemCount, 0, Number.MAX_SAFE_INTEGER);
   checkInteger('maxConcurrency', props.maxConcurrency, 1, DISTRIBUTED_MAP_MAX_CONCURRENCY);
+  checkInteger('ephemeralStorageGiB', props.ephemeralStorageGiB, FARGATE_MIN_EPHEMERAL_STORAGE_GIB, FARGATE_MAX_EPHEMERAL_STORAGE_GIB);
+  if (props.cpuArchitecture !== undefined && !Object.values(FanOutCpuArchitecture).includes(props.cpuArchitecture)) {
+    throw new Error(`cpuArchitecture must be one of ${Object.values(FanOutCpuArchitecture).join(', ')}, got ${props.cpuArchitecture}`);
+  }
+  if (props.cpuArchitecture === FanOutCpuArchitecture.ARM64 && !FARGATE_SPOT_RUNS_ARM64
+    && props.capacity !== undefined && props.capacity !== FanOutCapacity.ON_DEMAND) {
+    throw new Error(`cpuArchitecture ARM64 cannot be combined with capacity ${props.capacity}: the ECS guide lists Fargate Spot as Linux X86_64 only; use capacity ON_DEMAND with ARM64, or cpuArchitecture X86_64 with Spot`);
+  }
   if (props.maxVcpus !== undefined && !Token.isUnresolved(props.maxVcpus) && !(Number.isFinite(props.maxVcpus) && props.maxVcpus > 0)) {
     throw new Error(`maxVcpus must be a positive number of vCPUs, got ${props.maxVcpus}`);
   }

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { App, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -101,6 +101,25 @@ describe('cdk-nag AwsSolutions', () => {
       files.runForEachItemsFileCreated(uploads, { prefix: 'lists/', format: FanOutItemsFormat.CSV });
     });
     expect(findings.filter((f) => f.path.startsWith('NagStack/FanOut'))).toEqual([]);
+  });
+
+  test('every trigger on a plain user bucket: nothing unacknowledged in the whole stack but the user\'s own bucket', () => {
+    const findings = nagFindings((stack) => {
+      const uploads = new s3.Bucket(stack, 'Uploads');
+      const fanOut = fanOutAtDefaults(stack);
+      fanOut.runForEachObjectCreated(uploads);
+      fanOut.runForEachMessage(new sqs.Queue(stack, 'Jobs'));
+      fanOut.runOnSchedule(scheduler.ScheduleExpression.rate(Duration.hours(1)), { input: scheduler.ScheduleTargetInput.fromObject({ items: [1] }) });
+      fanOutAtDefaults(stack, { items: FanOutItems.fromS3ObjectInInput(FanOutItemsFormat.JSON_LINES) }, 'FanOutFiles')
+        .runForEachItemsFileCreated(uploads, { prefix: 'lists/', format: FanOutItemsFormat.JSON_LINES });
+    });
+    // The bucket's and the queue's own findings (no access logs, no SSL-only policy, no
+    // dead-letter queue) are the user's choices; CDK's BucketNotificationsHandler is acknowledged.
+    expect(findings.filter((f) => !/^NagStack\/(Uploads|Jobs)\//.test(f.path))).toEqual([]);
+  });
+
+  test('with removalPolicy DESTROY (the bucket emptied by CDK\'s custom resource), nothing unacknowledged in the whole stack', () => {
+    expect(nagFindings((stack) => fanOutAtDefaults(stack, { removalPolicy: RemovalPolicy.DESTROY }))).toEqual([]);
   });
 
   test('fails when a wildcard is added that AWS does not require (the acknowledgements are narrow)', () => {

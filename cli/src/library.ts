@@ -10,6 +10,7 @@ export { FanOutPlanner, TRANSITIONS_PER_RUN } from 'cdk-fargate-fan-out/lib/plan
 export { formatPlanReport } from 'cdk-fargate-fan-out/lib/planner/plan-report';
 export type { FanOutPlan, FanOutPlanOptions } from 'cdk-fargate-fan-out/lib/planner/planner';
 export { seededRandom } from 'cdk-fargate-fan-out/lib/planner/seeded-random';
+export { FanOutCpuArchitecture } from 'cdk-fargate-fan-out/lib/task/cpu-architecture';
 export {
   CPU_UNITS_PER_VCPU, CapacityProviderNames, FARGATE_DEFAULT_VCPU_QUOTA, FARGATE_MINIMUM_BILLED_SECONDS, FARGATE_SPOT_MAX_DISCOUNT,
   PRICE_FARGATE_GB_HOUR_USD, PRICE_FARGATE_VCPU_HOUR_USD, PRICE_SFN_STANDARD_PER_TRANSITION_USD,

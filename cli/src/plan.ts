@@ -1,4 +1,4 @@
-import { Duration, FanOutPlanOptions, FanOutPlanner, formatPlanReport } from './library';
+import { Duration, FanOutCpuArchitecture, FanOutPlanOptions, FanOutPlanner, formatPlanReport } from './library';
 
 export const PLAN_USAGE = `usage: cdk-fargate-fan-out plan --items N --duration 5m [options]
 
@@ -13,23 +13,31 @@ export const PLAN_USAGE = `usage: cdk-fargate-fan-out plan --items N --duration 
   --items-per-task N    items per task, as itemBatching.maxItems (default 1)
   --vcpu-quota V        your Fargate On-Demand vCPU quota (default 6, AWS's default)
   --throttle-rate R     extra share of RunTask calls throttled by other callers, 0..1 (default 0)
+  --arm64               price ARM64 (Graviton) tasks instead of X86_64
+  --ephemeral-storage G ephemeral storage per task in GiB, 21..200 (default 20, included)
+  --interface-endpoints N  interface endpoints of the created VPC, priced idle (default 3; 4 with
+                        the callback pattern; describe() lists them; 0 for a VPC given)
+  --azs N               Availability Zones of the created VPC (default 2)
   --json                print the plan as JSON`;
 
 /** Parses `plan` arguments into planner options; throws with the usage on bad input. */
 export function parsePlanArguments(args: string[]): { options: FanOutPlanOptions; json: boolean } {
   const values = new Map<string, string>();
   let json = false;
+  let arm64 = false;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg === '--json') {
       json = true;
+    } else if (arg === '--arm64') {
+      arm64 = true;
     } else if (arg.startsWith('--') && i + 1 < args.length) {
       values.set(arg.slice(2), args[++i]);
     } else {
       throw new Error(`unexpected argument '${arg}'\n${PLAN_USAGE}`);
     }
   }
-  const known = ['items', 'duration', 'cpu', 'memory', 'max-concurrency', 'items-per-task', 'vcpu-quota', 'throttle-rate'];
+  const known = ['items', 'duration', 'cpu', 'memory', 'max-concurrency', 'items-per-task', 'vcpu-quota', 'throttle-rate', 'ephemeral-storage', 'interface-endpoints', 'azs'];
   for (const key of values.keys()) {
     if (!known.includes(key)) {
       throw new Error(`unknown option --${key}\n${PLAN_USAGE}`);
@@ -51,6 +59,10 @@ export function parsePlanArguments(args: string[]): { options: FanOutPlanOptions
       itemsPerTask: number('items-per-task'),
       vcpuQuota: number('vcpu-quota'),
       extraThrottleRate: number('throttle-rate'),
+      cpuArchitecture: arm64 ? FanOutCpuArchitecture.ARM64 : undefined,
+      ephemeralStorageGiB: number('ephemeral-storage'),
+      interfaceEndpoints: number('interface-endpoints'),
+      availabilityZones: number('azs'),
     },
   };
 }

@@ -4,6 +4,15 @@ import { parsePlanArguments, runPlanCommand } from '../src/plan';
 import { REPORT_USAGE } from '../src/report/cli';
 
 describe('the plan CLI arguments', () => {
+  test('parses the architecture, the ephemeral storage and the network the construct builds', () => {
+    const { options } = parsePlanArguments(['--items', '10', '--duration', '5m', '--arm64', '--ephemeral-storage', '50', '--interface-endpoints', '4', '--azs', '1']);
+    expect(options.cpuArchitecture).toBe('ARM64');
+    expect(options.ephemeralStorageGiB).toBe(50);
+    expect(options.interfaceEndpoints).toBe(4);
+    expect(options.availabilityZones).toBe(1);
+    expect(parsePlanArguments(['--items', '10', '--duration', '5m']).options.cpuArchitecture).toBeUndefined();
+  });
+
   test('parses vCPUs, durations and caps', () => {
     const { options, json } = parsePlanArguments(['--items', '50000', '--duration', '5m', '--cpu', '1', '--max-concurrency', '500', '--json']);
     expect(json).toBe(true);

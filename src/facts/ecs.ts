@@ -133,3 +133,22 @@ export const FARGATE_DEFAULT_VCPU_QUOTA = 6;
  * Source: https://docs.aws.amazon.com/AmazonECS/latest/userguide/throttling.html
  */
 export const FARGATE_RUN_TASK_CALLS_PER_SECOND = 20;
+
+/**
+ * Fargate includes 20 GiB of ephemeral storage in every task; `EphemeralStorage.SizeInGiB` sets
+ * 21 to 200 GiB, and what is above 20 GiB is billed.
+ * Source: https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-task-storage.html ;
+ * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_EphemeralStorage.html ; aws-facts.md 8.2.
+ */
+export const FARGATE_INCLUDED_EPHEMERAL_STORAGE_GIB = 20;
+export const FARGATE_MIN_EPHEMERAL_STORAGE_GIB = 21;
+export const FARGATE_MAX_EPHEMERAL_STORAGE_GIB = 200;
+
+/**
+ * ⚠ Whether Fargate Spot runs Linux ARM64 tasks: aws-facts.md 8.2 quotes the ECS guide's
+ * "Fargate capacity providers" considerations as X86_64 only, while later announcements are said to
+ * add ARM64. Refusing ARM64 with a Spot capacity is safe whichever is true (an on-demand ARM64
+ * task always runs), so the construct refuses it.
+ * Source: https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-capacity-providers.html
+ */
+export const FARGATE_SPOT_RUNS_ARM64 = false;

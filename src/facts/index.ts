@@ -13,3 +13,4 @@ export * from './prices';
 export * from './triggers';
 export * from './concurrency-pool';
 export * from './cloudwatch';
+export * from './vpc-endpoints';

@@ -16,8 +16,8 @@ export interface FanOutNetworkOptions {
   /**
    * The VPC for the tasks (ignored when `cluster` is given: its VPC is used).
    *
-   * @default - a new VPC with isolated subnets in two AZs and VPC endpoints for ECR, CloudWatch
-   * Logs and S3; no NAT gateway
+   * @default - a new VPC with isolated subnets in two AZs, no NAT gateway, and a VPC endpoint for
+   * every AWS service the task and execution roles may call (read at synth; see docs/networking.md)
    */
   readonly vpc?: ec2.IVpc;
 

@@ -1,4 +1,5 @@
 import type { FanOutPlan } from './planner';
+import { FanOutCpuArchitecture } from '../task/cpu-architecture';
 
 /** A short plain-text report of a plan. */
 export function formatPlanReport(plan: FanOutPlan): string {
@@ -11,10 +12,13 @@ export function formatPlanReport(plan: FanOutPlan): string {
     `items lost:          ${plan.itemsLost}`,
     `state transitions:   ${plan.stateTransitions}`,
     `Fargate:             ${plan.vcpuHours.toFixed(2)} vCPU-hours $${plan.vcpuCostUsd.toFixed(2)} + ${plan.gbHours.toFixed(2)} GB-hours $${plan.memoryCostUsd.toFixed(2)}`,
+    ...(plan.storageGbHours > 0 ? [`ephemeral storage:   ${plan.storageGbHours.toFixed(2)} GB-hours above the included 20 GiB $${plan.storageCostUsd.toFixed(2)}`] : []),
     `launch pacing:       ${plan.launchPacing ? 'paced' : 'not paced'}`,
     ...(plan.pool ? [`concurrency pool:    ${plan.pool.effectiveCap} tasks at once, ${plan.pool.runTaskCallsPerSecond} RunTask calls/s; adds ${formatSeconds(plan.pool.addedSeconds)} (${plan.pool.reason})`] : []),
     `Step Functions:      $${plan.stepFunctionsCostUsd.toFixed(2)}`,
-    `total:               $${plan.totalCostUsd.toFixed(2)} (us-east-1 On-Demand x86 and Standard prices)`,
+    `total:               $${plan.totalCostUsd.toFixed(2)} (us-east-1 On-Demand ${plan.cpuArchitecture === FanOutCpuArchitecture.ARM64 ? 'ARM64' : 'x86'} and Standard prices)`,
+    `network, idle:       $${plan.networkIdleMonthlyUsd.toFixed(2)} a month whether or not a run happens (${plan.networkIdleReason})`,
+    ...(plan.networkIdleMonthlyUsd > 0 ? ['  lower it with:', ...plan.networkCheaperChoices.map((c) => `  - ${c}`)] : []),
   ].join('\n');
 }
 

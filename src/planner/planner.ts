@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import { DISTRIBUTED_MAP_MAX_CONCURRENCY, FARGATE_DEFAULT_VCPU_QUOTA, FARGATE_LAUNCH_BURST, FARGATE_LAUNCH_RATE_PER_SECOND, FARGATE_MINIMUM_BILLED_SECONDS, FARGATE_RUN_TASK_CALLS_PER_SECOND, MIB_PER_GIB, PRICE_FARGATE_GB_HOUR_USD, PRICE_FARGATE_VCPU_HOUR_USD, PRICE_SFN_STANDARD_PER_TRANSITION_USD } from '../facts';
+import { DISTRIBUTED_MAP_MAX_CONCURRENCY, FARGATE_DEFAULT_VCPU_QUOTA, FARGATE_LAUNCH_BURST, FARGATE_LAUNCH_RATE_PER_SECOND, FARGATE_MINIMUM_BILLED_SECONDS, FARGATE_RUN_TASK_CALLS_PER_SECOND, MIB_PER_GIB, PRICE_FARGATE_GB_HOUR_USD, PRICE_FARGATE_ARM64_VCPU_HOUR_USD, PRICE_FARGATE_ARM64_GB_HOUR_USD, PRICE_FARGATE_EPHEMERAL_STORAGE_GB_HOUR_USD, FARGATE_INCLUDED_EPHEMERAL_STORAGE_GIB, FARGATE_MIN_EPHEMERAL_STORAGE_GIB, FARGATE_MAX_EPHEMERAL_STORAGE_GIB, PRICE_FARGATE_VCPU_HOUR_USD, PRICE_SFN_STANDARD_PER_TRANSITION_USD } from '../facts';
 import { makespanLowerBound, simulateLaunches } from './launch-simulation';
 import { FanOutPlanPool, FanOutPlanPoolEffect, poolShare } from './plan-pool';
 import { formatPlanReport } from './plan-report';
@@ -7,10 +7,16 @@ import { checkInteger } from '../checks';
 import { DEFAULT_DISTRIBUTED_MAX_CONCURRENCY } from '../concurrency/concurrency';
 import { decideLaunchPacing } from '../concurrency/launch-pacing';
 import { MAX_ITEMS_PER_BATCH } from '../items/private/batch-limits';
+import { networkIdleCost } from '../network/idle-cost';
+import { CREATED_VPC_MAX_AZS } from '../network/network';
 import { resolveRetryPolicy } from '../retries/private/retry-policy';
 import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY } from '../retries/private/throttle-retry';
 import { FanOutRetryOptions } from '../retries/retry-options';
+import { FanOutCpuArchitecture } from '../task/cpu-architecture';
 import { checkFargateTaskSize, DEFAULT_CPU, smallestMemoryFor, vcpusOf } from '../task/private/task-size';
+
+/** Interface endpoints of the default configuration: ECR API, ECR Docker, CloudWatch Logs. */
+export const DEFAULT_INTERFACE_ENDPOINTS = 3;
 
 /** State transitions a run spends outside the items (count, choose, Map, summary, end). */
 export const TRANSITIONS_PER_RUN = 6;
@@ -96,6 +102,37 @@ export interface FanOutPlanOptions {
    * @default - no pool
    */
   readonly pool?: FanOutPlanPool;
+
+  /**
+   * Interface endpoints of the VPC the construct creates, one per service the tasks call besides
+   * S3 and DynamoDB (free gateway endpoints): 3 by default (ECR API, ECR Docker, CloudWatch
+   * Logs), 4 with the callback pattern (Step Functions), one more each for Secrets Manager, SSM
+   * and KMS secrets; `describe()` lists them. 0 for a VPC given.
+   *
+   * @default 3
+   */
+  readonly interfaceEndpoints?: number;
+
+  /**
+   * Which processors run the tasks: ARM64 is priced at Fargate's Linux/ARM64 rates.
+   *
+   * @default FanOutCpuArchitecture.X86_64
+   */
+  readonly cpuArchitecture?: FanOutCpuArchitecture;
+
+  /**
+   * Ephemeral storage of each task in GiB (21 to 200); what is above the included 20 GiB is priced.
+   *
+   * @default 20 (included)
+   */
+  readonly ephemeralStorageGiB?: number;
+
+  /**
+   * Availability Zones of the VPC the construct creates.
+   *
+   * @default 2
+   */
+  readonly availabilityZones?: number;
 }
 
 /** The expected run. */
@@ -128,10 +165,22 @@ export interface FanOutPlan {
   readonly vcpuHours: number;
   /** Fargate GB-hours billed. */
   readonly gbHours: number;
-  /** Cost of the vCPU-hours, in USD (us-east-1 On-Demand x86). */
+  /** Cost of the vCPU-hours, in USD (us-east-1 On-Demand, x86 or ARM64 as asked). */
   readonly vcpuCostUsd: number;
   /** Cost of the GB-hours, in USD. */
   readonly memoryCostUsd: number;
+  /** GB-hours of ephemeral storage billed above the included 20 GiB. */
+  readonly storageGbHours: number;
+  /** Cost of the ephemeral storage above the included 20 GiB, in USD. */
+  readonly storageCostUsd: number;
+  /** What the network the construct builds costs a month, running or not (interface endpoints x AZs). */
+  readonly networkIdleMonthlyUsd: number;
+  /** The arithmetic of `networkIdleMonthlyUsd`, with the price's source. */
+  readonly networkIdleReason: string;
+  /** Choices that lower the network's idle cost, each with what it gives up. */
+  readonly networkCheaperChoices: string[];
+  /** Which processors the run was priced for. */
+  readonly cpuArchitecture: FanOutCpuArchitecture;
   /** Cost of the state transitions, in USD (Standard). */
   readonly stepFunctionsCostUsd: number;
   /** All of the above, in USD. */
@@ -163,6 +212,9 @@ export class FanOutPlanner {
     const cpu = options.cpu ?? DEFAULT_CPU;
     const memoryLimitMiB = options.memoryLimitMiB ?? smallestMemoryFor(cpu);
     checkFargateTaskSize(cpu, memoryLimitMiB);
+    checkInteger('ephemeralStorageGiB', options.ephemeralStorageGiB, FARGATE_MIN_EPHEMERAL_STORAGE_GIB, FARGATE_MAX_EPHEMERAL_STORAGE_GIB);
+    checkInteger('interfaceEndpoints', options.interfaceEndpoints, 0, 100);
+    checkInteger('availabilityZones', options.availabilityZones, 1, 6);
     const taskSeconds = options.taskDuration.toSeconds();
     if (!(taskSeconds > 0)) {
       throw new Error(`taskDuration must be at least one second, got ${options.taskDuration.toHumanString()}`);
@@ -230,10 +282,19 @@ export class FanOutPlanner {
     const gbHours = (memoryLimitMiB / MIB_PER_GIB) * billedTaskHours;
     // One transition per attempt of the Task state, one per failure record, and the run's own.
     const stateTransitions = TRANSITIONS_PER_RUN + run.runTaskCalls + run.itemsLost + run.pacingStates;
-    const vcpuCostUsd = vcpuHours * PRICE_FARGATE_VCPU_HOUR_USD;
-    const memoryCostUsd = gbHours * PRICE_FARGATE_GB_HOUR_USD;
+    const arm64 = options.cpuArchitecture === FanOutCpuArchitecture.ARM64;
+    const vcpuCostUsd = vcpuHours * (arm64 ? PRICE_FARGATE_ARM64_VCPU_HOUR_USD : PRICE_FARGATE_VCPU_HOUR_USD);
+    const memoryCostUsd = gbHours * (arm64 ? PRICE_FARGATE_ARM64_GB_HOUR_USD : PRICE_FARGATE_GB_HOUR_USD);
+    const storageGib = options.ephemeralStorageGiB ?? FARGATE_INCLUDED_EPHEMERAL_STORAGE_GIB;
+    const billedStorageGib = Math.max(0, storageGib - FARGATE_INCLUDED_EPHEMERAL_STORAGE_GIB);
+    const storageGbHours = billedStorageGib * billedTaskHours;
+    const storageCostUsd = storageGbHours * PRICE_FARGATE_EPHEMERAL_STORAGE_GB_HOUR_USD;
     const stepFunctionsCostUsd = stateTransitions * PRICE_SFN_STANDARD_PER_TRANSITION_USD;
+    const network = networkIdleCost(options.interfaceEndpoints ?? DEFAULT_INTERFACE_ENDPOINTS, options.availabilityZones ?? CREATED_VPC_MAX_AZS);
     return {
+      networkIdleMonthlyUsd: network.monthlyUsd,
+      networkIdleReason: network.reason,
+      networkCheaperChoices: network.cheaperChoices,
       items: options.items,
       tasks,
       makespanSeconds: run.makespanSeconds,
@@ -251,8 +312,11 @@ export class FanOutPlanner {
       gbHours,
       vcpuCostUsd,
       memoryCostUsd,
+      storageGbHours,
+      storageCostUsd,
       stepFunctionsCostUsd,
-      totalCostUsd: vcpuCostUsd + memoryCostUsd + stepFunctionsCostUsd,
+      totalCostUsd: vcpuCostUsd + memoryCostUsd + storageCostUsd + stepFunctionsCostUsd,
+      cpuArchitecture: options.cpuArchitecture ?? FanOutCpuArchitecture.X86_64,
       launchPacing: pacing.paced,
       launchPacingReason: pacing.reason,
       pool: pool ? {

@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { FanOutCapacity } from './capacity';
+import { FanOutCpuArchitecture } from './cpu-architecture';
 import { FanOutIntegrationPattern } from './integration-pattern';
 
 /**
@@ -38,6 +39,22 @@ export interface FanOutTaskOptions {
    * @default 512
    */
   readonly memoryLimitMiB?: number;
+
+  /**
+   * Which processors run the tasks. ARM64 (Graviton) is about 20% cheaper; the image must be
+   * built for linux/arm64, and it runs on on-demand capacity only (not with a Spot `capacity`).
+   *
+   * @default FanOutCpuArchitecture.X86_64
+   */
+  readonly cpuArchitecture?: FanOutCpuArchitecture;
+
+  /**
+   * Ephemeral storage of each task in GiB, 21 to 200; what is above the 20 GiB Fargate includes
+   * is billed.
+   *
+   * @default - 20 GiB, included in the Fargate price
+   */
+  readonly ephemeralStorageGiB?: number;
 
   /**
    * The command the container runs.

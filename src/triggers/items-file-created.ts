@@ -84,6 +84,7 @@ export class ItemsFileCreatedTrigger extends Construct {
         [S3_OBJECT_INPUT_FIELDS.key]: sfn.JsonPath.stringAt('$.items[0].key'),
       },
       logRetention: target.logRetention,
+      logRemovalPolicy: target.logRemovalPolicy,
     }).stateMachine;
     this.pipe = buildTriggerPipe(this, { queue: this.queue, starter: this.starter, batching, inputTemplate: ITEMS_FILE_RECORD_TEMPLATE });
 

@@ -75,6 +75,7 @@ export class MessageTrigger extends Construct {
       recordSelector: MESSAGE_RECORD_SELECTOR,
       fanOutInput: nestedInput(itemsFields, sfn.JsonPath.listAt('$.items')),
       logRetention: target.logRetention,
+      logRemovalPolicy: target.logRemovalPolicy,
       claims: { table: this.claimTable, retention },
     }).stateMachine;
     this.pipe = buildTriggerPipe(this, { queue: props.queue, starter: this.starter, batching });

@@ -99,6 +99,7 @@ export class ObjectCreatedTrigger extends Construct {
       recordSelector: OBJECT_CREATED_RECORD_SELECTOR,
       fanOutInput: nestedInput(itemsFields, sfn.JsonPath.listAt('$.items')),
       logRetention: target.logRetention,
+      logRemovalPolicy: target.logRemovalPolicy,
       claims: { table: this.claimTable, retention },
     }).stateMachine;
     this.pipe = buildTriggerPipe(this, { queue: this.queue, starter: this.starter, batching, inputTemplate: OBJECT_CREATED_RECORD_TEMPLATE });

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -28,7 +28,7 @@ export function buildStateMachine(scope: Construct, props: FanOutStateMachinePro
   const { observability } = props;
   const logGroup = new logs.LogGroup(scope, 'StateMachineLogs', {
     retention: observability.logRetention,
-    removalPolicy: RemovalPolicy.RETAIN,
+    removalPolicy: props.observability.logRemovalPolicy,
   });
   const stateMachine = new sfn.StateMachine(scope, 'StateMachine', {
     stateMachineName: props.stateMachineName,

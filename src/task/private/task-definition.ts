@@ -18,7 +18,7 @@ export interface FanOutTask {
  * The task definition given (its default container receives the item), or a new one of the
  * decided size whose one container logs to a log group of its own, kept `logRetention`.
  */
-export function buildTask(scope: Construct, decision: TaskSizeDecision, logRetention: logs.RetentionDays): FanOutTask {
+export function buildTask(scope: Construct, decision: TaskSizeDecision, logRetention: logs.RetentionDays, removalPolicy: RemovalPolicy): FanOutTask {
   if (decision.given) {
     // decideTaskSize checked that it has a default container.
     return { taskDefinition: decision.given, container: decision.given.defaultContainer! };
@@ -26,7 +26,7 @@ export function buildTask(scope: Construct, decision: TaskSizeDecision, logReten
   const taskDefinition = new ecs.FargateTaskDefinition(scope, 'TaskDefinition', decision.build);
   const logGroup = new logs.LogGroup(scope, 'ContainerLogs', {
     retention: logRetention,
-    removalPolicy: RemovalPolicy.RETAIN,
+    removalPolicy,
   });
   const { secrets, ...containerOptions } = decision.container!;
   const container = taskDefinition.addContainer(decision.containerName, {

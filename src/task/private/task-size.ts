@@ -1,6 +1,7 @@
 import { Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import { CPU_UNITS_PER_VCPU, FARGATE_TASK_SIZES } from '../../facts';
+import { CPU_UNITS_PER_VCPU, FARGATE_INCLUDED_EPHEMERAL_STORAGE_GIB, FARGATE_TASK_SIZES } from '../../facts';
+import { FanOutCpuArchitecture } from '../cpu-architecture';
 
 /** CPU units of a task the construct builds when `cpu` is not set: the smallest Fargate size. */
 export const DEFAULT_CPU = 256;
@@ -20,6 +21,8 @@ export interface TaskSizeInput {
   readonly command?: string[];
   readonly environment?: { [key: string]: string };
   readonly secrets?: { [key: string]: ecs.Secret };
+  readonly cpuArchitecture?: FanOutCpuArchitecture;
+  readonly ephemeralStorageGiB?: number;
 }
 
 /** The one container of a task definition the construct builds. */
@@ -35,7 +38,18 @@ export interface TaskSizeDecision {
   /**
    * The size of the task definition to build; undefined when one is given.
    */
-  readonly build?: { readonly cpu: number; readonly memoryLimitMiB: number };
+  readonly build?: {
+    readonly cpu: number;
+    readonly memoryLimitMiB: number;
+    /** Set when `cpuArchitecture` is given; left out, Fargate runs X86_64. */
+    readonly runtimePlatform?: ecs.RuntimePlatform;
+    /** Set when `ephemeralStorageGiB` is given; left out, Fargate gives 20 GiB. */
+    readonly ephemeralStorageGiB?: number;
+  };
+  /** Which processors run the task; undefined when a task definition is given. */
+  readonly cpuArchitecture?: FanOutCpuArchitecture;
+  /** Ephemeral storage of the task in GiB; undefined when a task definition is given. */
+  readonly ephemeralStorageGiB?: number;
   /** The container of the task definition to build; undefined when one is given. */
   readonly container?: BuiltContainer;
   /** The task definition given, used as it is (its default container receives the item). */
@@ -71,13 +85,29 @@ export function decideTaskSize(input: TaskSizeInput): TaskSizeDecision {
   if (!Token.isUnresolved(memoryLimitMiB)) {
     checkFargateTaskSize(cpu, memoryLimitMiB);
   }
+  const cpuArchitecture = input.cpuArchitecture ?? FanOutCpuArchitecture.X86_64;
+  const ephemeralStorageGiB = input.ephemeralStorageGiB ?? FARGATE_INCLUDED_EPHEMERAL_STORAGE_GIB;
   return {
-    build: { cpu, memoryLimitMiB },
+    build: {
+      cpu,
+      memoryLimitMiB,
+      ...(input.cpuArchitecture !== undefined ? {
+        runtimePlatform: {
+          cpuArchitecture: cpuArchitecture === FanOutCpuArchitecture.ARM64 ? ecs.CpuArchitecture.ARM64 : ecs.CpuArchitecture.X86_64,
+          operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+        },
+      } : {}),
+      ...(input.ephemeralStorageGiB !== undefined ? { ephemeralStorageGiB: input.ephemeralStorageGiB } : {}),
+    },
+    cpuArchitecture,
+    ephemeralStorageGiB,
     // validateProps requires an image when no task definition is given.
     container: { image: input.image!, command: input.command, environment: input.environment, secrets: input.secrets },
     vcpus: vcpusOf(cpu),
     containerName: BUILT_CONTAINER_NAME,
-    reason: `${input.cpu === undefined ? 'default: the smallest Fargate task' : `cpu ${cpu}`}, ${memoryLimitMiB} MiB.`,
+    reason: `${input.cpu === undefined ? 'default: the smallest Fargate task' : `cpu ${cpu}`}, ${memoryLimitMiB} MiB, ${cpuArchitecture}`
+      + `${input.cpuArchitecture === undefined ? ' (default)' : ''}, ${ephemeralStorageGiB} GiB of ephemeral storage`
+      + `${input.ephemeralStorageGiB === undefined ? ' (included)' : ` (${ephemeralStorageGiB - FARGATE_INCLUDED_EPHEMERAL_STORAGE_GIB} GiB above the included ${FARGATE_INCLUDED_EPHEMERAL_STORAGE_GIB} billed)`}.`,
   };
 }
 

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
@@ -48,6 +48,8 @@ export interface TriggerStarterProps {
   readonly fanOutInput: { [key: string]: any };
   /** How long the starter's logs are kept. */
   readonly logRetention: logs.RetentionDays;
+  /** What `cdk destroy` does with the starter's logs. */
+  readonly logRemovalPolicy?: RemovalPolicy;
   /**
    * Where started records are recorded, so that a record delivered again in another batch is
    * dropped.
@@ -173,7 +175,7 @@ export class TriggerStarter extends Construct {
       definition = toItems.next(nameBatch).next(start).next(started);
     }
 
-    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention });
+    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: props.logRemovalPolicy });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineType: sfn.StateMachineType.EXPRESS,
       definitionBody: sfn.DefinitionBody.fromChainable(definition),

@@ -1,3 +1,4 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -11,6 +12,8 @@ export interface TriggerTarget {
   readonly resultBucket: s3.IBucket;
   readonly resultPrefix: string;
   readonly logRetention: logs.RetentionDays;
+  /** What `cdk destroy` does with a trigger's log groups. */
+  readonly logRemovalPolicy: RemovalPolicy;
   /** Where the trigger adds its dead-letter alarm; undefined when alarms are off. */
   readonly alarms?: cloudwatch.Alarm[];
 }
