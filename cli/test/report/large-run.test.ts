@@ -21,6 +21,8 @@ const GIB_IN_KIB = 1024 * 1024;
 interface Reported {
   readonly json: any;
   readonly reportMs: number;
+  /** CPU time (user and system) of the report, in the child. */
+  readonly cpuMs: number;
   readonly maxRssKiB: number;
   readonly htmlBytes: number;
 }
@@ -72,7 +74,7 @@ describe('report of a 1,000,000-item run against a 100,000-item run', () => {
     console.log([
       `report of ${large.items} items (${(large.bytes / 2 ** 20).toFixed(0)} MiB of result files): ${(largeReport.reportMs / 1000).toFixed(1)} s, peak RSS ${mib(largeReport.maxRssKiB)} MiB, page ${(largeReport.htmlBytes / 1024).toFixed(0)} KiB`,
       `report of ${small.items} items (${(small.bytes / 2 ** 20).toFixed(0)} MiB of result files): ${(smallReport.reportMs / 1000).toFixed(1)} s, peak RSS ${mib(smallReport.maxRssKiB)} MiB, page ${(smallReport.htmlBytes / 1024).toFixed(0)} KiB`,
-      `time ratio (1,000,000 / 100,000 items): ${(largeReport.reportMs / smallReport.reportMs).toFixed(2)} (10 is linear; at most 15)`,
+      `CPU time: ${(largeReport.cpuMs / 1000).toFixed(1)} s and ${(smallReport.cpuMs / 1000).toFixed(1)} s; ratio (1,000,000 / 100,000 items) ${(largeReport.cpuMs / smallReport.cpuMs).toFixed(2)}, wall time ratio ${(largeReport.reportMs / smallReport.reportMs).toFixed(2)} (10 is linear; at most 15)`,
     ].join('\n'));
   });
 
@@ -108,7 +110,9 @@ describe('report of a 1,000,000-item run against a 100,000-item run', () => {
   });
 
   test('time is linear in the items: 10 times the items take at most 15 times as long', () => {
-    expect(largeReport.reportMs / smallReport.reportMs).toBeLessThanOrEqual(15);
+    // CPU time, not wall time: a loaded machine stretched the wall time of one run and not the
+    // other (a wall-time ratio of 26 was seen beside other test workers).
+    expect(largeReport.cpuMs / smallReport.cpuMs).toBeLessThanOrEqual(15);
   });
 
   test('the page and the JSON stay bounded: the 1,000,000-item run\'s are at most 1.5 times the 100,000-item run\'s', () => {
