@@ -51,7 +51,7 @@ describe('the example app', () => {
     expect(described).toMatch(/^inline Map: at most 50 items \(an item writes at most 490 history events/m);
     expect(described).toMatch(/^max concurrency: 16 \(maxVcpus 16 holds 16 tasks of 1 vCPU\.\)$/m);
     expect(described).toMatch(/^launch pacing: not paced: a first wave of 16/m);
-    expect(described).toMatch(/^task: 1024 CPU units, 2048 MiB, container 'Task' gets the item in FANOUT_ITEM$/m);
+    expect(described).toMatch(/^task: 1024 CPU units, 2048 MiB, X86_64, 20 GiB ephemeral storage, container 'Task' gets the item in FANOUT_ITEM$/m);
     expect(described).toMatch(/^network: a new cluster in a new VPC with isolated subnets and VPC endpoints, no NAT/m);
     expect(described).toMatch(/^tolerated failures: none/m);
   });
