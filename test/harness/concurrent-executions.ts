@@ -14,7 +14,7 @@
  */
 import * as FakeTimers from '@sinonjs/fake-timers';
 import { DEFAULT_START_TIME, installPromiseWithResolvers, TaskHandler } from './execute-workflow';
-import { activateIndefinitePathCorrection } from './indefinite-paths';
+import { activateIndefinitePathCorrection, correctIndefinitePathsByDefault } from './indefinite-paths';
 import { seededRandom } from './simulated-ecs';
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
@@ -152,7 +152,7 @@ export class ConcurrentRunner {
    * has ended, and returns the records by ARN.
    */
   async run(specs: readonly ExecutionSpec[]): Promise<Map<string, ExecutionRecord>> {
-    const releaseCorrection = activateIndefinitePathCorrection();
+    const releaseCorrection = correctIndefinitePathsByDefault() ? activateIndefinitePathCorrection() : () => {};
     const originalRandom = Math.random;
     const originalStackTraceLimit = Error.stackTraceLimit;
     const clock = FakeTimers.install({ now: DEFAULT_START_TIME, toFake: ['setTimeout', 'clearTimeout', 'Date'] });

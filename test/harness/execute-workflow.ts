@@ -1,6 +1,6 @@
 import * as FakeTimers from '@sinonjs/fake-timers';
 import { HistoryCounter, InterpreterEvent } from './history-budget';
-import { activateIndefinitePathCorrection } from './indefinite-paths';
+import { activateIndefinitePathCorrection, correctIndefinitePathsByDefault } from './indefinite-paths';
 import { seededRandom } from './simulated-ecs';
 
 /** Step Functions payload quota: 262,144 bytes of UTF-8 JSON (aws-facts.md 1.1). */
@@ -52,7 +52,7 @@ export interface ExecuteWorkflowOptions {
    * Correct the interpreter toward AWS: an indefinite JSONPath (filter, wildcard, slice, union,
    * deep scan) that matches nothing gives `[]` instead of failing with `States.Runtime`
    * (see indefinite-paths.ts). Turn off to see the interpreter's own behaviour.
-   * @default true
+   * @default true, or false when the environment has HARNESS_INDEFINITE_PATHS=raw
    */
   readonly correctIndefinitePaths?: boolean;
 }
@@ -408,7 +408,7 @@ export async function executeWorkflow(definition: object, input: unknown, option
 
   // Virtual time and a repeatable Math.random (FULL jitter) for the run.
   const startTime = options.startTime ?? DEFAULT_START_TIME;
-  const releaseCorrection = (options.correctIndefinitePaths ?? true) ? activateIndefinitePathCorrection() : () => {};
+  const releaseCorrection = (options.correctIndefinitePaths ?? correctIndefinitePathsByDefault()) ? activateIndefinitePathCorrection() : () => {};
   const originalRandom = Math.random;
   const clock = FakeTimers.install({ now: startTime, toFake: ['setTimeout', 'clearTimeout', 'Date'] });
   Math.random = seededRandom(options.seed ?? 1);

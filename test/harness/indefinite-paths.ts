@@ -17,6 +17,23 @@
  * indefinite path the correction wraps it again (`$..StopCode` of one task is `["SpotInterruption"]`).
  */
 
+/**
+ * The environment variable that sets the harness's default: `raw` runs every execution without
+ * the correction (the interpreter's own behaviour: an indefinite path that matches nothing fails
+ * the state with States.Runtime, as LocalStack does for filters and deep scans), so that a whole
+ * executed suite can be run both ways (issue 27); unset or `corrected`: with it. An execution's
+ * own `correctIndefinitePaths` option wins over it.
+ */
+export const INDEFINITE_PATHS_ENV = 'HARNESS_INDEFINITE_PATHS';
+
+/** Whether executions correct indefinite paths unless told otherwise, from `INDEFINITE_PATHS_ENV`. */
+export function correctIndefinitePathsByDefault(env: Record<string, string | undefined> = process.env): boolean {
+  const value = env[INDEFINITE_PATHS_ENV];
+  if (value === undefined || value === '' || value === 'corrected') return true;
+  if (value === 'raw') return false;
+  throw new Error(`${INDEFINITE_PATHS_ENV} must be 'corrected' or 'raw', got '${value}'`);
+}
+
 /** Marks the wrapper, so that it is installed once per module instance. */
 const WRAPPED = Symbol.for('cdk-fargate-fan-out.harness.indefinitePaths');
 
