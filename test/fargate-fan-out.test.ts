@@ -30,7 +30,11 @@ describe('the per-item task', () => {
 
   test('each iteration gets its item, its index, and its attempt counters', () => {
     expect(definition.States.RunItemsInline.ItemSelector).toEqual({
-      'index.$': '$$.Map.Item.Index', 'item.$': '$$.Map.Item.Value', 'retry': { attempts: 0, delay: 0, earlier: {}, Start: 0 }, 'stop': {},
+      'index.$': '$$.Map.Item.Index',
+      'item.$': '$$.Map.Item.Value',
+      'retry': { attempts: 0, delay: 0, earlier: {}, Start: 0 },
+      // Every field an item's record reads, left out (`[]`) until a task stops (issue 27).
+      'stop': { task: { StopCode: [], StoppedReason: [], StartedAt: [], StoppedAt: [] }, ExitCode: [], capacity: [], cpu: [], memory: [] },
     });
   });
 
@@ -104,20 +108,31 @@ describe('the per-item task', () => {
 describe('the summary', () => {
   const { definition } = synthFanOut(withImage({ mode: FanOutMode.INLINE }));
 
-  test('the Map reduces its results to a count and the failed items', () => {
+  test('the Map keeps its results, their count and their text; the failed items are listed only where the text shows one (issue 27)', () => {
     expect(definition.States.RunItemsInline.ResultSelector).toEqual({
       'itemCount.$': 'States.ArrayLength($)',
-      'failedItems.$': '$[?(@.error)]',
+      'outputs.$': '$',
+      'outputsText.$': 'States.JsonToString($)',
+      'failedItems': { list: [], count: 0 },
     });
-    expect(definition.States.RunItemsInline.Next).toBe('Summarize');
+    expect(definition.States.RunItemsInline.Next).toBe('AnyItemFailed');
+    expect(definition.States.AnyItemFailed).toMatchObject({
+      Choices: [{ Variable: '$.outputsText', StringMatches: '*"error"*', Next: 'ListFailedItems' }],
+      Default: 'Summarize',
+    });
+    expect(definition.States.ListFailedItems).toMatchObject({
+      Parameters: { 'list.$': '$.outputs[?(@.error)]', 'count.$': 'States.ArrayLength($.outputs[?(@.error)])' },
+      ResultPath: '$.failedItems',
+      Next: 'Summarize',
+    });
   });
 
   test('the execution fails with FanOut.ItemsFailed when any item failed, and succeeds otherwise', () => {
-    expect(definition.States.Summarize.Parameters['failedCount.$']).toBe('States.ArrayLength($.failedItems)');
+    expect(definition.States.Summarize.Parameters['failedCount.$']).toBe('$.failedItems.count');
     expect(definition.States.TooManyItemsFailed.Choices).toEqual([{ Variable: '$.failedCount', NumericGreaterThan: 0, Next: 'ItemsFailed' }]);
     expect(definition.States.TooManyItemsFailed.Default).toBe('AllItemsSucceeded');
     expect(definition.States.ItemsFailed.Error).toBe('FanOut.ItemsFailed');
-    expect(definition.States.Summarize.Parameters['message.$']).toBe("States.Format('{} of {} items failed', States.ArrayLength($.failedItems), $.itemCount)");
+    expect(definition.States.Summarize.Parameters['message.$']).toBe("States.Format('{} of {} items failed', $.failedItems.count, $.itemCount)");
     expect(definition.States.ItemsFailed.CausePath).toBe('$.message');
   });
 });
@@ -173,7 +188,7 @@ describe('modes', () => {
     }));
     expect(definition.States.ChooseMap.Choices).toEqual([{ Variable: '$.fanOut.itemCount', NumericLessThanEquals: 50, Next: 'RunItemsInline' }]);
     expect(definition.States.ChooseMap.Default).toBe('RunItemsDistributed');
-    expect(definition.States.RunItemsInline.Next).toBe('Summarize');
+    expect(definition.States.RunItemsInline.Next).toBe('AnyItemFailed');
     expect(definition.States.RunItemsDistributed.Next).toBe('DescribeMapRun');
     expect(definition.States.SummarizeMapRun.Next).toBe('TooManyItemsFailed');
     expect(definition.States.RunItemsDistributed.ItemProcessor.ProcessorConfig.ExecutionType).toBe('STANDARD');

@@ -1,7 +1,7 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { failedRecord, succeededRecord } from './item-record';
+import { failedRecord, LEFT_OUT, succeededRecord } from './item-record';
 import { ItemPoolPrefixes, ItemRunnerPlacement, ItemRunnerSources, ItemStateNames, POOL_OWNER_FIELD, stateNameFor } from './item-runner';
 import { buildItemSpill } from './item-spill';
 import { runFields } from './item-state';
@@ -142,17 +142,27 @@ interface TaskWiring {
 function wireTask(scope: Construct, task: tasks.EcsRunTask, wiring: TaskWiring): void {
   const { loop, rules, name, where } = wiring;
   const applyRules = rules.applyRules(loop);
-  const readStop = new sfn.Pass(scope, `${where}ReadStop${loop.suffix}`, {
-    stateName: name(`${ItemStateNames.INLINE_READ_STOP}${loop.suffix}`),
-    comment: 'Parses the stopped task\'s description (the failure\'s Cause) once.',
-    parameters: { task: sfn.JsonPath.stringToJson(sfn.JsonPath.stringAt('$.failure.Cause')), ...runFields(rules.paths, wiring.size, loop.capacity) },
+  // The record reads the task's fields where they are always present (item-record.ts): the
+  // description is merged over the empty stop's left-out fields, and where the Cause names no exit
+  // code, `ExitCode: []` is kept beside it for the record's deep scan to find.
+  const readStop = (withExitCode: boolean) => new sfn.Pass(scope, `${where}ReadStop${withExitCode ? '' : 'WithoutExitCode'}${loop.suffix}`, {
+    stateName: name(`${ItemStateNames.INLINE_READ_STOP}${withExitCode ? '' : 'WithoutExitCode'}${loop.suffix}`),
+    comment: withExitCode
+      ? 'Parses the stopped task\'s description (the failure\'s Cause) once, over the left-out fields the record reads.'
+      : 'Parses the stopped task\'s description, which has no exit code, over the left-out fields the record reads.',
+    parameters: {
+      task: sfn.JsonPath.jsonMerge(sfn.JsonPath.objectAt(`${rules.paths.stop}.task`), sfn.JsonPath.stringToJson(sfn.JsonPath.stringAt('$.failure.Cause'))),
+      ...(withExitCode ? {} : { ExitCode: [...LEFT_OUT] }),
+      ...runFields(rules.paths, wiring.size, loop.capacity),
+    },
     resultPath: rules.paths.stop,
   }).next(applyRules);
   const isStopDescribed = new sfn.Choice(scope, `${where}IsStopDescribed${loop.suffix}`, {
     stateName: name(`${ItemStateNames.INLINE_IS_STOP_DESCRIBED}${loop.suffix}`),
-    comment: 'A .sync failure\'s Cause is the stopped task\'s description as JSON; anything else (a timeout) fails the item as it is.',
+    comment: 'A .sync failure\'s Cause is the stopped task\'s description as JSON (with or without an exit code, a key only the description writes unescaped); anything else (a timeout) fails the item as it is.',
   })
-    .when(sfn.Condition.stringMatches('$.failure.Cause', '{*}'), readStop)
+    .when(sfn.Condition.stringMatches('$.failure.Cause', '{*"ExitCode"*}'), readStop(true))
+    .when(sfn.Condition.stringMatches('$.failure.Cause', '{*}'), readStop(false))
     .otherwise(loop.failed);
   // Catchers are tried in order, and States.TaskFailed matches every error but States.Timeout:
   // the RunTask refusals come first, so that only a task that ran is read as one.
