@@ -38,10 +38,14 @@ describe('the per-item task', () => {
     });
   });
 
-  test('keeps the ECS task description beside the item while its stop is read, and none of it in the Map\'s result', () => {
+  test('keeps the ECS task description beside the item while its stop is read, and none of it in the Map\'s result: the task ends the item (issue 23)', () => {
     expect(task.ResultSelector).toEqual({ 'task.$': '$', 'capacity': 'FARGATE', 'cpu': '256', 'memory': '512', 'summary': {} });
     expect(task.ResultPath).toBe('$.stop');
-    expect(allStates(definition).ItemSucceeded).toEqual({ Type: 'Succeed', Comment: expect.any(String), OutputPath: '$.stop.summary' });
+    // One transition per item that succeeds: the task state outputs the item's summary and ends.
+    expect(task.OutputPath).toBe('$.stop.summary');
+    expect(task.End).toBe(true);
+    expect(task.Next).toBeUndefined();
+    expect(allStates(definition).ItemSucceeded).toBeUndefined();
   });
 
   test('retries throttling and capacity errors with capped, fully jittered backoff, and ECS.InvalidParameterException a few times quickly', () => {
@@ -209,8 +213,25 @@ describe('the Distributed Map writes its results to S3 and counts them with Desc
     expect(map.ToleratedFailurePercentage).toBe(100);
     const states = map.ItemProcessor.States;
     expect(states.RunItemTaskInChild.Catch.map((c: any) => c.Next)).toEqual(['IsRateLimitedInChild', 'DescribeItemFailureInChild', 'IsStopDescribedInChild', 'DescribeItemFailureInChild']);
-    expect(states.RunItemTaskInChild.Next).toBe('ItemSucceededInChild');
-    expect(states.ItemSucceededInChild).toMatchObject({ Type: 'Pass', End: true, Parameters: { 'outcome': 'SUCCEEDED', 'earlier.$': '$.retry.earlier' } });
+    // The task state shapes the record of an item that succeeded and ends the child (issue 23):
+    // its last task's fields under retry.last, and the retry state (attempts, earlier tasks) output.
+    expect(states.RunItemTaskInChild).toMatchObject({
+      End: true,
+      ResultSelector: {
+        'outcome': 'SUCCEEDED',
+        'capacity': 'FARGATE',
+        'cpu': '256',
+        'memory': '512',
+        'stopCode.$': '$.StopCode',
+        'stoppedReason.$': '$.StoppedReason',
+        'exitCode.$': '$..ExitCode',
+        'startedAt.$': '$.StartedAt',
+        'stoppedAt.$': '$.StoppedAt',
+      },
+      ResultPath: '$.retry.last',
+      OutputPath: '$.retry',
+    });
+    expect(states.ItemSucceededInChild).toBeUndefined();
     expect(states.ItemFailedInChild).toMatchObject({ Type: 'Fail', ErrorPath: '$.Error', CausePath: '$.Cause' });
     expect(map.ResultSelector).toBeUndefined();
   });

@@ -84,10 +84,12 @@ describe('capacity', () => {
     test('the on-demand task runs with the full retries, its own rules and no further fallback', () => {
       const onDemand = states.RunItemOnDemandInChild;
       expect(onDemand.Parameters.CapacityProviderStrategy).toEqual([{ CapacityProvider: 'FARGATE', Weight: 1 }]);
-      expect(onDemand.ResultSelector).toMatchObject({ capacity: 'FARGATE', summary: { capacity: 'FARGATE' } });
+      // Its success ends the item: it shapes the record itself (issue 23).
+      expect(onDemand.ResultSelector).toMatchObject({ 'outcome': 'SUCCEEDED', 'capacity': 'FARGATE', 'stopCode.$': '$.StopCode' });
+      expect(onDemand).toMatchObject({ ResultPath: '$.retry.last', OutputPath: '$.retry', End: true });
       expect(onDemand.Retry.map((r: any) => r.MaxAttempts)).toEqual([1440, 3]);
       expect(onDemand.Catch.map((c: any) => c.Next)).toEqual(['IsRateLimitedOnDemandInChild', 'DescribeItemFailureInChild', 'IsStopDescribedOnDemandInChild', 'DescribeItemFailureInChild']);
-      expect(onDemand.Next).toBe('ItemSucceededInChild');
+      expect(onDemand.Next).toBeUndefined();
       expect(states.ApplyStopRulesOnDemandInChild.Choices.map((c: any) => c.Next)).toEqual(['RetryStartOnDemandInChild', 'DescribeItemFailureInChild']);
       expect(states.WaitRetryStartOnDemandInChild.Next).toBe('RunItemOnDemandInChild');
     });

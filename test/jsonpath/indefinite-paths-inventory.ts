@@ -96,6 +96,13 @@ export const INDEFINITE_PATHS: readonly IndefinitePathEntry[] = [
   // src/workflow/item/item-record.ts, lastTaskFields: every item record and every retry's earlier task.
   exitCodeScan('$.stop'),
   exitCodeScan('$.BatchInput.stop'),
+  // src/workflow/item/item-record.ts, succeededTaskOfResult: a task state that ends its item (issue 23).
+  {
+    path: '$..ExitCode',
+    where: /^main:RunItems(Inline|Distributed)\/(RunItemTask|RunItemOnDemand)InChild ResultSelector\.exitCode\.\$$/,
+    safety: Safety.ALWAYS_MATCHES,
+    reason: 'the record of an item that succeeded, read from the .sync result: a task .sync reports as succeeded ran and exited, and has its containers\' exit codes (recorded against AWS by LocalStack: /work/shared/ecs-stop-signals.md)',
+  },
   // src/concurrency-pool/private/cleanup.ts: the cleanup of a concurrency pool.
   {
     path: '$.history.events[?(@.Type == \'TaskSubmitted\')].TaskSubmittedEventDetails.Output',

@@ -79,8 +79,10 @@ export function failedRecord(paths: ItemStatePaths): { [key: string]: any } {
 }
 
 /**
- * The record of an item that succeeded (Distributed Map children): what its last task said and
- * how many tasks it took, with its earlier tasks.
+ * The record of an item that succeeded (Distributed Map children) in a state of its own, where
+ * the task state cannot end the item (after a Spot task's check, or a pool's release): what its
+ * last task said and how many tasks it took, with its earlier tasks. Elsewhere the task state
+ * shapes it (succeededTaskOfResult, LAST_TASK_FIELD).
  */
 export function succeededRecord(paths: ItemStatePaths): { [key: string]: any } {
   return {
@@ -90,3 +92,31 @@ export function succeededRecord(paths: ItemStatePaths): { [key: string]: any } {
     earlier: sfn.JsonPath.objectAt(`${paths.retry}.earlier`),
   };
 }
+
+/**
+ * Where a task state that ends its item keeps what its last task said: under this field of the
+ * retry state, which the task state outputs whole (its OutputPath). So the record of an item that
+ * succeeded is shaped by the task state itself, with no state of its own (one transition per item,
+ * issue 23): `{ attempts, earlier, <counters>, last: { outcome, <the task's fields> } }`, where
+ * `attempts` counts the earlier tasks. The report reads it as the flat record (src/report/item-record.ts).
+ */
+export const LAST_TASK_FIELD = 'last';
+
+/**
+ * The last task's fields, from a `.sync` result that succeeded (the task state's result selector):
+ * ECS's description of a task that ran and exited has its containers' exit codes, `StopCode`,
+ * `StoppedReason`, `StartedAt` and `StoppedAt` (recorded against AWS by LocalStack's snapshot
+ * tests, /work/shared/ecs-stop-signals.md), so each is read where it is.
+ */
+export function succeededTaskOfResult(run: { [key: string]: any }): { [key: string]: any } {
+  return {
+    outcome: ItemOutcomes.SUCCEEDED,
+    ...run,
+    stopCode: sfn.JsonPath.stringAt(`$.${TASK_RECORD_SOURCES.stopCode}`),
+    stoppedReason: sfn.JsonPath.stringAt(`$.${TASK_RECORD_SOURCES.stoppedReason}`),
+    exitCode: sfn.JsonPath.listAt(`$..${TASK_RECORD_SOURCES.exitCode}`),
+    startedAt: sfn.JsonPath.stringAt(`$.${TASK_RECORD_SOURCES.startedAt}`),
+    stoppedAt: sfn.JsonPath.stringAt(`$.${TASK_RECORD_SOURCES.stoppedAt}`),
+  };
+}
+
