@@ -31,14 +31,22 @@ describe('the per-item task', () => {
 
   test('each iteration gets its item, its index, and its attempt counters', () => {
     expect(definition.States.RunItemsInline.ItemSelector).toEqual({
-      'index.$': '$$.Map.Item.Index', 'item.$': '$$.Map.Item.Value', 'retry': { attempts: 0, delay: 0, earlier: {}, Start: 0 }, 'stop': {},
+      'index.$': '$$.Map.Item.Index',
+      'item.$': '$$.Map.Item.Value',
+      'retry': { attempts: 0, delay: 0, earlier: {}, Start: 0 },
+      // Every field an item's record reads, left out (`[]`) until a task stops (issue 27).
+      'stop': { task: { StopCode: [], StoppedReason: [], StartedAt: [], StoppedAt: [] }, ExitCode: [], capacity: [], cpu: [], memory: [] },
     });
   });
 
-  test('keeps the ECS task description beside the item while its stop is read, and none of it in the Map\'s result', () => {
+  test('keeps the ECS task description beside the item while its stop is read, and none of it in the Map\'s result: the task ends the item (issue 23)', () => {
     expect(task.ResultSelector).toEqual({ 'task.$': '$', 'capacity': 'FARGATE', 'cpu': '256', 'memory': '512', 'summary': {} });
     expect(task.ResultPath).toBe('$.stop');
-    expect(allStates(definition).ItemSucceeded).toEqual({ Type: 'Succeed', Comment: expect.any(String), OutputPath: '$.stop.summary' });
+    // One transition per item that succeeds: the task state outputs the item's summary and ends.
+    expect(task.OutputPath).toBe('$.stop.summary');
+    expect(task.End).toBe(true);
+    expect(task.Next).toBeUndefined();
+    expect(allStates(definition).ItemSucceeded).toBeUndefined();
   });
 
   test('retries throttling and capacity errors with capped, fully jittered backoff, and ECS.InvalidParameterException a few times quickly', () => {
@@ -105,20 +113,31 @@ describe('the per-item task', () => {
 describe('the summary', () => {
   const { definition } = synthFanOut(withImage({ mode: FanOutMode.INLINE }));
 
-  test('the Map reduces its results to a count and the failed items', () => {
+  test('the Map keeps its results, their count and their text; the failed items are listed only where the text shows one (issue 27)', () => {
     expect(definition.States.RunItemsInline.ResultSelector).toEqual({
       'itemCount.$': 'States.ArrayLength($)',
-      'failedItems.$': '$[?(@.error)]',
+      'outputs.$': '$',
+      'outputsText.$': 'States.JsonToString($)',
+      'failedItems': { list: [], count: 0 },
     });
-    expect(definition.States.RunItemsInline.Next).toBe('Summarize');
+    expect(definition.States.RunItemsInline.Next).toBe('AnyItemFailed');
+    expect(definition.States.AnyItemFailed).toMatchObject({
+      Choices: [{ Variable: '$.outputsText', StringMatches: '*"error"*', Next: 'ListFailedItems' }],
+      Default: 'Summarize',
+    });
+    expect(definition.States.ListFailedItems).toMatchObject({
+      Parameters: { 'list.$': '$.outputs[?(@.error)]', 'count.$': 'States.ArrayLength($.outputs[?(@.error)])' },
+      ResultPath: '$.failedItems',
+      Next: 'Summarize',
+    });
   });
 
   test('the execution fails with FanOut.ItemsFailed when any item failed, and succeeds otherwise', () => {
-    expect(definition.States.Summarize.Parameters['failedCount.$']).toBe('States.ArrayLength($.failedItems)');
+    expect(definition.States.Summarize.Parameters['failedCount.$']).toBe('$.failedItems.count');
     expect(definition.States.TooManyItemsFailed.Choices).toEqual([{ Variable: '$.failedCount', NumericGreaterThan: 0, Next: 'ItemsFailed' }]);
     expect(definition.States.TooManyItemsFailed.Default).toBe('AllItemsSucceeded');
     expect(definition.States.ItemsFailed.Error).toBe('FanOut.ItemsFailed');
-    expect(definition.States.Summarize.Parameters['message.$']).toBe("States.Format('{} of {} items failed', States.ArrayLength($.failedItems), $.itemCount)");
+    expect(definition.States.Summarize.Parameters['message.$']).toBe("States.Format('{} of {} items failed', $.failedItems.count, $.itemCount)");
     expect(definition.States.ItemsFailed.CausePath).toBe('$.message');
   });
 });
@@ -174,7 +193,7 @@ describe('modes', () => {
     }));
     expect(definition.States.ChooseMap.Choices).toEqual([{ Variable: '$.fanOut.itemCount', NumericLessThanEquals: 50, Next: 'RunItemsInline' }]);
     expect(definition.States.ChooseMap.Default).toBe('RunItemsDistributed');
-    expect(definition.States.RunItemsInline.Next).toBe('Summarize');
+    expect(definition.States.RunItemsInline.Next).toBe('AnyItemFailed');
     expect(definition.States.RunItemsDistributed.Next).toBe('DescribeMapRun');
     expect(definition.States.SummarizeMapRun.Next).toBe('TooManyItemsFailed');
     expect(definition.States.RunItemsDistributed.ItemProcessor.ProcessorConfig.ExecutionType).toBe('STANDARD');
@@ -196,8 +215,25 @@ describe('the Distributed Map writes its results to S3 and counts them with Desc
     expect(map.ToleratedFailurePercentage).toBe(100);
     const states = map.ItemProcessor.States;
     expect(states.RunItemTaskInChild.Catch.map((c: any) => c.Next)).toEqual(['IsRateLimitedInChild', 'DescribeItemFailureInChild', 'IsStopDescribedInChild', 'DescribeItemFailureInChild']);
-    expect(states.RunItemTaskInChild.Next).toBe('ItemSucceededInChild');
-    expect(states.ItemSucceededInChild).toMatchObject({ Type: 'Pass', End: true, Parameters: { 'outcome': 'SUCCEEDED', 'earlier.$': '$.retry.earlier' } });
+    // The task state shapes the record of an item that succeeded and ends the child (issue 23):
+    // its last task's fields under retry.last, and the retry state (attempts, earlier tasks) output.
+    expect(states.RunItemTaskInChild).toMatchObject({
+      End: true,
+      ResultSelector: {
+        'outcome': 'SUCCEEDED',
+        'capacity': 'FARGATE',
+        'cpu': '256',
+        'memory': '512',
+        'stopCode.$': '$.StopCode',
+        'stoppedReason.$': '$.StoppedReason',
+        'exitCode.$': '$..ExitCode',
+        'startedAt.$': '$.StartedAt',
+        'stoppedAt.$': '$.StoppedAt',
+      },
+      ResultPath: '$.retry.last',
+      OutputPath: '$.retry',
+    });
+    expect(states.ItemSucceededInChild).toBeUndefined();
     expect(states.ItemFailedInChild).toMatchObject({ Type: 'Fail', ErrorPath: '$.Error', CausePath: '$.Cause' });
     expect(map.ResultSelector).toBeUndefined();
   });

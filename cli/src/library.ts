@@ -16,4 +16,4 @@ export {
   PRICE_FARGATE_GB_HOUR_USD, PRICE_FARGATE_VCPU_HOUR_USD, PRICE_SFN_STANDARD_PER_TRANSITION_USD,
 } from 'cdk-fargate-fan-out/lib/facts';
 // The per-item record's shape, declared once where the workflow writes the record.
-export { ItemOutcomes, TASK_RECORD_FIELDS } from 'cdk-fargate-fan-out/lib/workflow/item/item-record';
+export { ItemOutcomes, LAST_TASK_FIELD, TASK_RECORD_FIELDS } from 'cdk-fargate-fan-out/lib/workflow/item/item-record';

@@ -72,7 +72,9 @@ export const CHILD_HISTORY_OVERHEAD_EVENTS = 20;
 
 /**
  * History events the parent execution spends outside the per-item iterations (start, item
- * count, Map entered/exited, summary, end), rounded up generously.
+ * count, Map entered/exited, summary, end), rounded up generously: at most 32 today (1 start,
+ * 2+2 count and choice, 4 Map, 16 for the inline summary's lists: a Choice and a Pass for each of
+ * at most 4 (inline-map.ts, pickedFromResults), 2 summary, 2+2 outcome, 1 end).
  * Source: derived from the workflow this construct builds.
  */
 export const PARENT_HISTORY_OVERHEAD_EVENTS = 50;

@@ -40,7 +40,7 @@ export function itemBudgetParts(): ItemBudgetPart[] {
       name: 'ITEM_RECORD_EVENTS',
       events: ITEM_RECORD_EVENTS,
       times: (a) => (a.callback ? 0 : 1),
-      states: new RegExp(`^(ItemSucceeded|IsStopDescribed${onDemand}|ReadStop${onDemand}|ApplyStopRules${onDemand})$`),
+      states: new RegExp(`^(ItemSucceeded|IsStopDescribed${onDemand}|ReadStop(WithoutExitCode)?${onDemand}|ApplyStopRules${onDemand})$`),
     },
     { name: 'FALLBACK_RUN_EVENTS', events: FALLBACK_RUN_EVENTS, times: (a) => a.fallbackRuns ?? 0, states: /^(RunItemOnDemand|FallBackSpot)$/ },
     {

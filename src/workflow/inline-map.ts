@@ -34,7 +34,7 @@ export function buildInlineMap(scope: Construct, props: FanOutWorkflowProps, end
     itemsPath: requireItemsPath(decisions),
     itemSelector: itemSelector(startState),
     maxConcurrency: decisions.concurrency.inlineMaxConcurrency,
-    resultSelector: summaryOfResults(decisions.reportsCapacity, decisions.callback),
+    resultSelector: summaryOfResults(pickedFromResults(decisions.reportsCapacity, decisions.callback)),
   });
   map.itemProcessor(inlineItemProcessor(scope, props));
   const failuresAt = `s3://${props.resultBucket.bucketName}/${decisions.resultPrefix}/inline/{}/`;
@@ -43,21 +43,28 @@ export function buildInlineMap(scope: Construct, props: FanOutWorkflowProps, end
     comment: 'Counts the items and lists the failed ones (index and error).',
     parameters: {
       itemCount: sfn.JsonPath.numberAt('$.itemCount'),
-      failedCount: sfn.JsonPath.arrayLength(sfn.JsonPath.listAt('$.failedItems')),
-      failedItems: sfn.JsonPath.listAt('$.failedItems'),
-      ...(decisions.callback ? { results: sfn.JsonPath.listAt('$.results') } : {}),
+      failedCount: sfn.JsonPath.numberAt('$.failedItems.count'),
+      failedItems: sfn.JsonPath.listAt('$.failedItems.list'),
+      ...(decisions.callback ? { results: sfn.JsonPath.listAt('$.results.list') } : {}),
       ...(decisions.reportsCapacity ? {
         tasksByCapacity: {
-          [CapacityProviderNames.SPOT]: sfn.JsonPath.arrayLength(sfn.JsonPath.listAt('$.ranOnSpot')),
-          [CapacityProviderNames.ON_DEMAND]: sfn.JsonPath.arrayLength(sfn.JsonPath.listAt('$.ranOnDemand')),
+          [CapacityProviderNames.SPOT]: sfn.JsonPath.numberAt('$.ranOnSpot.count'),
+          [CapacityProviderNames.ON_DEMAND]: sfn.JsonPath.numberAt('$.ranOnDemand.count'),
         },
       } : {}),
       // Each failed item's record (item, error, cause) is a file here, named by its index.
       failuresWrittenTo: sfn.JsonPath.format(failuresAt, sfn.JsonPath.stringAt('$$.Execution.Name')),
-      message: sfn.JsonPath.format('{} of {} items failed', sfn.JsonPath.arrayLength(sfn.JsonPath.listAt('$.failedItems')), sfn.JsonPath.stringAt('$.itemCount')),
+      message: sfn.JsonPath.format('{} of {} items failed', sfn.JsonPath.stringAt('$.failedItems.count'), sfn.JsonPath.stringAt('$.itemCount')),
     },
   });
-  return map.next(summarize).next(ends.outcome);
+  // Each list is read with a filter only where the results show it matches (see pickedFromResults).
+  let chain: sfn.IChainable = summarize;
+  for (const pick of [...pickedFromResults(decisions.reportsCapacity, decisions.callback)].reverse()) {
+    chain = pickWhereItMatches(scope, pick, chain);
+  }
+  map.next(chain);
+  summarize.next(ends.outcome);
+  return map;
 }
 
 /**
@@ -109,17 +116,106 @@ function inlineItemProcessor(scope: Construct, props: FanOutWorkflowProps): sfn.
   return buildItemRunner(scope, props, { inChild: false, recordFailure: describeFailure });
 }
 
-/** Reduces the per-item outputs to a count and the failures (the entries that have an error). */
-function summaryOfResults(reportsCapacity: boolean, reportsResults: boolean): { [key: string]: any } {
+/**
+ * What the Map keeps of the per-item outputs: their count, the outputs themselves and their text,
+ * and each list the summary reads, empty until it is picked (pickWhereItMatches).
+ */
+function summaryOfResults(picks: readonly PickedList[]): { [key: string]: any } {
   return {
     itemCount: sfn.JsonPath.arrayLength(sfn.JsonPath.listAt('$')),
-    failedItems: sfn.JsonPath.listAt('$[?(@.error)]'),
-    // Callback results, in item order, from the items that succeeded.
-    ...(reportsResults ? { results: sfn.JsonPath.listAt('$[*].result') } : {}),
-    // Successful items say which capacity ran them; Summarize counts them.
-    ...(reportsCapacity ? {
-      ranOnSpot: sfn.JsonPath.listAt(`$[?(@.capacity == '${CapacityProviderNames.SPOT}')]`),
-      ranOnDemand: sfn.JsonPath.listAt(`$[?(@.capacity == '${CapacityProviderNames.ON_DEMAND}')]`),
-    } : {}),
+    outputs: sfn.JsonPath.listAt('$'),
+    [`${RESULTS_TEXT_FIELD}.$`]: 'States.JsonToString($)',
+    ...Object.fromEntries(picks.map((pick) => [pick.field, { list: [], count: 0 }])),
   };
+}
+
+/** Where the Map's result keeps the per-item outputs as one JSON string. */
+const RESULTS_TEXT_FIELD = 'outputsText';
+
+/**
+ * A list the summary reads from the per-item outputs with an indefinite path (a filter, a
+ * wildcard), picked only when that path matches at least one output, which the outputs' text
+ * (a definite path) says: so the path is never evaluated where it would match nothing, whether
+ * AWS answers that with `[]` or with States.Runtime (issue 27).
+ */
+export interface PickedList {
+  /** The field of the Map's result it is written to, `{ list, count }` (`{ list: [], count: 0 }` until picked). */
+  readonly field: string;
+  /** The path over the per-item outputs. */
+  readonly path: string;
+  /** When the path matches at least one output. */
+  readonly matches: sfn.Condition;
+  /** Why `matches` implies a match. */
+  readonly why: string;
+  /** The Choice and Pass state names. */
+  readonly choiceName: string;
+  readonly pickName: string;
+}
+
+/**
+ * The lists of the inline summary. The per-item outputs are the library's own: `{}` or
+ * `{ capacity }` (run job), `{ result }` (callback), `{ index, error }` (a failed item). Their
+ * text is JSON, where a word in quotes is a key or a whole string value: "error" and "result"
+ * are there only as an output's key (or inside a callback result), "FARGATE" and "FARGATE_SPOT"
+ * only as a capacity (an error's name is ECS's or Step Functions', never a capacity). A callback
+ * container names its own results and errors: the one way to fool these checks (README).
+ */
+export function pickedFromResults(reportsCapacity: boolean, reportsResults: boolean): PickedList[] {
+  const text = `$.${RESULTS_TEXT_FIELD}`;
+  const picks: PickedList[] = [];
+  if (reportsResults) {
+    picks.push({
+      field: 'results',
+      path: '$.outputs[*].result',
+      matches: sfn.Condition.stringMatches(text, '*"result"*'),
+      why: 'a "result" key is in the text only when an output has one: it is the top-level key of a callback result',
+      choiceName: 'AnyResults',
+      pickName: 'ListResults',
+    });
+  }
+  picks.push({
+    field: 'failedItems',
+    path: '$.outputs[?(@.error)]',
+    // A callback result may nest an "error" key; there the failed items are the outputs without a result.
+    matches: reportsResults
+      ? sfn.Condition.numberLessThanJsonPath('$.results.count', '$.itemCount')
+      : sfn.Condition.stringMatches(text, '*"error"*'),
+    why: reportsResults
+      ? 'fewer results than items: an output without a result is a failed item\'s { index, error }'
+      : 'an "error" key is in the text only where a failed item\'s { index, error } is',
+    choiceName: 'AnyItemFailed',
+    pickName: 'ListFailedItems',
+  });
+  if (reportsCapacity) {
+    for (const [field, capacity, name] of [
+      ['ranOnSpot', CapacityProviderNames.SPOT, 'Spot'],
+      ['ranOnDemand', CapacityProviderNames.ON_DEMAND, 'OnDemand'],
+    ] as const) {
+      picks.push({
+        field,
+        path: `$.outputs[?(@.capacity == '${capacity}')]`,
+        matches: sfn.Condition.stringMatches(text, `*"${capacity}"*`),
+        why: `"${capacity}", quoted, is in the text only where an output says its item ran on ${capacity}`,
+        choiceName: `AnyRan${name}`,
+        pickName: `ListRan${name}`,
+      });
+    }
+  }
+  return picks;
+}
+
+/** A Choice that picks the list with its path where it matches, and goes on to `next` either way. */
+function pickWhereItMatches(scope: Construct, pick: PickedList, next: sfn.IChainable): sfn.IChainable {
+  const read = new sfn.Pass(scope, pick.pickName, {
+    stateName: pick.pickName,
+    comment: `Lists ${pick.field}: reached only when ${pick.why}.`,
+    parameters: { list: sfn.JsonPath.listAt(pick.path), count: sfn.JsonPath.arrayLength(sfn.JsonPath.listAt(pick.path)) },
+    resultPath: `$.${pick.field}`,
+  });
+  return new sfn.Choice(scope, pick.choiceName, {
+    stateName: pick.choiceName,
+    comment: `Does ${pick.path} match? (${pick.why}); an indefinite path that matches nothing is never read.`,
+  })
+    .when(pick.matches, read.next(next))
+    .otherwise(next);
 }

@@ -1,5 +1,6 @@
 import { FanOutIntegrationPattern, FanOutMode, FargateFanOutProps } from '../../src';
 import { INLINE_MAP_MAX_CONCURRENCY } from '../../src/facts';
+import { flatItemRecord } from '../../cli/src/report/item-record';
 import { ERROR_SPOT_INTERRUPTED } from '../../src/retries/private/spot';
 import { ITEMS_FAILED_ERROR, StateNames } from '../../src/workflow/workflow';
 import { executeWorkflow, ExecuteWorkflowOptions, ExecuteWorkflowResult, PAYLOAD_LIMIT_BYTES } from '../harness/execute-workflow';
@@ -225,7 +226,7 @@ export function expectRecordsMatchSimulation(run: FanOutRun): number {
     const mapRun = run.result.mapRuns[0];
     mapRun.results.forEach((output: any, index) => {
       if (output === null || output === undefined) return;
-      records.push({ index, record: output.Error !== undefined ? JSON.parse(output.Cause) : output });
+      records.push({ index, record: output.Error !== undefined ? JSON.parse(output.Cause) : flatItemRecord(output) as ItemRecord });
     });
   } else {
     for (const failure of run.failureRecords.values()) {

@@ -36,11 +36,13 @@ describe('capacity', () => {
     const { definition, fanOut } = synthFanOut(withImage({ mode: FanOutMode.RUN_TIME, capacity: FanOutCapacity.SPOT_WITH_ON_DEMAND_FALLBACK }));
     const states = allStates(definition);
     const present = (path: string) => ({ Variable: path, IsPresent: true });
+    // A field left out is `[]` (issue 27, item-record.ts), hence IsString before the comparison.
+    const string = (path: string) => ({ Variable: path, IsString: true });
     const interrupted = {
       Or: [
-        { And: [present('$.stop.task.StopCode'), { Variable: '$.stop.task.StopCode', StringEquals: 'SpotInterruption' }] },
-        { And: [present('$.stop.task.StopCode'), { Variable: '$.stop.task.StopCode', StringEquals: 'TerminationNotice' }] },
-        { And: [present('$.stop.task.StoppedReason'), { Variable: '$.stop.task.StoppedReason', StringMatches: '*Spot Task was interrupted*' }] },
+        { And: [present('$.stop.task.StopCode'), string('$.stop.task.StopCode'), { Variable: '$.stop.task.StopCode', StringEquals: 'SpotInterruption' }] },
+        { And: [present('$.stop.task.StopCode'), string('$.stop.task.StopCode'), { Variable: '$.stop.task.StopCode', StringEquals: 'TerminationNotice' }] },
+        { And: [present('$.stop.task.StoppedReason'), string('$.stop.task.StoppedReason'), { Variable: '$.stop.task.StoppedReason', StringMatches: '*Spot Task was interrupted*' }] },
       ],
     };
 
@@ -54,10 +56,18 @@ describe('capacity', () => {
         { ErrorEquals: ['States.TaskFailed'], ResultPath: '$.failure', Next: 'IsStopDescribedInChild' },
         { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'DescribeItemFailureInChild' },
       ]);
-      // A failure's Cause is parsed once, only when it is a JSON object, then its fields decide.
-      expect(states.IsStopDescribedInChild.Choices).toEqual([{ Variable: '$.failure.Cause', StringMatches: '{*}', Next: 'ReadStopInChild' }]);
+      // A failure's Cause is parsed once, only when it is a JSON object, then its fields decide; it
+      // is merged over the left-out fields the record reads, and without an exit code the record's
+      // deep scan finds `ExitCode: []` beside it (issue 27).
+      expect(states.IsStopDescribedInChild.Choices).toEqual([
+        { Variable: '$.failure.Cause', StringMatches: '{*"ExitCode"*}', Next: 'ReadStopInChild' },
+        { Variable: '$.failure.Cause', StringMatches: '{*}', Next: 'ReadStopWithoutExitCodeInChild' },
+      ]);
       expect(states.IsStopDescribedInChild.Default).toBe('DescribeItemFailureInChild');
-      expect(states.ReadStopInChild).toMatchObject({ Parameters: { 'task.$': 'States.StringToJson($.failure.Cause)' }, ResultPath: '$.stop', Next: 'ApplyStopRulesInChild' });
+      const merged = 'States.JsonMerge($.stop.task, States.StringToJson($.failure.Cause), false)';
+      expect(states.ReadStopInChild).toMatchObject({ Parameters: { 'task.$': merged }, ResultPath: '$.stop', Next: 'ApplyStopRulesInChild' });
+      expect(states.ReadStopInChild.Parameters.ExitCode).toBeUndefined();
+      expect(states.ReadStopWithoutExitCodeInChild).toMatchObject({ Parameters: { 'task.$': merged, 'ExitCode': [] }, ResultPath: '$.stop', Next: 'ApplyStopRulesInChild' });
       expect(states.ApplyStopRulesInChild.Choices[0]).toEqual({ ...interrupted, Next: 'FallBackSpotInChild' });
       expect(states.FallBackSpotInChild.Next).toBe('RunItemOnDemandInChild');
       // No text search through the whole Cause, which holds the item.
@@ -74,10 +84,12 @@ describe('capacity', () => {
     test('the on-demand task runs with the full retries, its own rules and no further fallback', () => {
       const onDemand = states.RunItemOnDemandInChild;
       expect(onDemand.Parameters.CapacityProviderStrategy).toEqual([{ CapacityProvider: 'FARGATE', Weight: 1 }]);
-      expect(onDemand.ResultSelector).toMatchObject({ capacity: 'FARGATE', summary: { capacity: 'FARGATE' } });
+      // Its success ends the item: it shapes the record itself (issue 23).
+      expect(onDemand.ResultSelector).toMatchObject({ 'outcome': 'SUCCEEDED', 'capacity': 'FARGATE', 'stopCode.$': '$.StopCode' });
+      expect(onDemand).toMatchObject({ ResultPath: '$.retry.last', OutputPath: '$.retry', End: true });
       expect(onDemand.Retry.map((r: any) => r.MaxAttempts)).toEqual([1440, 3]);
       expect(onDemand.Catch.map((c: any) => c.Next)).toEqual(['IsRateLimitedOnDemandInChild', 'DescribeItemFailureInChild', 'IsStopDescribedOnDemandInChild', 'DescribeItemFailureInChild']);
-      expect(onDemand.Next).toBe('ItemSucceededInChild');
+      expect(onDemand.Next).toBeUndefined();
       expect(states.ApplyStopRulesOnDemandInChild.Choices.map((c: any) => c.Next)).toEqual(['RetryStartOnDemandInChild', 'DescribeItemFailureInChild']);
       expect(states.WaitRetryStartOnDemandInChild.Next).toBe('RunItemOnDemandInChild');
     });
@@ -85,13 +97,23 @@ describe('capacity', () => {
     test('inline: both tasks\' failures are recorded, and the summary counts tasks by capacity', () => {
       expect(states.RunItemTask.Catch.map((c: any) => c.Next)).toEqual(['IsRateLimited', 'RunItemOnDemand', 'IsStopDescribed', 'DescribeItemFailure']);
       expect(states.RunItemOnDemand.Catch.map((c: any) => c.Next)).toEqual(['IsRateLimitedOnDemand', 'DescribeItemFailure', 'IsStopDescribedOnDemand', 'DescribeItemFailure']);
+      // Issue 27: each list is picked by its filter only where the outputs' text shows it matches.
       expect(definition.States.RunItemsInline.ResultSelector).toMatchObject({
-        'ranOnSpot.$': "$[?(@.capacity == 'FARGATE_SPOT')]",
-        'ranOnDemand.$': "$[?(@.capacity == 'FARGATE')]",
+        'outputs.$': '$',
+        'outputsText.$': 'States.JsonToString($)',
+        'ranOnSpot': { list: [], count: 0 },
+        'ranOnDemand': { list: [], count: 0 },
       });
+      expect(definition.States.AnyRanSpot.Choices).toEqual([{ Variable: '$.outputsText', StringMatches: '*"FARGATE_SPOT"*', Next: 'ListRanSpot' }]);
+      expect(definition.States.ListRanSpot).toMatchObject({
+        Parameters: { 'list.$': "$.outputs[?(@.capacity == 'FARGATE_SPOT')]", 'count.$': "States.ArrayLength($.outputs[?(@.capacity == 'FARGATE_SPOT')])" },
+        ResultPath: '$.ranOnSpot',
+        Next: 'AnyRanOnDemand',
+      });
+      expect(definition.States.AnyRanOnDemand.Choices).toEqual([{ Variable: '$.outputsText', StringMatches: '*"FARGATE"*', Next: 'ListRanOnDemand' }]);
       expect(definition.States.Summarize.Parameters.tasksByCapacity).toEqual({
-        'FARGATE_SPOT.$': 'States.ArrayLength($.ranOnSpot)',
-        'FARGATE.$': 'States.ArrayLength($.ranOnDemand)',
+        'FARGATE_SPOT.$': '$.ranOnSpot.count',
+        'FARGATE.$': '$.ranOnDemand.count',
       });
     });
 

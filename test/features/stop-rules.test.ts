@@ -22,7 +22,8 @@ describe('how the stop rules render', () => {
       'index.$': '$$.Map.Item.Index',
       'item.$': '$$.Map.Item.Value',
       'retry': { attempts: 0, delay: 0, earlier: {}, Spot: 0, Rule0: 0, Rule2: 0, Rule3: 0, Start: 0, Any: 0, cpu: '256', memory: '512' },
-      'stop': {},
+      // Every field an item's record reads, left out (`[]`) until a task stops (issue 27).
+      'stop': { task: { StopCode: [], StoppedReason: [], StartedAt: [], StoppedAt: [] }, ExitCode: [], capacity: [], cpu: [], memory: [] },
     });
   });
 
@@ -48,8 +49,14 @@ describe('how the stop rules render', () => {
   });
 
   test('a Cause that is the task\'s description is parsed once, then the rules are tried in order on its fields', () => {
-    expect(states.IsStopDescribedInChild.Choices).toEqual([{ Variable: '$.failure.Cause', StringMatches: '{*}', Next: 'ReadStopInChild' }]);
-    expect(states.ReadStopInChild.Parameters).toEqual({ 'task.$': 'States.StringToJson($.failure.Cause)', 'capacity': 'FARGATE_SPOT', 'cpu.$': '$.retry.cpu', 'memory.$': '$.retry.memory' });
+    expect(states.IsStopDescribedInChild.Choices).toEqual([
+      { Variable: '$.failure.Cause', StringMatches: '{*"ExitCode"*}', Next: 'ReadStopInChild' },
+      { Variable: '$.failure.Cause', StringMatches: '{*}', Next: 'ReadStopWithoutExitCodeInChild' },
+    ]);
+    const task = 'States.JsonMerge($.stop.task, States.StringToJson($.failure.Cause), false)';
+    expect(states.ReadStopInChild.Parameters).toEqual({ 'task.$': task, 'capacity': 'FARGATE_SPOT', 'cpu.$': '$.retry.cpu', 'memory.$': '$.retry.memory' });
+    expect(states.ReadStopWithoutExitCodeInChild.Parameters).toEqual({ 'task.$': task, 'ExitCode': [], 'capacity': 'FARGATE_SPOT', 'cpu.$': '$.retry.cpu', 'memory.$': '$.retry.memory' });
+    expect(states.ReadStopWithoutExitCodeInChild.Next).toBe('ApplyStopRulesInChild');
     const choices = states.ApplyStopRulesInChild.Choices.map((c: any) => c.Next);
     expect(choices).toEqual([
       'RetrySpotInChild', 'SpotTaskInterruptedInChild',
@@ -73,7 +80,9 @@ describe('how the stop rules render', () => {
     ]);
     expect(rules[2].And[1]).toEqual({ Variable: '$.retry.Rule0', NumericLessThan: 2 });
     expect(rules[4].And[2]).toEqual({ Variable: '$.stop.task.Containers[0].ExitCode', NumericEquals: 2 });
-    expect(rules[5].And[0].And[1]).toEqual({ Variable: '$.stop.task.StoppedReason', StringMatches: 'ResourceInitializationError*' });
+    // A field left out is `[]` (issue 27): compared only where it is a string.
+    expect(rules[5].And[0].And[1]).toEqual({ Variable: '$.stop.task.StoppedReason', IsString: true });
+    expect(rules[5].And[0].And[2]).toEqual({ Variable: '$.stop.task.StoppedReason', StringMatches: 'ResourceInitializationError*' });
   });
 
   test('an out-of-memory kill is exit code 137 with an OutOfMemoryError container reason; its retry takes the next size', () => {
@@ -89,13 +98,13 @@ describe('how the stop rules render', () => {
   test('a retry counts the attempt and the rule, keeps the stopped task among the earlier ones, draws a jittered delay and waits', () => {
     const count = states.RetryRule0InChild;
     expect(count.Parameters['index.$']).toBe('$.index');
-    expect(count.Parameters.stop).toEqual({});
+    expect(count.Parameters.stop).toEqual(definition.States.RunItemsDistributed.ItemSelector.stop);
     expect(count.Parameters.retry).toMatchObject({
       'attempts.$': 'States.MathAdd($.retry.attempts, 1)',
       'Rule0.$': 'States.MathAdd($.retry.Rule0, 1)',
       'Rule2.$': '$.retry.Rule2',
       'delay.$': 'States.MathRandom(States.ArrayGetItem(States.Array(5, 10), $.retry.Rule0), States.ArrayGetItem(States.Array(10, 20), $.retry.Rule0))',
-      'earlier': { 'stopCode.$': '$.stop..StopCode', 'exitCode.$': '$.stop..ExitCode', 'earlier.$': '$.retry.earlier' },
+      'earlier': { 'stopCode.$': '$.stop.task.StopCode', 'exitCode.$': '$.stop..ExitCode', 'earlier.$': '$.retry.earlier' },
     });
     expect(count.Next).toBe('WaitRetryRule0InChild');
     expect(states.WaitRetryRule0InChild).toMatchObject({ Type: 'Wait', SecondsPath: '$.retry.delay', Next: 'RunItemTaskInChild' });
@@ -131,7 +140,7 @@ describe('the inline Map', () => {
     expect(states.ItemSucceeded).toMatchObject({ Type: 'Succeed', OutputPath: '$.stop.summary' });
     expect(states.RunItemTask.ResultSelector.summary).toEqual({ capacity: 'FARGATE_SPOT' });
     expect(states.RunItemOnDemand.ResultSelector.summary).toEqual({ capacity: 'FARGATE' });
-    expect(states.DescribeItemFailure.Parameters.record).toMatchObject({ 'outcome': 'FAILED', 'stopCode.$': '$.stop..StopCode', 'earlier.$': '$.retry.earlier' });
+    expect(states.DescribeItemFailure.Parameters.record).toMatchObject({ 'outcome': 'FAILED', 'stopCode.$': '$.stop.task.StopCode', 'earlier.$': '$.retry.earlier' });
     // The Spot task's interruption runs the item on on-demand, through a state that counts the Spot task.
     expect(states.ApplyStopRules.Choices[0].Next).toBe('FallBackSpot');
     expect(states.FallBackSpot.Next).toBe('RunItemOnDemand');

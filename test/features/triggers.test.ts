@@ -148,7 +148,8 @@ describe('runForEachObjectCreated', () => {
     const states = definition.States;
     expect(definition.StartAt).toBe('RecordsToItems');
     expect(states.RecordsToItems.ItemSelector['claim.$']).toBe('$$.Map.Item.Value.claim');
-    expect(states.RecordsToItems.ResultSelector).toEqual({ 'ids.$': '$[*].id', 'claims.$': '$[*].claims[*]', 'items.$': '$[*].items[*]', 'kept.$': '$[*].kept' });
+    // Issue 27: the outputs and their text; the kept records are listed only where the text shows one.
+    expect(states.RecordsToItems.ResultSelector).toEqual({ 'ids.$': '$[*].id', 'outputs.$': '$', 'text.$': 'States.JsonToString($)' });
     const check = states.RecordsToItems.ItemProcessor.States;
     expect(check.LookUpClaim).toMatchObject({ ResultPath: '$.claimed', Parameters: { ConsistentRead: true, Key: { id: { 'S.$': '$.claim' } } } });
     expect(check.LookUpClaim.Resource).toMatch(/:dynamodb:getItem$/);
@@ -156,7 +157,11 @@ describe('runForEachObjectCreated', () => {
     expect(check.Drop.Parameters).toEqual({ 'id.$': '$.id', 'claims': [], 'items': [] });
     // Nothing left: succeed, so that the pipe deletes the batch.
     expect(states.RecordsToItems.Next).toBe('AnythingToStart');
-    expect(states.AnythingToStart).toMatchObject({ Choices: [{ Variable: '$.items[0]', IsPresent: true, Next: 'DropCopiesInBatch' }], Default: 'AllStartedBefore' });
+    expect(states.AnythingToStart).toMatchObject({ Choices: [{ Variable: '$.text', StringMatches: '*"kept"*', Next: 'ListKeptRecords' }], Default: 'AllStartedBefore' });
+    expect(states.ListKeptRecords).toMatchObject({
+      Parameters: { 'ids.$': '$.ids', 'claims.$': '$.outputs[*].claims[*]', 'items.$': '$.outputs[*].items[*]', 'kept.$': '$.outputs[*].kept' },
+      Next: 'DropCopiesInBatch',
+    });
     // Two copies of one event in this batch: unique by { claim, item }; were ArrayUnique to
     // refuse objects, the copies are kept (caught), never the batch failed.
     expect(check.Keep.Parameters.kept).toEqual({ 'claim.$': '$.claim', 'item.$': '$.item' });

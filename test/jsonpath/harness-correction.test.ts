@@ -4,10 +4,10 @@
  * interpreter's own behaviour, aws-local-stepfunctions: an indefinite path that matches nothing
  * fails the state with States.Runtime, as LocalStack does for filters and deep scans).
  *
- * With the correction every run ends as intended; that is what makes today's executed suites pass.
- * Without it, those that rely on `[]` for no match fail: `test.failing` (issue 27), beside tests
- * pinning today's error; when the workflow is made safe, drop both. A whole executed suite can be
- * run without the correction with HARNESS_INDEFINITE_PATHS=raw.
+ * Every run ends as intended either way (issue 27, item 2: the workflow never evaluates an
+ * indefinite path where it would match nothing; test/jsonpath/indefinite-paths-inventory.ts says
+ * how, path by path). A whole executed suite can be run without the correction with
+ * HARNESS_INDEFINITE_PATHS=raw (test/jsonpath/executed-raw.test.ts does, for the key suites).
  */
 import { FanOutCapacity, FanOutMode, FargateFanOutProps } from '../../src';
 import { fanOutWith, FanOutRun, makeItems, runFanOut } from '../executed/fan-out-run';
@@ -20,8 +20,6 @@ interface Scenario {
   readonly title: string;
   readonly props: Partial<FargateFanOutProps>;
   readonly ecs: SimulatedEcsOptions;
-  /** Why it does not end as intended without the correction, if it does not; and the error it ends with. */
-  readonly failsRaw?: { readonly why: string; readonly error: string; readonly cause: RegExp };
   check(run: FanOutRun): void;
 }
 
@@ -35,7 +33,6 @@ const SCENARIOS: readonly Scenario[] = [
     title: 'default fan-out, 5 items that all succeed: succeeds, 0 of 5 failed',
     props: {},
     ecs: { seed: 3 },
-    failsRaw: { why: 'the inline Map\'s filter $[?(@.error)] matches nothing', error: 'States.Runtime', cause: /^Path expression '\$\[\?\(@\.error\)\]' does not point to a value$/ },
     check: (run) => {
       expect(run.mapRan).toBe('inline');
       expect(run.result).toMatchObject({ status: 'SUCCEEDED', output: { itemCount: 5, failedCount: 0, failedItems: [] } });
@@ -54,7 +51,6 @@ const SCENARIOS: readonly Scenario[] = [
     title: 'Spot with fallback, one Spot task interrupted: its item runs on demand, and the run succeeds, 4 on Spot and 1 on demand',
     props: SPOT_FALLBACK,
     ecs: ONE_SPOT_INTERRUPTION,
-    failsRaw: { why: 'FallBackSpot\'s deep scan $.stop..ExitCode matches nothing', error: 'States.Runtime', cause: /^Path expression '\$\.stop\.\.ExitCode' does not point to a value$/ },
     check: (run) => {
       expect(run.ecs.spotInterruptions).toBe(1);
       expect(run.result).toMatchObject({ status: 'SUCCEEDED', output: { itemCount: 5, failedCount: 0, tasksByCapacity: { FARGATE_SPOT: 4, FARGATE: 1 } } });
@@ -82,7 +78,6 @@ const SCENARIOS: readonly Scenario[] = [
     title: 'Distributed Map, Spot with fallback, one Spot task interrupted: succeeds, 0 of 5 failed',
     props: { mode: FanOutMode.DISTRIBUTED, ...SPOT_FALLBACK },
     ecs: ONE_SPOT_INTERRUPTION,
-    failsRaw: { why: 'the child\'s FallBackSpotInChild deep scan $.stop..ExitCode matches nothing', error: 'FanOut.ItemsFailed', cause: /^1 of 5 items failed/ },
     check: (run) => {
       expect(run.ecs.spotInterruptions).toBe(1);
       expect(run.result).toMatchObject({ status: 'SUCCEEDED', output: { itemCount: 5, failedCount: 0 } });
@@ -100,23 +95,9 @@ describe('with the correction (the harness\'s default): every run ends as intend
   });
 });
 
-describe('without the correction (the interpreter\'s own behaviour)', () => {
-  for (const scenario of SCENARIOS) {
-    // Issue 27: `failsRaw` scenarios are expected to fail until the workflow is safe; then drop `.failing` and the pin below.
-    const declare = scenario.failsRaw ? test.failing : test;
-    declare(scenario.failsRaw ? `${scenario.title} (fails today: ${scenario.failsRaw.why})` : scenario.title, async () => {
-      scenario.check(await runScenario(scenario, false));
-    });
-  }
-
-  test.each(SCENARIOS.filter((s) => s.failsRaw).map((s) => [s.title, s] as const))('today (issue 27): %s ends with the path error instead', async (_title, scenario) => {
-    const run = await runScenario(scenario, false);
-    expect(run.result).toMatchObject({ status: 'FAILED', error: scenario.failsRaw!.error, cause: expect.stringMatching(scenario.failsRaw!.cause) });
-    if (run.mapRan === 'distributed') {
-      expect(run.result.mapRuns[0].failures).toEqual([
-        expect.objectContaining({ Error: 'States.Runtime', Cause: 'Path expression \'$.stop..ExitCode\' does not point to a value' }),
-      ]);
-    }
+describe('without the correction (the interpreter\'s own behaviour): every run ends as intended too', () => {
+  test.each(SCENARIOS.map((s) => [s.title, s] as const))('%s', async (_title, scenario) => {
+    scenario.check(await runScenario(scenario, false));
   });
 });
 
@@ -132,11 +113,18 @@ describe(`${INDEFINITE_PATHS_ENV}: the harness's default for a whole suite`, () 
     const saved = process.env[INDEFINITE_PATHS_ENV];
     process.env[INDEFINITE_PATHS_ENV] = 'raw';
     try {
+      // A probe the workflow never has: a filter that matches nothing, read by the summary.
       const synth = fanOutWith({});
-      const raw = await runFanOut(synth, makeItems(5), new SimulatedEcs({ seed: 3 }));
-      expect(raw.result).toMatchObject({ status: 'FAILED', error: 'States.Runtime', cause: 'Path expression \'$[?(@.error)]\' does not point to a value' });
-      const corrected = await runFanOut(synth, makeItems(5), new SimulatedEcs({ seed: 3 }), { correctIndefinitePaths: true });
+      const probed = JSON.parse(JSON.stringify(synth.definition));
+      probed.States.Summarize.Parameters['probe.$'] = '$.outputs[?(@.never)]';
+      const withProbe = { ...synth, definition: probed };
+      const raw = await runFanOut(withProbe, makeItems(5), new SimulatedEcs({ seed: 3 }));
+      expect(raw.result).toMatchObject({ status: 'FAILED', error: 'States.Runtime', cause: 'Path expression \'$.outputs[?(@.never)]\' does not point to a value' });
+      const corrected = await runFanOut(withProbe, makeItems(5), new SimulatedEcs({ seed: 3 }), { correctIndefinitePaths: true });
       expect(corrected.result.status).toBe('SUCCEEDED');
+      // Without the probe, the workflow itself succeeds raw.
+      const plain = await runFanOut(synth, makeItems(5), new SimulatedEcs({ seed: 3 }));
+      expect(plain.result.status).toBe('SUCCEEDED');
     } finally {
       if (saved === undefined) delete process.env[INDEFINITE_PATHS_ENV];
       else process.env[INDEFINITE_PATHS_ENV] = saved;

@@ -7,8 +7,10 @@
  * reporter checked that case against AWS) and fails the state with States.Runtime for filters and
  * deep scans; aws-local-stepfunctions fails for all of them (our harness corrects it to `[]`).
  *
- * This is the working list for the fix (issue 27, item 2). Today most entries rely on `[]`, and
- * say so: `UNSAFE` entries break if AWS behaves as LocalStack does for filters and deep scans.
+ * Issue 27, item 2: every entry is now safe either way, because it is never evaluated where it
+ * would match nothing: it always matches where it is evaluated (ALWAYS_MATCHES), or a definite
+ * check before it shows that it matches (GUARDED). The `UNSAFE` and `WILDCARD` kinds stay, so
+ * that a path that relies on `[]` again must say so, and the test holds their count at zero.
  */
 import { indefiniteKinds, IndefiniteKind, PathUse } from './asl-paths';
 
@@ -26,6 +28,11 @@ export enum Safety {
   WILDCARD = 'WILDCARD: relies on [] for no match, the answer localstack#12318 reports from AWS for wildcards',
   /** It cannot match nothing where it is evaluated (the reason says why). */
   ALWAYS_MATCHES = 'SAFE: always matches',
+  /**
+   * It is evaluated only after a definite check (a Choice on a definite path: the text of what it
+   * reads, or a count) shows that it matches at least once (the reason says which check).
+   */
+  GUARDED = 'SAFE: read only where a definite check shows it matches',
 }
 
 /** One row of the table: a path, where it is evaluated, and how it is made safe. */
@@ -44,88 +51,66 @@ export function useKey(role: string, use: PathUse): string {
   return `${role}:${use.state} ${use.field}`;
 }
 
-/** The fields of the last task an item record and a retry's `earlier` list read with a deep scan. */
-const ECS_FIELDS_LEFT_OUT: Record<string, string> = {
-  ExitCode: 'no container exit code: a task that failed to start, or one Spot interrupted before its container exited',
-  StartedAt: 'no StartedAt: a task that failed to start (TaskFailedToStart)',
-  StopCode: 'set on every task ECS stopped; nothing only where no task description is at the stop path (not checked for every way an item fails)',
-  StoppedReason: 'set on every task ECS stopped; nothing only where no task description is at the stop path (not checked for every way an item fails)',
-  StoppedAt: 'set on every task ECS stopped; nothing only where no task description is at the stop path (not checked for every way an item fails)',
-};
-const WORKFLOW_FIELDS = ['capacity', 'cpu', 'memory'];
-
 /** The states that read the last task's fields (lastTaskFields): item records and retries. */
 const ITEM_RECORD_STATES = /^main:RunItems(Inline|Distributed)\/(DescribeItemFailure|ItemSucceeded|Retry[A-Za-z0-9]*|FallBackSpot)(InChild)? Parameters\.(BatchInput\.)?(record\.)?(retry\.earlier\.)?/;
 
-function deepScans(stop: '$.stop' | '$.BatchInput.stop'): IndefinitePathEntry[] {
-  const where = (field: string) => new RegExp(`${ITEM_RECORD_STATES.source}${field.charAt(0).toLowerCase()}${field.slice(1)}\\.\\$$`);
+function exitCodeScan(stop: '$.stop' | '$.BatchInput.stop'): IndefinitePathEntry {
   const twin = stop === '$.BatchInput.stop' ? ' (batched items: the same record, inside BatchInput)' : '';
-  return [
-    ...Object.entries(ECS_FIELDS_LEFT_OUT).map(([field, when]) => ({
-      path: `${stop}..${field}`,
-      where: where(field),
-      safety: Safety.UNSAFE,
-      reason: `deep scan over the stopped task's description${twin}; matches nothing where the field is absent (${when}); the state then fails with States.Runtime in LocalStack`,
-    })),
-    ...WORKFLOW_FIELDS.map((field) => ({
-      path: `${stop}..${field}`,
-      where: where(field),
-      safety: Safety.UNSAFE,
-      reason: `deep scan for the ${field} the workflow writes beside the task at the stop path${twin}; matches nothing when the item failed before anything was written there`,
-    })),
-  ];
+  return {
+    path: `${stop}..ExitCode`,
+    where: new RegExp(`${ITEM_RECORD_STATES.source}exitCode\\.\\$$`),
+    safety: Safety.ALWAYS_MATCHES,
+    reason: `the record's exit code${twin}: the stop path always holds one for the deep scan to find, the containers' or \`ExitCode: []\` beside the task. `
+      + 'The empty stop has `ExitCode: []` (emptyStop); a failure\'s Cause is read by ReadStop only where it names "ExitCode" (IsStopDescribed, a definite check on the Cause), else by ReadStopWithoutExitCode, which writes `ExitCode: []`; '
+      + 'a task .sync reports as succeeded has its containers\' exit codes (recorded against AWS by LocalStack: /work/shared/ecs-stop-signals.md). The other fields of the record are definite paths, always present (item-record.ts)',
+  };
 }
 
-/** The table. Keep it sorted by where the path is built (src/build/...). */
+/** The table. Keep it sorted by where the path is built (src/...). */
 export const INDEFINITE_PATHS: readonly IndefinitePathEntry[] = [
-  // src/build/workflow.ts, summaryOfResults: the inline Map's ResultSelector.
+  // src/workflow/inline-map.ts, pickedFromResults: the inline summary's lists, each behind a Choice.
   {
-    path: '$[?(@.error)]',
-    where: /^main:RunItemsInline ResultSelector\.failedItems\.\$$/,
-    safety: Safety.UNSAFE,
-    reason: 'filter over the iterations\' outputs; matches nothing when every item succeeded (the happy path): LocalStack fails RunItemsInline with States.Runtime',
+    path: '$.outputs[?(@.error)]',
+    where: /^main:ListFailedItems Parameters\.(list|count)\.\$$/,
+    safety: Safety.GUARDED,
+    reason: 'AnyItemFailed: "error" in quotes is in the per-item outputs\' text (the Map\'s ResultSelector, States.JsonToString) only as a failed item\'s key; with callback results, fewer results than items (both counted by definite paths)',
   },
   {
-    path: '$[?(@.capacity == \'FARGATE_SPOT\')]',
-    where: /^main:RunItemsInline ResultSelector\.ranOnSpot\.\$$/,
-    safety: Safety.UNSAFE,
-    reason: 'filter (Spot configurations); matches nothing when no item succeeded on Spot',
+    path: '$.outputs[?(@.capacity == \'FARGATE_SPOT\')]',
+    where: /^main:ListRanSpot Parameters\.(list|count)\.\$$/,
+    safety: Safety.GUARDED,
+    reason: 'AnyRanSpot: "FARGATE_SPOT" in quotes is in the outputs\' text only as the capacity a successful item ran on',
   },
   {
-    path: '$[?(@.capacity == \'FARGATE\')]',
-    where: /^main:RunItemsInline ResultSelector\.ranOnDemand\.\$$/,
-    safety: Safety.UNSAFE,
-    reason: 'filter (Spot configurations); matches nothing when no item fell back to on-demand (every Spot run without fallback)',
+    path: '$.outputs[?(@.capacity == \'FARGATE\')]',
+    where: /^main:ListRanOnDemand Parameters\.(list|count)\.\$$/,
+    safety: Safety.GUARDED,
+    reason: 'AnyRanOnDemand: "FARGATE" in quotes is in the outputs\' text only as the capacity a successful item ran on',
   },
   {
-    path: '$[*].result',
-    where: /^main:RunItemsInline ResultSelector\.results\.\$$/,
-    safety: Safety.WILDCARD,
-    reason: 'wildcard (callback pattern); matches nothing when no item succeeded (only succeeded items carry a result)',
+    path: '$.outputs[*].result',
+    where: /^main:ListResults Parameters\.(list|count)\.\$$/,
+    safety: Safety.GUARDED,
+    reason: 'AnyResults (callback pattern): "result" in quotes is in the outputs\' text only where an output has a result',
   },
-  // src/build/stop-classifier.ts, lastTaskFields: every item record and every retry's earlier task.
-  ...deepScans('$.stop'),
-  ...deepScans('$.BatchInput.stop'),
-  // src/build/pool/cleanup.ts: the cleanup of a concurrency pool.
+  // src/workflow/item/item-record.ts, lastTaskFields: every item record and every retry's earlier task.
+  exitCodeScan('$.stop'),
+  exitCodeScan('$.BatchInput.stop'),
+  // src/workflow/item/item-record.ts, succeededTaskOfResult: a task state that ends its item (issue 23).
   {
-    path: '$.Events[?(@.Type == \'TaskSubmitted\')].TaskSubmittedEventDetails.Output',
-    where: /^pool cleanup:CheckEachLease\/ReadHolderLastTask ResultSelector\.submitted\.\$$/,
-    safety: Safety.UNSAFE,
-    reason: 'filter over the ended holder\'s last events; matches nothing when it submitted no task among them (HadTask expects []); a States.Runtime there is not caught, so the cleanup fails and the lease is never given back',
-  },
-  {
-    path: '$.submitted.task.Tasks[*].TaskArn',
-    where: /^pool cleanup:CheckEachLease\/DescribeHolderTask Parameters\.Tasks\.\$$/,
+    path: '$..ExitCode',
+    where: /^main:RunItems(Inline|Distributed)\/(RunItemTask|RunItemOnDemand)InChild ResultSelector\.exitCode\.\$$/,
     safety: Safety.ALWAYS_MATCHES,
-    reason: 'reached only through HadTask, which requires the submitted RunTask answer to hold a "TaskArn"',
+    reason: 'the record of an item that succeeded, read from the .sync result: a task .sync reports as succeeded ran and exited, and has its containers\' exit codes (recorded against AWS by LocalStack: /work/shared/ecs-stop-signals.md)',
   },
+  // src/concurrency-pool/private/cleanup.ts: the cleanup of a concurrency pool.
   {
-    path: '$.Tasks[*].LastStatus',
-    where: /^pool cleanup:CheckEachLease\/DescribeHolderTask ResultSelector\.statuses\.\$$/,
-    safety: Safety.WILDCARD,
-    reason: 'wildcard; matches nothing when ECS no longer knows the task (it answers with a failure, MISSING, and no Tasks); not caught',
+    path: '$.history.events[?(@.Type == \'TaskSubmitted\')].TaskSubmittedEventDetails.Output',
+    where: /^pool cleanup:CheckEachLease\/ListHolderSubmittedTasks InputPath$/,
+    safety: Safety.GUARDED,
+    reason: 'DidHolderSubmitTask: "TaskSubmitted" in quotes is in the events\' text only as an event\'s Type (event data is escaped); with IncludeExecutionData, a TaskSubmitted event carries its output',
   },
-  // src/build/triggers/starter.ts: the starters of the object-created, message and items-file triggers.
+  // src/triggers/private/starter.ts: the starters of the object-created, message and items-file triggers.
   {
     path: '$[*].id',
     where: /^starter:RecordsToItems ResultSelector\.ids\.\$$/,
@@ -139,28 +124,28 @@ export const INDEFINITE_PATHS: readonly IndefinitePathEntry[] = [
     reason: 'every record has an item and a pipe\'s batch has at least one record; one match is a list of one on Jayway, but LocalStack and aws-local-stepfunctions unwrap it (a batch of one would start the fan-out with an object for its items)',
   },
   {
-    path: '$[*].claims[*]',
-    where: /^starter:RecordsToItems ResultSelector\.claims\.\$$/,
-    safety: Safety.UNSAFE,
-    reason: 'two wildcards (LocalStack\'s [] rule covers one wildcard or slice: it raises here); matches nothing when every record of the batch was started before (Drop gives claims: [])',
+    path: '$.outputs[*].claims[*]',
+    where: /^starter:ListKeptRecords Parameters\.claims\.\$$/,
+    safety: Safety.GUARDED,
+    reason: 'AnythingToStart: "kept" in quotes is in the outputs\' text only as a kept record\'s key, and a kept record has one claim',
   },
   {
-    path: '$[*].items[*]',
-    where: /^starter:RecordsToItems ResultSelector\.items\.\$$/,
-    safety: Safety.UNSAFE,
-    reason: 'two wildcards (LocalStack raises here, as for claims); matches nothing when every record of the batch was started before (Drop gives items: []); AnythingToStart then expects []',
+    path: '$.outputs[*].items[*]',
+    where: /^starter:ListKeptRecords Parameters\.items\.\$$/,
+    safety: Safety.GUARDED,
+    reason: 'AnythingToStart: a kept record (its "kept" key in the outputs\' text) has one item',
   },
   {
-    path: '$[*].kept',
-    where: /^starter:RecordsToItems ResultSelector\.kept\.\$$/,
-    safety: Safety.WILDCARD,
-    reason: 'wildcard; matches nothing when every record of the batch was started before (Drop has no kept)',
+    path: '$.outputs[*].kept',
+    where: /^starter:ListKeptRecords Parameters\.kept\.\$$/,
+    safety: Safety.GUARDED,
+    reason: 'AnythingToStart: "kept" in quotes is in the outputs\' text only as a kept record\'s key',
   },
   {
     path: '$[0].records[*].item',
     where: /^starter:DropCopiesInBatch ResultSelector\.items\.\$$/,
     safety: Safety.ALWAYS_MATCHES,
-    reason: 'reached only when AnythingToStart saw an item, so ArrayUnique of the kept records has one; and any error is caught (KeepCopies)',
+    reason: 'reached only when AnythingToStart saw a kept record, so ArrayUnique of the kept records has one; and any error is caught (KeepCopies)',
   },
 ];
 

@@ -6,6 +6,7 @@ import { mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
 import { FanOutCapacity, FanOutMode, FargateFanOutProps } from '../../src';
+import { flatItemRecord } from '../../cli/src/report/item-record';
 import { FanOutRun, SIMULATED_EXECUTION_NAME, account, fanOutWith, makeItems, runFanOut } from '../executed/fan-out-run';
 import { DEFAULT_START_TIME, MapRunReport } from '../harness/execute-workflow';
 import { writeDistributedResults, writeExecutionJson, writeInlineFailures } from '../harness/result-files';
@@ -77,7 +78,7 @@ export async function writtenInlineRun(count: number, seed: number): Promise<Wri
 
 /** True when the workflow writes item records itself: its children's outputs are records. */
 export function workflowWritesRecords(mapRun: MapRunReport): boolean {
-  return mapRun.results.some((output: any) => output && typeof output === 'object' && (output.outcome === 'SUCCEEDED' || output.outcome === 'FAILED'));
+  return mapRun.results.some((output: any) => output && typeof output === 'object' && ['SUCCEEDED', 'FAILED'].includes((flatItemRecord(output) as any).outcome));
 }
 
 /** Whether an attempt launched a task (which the item's record lists): it ran, or it failed to start. */

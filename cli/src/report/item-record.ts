@@ -1,4 +1,4 @@
-import { ItemOutcomes, TASK_RECORD_FIELDS as TASK_FIELDS } from '../library';
+import { ItemOutcomes, LAST_TASK_FIELD, TASK_RECORD_FIELDS as TASK_FIELDS } from '../library';
 /**
  * The per-item record the workflow writes for every item (or batch): the fields of the item's last
  * ECS task, counters, and the item's earlier tasks as a linked list (`earlier`, newest first; the
@@ -93,10 +93,24 @@ function taskOf(fields: Record<string, unknown>): TaskRecord | undefined {
 }
 
 /**
+ * The flat record (`{ outcome, attempts, <last task's fields>, earlier }`) of `value`. A record
+ * shaped by the task state that ended its item is the retry state with its last task under
+ * LAST_TASK_FIELD and `attempts` counting the earlier tasks (src/workflow/item/item-record.ts);
+ * anything else is returned as it is.
+ */
+export function flatItemRecord(value: unknown): unknown {
+  if (!isObject(value) || !isObject(value[LAST_TASK_FIELD])) return value;
+  const { [LAST_TASK_FIELD]: last, ...retry } = value;
+  const earlierTasks = numeric(retry.attempts);
+  return { ...retry, ...(last as Record<string, unknown>), attempts: earlierTasks === undefined ? undefined : earlierTasks + 1 };
+}
+
+/**
  * Reads an item record; undefined when `value` is not one (no outcome). `outcome` may be given
  * when the record itself lacks it (a FAILED result entry's Cause).
  */
-export function parseItemRecord(value: unknown, outcome?: ItemRecord['outcome']): ItemRecord | undefined {
+export function parseItemRecord(given: unknown, outcome?: ItemRecord['outcome']): ItemRecord | undefined {
+  const value = flatItemRecord(given);
   if (!isObject(value)) return undefined;
   const stated = text(value.outcome);
   const resolved = stated === ItemOutcomes.SUCCEEDED || stated === ItemOutcomes.FAILED ? stated : outcome;

@@ -1,4 +1,4 @@
-import { epochMs, parseItemRecord, single } from '../../src/report/item-record';
+import { epochMs, flatItemRecord, parseItemRecord, single } from '../../src/report/item-record';
 
 describe('item records', () => {
   test('single: x, [x] and [] read as x and undefined', () => {
@@ -32,6 +32,29 @@ describe('item records', () => {
         { capacity: 'FARGATE_SPOT', cpu: 256, memoryMiB: 512, stopCode: 'SpotInterruption', stoppedReason: undefined, exitCode: undefined, startedAt: 1625021000000, stoppedAt: 1625021050000 },
       ],
     });
+  });
+
+  test('a record shaped by the task state that ended the item (issue 23): the retry state, its last task under last, attempts counting the earlier tasks', () => {
+    const earlier = { capacity: 'FARGATE_SPOT', cpu: '256', memory: '512', stopCode: 'SpotInterruption', startedAt: 1625021000000, stoppedAt: 1625021050000, earlier: {} };
+    const last = {
+      outcome: 'SUCCEEDED',
+      capacity: 'FARGATE',
+      cpu: '256',
+      memory: '512',
+      stopCode: 'EssentialContainerExited',
+      stoppedReason: 'Essential container in task exited',
+      exitCode: [0],
+      startedAt: 1625021107575,
+      stoppedAt: 1625021138237,
+    };
+    const shapedByTask = { attempts: 1, delay: 0, Start: 0, earlier, last };
+    const flat = { ...last, attempts: 2, earlier };
+    expect(flatItemRecord(shapedByTask)).toEqual({ ...flat, delay: 0, Start: 0 });
+    expect(parseItemRecord(shapedByTask)).toEqual(parseItemRecord(flat));
+    expect(parseItemRecord(shapedByTask)).toMatchObject({ outcome: 'SUCCEEDED', attempts: 2, tasks: [{ stopCode: 'EssentialContainerExited', exitCode: 0 }, { stopCode: 'SpotInterruption' }] });
+    // A flat record, or anything else, is left as it is.
+    expect(flatItemRecord(flat)).toBe(flat);
+    expect(flatItemRecord('text')).toBe('text');
   });
 
   test('a failed record from indefinite paths: one-element and empty lists', () => {

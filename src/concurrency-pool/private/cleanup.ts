@@ -33,6 +33,8 @@ export const CleanupStateNames = {
   RUNNING: 'IsHolderRunning',
   KEEP: 'KeepLease',
   HISTORY: 'ReadHolderLastTask',
+  SUBMITTED_TASK: 'DidHolderSubmitTask',
+  LIST_SUBMITTED: 'ListHolderSubmittedTasks',
   HAD_TASK: 'DidHolderRunTask',
   READ_TASK: 'ParseHolderTask',
   DESCRIBE_TASK: 'DescribeHolderTask',
@@ -144,7 +146,9 @@ export function buildCleanupDefinition(scope: Construct, table: dynamodb.ITable,
       MaxResults: HOLDER_HISTORY_EVENTS,
       IncludeExecutionData: true,
     },
-    resultSelector: { submitted: sfn.JsonPath.listAt("$.Events[?(@.Type == 'TaskSubmitted')].TaskSubmittedEventDetails.Output") },
+    // The events and their text: the filter that lists the submitted tasks is read only where the
+    // text shows it matches (issue 27: never an indefinite path that matches nothing).
+    resultSelector: { events: sfn.JsonPath.listAt('$.Events'), text: sfn.JsonPath.jsonToString(sfn.JsonPath.listAt('$.Events')) },
     resultPath: '$.history',
     comment: 'The holder\'s last events, newest first: a TaskSubmitted among them is a task it was running when it ended',
   });
@@ -158,19 +162,20 @@ export function buildCleanupDefinition(scope: Construct, table: dynamodb.ITable,
     iamResources: taskResources,
     parameters: {
       Cluster: sfn.JsonPath.stringAt('$.submitted.task.Tasks[0].ClusterArn'),
-      Tasks: sfn.JsonPath.listAt('$.submitted.task.Tasks[*].TaskArn'),
+      // One task (see below), by a definite path: HadTask saw its "TaskArn".
+      Tasks: sfn.JsonPath.array(sfn.JsonPath.stringAt('$.submitted.task.Tasks[0].TaskArn')),
     },
     // A RunTask of the item runner starts one task. One ECS no longer knows comes back as a
-    // failure (MISSING), not in Tasks: it stopped more than an hour ago.
-    resultSelector: { statuses: sfn.JsonPath.listAt('$.Tasks[*].LastStatus') },
+    // failure (MISSING), not in Tasks: it stopped more than an hour ago. The answer is kept
+    // whole (one task's description) and read with definite paths (issue 27).
     resultPath: '$.task',
     comment: 'Has the holder\'s task stopped? A task that runs on keeps its slot',
   });
   describeTask.addRetry({ errors: ERRORS_ECS_SDK_TRANSIENT, maxAttempts: 6, jitterStrategy: sfn.JitterType.FULL });
   const stopped = new sfn.Choice(scope, S.TASK_STOPPED, { stateName: S.TASK_STOPPED })
     .when(sfn.Condition.and(
-      sfn.Condition.isPresent('$.task.statuses[0]'),
-      sfn.Condition.not(sfn.Condition.stringEquals('$.task.statuses[0]', ECS_TASK_STATUS_STOPPED)),
+      sfn.Condition.isPresent('$.task.Tasks[0].LastStatus'),
+      sfn.Condition.not(sfn.Condition.stringEquals('$.task.Tasks[0].LastStatus', ECS_TASK_STATUS_STOPPED)),
     ), new sfn.Succeed(scope, S.KEEP_TASK_RUNNING, {
       stateName: S.KEEP_TASK_RUNNING,
       comment: 'The holder ended but its task still runs: the lease stays until a later sweep finds the task stopped',
@@ -194,7 +199,19 @@ export function buildCleanupDefinition(scope: Construct, table: dynamodb.ITable,
       sfn.Condition.stringMatches('$.history.submitted[0]', '*"TaskArn"*'),
     ), readTask)
     .otherwise(giveBack);
-  history.next(hadTask);
+  const listSubmitted = new sfn.Pass(scope, S.LIST_SUBMITTED, {
+    stateName: S.LIST_SUBMITTED,
+    comment: 'The outputs of the TaskSubmitted events, newest first (at least one: see DidHolderSubmitTask)',
+    inputPath: "$.history.events[?(@.Type == 'TaskSubmitted')].TaskSubmittedEventDetails.Output",
+    resultPath: '$.history.submitted',
+  });
+  const submittedTask = new sfn.Choice(scope, S.SUBMITTED_TASK, {
+    stateName: S.SUBMITTED_TASK,
+    comment: 'A TaskSubmitted among the events? "TaskSubmitted" in quotes is in their text only as an event\'s Type (event data is escaped)',
+  })
+    .when(sfn.Condition.stringMatches('$.history.text', '*"TaskSubmitted"*'), listSubmitted.next(hadTask))
+    .otherwise(giveBack);
+  history.next(submittedTask);
 
   const running = new sfn.Choice(scope, S.RUNNING, { stateName: S.RUNNING })
     .when(sfn.Condition.stringEquals('$.execution.status', SFN_STATUS_RUNNING), new sfn.Succeed(scope, S.KEEP, { stateName: S.KEEP }))

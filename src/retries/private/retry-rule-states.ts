@@ -5,7 +5,7 @@ import { loopDelays, RetryRule, RetryRuleFailure } from './retry-rule';
 import { HISTORY_EVENTS_PER_INLINE_ITEM, HISTORY_EVENTS_PER_PASS_STATE } from '../../facts';
 import { lastTaskFields } from '../../workflow/item/item-record';
 import { isRateLimitedRefusal, mayBeTooLarge } from '../../workflow/item/item-spill';
-import { ItemStatePaths } from '../../workflow/item/item-state';
+import { emptyStop, ItemStatePaths } from '../../workflow/item/item-state';
 import { FanOutTaskSize } from '../retry-rules';
 
 /**
@@ -153,12 +153,12 @@ export class RetryRuleStates {
         ? 'Counts the interrupted Spot task before the item runs on on-demand.'
         : `Counts the retry (${rule.description}) and draws its delay.`,
       parameters: paths.batched
-        ? { Items: sfn.JsonPath.listAt('$.Items'), BatchInput: { stop: {}, retry } }
+        ? { Items: sfn.JsonPath.listAt('$.Items'), BatchInput: { stop: emptyStop(), retry } }
         : {
           index: sfn.JsonPath.numberAt('$.index'),
           item: sfn.JsonPath.objectAt('$.item'),
           ...Object.fromEntries((this.props.carried ?? []).map((field) => [field, sfn.JsonPath.stringAt(`$.${field}`)])),
-          stop: {},
+          stop: emptyStop(),
           retry,
         },
     });

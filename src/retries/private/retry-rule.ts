@@ -83,12 +83,12 @@ export function stoppedTaskFields(stopPath: string) {
 
 /** The string field at `path` is present and matches `pattern` (`*` matches any text). */
 export function fieldMatches(path: string, pattern: string): sfn.Condition {
-  return sfn.Condition.and(sfn.Condition.isPresent(path), sfn.Condition.stringMatches(path, pattern));
+  return sfn.Condition.and(sfn.Condition.isPresent(path), sfn.Condition.isString(path), sfn.Condition.stringMatches(path, pattern));
 }
 
-/** The string field at `path` is present and equals `value`. */
+/** The string field at `path` is present and equals `value` (a stopped task's field may be left out, `[]`: see item-record.ts). */
 export function fieldEquals(path: string, value: string): sfn.Condition {
-  return sfn.Condition.and(sfn.Condition.isPresent(path), sfn.Condition.stringEquals(path, value));
+  return sfn.Condition.and(sfn.Condition.isPresent(path), sfn.Condition.isString(path), sfn.Condition.stringEquals(path, value));
 }
 
 /**

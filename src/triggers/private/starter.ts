@@ -18,6 +18,7 @@ export const StarterStateNames = {
   DROP: 'Drop',
   KEEP: 'Keep',
   ANYTHING_TO_START: 'AnythingToStart',
+  LIST_KEPT: 'ListKeptRecords',
   ALL_STARTED_BEFORE: 'AllStartedBefore',
   DROP_COPIES: 'DropCopiesInBatch',
   UNIQUE_RECORDS: 'UniqueRecords',
@@ -107,12 +108,8 @@ export class TriggerStarter extends Construct {
       itemsPath: '$',
       itemSelector: props.recordSelector,
       resultSelector: claims
-        ? {
-          ids: sfn.JsonPath.listAt('$[*].id'),
-          claims: sfn.JsonPath.listAt('$[*].claims[*]'),
-          items: sfn.JsonPath.listAt('$[*].items[*]'),
-          kept: sfn.JsonPath.listAt('$[*].kept'),
-        }
+        // The kept records are listed only where the outputs' text shows one (ListKeptRecords).
+        ? { ids: sfn.JsonPath.listAt('$[*].id'), outputs: sfn.JsonPath.listAt('$'), text: sfn.JsonPath.jsonToString(sfn.JsonPath.listAt('$')) }
         : {
           ids: sfn.JsonPath.listAt('$[*].id'),
           items: sfn.JsonPath.listAt('$[*].item'),
@@ -159,8 +156,24 @@ export class TriggerStarter extends Construct {
       start.next(recordClaims);
       alreadyStarted.next(recordClaims);
       recordClaims.next(started);
-      const anythingToStart = new sfn.Choice(this, 'AnythingToStart', { stateName: StarterStateNames.ANYTHING_TO_START })
-        .when(sfn.Condition.isPresent('$.items[0]'), this.dropCopiesInBatch(nameBatch).next(start))
+      // Issue 27: the lists of what to start are read by indefinite paths (two wildcards) only
+      // where they match: "kept" in quotes is in the outputs' text only as a kept record's key
+      // (a record's id is an event's or message's id; its item is there only if it was kept).
+      const listKept = new sfn.Pass(this, 'ListKeptRecords', {
+        stateName: StarterStateNames.LIST_KEPT,
+        comment: 'The claims, items and records kept (at least one: see AnythingToStart).',
+        parameters: {
+          ids: sfn.JsonPath.listAt('$.ids'),
+          claims: sfn.JsonPath.listAt('$.outputs[*].claims[*]'),
+          items: sfn.JsonPath.listAt('$.outputs[*].items[*]'),
+          kept: sfn.JsonPath.listAt('$.outputs[*].kept'),
+        },
+      });
+      const anythingToStart = new sfn.Choice(this, 'AnythingToStart', {
+        stateName: StarterStateNames.ANYTHING_TO_START,
+        comment: 'Was any record of the batch not started before? ("kept" in the outputs\' text)',
+      })
+        .when(sfn.Condition.stringMatches('$.text', '*"kept"*'), listKept.next(this.dropCopiesInBatch(nameBatch)).next(start))
         .otherwise(new sfn.Succeed(this, 'AllStartedBefore', {
           stateName: StarterStateNames.ALL_STARTED_BEFORE,
           comment: 'Every record of the batch was started by an earlier batch: nothing to start, and the pipe deletes the batch.',

@@ -1,4 +1,5 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { LEFT_OUT, stoppedTaskDefaults } from './item-record';
 import { RetryRulesDecision } from '../../retries/private/decide-retry-rules';
 
 /**
@@ -14,7 +15,7 @@ export interface ItemStatePaths {
   readonly retry: string;
   /**
    * The stopped task: `{ task: <ECS task description>, capacity, cpu, memory }`, from a `.sync`
-   * result or parsed from a failure's Cause, the same shape either way; `{}` before.
+   * result or parsed from a failure's Cause, the same shape either way; `emptyStop()` before.
    */
   readonly stop: string;
   /** True for a batch (`{ Items, BatchInput }`). */
@@ -51,7 +52,15 @@ export function initialItemState(decision: RetryRulesDecision, size: TaskSize): 
     retry.cpu = String(size.cpu);
     retry.memory = String(size.memoryMiB);
   }
-  return { retry, stop: {} };
+  return { retry, stop: emptyStop() };
+}
+
+/**
+ * The stop path before any task stopped: every field an item's record reads, left out (`[]`,
+ * see item-record.ts), so that the record never reads a path that is not there.
+ */
+export function emptyStop(): { [key: string]: any } {
+  return { task: stoppedTaskDefaults(), ExitCode: [...LEFT_OUT], capacity: [...LEFT_OUT], cpu: [...LEFT_OUT], memory: [...LEFT_OUT] };
 }
 
 /** What is known of a run besides ECS's description of it: the capacity and size it ran at. */

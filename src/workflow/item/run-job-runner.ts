@@ -1,7 +1,7 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { failedRecord, succeededRecord } from './item-record';
+import { failedRecord, LEFT_OUT, succeededRecord } from './item-record';
 import { ItemPoolPrefixes, ItemRunnerPlacement, ItemRunnerSources, ItemStateNames, POOL_OWNER_FIELD, stateNameFor } from './item-runner';
 import { buildItemSpill } from './item-spill';
 import { runFields } from './item-state';
@@ -29,8 +29,10 @@ export const SPOT_STOP_READ_EVENTS = 3 * HISTORY_EVENTS_PER_PASS_STATE;
 export const FALLBACK_RUN_EVENTS = HISTORY_EVENTS_PER_INLINE_ITEM + SPOT_STOP_READ_EVENTS + HISTORY_EVENTS_PER_PASS_STATE;
 
 /**
- * Events the run job's end of an item adds: its record on success (a Pass), or, on failure, the
- * reading of its stop (a Choice, a Pass, the rules' Choice) before the failure record.
+ * Events the run job's end of an item adds at worst: on failure, the reading of its stop (a
+ * Choice, a Pass, the rules' Choice) before the failure record. On success, none where the task
+ * state ends the item itself (issue 23), a Pass for the record after a Spot task's check or a
+ * pool's release.
  */
 export const ITEM_RECORD_EVENTS = 3 * HISTORY_EVENTS_PER_PASS_STATE;
 
@@ -65,11 +67,16 @@ export function buildRunJobRunner(scope: Construct, sources: ItemRunnerSources, 
   const fallsBack = capacity === FanOutCapacity.SPOT_WITH_ON_DEMAND_FALLBACK;
 
   const firstCapacity = spotFirst ? CapacityProviderNames.SPOT : undefined;
+  // A task whose success needs nothing more (no Spot check, no slot to give back) ends the item
+  // itself: one transition per item on the success path (issue 23).
+  const endsItem = (capacityProvider?: string) => !pool && capacityProvider !== CapacityProviderNames.SPOT;
   const first = runTask(scope, sources, {
     id: `${where}RunTask${fallsBack ? 'OnSpot' : ''}`,
     stateName: name(ItemStateNames.INLINE_TASK),
     capacityProvider: firstCapacity,
     childRetries: placement.inChild && !fallsBack,
+    endsItem: endsItem(firstCapacity),
+    inChild: placement.inChild,
   });
   const onDemand = fallsBack
     ? runTask(scope, sources, {
@@ -77,10 +84,12 @@ export function buildRunJobRunner(scope: Construct, sources: ItemRunnerSources, 
       stateName: name(ItemStateNames.INLINE_ON_DEMAND_TASK),
       capacityProvider: CapacityProviderNames.ON_DEMAND,
       childRetries: placement.inChild,
+      endsItem: endsItem(CapacityProviderNames.ON_DEMAND),
+      inChild: placement.inChild,
     })
     : undefined;
 
-  const succeeded = placement.inChild
+  const succeeded = () => placement.inChild
     ? new sfn.Pass(scope, `${where}ItemSucceeded`, {
       stateName: name(ItemStateNames.INLINE_ITEM_SUCCEEDED),
       comment: 'The item\'s record: what its last task said, how many tasks it took and its earlier tasks.',
@@ -91,7 +100,8 @@ export function buildRunJobRunner(scope: Construct, sources: ItemRunnerSources, 
       comment: 'The item succeeded: the Map keeps only which capacity ran it.',
       outputPath: `${paths.stop}.summary`,
     });
-  const succeededAfterRelease = pool ? poolRelease(ItemPoolPrefixes.RELEASE, succeeded) : succeeded;
+  // Only where a task's success does not end the item (a Spot task's check, a pool's release).
+  const succeededAfterRelease = spotFirst || pool ? (pool ? poolRelease(ItemPoolPrefixes.RELEASE, succeeded()) : succeeded()) : undefined;
 
   // A Spot task RunTask could not start (no Spot capacity, throttled past its retries) runs on
   // on-demand; elsewhere such an item fails.
@@ -105,6 +115,7 @@ export function buildRunJobRunner(scope: Construct, sources: ItemRunnerSources, 
     refused: onDemand ?? failed,
     spill: spill('', first),
     ...wiring,
+    endsItem: endsItem(firstCapacity),
   });
   if (onDemand) {
     // The on-demand run keeps the slot the Spot run took.
@@ -113,6 +124,7 @@ export function buildRunJobRunner(scope: Construct, sources: ItemRunnerSources, 
       refused: failed,
       spill: spill('OnDemand', onDemand),
       ...wiring,
+      endsItem: endsItem(CapacityProviderNames.ON_DEMAND),
     });
   }
   return pool ? buildPoolAcquire(scope, pool.binding, poolOptions(ItemPoolPrefixes.ACQUIRE), first) : first;
@@ -124,8 +136,10 @@ interface TaskWiring {
   readonly rules: RetryRuleStates;
   readonly name: (inlineName: string) => string;
   readonly where: string;
-  /** Where a task that succeeded goes. */
-  readonly succeeded: sfn.IChainable;
+  /** Where a task that succeeded goes, unless its success ends the item. */
+  readonly succeeded?: sfn.IChainable;
+  /** True when the task's success ends the item (runTask's endsItem): it is the item's last state. */
+  readonly endsItem: boolean;
   /** Where a RunTask refused past its retries goes (the on-demand fallback, or the failure). */
   readonly refused: sfn.IChainable;
   /** The item's write to S3 when it may be too large for the overrides. */
@@ -142,17 +156,27 @@ interface TaskWiring {
 function wireTask(scope: Construct, task: tasks.EcsRunTask, wiring: TaskWiring): void {
   const { loop, rules, name, where } = wiring;
   const applyRules = rules.applyRules(loop);
-  const readStop = new sfn.Pass(scope, `${where}ReadStop${loop.suffix}`, {
-    stateName: name(`${ItemStateNames.INLINE_READ_STOP}${loop.suffix}`),
-    comment: 'Parses the stopped task\'s description (the failure\'s Cause) once.',
-    parameters: { task: sfn.JsonPath.stringToJson(sfn.JsonPath.stringAt('$.failure.Cause')), ...runFields(rules.paths, wiring.size, loop.capacity) },
+  // The record reads the task's fields where they are always present (item-record.ts): the
+  // description is merged over the empty stop's left-out fields, and where the Cause names no exit
+  // code, `ExitCode: []` is kept beside it for the record's deep scan to find.
+  const readStop = (withExitCode: boolean) => new sfn.Pass(scope, `${where}ReadStop${withExitCode ? '' : 'WithoutExitCode'}${loop.suffix}`, {
+    stateName: name(`${ItemStateNames.INLINE_READ_STOP}${withExitCode ? '' : 'WithoutExitCode'}${loop.suffix}`),
+    comment: withExitCode
+      ? 'Parses the stopped task\'s description (the failure\'s Cause) once, over the left-out fields the record reads.'
+      : 'Parses the stopped task\'s description, which has no exit code, over the left-out fields the record reads.',
+    parameters: {
+      task: sfn.JsonPath.jsonMerge(sfn.JsonPath.objectAt(`${rules.paths.stop}.task`), sfn.JsonPath.stringToJson(sfn.JsonPath.stringAt('$.failure.Cause'))),
+      ...(withExitCode ? {} : { ExitCode: [...LEFT_OUT] }),
+      ...runFields(rules.paths, wiring.size, loop.capacity),
+    },
     resultPath: rules.paths.stop,
   }).next(applyRules);
   const isStopDescribed = new sfn.Choice(scope, `${where}IsStopDescribed${loop.suffix}`, {
     stateName: name(`${ItemStateNames.INLINE_IS_STOP_DESCRIBED}${loop.suffix}`),
-    comment: 'A .sync failure\'s Cause is the stopped task\'s description as JSON; anything else (a timeout) fails the item as it is.',
+    comment: 'A .sync failure\'s Cause is the stopped task\'s description as JSON (with or without an exit code, a key only the description writes unescaped); anything else (a timeout) fails the item as it is.',
   })
-    .when(sfn.Condition.stringMatches('$.failure.Cause', '{*}'), readStop)
+    .when(sfn.Condition.stringMatches('$.failure.Cause', '{*"ExitCode"*}'), readStop(true))
+    .when(sfn.Condition.stringMatches('$.failure.Cause', '{*}'), readStop(false))
     .otherwise(loop.failed);
   // Catchers are tried in order, and States.TaskFailed matches every error but States.Timeout:
   // the RunTask refusals come first, so that only a task that ran is read as one.
@@ -160,15 +184,17 @@ function wireTask(scope: Construct, task: tasks.EcsRunTask, wiring: TaskWiring):
   task.addCatch(wiring.refused, { errors: [ERROR_ECS_EXCEPTION, ERROR_ECS_UNKNOWN], resultPath: '$.failure' });
   task.addCatch(isStopDescribed, { errors: [ERROR_TASK_FAILED], resultPath: '$.failure' });
   task.addCatch(loop.failed, { errors: [sfn.Errors.ALL], resultPath: '$.failure' });
-  task.next(loop.capacity === CapacityProviderNames.SPOT
-    ? afterSpotTask(scope, {
+  if (loop.capacity === CapacityProviderNames.SPOT) {
+    task.next(afterSpotTask(scope, {
       id: `${where}WasStoppedBySpot${loop.suffix}`,
       stateName: name(`${ItemStateNames.INLINE_WAS_STOPPED_BY_SPOT}${loop.suffix}`),
       stopPath: rules.paths.stop,
       interrupted: applyRules,
-      succeeded: wiring.succeeded,
-    })
-    : wiring.succeeded);
+      succeeded: wiring.succeeded!,
+    }));
+  } else if (!wiring.endsItem) {
+    task.next(wiring.succeeded!);
+  }
 }
 
 /**

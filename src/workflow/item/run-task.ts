@@ -2,8 +2,9 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { LAST_TASK_FIELD, succeededTaskOfResult } from './item-record';
 import { ItemRunnerSources } from './item-runner';
-import { stopOfResult } from './item-state';
+import { runFields, stopOfResult } from './item-state';
 import { SdkCallbackRunTask, StartedByLaunchTarget } from './sdk-run-task';
 import { CapacityProviderNames } from '../../facts';
 import { addThrottleRetries } from '../../retries/private/throttle-retry';
@@ -26,6 +27,14 @@ export interface RunTaskOptions {
   readonly childRetries: boolean;
   /** Environment entries the callback pattern's task gets besides its item and token. */
   readonly callbackEnvironment?: Array<{ name: string; value: string }>;
+  /**
+   * True for a `.sync` task whose success ends its item (no Spot check, no pool slot to give
+   * back): it shapes what the item outputs itself, its record in a Distributed Map child (see
+   * item-record.ts, LAST_TASK_FIELD) or which capacity ran it in the inline Map.
+   */
+  readonly endsItem?: boolean;
+  /** True in a Distributed Map child (where the item's output is its record). */
+  readonly inChild?: boolean;
 }
 
 /**
@@ -56,6 +65,11 @@ export function runTask(scope: Construct, sources: ItemRunnerSources, options: R
     ? { ...(capacityProvider ? { capacity: capacityProvider } : {}), result: sfn.JsonPath.objectAt('$') }
     : stopOfResult(paths, size, capacityProvider ?? CapacityProviderNames.ON_DEMAND, decisions.reportsCapacity);
   const resizes = !callback && paths.resized;
+  const capacity = capacityProvider ?? CapacityProviderNames.ON_DEMAND;
+  // A task whose success ends its item outputs the item's end itself (one transition per item).
+  const ends = !callback && options.endsItem ? (options.inChild
+    ? { resultSelector: succeededTaskOfResult(paths.resized ? { capacity } : runFields(paths, size, capacity)), resultPath: `${paths.retry}.${LAST_TASK_FIELD}`, outputPath: paths.retry }
+    : { resultSelector, resultPath: paths.stop, outputPath: `${paths.stop}.summary` }) : undefined;
   // The callback pattern runs RunTask through the SDK integration, which takes StartedBy (see sdk-run-task.ts).
   const taskProps: tasks.EcsRunTaskJsonPathProps = {
     stateName: options.stateName,
@@ -74,8 +88,9 @@ export function runTask(scope: Construct, sources: ItemRunnerSources, options: R
     assignPublicIp: decisions.network.assignPublicIp,
     taskTimeout: sfn.Timeout.duration(decisions.timeouts.taskTimeout),
     heartbeatTimeout: callback && decisions.timeouts.heartbeatTimeout ? sfn.Timeout.duration(decisions.timeouts.heartbeatTimeout) : undefined,
-    resultSelector,
-    resultPath: callback ? undefined : paths.stop,
+    resultSelector: ends?.resultSelector ?? resultSelector,
+    resultPath: ends?.resultPath ?? (callback ? undefined : paths.stop),
+    outputPath: ends?.outputPath,
   };
   const task = callback ? new SdkCallbackRunTask(scope, options.id, taskProps) : tasks.EcsRunTask.jsonPath(scope, options.id, taskProps);
   addThrottleRetries(task, {
