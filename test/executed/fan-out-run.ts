@@ -1,6 +1,6 @@
+import { flatItemRecord } from '../../cli/src/report/item-record';
 import { FanOutIntegrationPattern, FanOutMode, FargateFanOutProps } from '../../src';
 import { INLINE_MAP_MAX_CONCURRENCY } from '../../src/facts';
-import { flatItemRecord } from '../../cli/src/report/item-record';
 import { ERROR_SPOT_INTERRUPTED } from '../../src/retries/private/spot';
 import { ITEMS_FAILED_ERROR, StateNames } from '../../src/workflow/workflow';
 import { executeWorkflow, ExecuteWorkflowOptions, ExecuteWorkflowResult, PAYLOAD_LIMIT_BYTES } from '../harness/execute-workflow';

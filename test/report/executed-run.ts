@@ -5,8 +5,8 @@
 import { mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
-import { FanOutCapacity, FanOutMode, FargateFanOutProps } from '../../src';
 import { flatItemRecord } from '../../cli/src/report/item-record';
+import { FanOutCapacity, FanOutMode, FargateFanOutProps } from '../../src';
 import { FanOutRun, SIMULATED_EXECUTION_NAME, account, fanOutWith, makeItems, runFanOut } from '../executed/fan-out-run';
 import { DEFAULT_START_TIME, MapRunReport } from '../harness/execute-workflow';
 import { writeDistributedResults, writeExecutionJson, writeInlineFailures } from '../harness/result-files';
