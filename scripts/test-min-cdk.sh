@@ -8,7 +8,9 @@
 #   3. runs the jest assertion suites: every test/*.test.ts file except the executed-workflow
 #      suites (test/executed, test/harness), which simulate thousands of ECS tasks and take
 #      minutes on 2 cores; they exercise the state machine the assertion suites already pin; and
-#      the run report's suites (test/report), which read executed runs and use no CDK API.
+#      the run report's suites (test/report), which read executed runs and use no CDK API; and the
+#      LocalStack suites (test/localstack), which run the same definitions in a second interpreter
+#      from the repository's own venv.
 # The example's snapshot test ("matches the snapshot", test/example.test.ts) is left out here: the
 # snapshot is recorded on the newest aws-cdk-lib, and newer releases render some resources
 # differently by themselves (2.276.0 adds aws:SourceArn/aws:SourceAccount conditions to the state
@@ -70,8 +72,12 @@ for from in "$DIR/test" "$DIR/node_modules/cdk-nag"; do
   [ "$(resolved "$from")" = "$MIN" ] || { step "aws-cdk-lib $MIN resolved from $from (got $(resolved "$from"))" 1; finish; }
 done
 
-rm -rf "$DIR/src" "$DIR/test" "$DIR/examples" "$DIR/cdk.out" "$DIR/cdk.out-dev"
+rm -rf "$DIR/src" "$DIR/test" "$DIR/examples" "$DIR/cli" "$DIR/cdk.out" "$DIR/cdk.out-dev"
 cp -r src test examples tsconfig.json tsconfig.dev.json "$DIR/"
+# The executed-run helpers read item records the way the CLI's report does (cli/src/report), and the
+# CLI imports the library as `cdk-fargate-fan-out/lib/...`, which tsconfig.dev.json's paths and the
+# jest config below map to src/.
+mkdir -p "$DIR/cli" && cp -r cli/src "$DIR/cli/"
 # The type check covers what runs below, not the repository's other TypeScript (.projenrc.ts...).
 cat >"$DIR/tsconfig.min-cdk.json" <<'EOF'
 { "extends": "./tsconfig.dev.json", "include": ["src/**/*.ts", "test/**/*.ts", "examples/**/*.ts"], "exclude": ["node_modules"] }
@@ -94,12 +100,13 @@ if [ "$rc" -eq 0 ] && CDK_OUTDIR="$DIR/cdk.out-dev" TS_NODE_TRANSPILE_ONLY=true 
     "aws-cdk-lib@$MIN=$DIR/cdk.out/FargateFanOutExample.template.json" 2>&1 | head -12 | sed 's/^/     /'
 fi
 
-echo "== jest assertion suites on aws-cdk-lib $MIN (test/executed, test/harness and test/report are left to the build)"
+echo "== jest assertion suites on aws-cdk-lib $MIN (test/executed, test/harness, test/report and test/localstack are left to the build)"
 cat >"$DIR/jest.config.json" <<'EOF'
 {
   "rootDir": ".",
   "testMatch": ["<rootDir>/test/**/*.test.ts"],
-  "testPathIgnorePatterns": ["/node_modules/", "/cdk.out/", "<rootDir>/test/executed/", "<rootDir>/test/harness/", "<rootDir>/test/report/"],
+  "testPathIgnorePatterns": ["/node_modules/", "/cdk.out/", "<rootDir>/test/executed/", "<rootDir>/test/harness/", "<rootDir>/test/report/", "<rootDir>/test/localstack/"],
+  "moduleNameMapper": { "^cdk-fargate-fan-out/lib/(.*)$": "<rootDir>/src/$1" },
   "transform": { "^.+\\.[t]sx?$": ["ts-jest", { "tsconfig": "<rootDir>/tsconfig.dev.json" }] },
   "clearMocks": true
 }
