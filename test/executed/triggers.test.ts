@@ -7,7 +7,7 @@ import { FargateFanOut } from '../../src';
 import { OBJECT_CREATED_RECORD_TEMPLATE } from '../../src/triggers/object-created';
 import { ClaimKeys } from '../../src/triggers/private/claims';
 import { DEFAULT_TRIGGER_BATCH_SIZE, TRIGGER_MAX_RECEIVE_COUNT } from '../../src/triggers/private/decide-triggers';
-import { StarterStateNames } from '../../src/triggers/private/starter';
+import { StarterStateNames } from '../../src/triggers/private/starter-state-names';
 import { DEFAULT_START_TIME } from '../harness/execute-workflow';
 import { SimulatedDynamoDb } from '../harness/simulated-dynamodb';
 import { SimulatedEcs, SimulatedStatesError } from '../harness/simulated-ecs';

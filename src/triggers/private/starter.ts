@@ -3,34 +3,12 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { ClaimKeys, TriggerClaims } from './claims';
+import { buildDropStartedBefore, buildRecordClaims } from './claim-states';
+import { TriggerClaims } from './claims';
 import { STARTER_TIMEOUT } from './decide-triggers';
-import {
-  DYNAMODB_TTL_MS_PER_UNIT, ERROR_DYNAMODB_CONDITIONAL_CHECK_FAILED, ERRORS_DYNAMODB_TRANSIENT, ERRORS_EXECUTION_ALREADY_EXISTS,
-} from '../../facts';
+import { StarterStateNames } from './starter-state-names';
+import { ERRORS_EXECUTION_ALREADY_EXISTS } from '../../facts';
 
-/** Names of the starter's states; tests and the offline harness use them. */
-export const StarterStateNames = {
-  TO_ITEMS: 'RecordsToItems',
-  RECORD: 'Record',
-  LOOK_UP_CLAIM: 'LookUpClaim',
-  STARTED_BEFORE: 'StartedBefore',
-  DROP: 'Drop',
-  KEEP: 'Keep',
-  ANYTHING_TO_START: 'AnythingToStart',
-  LIST_KEPT: 'ListKeptRecords',
-  ALL_STARTED_BEFORE: 'AllStartedBefore',
-  DROP_COPIES: 'DropCopiesInBatch',
-  UNIQUE_RECORDS: 'UniqueRecords',
-  KEEP_COPIES: 'KeepCopies',
-  NAME_BATCH: 'NameExecution',
-  START: 'StartFanOut',
-  ALREADY_STARTED: 'AlreadyStarted',
-  RECORD_CLAIMS: 'RecordClaims',
-  RECORD_CLAIM: 'RecordClaim',
-  RECORDED_BEFORE: 'RecordedBefore',
-  STARTED: 'Started',
-} as const;
 
 /** What a starter needs. */
 export interface TriggerStarterProps {
@@ -116,7 +94,7 @@ export class TriggerStarter extends Construct {
         },
     });
     toItems.itemProcessor(claims
-      ? this.dropStartedBefore(claims)
+      ? buildDropStartedBefore(this, claims)
       : new sfn.Pass(this, 'Record', { stateName: StarterStateNames.RECORD }));
     const nameBatch = new sfn.Pass(this, 'NameExecution', {
       stateName: StarterStateNames.NAME_BATCH,
@@ -152,7 +130,7 @@ export class TriggerStarter extends Construct {
         comment: 'An execution of this name exists: the batch was started before, with every record not claimed then (a superset of those left now).',
       });
       start.addCatch(alreadyStarted, { errors: ERRORS_EXECUTION_ALREADY_EXISTS, resultPath: '$.alreadyExists' });
-      const recordClaims = this.recordClaims(claims);
+      const recordClaims = buildRecordClaims(this, claims);
       start.next(recordClaims);
       alreadyStarted.next(recordClaims);
       recordClaims.next(started);
@@ -201,38 +179,6 @@ export class TriggerStarter extends Construct {
     });
   }
 
-  /** Per record: `{ id, claims: [claim], items: [item] }`, or empty lists when its claim exists. */
-  private dropStartedBefore(claims: TriggerClaims): sfn.IChainable {
-    const lookUp = new tasks.DynamoGetItem(this, 'LookUpClaim', {
-      stateName: StarterStateNames.LOOK_UP_CLAIM,
-      comment: 'Was this record started by an earlier batch? (strongly consistent: a claim written just before is seen)',
-      table: claims.table,
-      key: { [ClaimKeys.ID]: tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt('$.claim')) },
-      consistentRead: true,
-      projectionExpression: [new tasks.DynamoProjectionExpression().withAttribute(ClaimKeys.ID)],
-      resultPath: '$.claimed',
-    });
-    lookUp.addRetry(DYNAMODB_RETRY);
-    const drop = new sfn.Pass(this, 'Drop', {
-      stateName: StarterStateNames.DROP,
-      comment: 'Started by an earlier batch: not started again.',
-      parameters: { 'id.$': '$.id', 'claims': [], 'items': [] },
-    });
-    const keep = new sfn.Pass(this, 'Keep', {
-      stateName: StarterStateNames.KEEP,
-      parameters: {
-        'id.$': '$.id',
-        'claims.$': 'States.Array($.claim)',
-        'items.$': 'States.Array($.item)',
-        // Two copies of one event or message in this batch have the same { claim, item } (see dropCopiesInBatch).
-        'kept': { 'claim.$': '$.claim', 'item.$': '$.item' },
-      },
-    });
-    return lookUp.next(new sfn.Choice(this, 'StartedBefore', { stateName: StarterStateNames.STARTED_BEFORE })
-      .when(sfn.Condition.isPresent('$.claimed.Item'), drop)
-      .otherwise(keep));
-  }
-
   /**
    * Two copies of one event or message in the SAME batch (EventBridge or SQS delivering it twice
    * within the batch window) are both looked up before either is claimed. They have the same
@@ -265,47 +211,7 @@ export class TriggerStarter extends Construct {
     return unique.next(next);
   }
 
-  /** After the start: one conditional PutItem per started record. */
-  private recordClaims(claims: TriggerClaims): sfn.Map {
-    const recordClaims = sfn.Map.jsonPath(this, 'RecordClaims', {
-      stateName: StarterStateNames.RECORD_CLAIMS,
-      comment: 'Claims the started records, after the start: a crash before this runs a record twice at worst, never loses it.',
-      itemsPath: '$.claims',
-      itemSelector: { claim: sfn.JsonPath.stringAt('$$.Map.Item.Value'), execution: sfn.JsonPath.stringAt('$.name') },
-      resultPath: sfn.JsonPath.DISCARD,
-    });
-    // JSONata for the TTL alone: epoch seconds from the state's entered time (JSONPath has no date arithmetic).
-    const record = tasks.DynamoPutItem.jsonata(this, 'RecordClaim', {
-      stateName: StarterStateNames.RECORD_CLAIM,
-      comment: 'Records a started record; the first claim is kept (a copy started twice keeps the name of its first execution).',
-      table: claims.table,
-      item: {
-        [ClaimKeys.ID]: tasks.DynamoAttributeValue.fromString('{% $states.input.claim %}'),
-        [ClaimKeys.EXECUTION]: tasks.DynamoAttributeValue.fromString('{% $states.input.execution %}'),
-        [ClaimKeys.EXPIRES_AT]: tasks.DynamoAttributeValue.numberFromString(
-          `{% $string($floor($toMillis($states.context.State.EnteredTime) / ${DYNAMODB_TTL_MS_PER_UNIT}) + ${claims.retention.ttlSeconds}) %}`),
-      },
-      conditionExpression: 'attribute_not_exists(#id)',
-      expressionAttributeNames: { '#id': ClaimKeys.ID },
-    });
-    record.addRetry(DYNAMODB_RETRY);
-    record.addCatch(new sfn.Pass(this, 'RecordedBefore', {
-      stateName: StarterStateNames.RECORDED_BEFORE,
-      comment: 'Another batch claimed it in the meantime (it started it too): the first claim stays.',
-    }), { errors: [ERROR_DYNAMODB_CONDITIONAL_CHECK_FAILED] });
-    recordClaims.itemProcessor(record);
-    return recordClaims;
-  }
 }
-
-/** Throttling and internal errors of the claim table: retried, then the starter fails and the batch comes again. */
-const DYNAMODB_RETRY: sfn.RetryProps = {
-  errors: ERRORS_DYNAMODB_TRANSIENT,
-  maxAttempts: 4,
-  interval: Duration.seconds(1),
-  backoffRate: 2,
-  jitterStrategy: sfn.JitterType.FULL,
-};
 
 /** Builds `{ a: { b: value } }` from `['a', 'b']`. */
 export function nestedInput(fields: readonly string[], value: any): { [key: string]: any } {

@@ -1,0 +1,22 @@
+/** Names of the starter's states; tests and the offline harness use them. */
+export const StarterStateNames = {
+  TO_ITEMS: 'RecordsToItems',
+  RECORD: 'Record',
+  LOOK_UP_CLAIM: 'LookUpClaim',
+  STARTED_BEFORE: 'StartedBefore',
+  DROP: 'Drop',
+  KEEP: 'Keep',
+  ANYTHING_TO_START: 'AnythingToStart',
+  LIST_KEPT: 'ListKeptRecords',
+  ALL_STARTED_BEFORE: 'AllStartedBefore',
+  DROP_COPIES: 'DropCopiesInBatch',
+  UNIQUE_RECORDS: 'UniqueRecords',
+  KEEP_COPIES: 'KeepCopies',
+  NAME_BATCH: 'NameExecution',
+  START: 'StartFanOut',
+  ALREADY_STARTED: 'AlreadyStarted',
+  RECORD_CLAIMS: 'RecordClaims',
+  RECORD_CLAIM: 'RecordClaim',
+  RECORDED_BEFORE: 'RecordedBefore',
+  STARTED: 'Started',
+} as const;
