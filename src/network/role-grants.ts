@@ -35,8 +35,8 @@ export interface NamedRole {
  * Policy documents are resolved, so statements merged or added lazily are read as rendered.
  */
 export function readTaskRoleGrants(roles: NamedRole[]): TaskRoleGrants {
-  const grants: ServiceGrant[] = [];
-  const unreadable: string[] = [];
+  const read: TaskRoleGrants = { grants: [], unreadable: [] };
+  const { unreadable } = read;
   for (const { name, role } of roles) {
     if (!role) {
       continue;
@@ -51,23 +51,25 @@ export function readTaskRoleGrants(roles: NamedRole[]): TaskRoleGrants {
     const attachedTo = (roleNames: unknown): boolean =>
       Array.isArray(roleNames) && roleNames.some((r) => JSON.stringify(r) === roleRef);
     for (const inline of asArray(stack.resolve(cfnRole.policies))) {
-      readDocument(inline.policyDocument, name, `${cfnRole.node.path} (inline ${inline.policyName})`, grants, unreadable);
+      readDocument(inline.policyDocument, name, `${cfnRole.node.path} (inline ${inline.policyName})`, read);
     }
     for (const managed of asArray(stack.resolve(cfnRole.managedPolicyArns))) {
       unreadable.push(`the managed policy ${JSON.stringify(managed)} of the ${name} (its actions cannot be read at synth)`);
     }
     for (const node of stack.node.findAll()) {
       if (node instanceof iam.CfnPolicy && attachedTo(stack.resolve(node.roles))) {
-        readDocument(stack.resolve(node.policyDocument), name, policyPath(node), grants, unreadable);
+        readDocument(stack.resolve(node.policyDocument), name, policyPath(node), read);
       } else if (node instanceof iam.CfnManagedPolicy && attachedTo(stack.resolve(node.roles))) {
-        readDocument(stack.resolve(node.policyDocument), name, policyPath(node), grants, unreadable);
+        readDocument(stack.resolve(node.policyDocument), name, policyPath(node), read);
       }
     }
   }
-  return { grants, unreadable };
+  return read;
 }
 
-function readDocument(document: any, role: string, grantedBy: string, grants: ServiceGrant[], unreadable: string[]): void {
+/** Adds a policy document's allowed actions to `read.grants`, and what cannot be read to `read.unreadable`. */
+function readDocument(document: any, role: string, grantedBy: string, read: TaskRoleGrants): void {
+  const { grants, unreadable } = read;
   for (const statement of asArray(document?.Statement)) {
     if (statement.Effect !== 'Allow') {
       continue;

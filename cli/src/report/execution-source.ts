@@ -93,7 +93,7 @@ export async function scanRunFromExecution(
   }
   const summary = parseExecutionSummary(described.output) ?? await summaryFromHistory(sfn, described);
   if (summary?.thresholdExceeded) {
-    return readStoppedMapRun(sfn, executionArn, described, summary.thresholdExceeded, region, onResult);
+    return readStoppedMapRun({ sfn, executionArn, described, location: summary.thresholdExceeded, region }, onResult);
   }
   if (!summary) {
     throw new Error(`${executionArn} (${described.status}) has no fan-out summary in its output or history: it ended before its Map did, or it is not a FargateFanOut workflow`);
@@ -153,15 +153,23 @@ async function summaryFromHistory(sfn: SFNClient, described: DescribeExecutionCo
   return undefined;
 }
 
+/** An execution whose Map Run stopped past its failure threshold, and where its results are. */
+interface StoppedExecution {
+  readonly sfn: SFNClient;
+  readonly executionArn: string;
+  readonly described: DescribeExecutionCommandOutput;
+  /** The result writer's location (`s3://bucket/prefix`) from the execution's summary. */
+  readonly location: string;
+  readonly region?: string;
+}
+
 /**
  * A Map Run that stopped past its failure threshold: the execution failed before it summarized,
  * so the Map Run comes from ListMapRuns, its counts from DescribeMapRun, and its results from
  * `<prefix>/<Map Run id>/manifest.json`, where ResultWriter writes them.
  */
-async function readStoppedMapRun(
-  sfn: SFNClient, executionArn: string, described: DescribeExecutionCommandOutput, location: string, region: string | undefined,
-  onResult: (result: ItemResult) => void,
-): Promise<RunInfo> {
+async function readStoppedMapRun(stopped: StoppedExecution, onResult: (result: ItemResult) => void): Promise<RunInfo> {
+  const { sfn, executionArn, described, location, region } = stopped;
   const listed = await sfn.send(new ListMapRunsCommand({ executionArn }));
   const mapRunArn = listed.mapRuns?.[0]?.mapRunArn;
   if (!mapRunArn) throw new Error(`${executionArn}: its Map Run stopped past the failure threshold, but ListMapRuns lists none`);
