@@ -4,8 +4,8 @@ import { estimatedUnpacedFirstWaveThrottles } from '../../src/concurrency/launch
 import { makespanLowerBound, simulateLaunches } from '../../src/planner/launch-simulation';
 import { formatPlanReport } from '../../src/planner/plan-report';
 import { TRANSITIONS_PER_RUN } from '../../src/planner/planner';
-import { FanOutCpuArchitecture } from '../../src/task/cpu-architecture';
 import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY } from '../../src/retries/private/throttle-retry';
+import { FanOutCpuArchitecture } from '../../src/task/cpu-architecture';
 
 describe('makespanLowerBound', () => {
   test('cap-bound: waves of `parallel` tasks, one duration each', () => {
