@@ -13,6 +13,8 @@ export { seededRandom } from 'cdk-fargate-fan-out/lib/planner/seeded-random';
 export { FanOutCpuArchitecture } from 'cdk-fargate-fan-out/lib/task/cpu-architecture';
 export {
   CPU_UNITS_PER_VCPU, CapacityProviderNames, FARGATE_DEFAULT_VCPU_QUOTA, FARGATE_MINIMUM_BILLED_SECONDS, FARGATE_SPOT_MAX_DISCOUNT,
+  FARGATE_INCLUDED_EPHEMERAL_STORAGE_GIB, FARGATE_MAX_EPHEMERAL_STORAGE_GIB, FARGATE_MIN_EPHEMERAL_STORAGE_GIB,
+  PRICE_FARGATE_ARM64_GB_HOUR_USD, PRICE_FARGATE_ARM64_VCPU_HOUR_USD, PRICE_FARGATE_EPHEMERAL_STORAGE_GB_HOUR_USD,
   PRICE_FARGATE_GB_HOUR_USD, PRICE_FARGATE_VCPU_HOUR_USD, PRICE_SFN_STANDARD_PER_TRANSITION_USD,
 } from 'cdk-fargate-fan-out/lib/facts';
 // The per-item record's shape, declared once where the workflow writes the record.

@@ -13,8 +13,11 @@ export const PLAN_USAGE = `usage: cdk-fargate-fan-out plan --items N --duration 
   --items-per-task N    items per task, as itemBatching.maxItems (default 1)
   --vcpu-quota V        your Fargate On-Demand vCPU quota (default 6, AWS's default)
   --throttle-rate R     extra share of RunTask calls throttled by other callers, 0..1 (default 0)
-  --arm64               price ARM64 (Graviton) tasks instead of X86_64
-  --ephemeral-storage G ephemeral storage per task in GiB, 21..200 (default 20, included)
+  --arm64               price ARM64 (Graviton) tasks at Fargate's Linux/ARM64 On-Demand rates
+                        instead of X86_64 (cpuArchitecture; ARM64 runs On-Demand only: Fargate
+                        Spot runs Linux X86_64)
+  --ephemeral-storage G ephemeral storage per task in GiB, 21..200 (ephemeralStorageGiB); what is
+                        above the included 20 GiB is priced per GB-hour (default 20, included)
   --interface-endpoints N  interface endpoints of the created VPC, priced idle (default 3; 4 with
                         the callback pattern; describe() lists them; 0 for a VPC given)
   --azs N               Availability Zones of the created VPC (default 2)

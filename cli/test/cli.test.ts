@@ -46,6 +46,31 @@ describe('plan', () => {
     expect(JSON.parse(json.join('')).items).toBe(1000);
   });
 
+  test('prices ARM64 and the storage above 20 GiB: --arm64 --ephemeral-storage 50', () => {
+    // 10 items of 1 h at 1 vCPU / 2 GB, 10 at a time: 10 vCPU-h x $0.03238 = $0.3238 and
+    // 20 GB-h x $0.00356 = $0.0712 (ARM64 On-Demand); 30 GiB above the included 20 x 10 h =
+    // 300 GB-h x $0.000111 = $0.0333; 16 transitions x $0.000025 = $0.0004; total $0.4287.
+    const run = ['--items', '10', '--duration', '1h', '--cpu', '1', '--memory', '2048', '--max-concurrency', '10', '--vcpu-quota', '100'];
+    const json: string[] = [];
+    expect(runPlanCommand([...run, '--arm64', '--ephemeral-storage', '50', '--json'], (t) => json.push(t))).toBe(0);
+    const plan = JSON.parse(json.join(''));
+    expect(plan.cpuArchitecture).toBe('ARM64');
+    expect(plan.vcpuCostUsd).toBeCloseTo(0.3238, 9);
+    expect(plan.memoryCostUsd).toBeCloseTo(0.0712, 9);
+    expect(plan.storageCostUsd).toBeCloseTo(0.0333, 9);
+    expect(plan.totalCostUsd).toBeCloseTo(0.4287, 9);
+    const text: string[] = [];
+    expect(runPlanCommand([...run, '--arm64', '--ephemeral-storage', '50'], (t) => text.push(t))).toBe(0);
+    expect(text.join('\n')).toMatch(/Fargate: +10.00 vCPU-hours \$0.32 \+ 20.00 GB-hours \$0.07\nephemeral storage: +300.00 GB-hours above the included 20 GiB \$0.03/);
+    expect(text.join('\n')).toMatch(/ARM64 runs On-Demand only/);
+  });
+
+  test('exits 2 naming --ephemeral-storage\'s prop and range outside 21..200', () => {
+    const err: string[] = [];
+    expect(runPlanCommand(['--items', '10', '--duration', '5m', '--ephemeral-storage', '500'], () => undefined, (t) => err.push(t))).toBe(2);
+    expect(err[0]).toMatch(/^ephemeralStorageGiB must be a whole number from 21 to 200, got 500/);
+  });
+
   test('exits 2 with the reason on bad arguments', () => {
     const err: string[] = [];
     expect(runPlanCommand(['--items', '10'], () => undefined, (t) => err.push(t))).toBe(2);

@@ -4,6 +4,7 @@ import { FanOutCpuArchitecture } from '../task/cpu-architecture';
 /** A short plain-text report of a plan. */
 export function formatPlanReport(plan: FanOutPlan): string {
   const ratio = plan.lowerBoundSeconds > 0 ? plan.makespanSeconds / plan.lowerBoundSeconds : 1;
+  const arm64 = plan.cpuArchitecture === FanOutCpuArchitecture.ARM64;
   return [
     `items:               ${plan.items}${plan.tasks !== plan.items ? ` in ${plan.tasks} tasks` : ''}`,
     `makespan:            ${formatSeconds(plan.makespanSeconds)} (${ratio.toFixed(2)}x the lower bound of ${formatSeconds(plan.lowerBoundSeconds)})`,
@@ -16,7 +17,9 @@ export function formatPlanReport(plan: FanOutPlan): string {
     `launch pacing:       ${plan.launchPacing ? 'paced' : 'not paced'}`,
     ...(plan.pool ? [`concurrency pool:    ${plan.pool.effectiveCap} tasks at once, ${plan.pool.runTaskCallsPerSecond} RunTask calls/s; adds ${formatSeconds(plan.pool.addedSeconds)} (${plan.pool.reason})`] : []),
     `Step Functions:      $${plan.stepFunctionsCostUsd.toFixed(2)}`,
-    `total:               $${plan.totalCostUsd.toFixed(2)} (us-east-1 On-Demand ${plan.cpuArchitecture === FanOutCpuArchitecture.ARM64 ? 'ARM64' : 'x86'} and Standard prices)`,
+    `total:               $${plan.totalCostUsd.toFixed(2)} (us-east-1 On-Demand ${arm64 ? 'ARM64' : 'x86'} and Standard prices)`,
+    // The planner prices On-Demand only; with ARM64 that is also the only capacity there is.
+    ...(arm64 ? ['                     ARM64 runs On-Demand only: Fargate Spot runs Linux X86_64 (cpuArchitecture)'] : []),
     `network, idle:       $${plan.networkIdleMonthlyUsd.toFixed(2)} a month whether or not a run happens (${plan.networkIdleReason})`,
     ...(plan.networkIdleMonthlyUsd > 0 ? ['  lower it with:', ...plan.networkCheaperChoices.map((c) => `  - ${c}`)] : []),
   ].join('\n');

@@ -201,7 +201,8 @@ export interface FanOutPlan {
  * Answers "how long will it take, what will it cost, which limit binds?" before deploying, by
  * simulating the run against Fargate's documented limits (launch burst 100 and 20 per second,
  * 20 RunTask calls per second, the vCPU quota) with the retry policy. Prices are us-east-1
- * On-Demand x86 and Standard workflows (see facts/prices.ts).
+ * On-Demand (x86, or ARM64 with `cpuArchitecture`; ephemeral storage above the included 20 GiB
+ * with `ephemeralStorageGiB`) and Standard workflows (see facts/prices.ts).
  */
 export class FanOutPlanner {
   /** Plans a run. */

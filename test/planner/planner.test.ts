@@ -5,6 +5,7 @@ import { makespanLowerBound, simulateLaunches } from '../../src/planner/launch-s
 import { formatPlanReport } from '../../src/planner/plan-report';
 import { TRANSITIONS_PER_RUN } from '../../src/planner/planner';
 import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY } from '../../src/retries/private/throttle-retry';
+import { FanOutCpuArchitecture } from '../../src/task/cpu-architecture';
 
 describe('makespanLowerBound', () => {
   test('cap-bound: waves of `parallel` tasks, one duration each', () => {
@@ -94,6 +95,59 @@ describe('FanOutPlanner.plan, hand-computed cases', () => {
     [{ taskDuration: Duration.seconds(0) }, /taskDuration must be at least one second/],
   ])('fails: %p', (overrides, message) => {
     expect(() => FanOutPlanner.plan({ items: 10, taskDuration: Duration.minutes(1), ...overrides })).toThrow(message);
+  });
+});
+
+describe('pricing the architecture and the ephemeral storage', () => {
+  // 10 items of one hour, 1 vCPU and 2 GB each, 10 at a time: 10 task-hours, so 10 vCPU-hours
+  // and 20 GB-hours; 10 RunTask transitions + 6 for the run = 16 transitions at $0.000025 = $0.0004.
+  const run = { items: 10, taskDuration: Duration.hours(1), cpu: 1024, memoryLimitMiB: 2048, maxConcurrency: 10, vcpuQuota: 100 };
+
+  test('X86_64 at the default 20 GiB: $0.4048 + $0.0889 + $0.0004, no storage', () => {
+    // 10 vCPU-h x $0.04048 = $0.4048; 20 GB-h x $0.004445 = $0.0889; total $0.4941.
+    const plan = FanOutPlanner.plan(run);
+    expect(plan.cpuArchitecture).toBe(FanOutCpuArchitecture.X86_64);
+    expect(plan.vcpuCostUsd).toBeCloseTo(0.4048, 9);
+    expect(plan.memoryCostUsd).toBeCloseTo(0.0889, 9);
+    expect(plan.storageGbHours).toBe(0);
+    expect(plan.storageCostUsd).toBe(0);
+    expect(plan.totalCostUsd).toBeCloseTo(0.4941, 9);
+  });
+
+  test('ARM64 with 50 GiB: $0.3238 + $0.0712 + $0.0333 of storage + $0.0004', () => {
+    // 10 vCPU-h x $0.03238 = $0.3238; 20 GB-h x $0.00356 = $0.0712;
+    // (50 - 20 included) GiB x 10 h = 300 GB-h x $0.000111 = $0.0333; total $0.4287.
+    const plan = FanOutPlanner.plan({ ...run, cpuArchitecture: FanOutCpuArchitecture.ARM64, ephemeralStorageGiB: 50 });
+    expect(plan.cpuArchitecture).toBe(FanOutCpuArchitecture.ARM64);
+    expect(plan.vcpuCostUsd).toBeCloseTo(0.3238, 9);
+    expect(plan.memoryCostUsd).toBeCloseTo(0.0712, 9);
+    expect(plan.storageGbHours).toBeCloseTo(300, 9);
+    expect(plan.storageCostUsd).toBeCloseTo(0.0333, 9);
+    expect(plan.totalCostUsd).toBeCloseTo(0.4287, 9);
+  });
+
+  test('storage is billed per task with the one-minute minimum: 21 GiB for 10 s tasks', () => {
+    // 10 tasks of 10 s are billed a minute each: 1 GiB above the included 20 x 10/60 h = 1/6 GB-h
+    // = 0.166667 GB-h x $0.000111 = $0.0000185.
+    const plan = FanOutPlanner.plan({ ...run, taskDuration: Duration.seconds(10), ephemeralStorageGiB: 21 });
+    expect(plan.storageGbHours).toBeCloseTo(0.166667, 6);
+    expect(plan.storageCostUsd).toBeCloseTo(0.0000185, 10);
+  });
+
+  test('the text report names the architecture, the storage line and that ARM64 has no Spot', () => {
+    const report = formatPlanReport(FanOutPlanner.plan({ ...run, cpuArchitecture: FanOutCpuArchitecture.ARM64, ephemeralStorageGiB: 50 }));
+    expect(report).toMatch(/ephemeral storage: +300.00 GB-hours above the included 20 GiB \$0.03/);
+    expect(report).toMatch(/total: +\$0.43 \(us-east-1 On-Demand ARM64 and Standard prices\)/);
+    expect(report).toMatch(/ARM64 runs On-Demand only: Fargate Spot runs Linux X86_64 \(cpuArchitecture\)/);
+    const x86 = formatPlanReport(FanOutPlanner.plan(run));
+    expect(x86).not.toMatch(/ephemeral storage|On-Demand only/);
+  });
+
+  test.each([
+    [20, /ephemeralStorageGiB must be a whole number from 21 to 200/],
+    [201, /ephemeralStorageGiB must be a whole number from 21 to 200/],
+  ])('fails: ephemeralStorageGiB %p', (ephemeralStorageGiB, message) => {
+    expect(() => FanOutPlanner.plan({ ...run, ephemeralStorageGiB })).toThrow(message);
   });
 });
 

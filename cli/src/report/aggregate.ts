@@ -1,7 +1,7 @@
 import { TaskSize, estimateTransitions, taskCost } from './cost';
 import { Prices } from './prices';
 import { ItemResult, RunInfo, RunResults } from './run-results';
-import { CapacityProviderNames, seededRandom } from '../library';
+import { CapacityProviderNames, FanOutCpuArchitecture, seededRandom } from '../library';
 
 /** One ECS task of the run, for the timeline and the sums. */
 export interface TaskRun {
@@ -43,6 +43,9 @@ export interface CapacityUse {
   readonly billedSeconds: number;
   readonly vcpuHours: number;
   readonly gbHours: number;
+  /** GB-hours of ephemeral storage above the included 20 GiB (from --ephemeral-storage). */
+  readonly storageGbHours: number;
+  /** vCPU, memory and storage. */
   readonly costUsd: number;
 }
 
@@ -114,6 +117,10 @@ export interface RunReport {
     readonly fargateUsd: number;
     readonly onDemandUsd: number;
     readonly spotUsd: number;
+    /** GB-hours of ephemeral storage above the included 20 GiB, every capacity's. */
+    readonly storageGbHours: number;
+    /** Their part of `fargateUsd`. */
+    readonly storageUsd: number;
     readonly transitions: number;
     readonly transitionsUsd: number;
     readonly totalUsd: number;
@@ -383,7 +390,7 @@ export class RunAggregator {
       const capacity = task.capacity ?? 'unknown';
       let use = this.byCapacity.get(capacity);
       if (!use) {
-        use = { tasks: 0, taskSeconds: 0, billedSeconds: 0, vcpuHours: 0, gbHours: 0, costUsd: 0 };
+        use = { tasks: 0, taskSeconds: 0, billedSeconds: 0, vcpuHours: 0, gbHours: 0, storageGbHours: 0, costUsd: 0 };
         this.byCapacity.set(capacity, use);
       }
       use.tasks++;
@@ -397,6 +404,7 @@ export class RunAggregator {
         use.billedSeconds += cost.billedSeconds;
         use.vcpuHours += cost.vcpuHours;
         use.gbHours += cost.gbHours;
+        use.storageGbHours += cost.storageGbHours;
         use.costUsd += cost.usd;
       }
       this.firstTaskStart = this.firstTaskStart === undefined ? task.startedAt : Math.min(this.firstTaskStart, task.startedAt);
@@ -475,6 +483,12 @@ export class RunAggregator {
       .sort((a, b) => a.capacity.localeCompare(b.capacity));
     const spotUsd = capacityUse.filter((c) => c.capacity === CapacityProviderNames.SPOT).reduce((n, c) => n + c.costUsd, 0);
     const onDemandUsd = capacityUse.filter((c) => c.capacity !== CapacityProviderNames.SPOT).reduce((n, c) => n + c.costUsd, 0);
+    const storageGbHours = capacityUse.reduce((n, c) => n + c.storageGbHours, 0);
+    // The records say neither the architecture nor the storage: what prices them is the user's word.
+    if (this.prices.cpuArchitecture === FanOutCpuArchitecture.ARM64) notes.push('priced at the ARM64 On-Demand rates (--arm64): the records do not say the tasks\' architecture');
+    if (this.fallbackSize.ephemeralStorageGiB !== undefined) {
+      notes.push(`ephemeral storage of ${this.fallbackSize.ephemeralStorageGiB} GiB per task (--ephemeral-storage): the records do not say it`);
+    }
     // An item without a record (an inline success) ran at least once.
     const runs = this.recordedRuns + (run.everyItemHasResult ? 0 : succeeded ?? 0);
     const transitions = estimateTransitions(runs, this.failedResults);
@@ -513,6 +527,8 @@ export class RunAggregator {
         fargateUsd: onDemandUsd + spotUsd,
         onDemandUsd,
         spotUsd,
+        storageGbHours,
+        storageUsd: storageGbHours * this.prices.storageGbHour,
         transitions,
         transitionsUsd: transitions * this.prices.transition,
         totalUsd: onDemandUsd + spotUsd + transitions * this.prices.transition,

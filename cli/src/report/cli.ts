@@ -7,6 +7,7 @@ import { scanRun } from './read-run';
 import { formatHtmlReport } from './report-html';
 import { formatTextReport } from './report-text';
 import { ItemResult, RunInfo, RunResults } from './run-results';
+import { FARGATE_MAX_EPHEMERAL_STORAGE_GIB, FARGATE_MIN_EPHEMERAL_STORAGE_GIB, FanOutCpuArchitecture } from '../library';
 
 export const REPORT_USAGE = `usage: cdk-fargate-fan-out report <execution ARN | s3://bucket/prefix | folder> [options]
 
@@ -18,11 +19,16 @@ export const REPORT_USAGE = `usage: cdk-fargate-fan-out report <execution ARN | 
   --json                 print the report as JSON
   --html FILE            also write the report as one self-contained HTML page, with a timeline
   --prices FILE          prices as JSON: {"vcpu-hour", "gb-hour", "spot-vcpu-hour", "spot-gb-hour",
-                         "transition", "region"}; any left out keep their defaults
-  --vcpu-hour USD        Fargate On-Demand per vCPU-hour (default: us-east-1 Linux/x86)
+                         "storage-gb-hour", "transition", "region"}; any left out keep their defaults
+  --arm64                the tasks ran on ARM64 (cpuArchitecture: ARM64): On-Demand at the Linux/ARM64
+                         rates; ARM64 has no Spot, so a Spot task or a Spot price is refused
+  --ephemeral-storage G  each task's ephemeral storage in GiB, 21..200 (ephemeralStorageGiB): what is
+                         above the included 20 GiB is priced per GB-hour (default 20, included)
+  --vcpu-hour USD        Fargate On-Demand per vCPU-hour (default: us-east-1 Linux/x86, or ARM64)
   --gb-hour USD          Fargate On-Demand per GB-hour
   --spot-vcpu-hour USD   Fargate Spot per vCPU-hour (default: On-Demand less 70%, Spot's largest discount)
   --spot-gb-hour USD     Fargate Spot per GB-hour
+  --storage-gb-hour USD  ephemeral storage above 20 GiB per GB-hour (default: us-east-1)
   --transition USD       Step Functions Standard per state transition
   --cpu UNITS            task CPU units, for records without a size (e.g. 256)
   --memory MIB           task memory in MiB, for records without a size
@@ -37,21 +43,28 @@ export interface ReportArguments {
   readonly prices: Partial<Record<typeof PRICE_OPTIONS[keyof typeof PRICE_OPTIONS], number>>;
   readonly cpu?: number;
   readonly memoryMiB?: number;
+  /** The records do not say the architecture: X86_64 unless --arm64. */
+  readonly cpuArchitecture: FanOutCpuArchitecture;
+  /** The records do not say the storage: the included 20 GiB unless --ephemeral-storage. */
+  readonly ephemeralStorageGiB?: number;
   readonly maxConcurrency?: number;
   readonly vcpuQuota?: number;
 }
 
-const NUMERIC = ['cpu', 'memory', 'max-concurrency', 'vcpu-quota', ...Object.keys(PRICE_OPTIONS)];
+const NUMERIC = ['cpu', 'memory', 'ephemeral-storage', 'max-concurrency', 'vcpu-quota', ...Object.keys(PRICE_OPTIONS)];
 
 /** Parses `report` arguments; throws with the usage on bad input. */
 export function parseReportArguments(args: string[]): ReportArguments {
   let source: string | undefined;
   let json = false;
+  let arm64 = false;
   const values = new Map<string, string>();
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg === '--json') {
       json = true;
+    } else if (arg === '--arm64') {
+      arm64 = true;
     } else if (arg.startsWith('--')) {
       const key = arg.slice(2);
       if (!NUMERIC.includes(key) && key !== 'html' && key !== 'prices') throw new Error(`unknown option ${arg}\n${REPORT_USAGE}`);
@@ -80,6 +93,11 @@ export function parseReportArguments(args: string[]): ReportArguments {
   if (maxConcurrency !== undefined && !(Number.isInteger(maxConcurrency) && maxConcurrency >= 1)) {
     throw new Error(`--max-concurrency must be a whole number, at least 1, got ${maxConcurrency}`);
   }
+  const ephemeralStorageGiB = number('ephemeral-storage');
+  if (ephemeralStorageGiB !== undefined && !(Number.isInteger(ephemeralStorageGiB)
+    && ephemeralStorageGiB >= FARGATE_MIN_EPHEMERAL_STORAGE_GIB && ephemeralStorageGiB <= FARGATE_MAX_EPHEMERAL_STORAGE_GIB)) {
+    throw new Error(`--ephemeral-storage (ephemeralStorageGiB) must be a whole number from ${FARGATE_MIN_EPHEMERAL_STORAGE_GIB} to ${FARGATE_MAX_EPHEMERAL_STORAGE_GIB}, got ${ephemeralStorageGiB}`);
+  }
   return {
     source,
     json,
@@ -88,6 +106,8 @@ export function parseReportArguments(args: string[]): ReportArguments {
     prices,
     cpu: number('cpu'),
     memoryMiB: number('memory'),
+    cpuArchitecture: arm64 ? FanOutCpuArchitecture.ARM64 : FanOutCpuArchitecture.X86_64,
+    ephemeralStorageGiB,
     maxConcurrency,
     vcpuQuota: number('vcpu-quota'),
   };
@@ -100,16 +120,17 @@ async function pricesOf(args: ReportArguments): Promise<Prices> {
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`--prices ${args.pricesFile}: not a JSON object`);
     file = parsed as Record<string, unknown>;
   }
-  return resolvePrices(file, args.prices);
+  return resolvePrices(file, args.prices, args.cpuArchitecture);
 }
 
 /** Everything the report shows, from a run read as a stream: `scan` hands each item result over as it is read. */
 export async function reportRun(scan: (onResult: (result: ItemResult) => void) => Promise<RunInfo>, args: ReportArguments) {
   // Prices first: a bad prices file fails before a long read.
-  const aggregator = new RunAggregator(await pricesOf(args), { cpu: args.cpu, memoryMiB: args.memoryMiB });
+  const { cpu, memoryMiB, ephemeralStorageGiB, cpuArchitecture, maxConcurrency, vcpuQuota } = args;
+  const aggregator = new RunAggregator(await pricesOf(args), { cpu, memoryMiB, ephemeralStorageGiB });
   const info = await scan((result) => aggregator.add(result));
   const { report, timeline, basis } = aggregator.finish(info);
-  const prediction = predictRun(report, basis, { maxConcurrency: args.maxConcurrency, vcpuQuota: args.vcpuQuota });
+  const prediction = predictRun(report, basis, { maxConcurrency, vcpuQuota, cpuArchitecture, ephemeralStorageGiB });
   return { report, timeline, prediction };
 }
 

@@ -1,10 +1,15 @@
 import { Prices } from './prices';
-import { CPU_UNITS_PER_VCPU, CapacityProviderNames, TRANSITIONS_PER_RUN } from '../library';
+import { CPU_UNITS_PER_VCPU, CapacityProviderNames, FARGATE_INCLUDED_EPHEMERAL_STORAGE_GIB, FanOutCpuArchitecture, TRANSITIONS_PER_RUN } from '../library';
 
 /** A task's size, when the record lacks it: from the command line. */
 export interface TaskSize {
   readonly cpu?: number;
   readonly memoryMiB?: number;
+  /**
+   * Ephemeral storage of every task in GiB. The records never say it (the task definition's
+   * `ephemeralStorageGiB`), so it comes from the command line; undefined: the included 20 GiB.
+   */
+  readonly ephemeralStorageGiB?: number;
 }
 
 /** What one task cost. */
@@ -12,6 +17,9 @@ export interface TaskCost {
   readonly billedSeconds: number;
   readonly vcpuHours: number;
   readonly gbHours: number;
+  /** GB-hours of ephemeral storage above the included 20 GiB. */
+  readonly storageGbHours: number;
+  /** Everything: vCPU, memory and storage. */
   readonly usd: number;
   readonly spot: boolean;
 }
@@ -41,10 +49,15 @@ export function taskCost(
   const vcpuHours = (cpu / CPU_UNITS_PER_VCPU) * hours;
   const gbHours = (memoryMiB / 1024) * hours;
   const spot = task.capacity === CapacityProviderNames.SPOT;
-  const usd = spot
+  if (spot && prices.cpuArchitecture === FanOutCpuArchitecture.ARM64) {
+    throw new Error(`--arm64: a task ran on ${CapacityProviderNames.SPOT}, which runs Linux X86_64 only, so this run's tasks are not ARM64 (leave out --arm64)`);
+  }
+  const storageGib = fallback.ephemeralStorageGiB ?? FARGATE_INCLUDED_EPHEMERAL_STORAGE_GIB;
+  const storageGbHours = Math.max(0, storageGib - FARGATE_INCLUDED_EPHEMERAL_STORAGE_GIB) * hours;
+  const usd = (spot
     ? vcpuHours * prices.spotVcpuHour + gbHours * prices.spotGbHour
-    : vcpuHours * prices.vcpuHour + gbHours * prices.gbHour;
-  return { billedSeconds: seconds, vcpuHours, gbHours, usd, spot };
+    : vcpuHours * prices.vcpuHour + gbHours * prices.gbHour) + storageGbHours * prices.storageGbHour;
+  return { billedSeconds: seconds, vcpuHours, gbHours, storageGbHours, usd, spot };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { PredictionBasis, RunReport } from './aggregate';
-import { CPU_UNITS_PER_VCPU, Duration, FARGATE_DEFAULT_VCPU_QUOTA, FanOutPlan, FanOutPlanner } from '../library';
+import { CPU_UNITS_PER_VCPU, Duration, FARGATE_DEFAULT_VCPU_QUOTA, FanOutCpuArchitecture, FanOutPlan, FanOutPlanner } from '../library';
 
 /** What the planner was asked, and where each input came from. */
 export interface PredictionInputs {
@@ -25,6 +25,10 @@ export interface Prediction {
 export interface PredictionOptions {
   readonly maxConcurrency?: number;
   readonly vcpuQuota?: number;
+  /** As the report priced the run (--arm64), so both sides use the same rates. */
+  readonly cpuArchitecture?: FanOutCpuArchitecture;
+  /** As the report priced the run (--ephemeral-storage). */
+  readonly ephemeralStorageGiB?: number;
 }
 
 /**
@@ -90,6 +94,8 @@ export function predictRun(report: RunReport, basis: PredictionBasis, options: P
       maxConcurrency: Math.min(maxConcurrency, 10_000),
       itemsPerTask,
       vcpuQuota,
+      cpuArchitecture: options.cpuArchitecture,
+      ephemeralStorageGiB: options.ephemeralStorageGiB,
     });
     return { inputs, plan };
   } catch (e) {

@@ -3,6 +3,7 @@ import { escapeHtml } from './escape';
 import { formatCount, formatSeconds, formatTime, formatUsd, percent } from './format';
 import { Prediction } from './prediction';
 import { TIMELINE_COLOURS, timelineSvg } from './timeline-svg';
+import { FanOutCpuArchitecture } from '../library';
 
 const STYLE = `
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1d232b; margin: 24px auto; max-width: 1040px; padding: 0 16px; }
@@ -99,11 +100,18 @@ export function formatHtmlReport(report: RunReport, timeline: Timeline, predicti
     ...report.tasks.byCapacity.map((c) => [
       e(c.capacity), formatCount(c.tasks), formatCount(Math.round(c.taskSeconds)), c.vcpuHours.toFixed(3), c.gbHours.toFixed(3), formatUsd(c.costUsd),
     ]),
+    ...(cost.storageGbHours > 0
+      ? [['ephemeral storage', '', '', '', `${cost.storageGbHours.toFixed(3)} GB-hours above 20 GiB`, `(${formatUsd(cost.storageUsd)} of the above)`]]
+      : []),
     ['Step Functions', '', '', '', `${formatCount(cost.transitions)} transitions (a floor)`, formatUsd(cost.transitionsUsd)],
     ['<b>total</b>', '', '', '', '', `<b>${formatUsd(cost.totalUsd)}</b>`],
   ], [false, true, true, true, true, true]));
+  const spotPrices = cost.prices.cpuArchitecture === FanOutCpuArchitecture.ARM64
+    ? `Spot ${e(cost.prices.sources.spot)}`
+    : `Spot $${Number(cost.prices.spotVcpuHour.toPrecision(4))} and $${Number(cost.prices.spotGbHour.toPrecision(4))} (${e(cost.prices.sources.spot)})`;
   body.push(`<p class="muted" id="prices">Prices: On-Demand $${cost.prices.vcpuHour} per vCPU-hour and $${cost.prices.gbHour} per GB-hour (${e(cost.prices.sources.onDemand)});
-Spot $${Number(cost.prices.spotVcpuHour.toPrecision(4))} and $${Number(cost.prices.spotGbHour.toPrecision(4))} (${e(cost.prices.sources.spot)});
+${spotPrices};
+$${cost.prices.storageGbHour} per GB-hour of ephemeral storage (${e(cost.prices.sources.storage)});
 $${cost.prices.transition} per state transition (${e(cost.prices.sources.transition)}). Each task is billed from its start to its stop, rounded up to the second, one minute at least.</p>`);
 
   body.push('<h2>Prediction beside the run</h2>');
@@ -117,7 +125,7 @@ $${cost.prices.transition} per state transition (${e(cost.prices.sources.transit
       ['items failed', formatCount(plan.itemsLost), formatCount(counts.failed)],
       ['vCPU-hours', plan.vcpuHours.toFixed(3), vcpuHours.toFixed(3)],
       ['GB-hours', plan.gbHours.toFixed(3), gbHours.toFixed(3)],
-      ['Fargate', formatUsd(plan.vcpuCostUsd + plan.memoryCostUsd), formatUsd(cost.fargateUsd)],
+      ['Fargate', formatUsd(plan.vcpuCostUsd + plan.memoryCostUsd + plan.storageCostUsd), formatUsd(cost.fargateUsd)],
       ['state transitions', formatCount(plan.stateTransitions), formatCount(cost.transitions)],
       ['total', formatUsd(plan.totalCostUsd), formatUsd(cost.totalUsd)],
     ], [false, true, true]));

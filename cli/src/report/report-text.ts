@@ -1,11 +1,13 @@
 import { RunReport } from './aggregate';
 import { formatCount, formatSeconds, formatTime, formatUsd, percent } from './format';
 import { Prediction } from './prediction';
+import { FanOutCpuArchitecture } from '../library';
 
 /** The report in plain text, for a terminal. */
 export function formatTextReport(report: RunReport, prediction: Prediction): string {
   const lines: string[] = [];
   const { counts, time, tasks, cost, retries } = report;
+  const arm64 = cost.prices.cpuArchitecture === FanOutCpuArchitecture.ARM64;
   lines.push(`run:                 ${report.source} (${report.mode === 'distributed' ? 'Distributed Map' : 'inline Map'})`);
   if (report.execution?.status) lines.push(`execution:           ${report.execution.status}${report.execution.error ? ` (${report.execution.error})` : ''}`);
   lines.push('');
@@ -50,11 +52,17 @@ export function formatTextReport(report: RunReport, prediction: Prediction): str
   for (const use of tasks.byCapacity) {
     lines.push(`  ${use.capacity.padEnd(14)} ${String(use.tasks).padStart(6)} tasks  ${use.vcpuHours.toFixed(3)} vCPU-h  ${use.gbHours.toFixed(3)} GB-h  ${formatUsd(use.costUsd)}`);
   }
+  if (cost.storageGbHours > 0) {
+    lines.push(`  ephemeral storage: ${cost.storageGbHours.toFixed(3)} GB-h above the included 20 GiB, ${formatUsd(cost.storageUsd)} of the Fargate cost`);
+  }
   lines.push(`  Fargate:           ${formatUsd(cost.fargateUsd)} (On-Demand ${formatUsd(cost.onDemandUsd)}, Spot ${formatUsd(cost.spotUsd)})`);
   lines.push(`  Step Functions:    ${formatUsd(cost.transitionsUsd)} for about ${formatCount(cost.transitions)} state transitions (an estimate: a floor)`);
   lines.push(`  total:             ${formatUsd(cost.totalUsd)}`);
   lines.push(`  prices:            On-Demand $${cost.prices.vcpuHour}/vCPU-h, $${cost.prices.gbHour}/GB-h: ${cost.prices.sources.onDemand}`);
-  lines.push(`                     Spot $${round(cost.prices.spotVcpuHour)}/vCPU-h, $${round(cost.prices.spotGbHour)}/GB-h: ${cost.prices.sources.spot}`);
+  lines.push(arm64
+    ? `                     Spot ${cost.prices.sources.spot}`
+    : `                     Spot $${round(cost.prices.spotVcpuHour)}/vCPU-h, $${round(cost.prices.spotGbHour)}/GB-h: ${cost.prices.sources.spot}`);
+  lines.push(`                     $${cost.prices.storageGbHour}/GB-h of ephemeral storage: ${cost.prices.sources.storage}`);
   lines.push(`                     $${cost.prices.transition}/transition: ${cost.prices.sources.transition}`);
 
   lines.push('');
@@ -68,7 +76,7 @@ export function formatTextReport(report: RunReport, prediction: Prediction): str
     row('items failed', formatCount(plan.itemsLost), formatCount(counts.failed));
     row('vCPU-hours', plan.vcpuHours.toFixed(3), sum(tasks.byCapacity.map((c) => c.vcpuHours)).toFixed(3));
     row('GB-hours', plan.gbHours.toFixed(3), sum(tasks.byCapacity.map((c) => c.gbHours)).toFixed(3));
-    row('Fargate', formatUsd(plan.vcpuCostUsd + plan.memoryCostUsd), formatUsd(cost.fargateUsd));
+    row('Fargate', formatUsd(plan.vcpuCostUsd + plan.memoryCostUsd + plan.storageCostUsd), formatUsd(cost.fargateUsd));
     row('transitions', formatCount(plan.stateTransitions), formatCount(cost.transitions));
     row('total', formatUsd(plan.totalCostUsd), formatUsd(cost.totalUsd));
     lines.push(`  (the planner prices every task On-Demand; inputs from: ${Object.entries(prediction.inputs.from).map(([k, v]) => `${k}: ${v}`).join('; ')})`);

@@ -15,6 +15,8 @@ describe('report arguments', () => {
       prices: { spotVcpuHour: 0.0129 },
       cpu: 512,
       memoryMiB: undefined,
+      cpuArchitecture: 'X86_64',
+      ephemeralStorageGiB: undefined,
       maxConcurrency: 50,
       vcpuQuota: undefined,
     });
