@@ -4,9 +4,9 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { buildDropStartedBefore, buildRecordClaims } from './claim-states';
-import { buildListKeptRecords, buildListRecords } from './record-lists';
 import { TriggerClaims } from './claims';
 import { STARTER_TIMEOUT } from './decide-triggers';
+import { buildListKeptRecords, buildListRecords } from './record-lists';
 import { StarterStateNames } from './starter-state-names';
 import { ERRORS_EXECUTION_ALREADY_EXISTS } from '../../facts';
 
