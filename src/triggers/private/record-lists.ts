@@ -7,8 +7,8 @@ import { StarterStateNames } from './starter-state-names';
  * Map (`$.outputs`, read with a definite path) by JSONata, not by JSONPath wildcards.
  *
  * Why (issue 27): AWS does not document what a JSONPath wildcard gives when it matches exactly one
- * element. Jayway JsonPath gives a list of one; LocalStack and aws-local-stepfunctions give the
- * element itself, which for a batch of one record would start the fan-out with an object for
+ * element. Jayway JsonPath gives a list of one; LocalStack is reported to give the element
+ * itself, which for a batch of one record would start the fan-out with an object for
  * its items. JSONata's array constructor `[...]` gives an array for none, one or many matches
  * (the JSONata documentation, "Sequences": a path's sequence flattens into the array), so the
  * lists have one shape whichever way AWS answers the JSONPath question. The records' items are
