@@ -168,6 +168,22 @@ describe('runForEachObjectCreated, executed', () => {
     expect(db.items(claimTableName(template))).toHaveLength(5);
   });
 
+  // AWS does not document whether a JSONPath wildcard that matches one element gives a list of one
+  // (Jayway) or the element (LocalStack); the starter's lists are made by JSONata's array
+  // constructor, which gives a list of one here (without it, JSONata too gives the element).
+  test('a batch of one event starts the fan-out with a list of one item', async () => {
+    const starts = new SimulatedStartExecution(() => true);
+    const { pipe, db } = pipeOf(starts, { batchSize: 1 });
+    pipe.send(objectCreatedEvent(7));
+    await pipe.drain();
+    expect(pipe.starterFailures).toBe(0);
+    expect(pipe.deadLetters).toEqual([]);
+    expect([...starts.executions.values()].map((e) => JSON.parse(e.input).items)).toEqual([
+      [{ bucket: 'uploads', key: 'incoming/file-7.png', size: 1007, etag: 'etag7' }],
+    ]);
+    expect(db.items(claimTableName(template))).toHaveLength(1);
+  });
+
   test('a batch whose events were all started before starts nothing, and leaves the queue', async () => {
     const starts = new SimulatedStartExecution(() => true);
     const { pipe, db } = pipeOf(starts, { batchSize: 3 });

@@ -148,8 +148,10 @@ describe('runForEachObjectCreated', () => {
     const states = definition.States;
     expect(definition.StartAt).toBe('RecordsToItems');
     expect(states.RecordsToItems.ItemSelector['claim.$']).toBe('$$.Map.Item.Value.claim');
-    // Issue 27: the outputs and their text; the kept records are listed only where the text shows one.
-    expect(states.RecordsToItems.ResultSelector).toEqual({ 'ids.$': '$[*].id', 'outputs.$': '$', 'text.$': 'States.JsonToString($)' });
+    // Issue 27: the outputs and their text by definite paths; the kept records are listed only
+    // where the text shows one, by JSONata (a list for one record too, whatever a JSONPath
+    // wildcard gives for a single match).
+    expect(states.RecordsToItems.ResultSelector).toEqual({ 'outputs.$': '$', 'text.$': 'States.JsonToString($)' });
     const check = states.RecordsToItems.ItemProcessor.States;
     expect(check.LookUpClaim).toMatchObject({ ResultPath: '$.claimed', Parameters: { ConsistentRead: true, Key: { id: { 'S.$': '$.claim' } } } });
     expect(check.LookUpClaim.Resource).toMatch(/:dynamodb:getItem$/);
@@ -158,24 +160,22 @@ describe('runForEachObjectCreated', () => {
     // Nothing left: succeed, so that the pipe deletes the batch.
     expect(states.RecordsToItems.Next).toBe('AnythingToStart');
     expect(states.AnythingToStart).toMatchObject({ Choices: [{ Variable: '$.text', StringMatches: '*"kept"*', Next: 'ListKeptRecords' }], Default: 'AllStartedBefore' });
-    expect(states.ListKeptRecords).toMatchObject({
-      Parameters: { 'ids.$': '$.ids', 'claims.$': '$.outputs[*].claims[*]', 'items.$': '$.outputs[*].items[*]', 'kept.$': '$.outputs[*].kept' },
-      Next: 'DropCopiesInBatch',
-    });
-    // Two copies of one event in this batch: unique by { claim, item }; were ArrayUnique to
-    // refuse objects, the copies are kept (caught), never the batch failed.
+    // Two copies of one event in this batch (same { claim, item }) run once: $distinct compares
+    // objects by deep equality.
     expect(check.Keep.Parameters.kept).toEqual({ 'claim.$': '$.claim', 'item.$': '$.item' });
     expect(check.Drop.Parameters.kept).toBeUndefined();
-    expect(states.DropCopiesInBatch).toMatchObject({
-      Type: 'Parallel',
-      ResultSelector: { 'items.$': '$[0].records[*].item' },
-      ResultPath: '$.unique',
+    expect(states.ListKeptRecords).toEqual({
+      Type: 'Pass',
+      QueryLanguage: 'JSONata',
+      Comment: expect.any(String),
+      Output: {
+        ids: '{% [$states.input.outputs.id] %}',
+        claims: '{% [$states.input.outputs.claims] %}',
+        items: '{% [$distinct([$states.input.outputs.kept]).item] %}',
+      },
       Next: 'NameExecution',
-      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.uniqueFailure', Next: 'KeepCopies' }],
     });
-    expect(states.DropCopiesInBatch.Branches[0].States.UniqueRecords.Parameters).toEqual({ 'records.$': 'States.ArrayUnique($.kept)' });
-    expect(states.KeepCopies).toMatchObject({ Parameters: { 'items.$': '$.items' }, ResultPath: '$.unique', Next: 'NameExecution' });
-    expect(states.NameExecution.Parameters['items.$']).toBe('$.unique.items');
+    expect(states.NameExecution.Parameters['items.$']).toBe('$.items');
     expect(states.AllStartedBefore.Type).toBe('Succeed');
     // The name covers the whole batch, dropped records included.
     expect(states.NameExecution.Parameters['name.$']).toBe("States.Hash(States.JsonToString($.ids), 'SHA-256')");

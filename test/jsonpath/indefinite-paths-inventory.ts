@@ -110,43 +110,7 @@ export const INDEFINITE_PATHS: readonly IndefinitePathEntry[] = [
     safety: Safety.GUARDED,
     reason: 'DidHolderSubmitTask: "TaskSubmitted" in quotes is in the events\' text only as an event\'s Type (event data is escaped); with IncludeExecutionData, a TaskSubmitted event carries its output',
   },
-  // src/triggers/private/starter.ts: the starters of the object-created, message and items-file triggers.
-  {
-    path: '$[*].id',
-    where: /^starter:RecordsToItems ResultSelector\.ids\.\$$/,
-    safety: Safety.ALWAYS_MATCHES,
-    reason: 'every record has an id and a pipe\'s batch has at least one record; one match is a list of one on Jayway, but LocalStack and aws-local-stepfunctions unwrap it',
-  },
-  {
-    path: '$[*].item',
-    where: /^starter:RecordsToItems ResultSelector\.items\.\$$/,
-    safety: Safety.ALWAYS_MATCHES,
-    reason: 'every record has an item and a pipe\'s batch has at least one record; one match is a list of one on Jayway, but LocalStack and aws-local-stepfunctions unwrap it (a batch of one would start the fan-out with an object for its items)',
-  },
-  {
-    path: '$.outputs[*].claims[*]',
-    where: /^starter:ListKeptRecords Parameters\.claims\.\$$/,
-    safety: Safety.GUARDED,
-    reason: 'AnythingToStart: "kept" in quotes is in the outputs\' text only as a kept record\'s key, and a kept record has one claim',
-  },
-  {
-    path: '$.outputs[*].items[*]',
-    where: /^starter:ListKeptRecords Parameters\.items\.\$$/,
-    safety: Safety.GUARDED,
-    reason: 'AnythingToStart: a kept record (its "kept" key in the outputs\' text) has one item',
-  },
-  {
-    path: '$.outputs[*].kept',
-    where: /^starter:ListKeptRecords Parameters\.kept\.\$$/,
-    safety: Safety.GUARDED,
-    reason: 'AnythingToStart: "kept" in quotes is in the outputs\' text only as a kept record\'s key',
-  },
-  {
-    path: '$[0].records[*].item',
-    where: /^starter:DropCopiesInBatch ResultSelector\.items\.\$$/,
-    safety: Safety.ALWAYS_MATCHES,
-    reason: 'reached only when AnythingToStart saw a kept record, so ArrayUnique of the kept records has one; and any error is caught (KeepCopies)',
-  },
+  // src/triggers/private/record-lists.ts: the starters list their records with JSONata, not JSONPath.
 ];
 
 /** The entry that classifies `use` of a state machine of `role`, if any. */

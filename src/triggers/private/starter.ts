@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { buildDropStartedBefore, buildRecordClaims } from './claim-states';
 import { TriggerClaims } from './claims';
 import { STARTER_TIMEOUT } from './decide-triggers';
+import { buildListKeptRecords, buildListRecords } from './record-lists';
 import { StarterStateNames } from './starter-state-names';
 import { ERRORS_EXECUTION_ALREADY_EXISTS } from '../../facts';
 
@@ -85,13 +86,11 @@ export class TriggerStarter extends Construct {
         : 'One { id, item } per record of the batch.',
       itemsPath: '$',
       itemSelector: props.recordSelector,
+      // Definite paths only: the lists are made by ListRecords/ListKeptRecords (JSONata), so that a
+      // batch of one gives a list of one whatever a JSONPath wildcard gives for a single match.
       resultSelector: claims
-        // The kept records are listed only where the outputs' text shows one (ListKeptRecords).
-        ? { ids: sfn.JsonPath.listAt('$[*].id'), outputs: sfn.JsonPath.listAt('$'), text: sfn.JsonPath.jsonToString(sfn.JsonPath.listAt('$')) }
-        : {
-          ids: sfn.JsonPath.listAt('$[*].id'),
-          items: sfn.JsonPath.listAt('$[*].item'),
-        },
+        ? { outputs: sfn.JsonPath.listAt('$'), text: sfn.JsonPath.jsonToString(sfn.JsonPath.listAt('$')) }
+        : { outputs: sfn.JsonPath.listAt('$') },
     });
     toItems.itemProcessor(claims
       ? buildDropStartedBefore(this, claims)
@@ -101,9 +100,7 @@ export class TriggerStarter extends Construct {
       comment: 'The execution is named by its whole batch: a redelivered batch gets the same name, and cannot start a second execution.',
       parameters: {
         'name.$': "States.Hash(States.JsonToString($.ids), 'SHA-256')",
-        // Not States.ArrayUnique: AWS shows it on numbers only; were it to refuse objects, a starter that always
-        // failed would send every event to the dead-letter queue.
-        'items.$': claims ? '$.unique.items' : '$.items',
+        'items.$': '$.items',
         ...(claims ? { 'claims.$': '$.claims' } : {}),
       },
     });
@@ -134,24 +131,14 @@ export class TriggerStarter extends Construct {
       start.next(recordClaims);
       alreadyStarted.next(recordClaims);
       recordClaims.next(started);
-      // Issue 27: the lists of what to start are read by indefinite paths (two wildcards) only
-      // where they match: "kept" in quotes is in the outputs' text only as a kept record's key
-      // (a record's id is an event's or message's id; its item is there only if it was kept).
-      const listKept = new sfn.Pass(this, 'ListKeptRecords', {
-        stateName: StarterStateNames.LIST_KEPT,
-        comment: 'The claims, items and records kept (at least one: see AnythingToStart).',
-        parameters: {
-          ids: sfn.JsonPath.listAt('$.ids'),
-          claims: sfn.JsonPath.listAt('$.outputs[*].claims[*]'),
-          items: sfn.JsonPath.listAt('$.outputs[*].items[*]'),
-          kept: sfn.JsonPath.listAt('$.outputs[*].kept'),
-        },
-      });
+      // Issue 27: the kept records are listed only where the outputs' text shows one ("kept" in
+      // quotes is there only as a kept record's key: see AnythingToStart).
+      const listKept = buildListKeptRecords(this);
       const anythingToStart = new sfn.Choice(this, 'AnythingToStart', {
         stateName: StarterStateNames.ANYTHING_TO_START,
         comment: 'Was any record of the batch not started before? ("kept" in the outputs\' text)',
       })
-        .when(sfn.Condition.stringMatches('$.text', '*"kept"*'), listKept.next(this.dropCopiesInBatch(nameBatch)).next(start))
+        .when(sfn.Condition.stringMatches('$.text', '*"kept"*'), listKept.next(nameBatch).next(start))
         .otherwise(new sfn.Succeed(this, 'AllStartedBefore', {
           stateName: StarterStateNames.ALL_STARTED_BEFORE,
           comment: 'Every record of the batch was started by an earlier batch: nothing to start, and the pipe deletes the batch.',
@@ -163,7 +150,7 @@ export class TriggerStarter extends Construct {
         comment: 'An execution of this name exists: the batch was started before.',
       });
       start.addCatch(alreadyStarted, { errors: ERRORS_EXECUTION_ALREADY_EXISTS, resultPath: '$.alreadyExists' });
-      definition = toItems.next(nameBatch).next(start).next(started);
+      definition = toItems.next(buildListRecords(this)).next(nameBatch).next(start).next(started);
     }
 
     this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: props.logRemovalPolicy });
@@ -178,39 +165,6 @@ export class TriggerStarter extends Construct {
         : 'Starts one fan-out execution per batch of a trigger, named by the batch.',
     });
   }
-
-  /**
-   * Two copies of one event or message in the SAME batch (EventBridge or SQS delivering it twice
-   * within the batch window) are both looked up before either is claimed. They have the same
-   * `{ claim, item }`, so the kept records are made unique with `States.ArrayUnique` and their
-   * items started: a copy runs once, and records with another claim (another upload of the same
-   * content, another message with the same body) are never merged. AWS shows ArrayUnique on
-   * numbers only; on objects it may compare them by value (copies dropped), treat them as all
-   * distinct (copies kept, as before) or fail (States.IntrinsicFailure), which is caught and
-   * keeps them too. Either way no record is lost. Then `next`.
-   */
-  private dropCopiesInBatch(next: sfn.INextable & sfn.IChainable): sfn.Chain {
-    const unique = new sfn.Parallel(this, 'DropCopiesInBatch', {
-      stateName: StarterStateNames.DROP_COPIES,
-      comment: 'Two copies of one record in this batch (same claim, same item) are started once.',
-      resultSelector: { 'items.$': '$[0].records[*].item' },
-      resultPath: '$.unique',
-    });
-    unique.branch(new sfn.Pass(this, 'UniqueRecords', {
-      stateName: StarterStateNames.UNIQUE_RECORDS,
-      parameters: { 'records.$': 'States.ArrayUnique($.kept)' },
-    }));
-    const keepCopies = new sfn.Pass(this, 'KeepCopies', {
-      stateName: StarterStateNames.KEEP_COPIES,
-      comment: 'States.ArrayUnique refused the records: every record is started, copies included.',
-      parameters: { 'items.$': '$.items' },
-      resultPath: '$.unique',
-    });
-    unique.addCatch(keepCopies, { errors: [sfn.Errors.ALL], resultPath: '$.uniqueFailure' });
-    keepCopies.next(next);
-    return unique.next(next);
-  }
-
 }
 
 /** Builds `{ a: { b: value } }` from `['a', 'b']`. */
