@@ -2,7 +2,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { counterGiveBack, PoolKeys } from './pool-table';
+import { leaseGiveBack, PoolKeys } from './pool-table';
 import {
   ECS_TASK_STATUS_STOPPED, ERROR_EXECUTION_DOES_NOT_EXIST, ERRORS_DYNAMODB_TRANSACTION_CANCELED, ERRORS_DYNAMODB_TRANSIENT, ERRORS_ECS_SDK_TRANSIENT,
   ERRORS_SFN_SDK_TRANSIENT, SFN_STATUS_RUNNING,
@@ -104,27 +104,16 @@ export function buildCleanupDefinition(scope: Construct, table: dynamodb.ITable,
   });
   describe.addRetry({ errors: ERRORS_SFN_SDK_TRANSIENT, maxAttempts: 6, jitterStrategy: sfn.JitterType.FULL });
 
-  const giveBack = new tasks.CallAwsService(scope, S.GIVE_BACK, {
+  const giveBack = leaseGiveBack(scope, {
     stateName: S.GIVE_BACK,
-    service: 'dynamodb',
-    action: 'transactWriteItems',
-    iamResources: [table.tableArn],
-    iamAction: 'dynamodb:DeleteItem',
-    parameters: {
-      TransactItems: [
-        {
-          Delete: {
-            TableName: table.tableName,
-            Key: { pk: sfn.JsonPath.objectAt('$.lease.pk'), sk: sfn.JsonPath.objectAt('$.lease.sk') },
-            ConditionExpression: '#stamp = :stamp',
-            ExpressionAttributeNames: { '#stamp': PoolKeys.STAMP },
-            ExpressionAttributeValues: { ':stamp': sfn.JsonPath.objectAt(`$.lease.${PoolKeys.STAMP}`) },
-          },
-        },
-        counterGiveBack(table.tableName, sfn.JsonPath.objectAt('$.lease.cpu')),
-      ],
+    table,
+    key: { pk: sfn.JsonPath.objectAt('$.lease.pk'), sk: sfn.JsonPath.objectAt('$.lease.sk') },
+    condition: {
+      expression: '#stamp = :stamp',
+      names: { '#stamp': PoolKeys.STAMP },
+      values: { ':stamp': sfn.JsonPath.objectAt(`$.lease.${PoolKeys.STAMP}`) },
     },
-    resultPath: sfn.JsonPath.DISCARD,
+    weight: sfn.JsonPath.objectAt('$.lease.cpu'),
     comment: 'Delete the lease if nobody restamped it since it was read, and take its weight off the counter',
   });
   giveBack.addRetry({ errors: ERRORS_DYNAMODB_TRANSIENT, maxAttempts: 6, jitterStrategy: sfn.JitterType.FULL });

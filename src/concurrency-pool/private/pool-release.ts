@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { counterGiveBack, DEFAULT_RESULT_PATH, leaseKey, n, PoolBinding, PoolFragmentOptions, poolStateNames, transientRetry } from './pool-table';
+import { DEFAULT_RESULT_PATH, leaseGiveBack, leaseKey, n, PoolBinding, PoolFragmentOptions, poolStateNames, transientRetry } from './pool-table';
 import { ERRORS_DYNAMODB_TRANSACTION_CANCELED } from '../../facts';
 
 /**
@@ -18,19 +18,12 @@ export function buildPoolRelease(scope: Construct, pool: PoolBinding, options: P
   const { table } = pool;
   const names = poolStateNames(options.prefix);
   const key = leaseKey(options);
-  const release = new tasks.CallAwsService(scope, names.RELEASE, {
+  const release = leaseGiveBack(scope, {
     stateName: names.RELEASE,
-    service: 'dynamodb',
-    action: 'transactWriteItems',
-    iamResources: [table.tableArn],
-    iamAction: 'dynamodb:DeleteItem',
-    parameters: {
-      TransactItems: [
-        { Delete: { TableName: table.tableName, Key: key, ConditionExpression: 'attribute_exists(pk)' } },
-        counterGiveBack(table.tableName, n(options.cpuUnits)),
-      ],
-    },
-    resultPath: sfn.JsonPath.DISCARD,
+    table,
+    key,
+    condition: { expression: 'attribute_exists(pk)' },
+    weight: n(options.cpuUnits),
     comment: 'Give the slot back: delete the lease (if it is still there) and take its weight off the counter, all or nothing',
   });
   transientRetry(release);

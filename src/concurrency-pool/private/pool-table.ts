@@ -1,6 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
 import { PoolDecision } from './decide-pool';
 import { ERRORS_DYNAMODB_TRANSIENT } from '../../facts';
 
@@ -131,11 +133,58 @@ export function poolStateNames(prefix: string) {
   };
 }
 
+/** How a slot is given back: which lease is deleted, under which condition, and its weight. */
+export interface LeaseGiveBack {
+  /** The state's name (also its construct id). */
+  readonly stateName: string;
+  readonly table: dynamodb.ITable;
+  /** The lease's key (`{ pk, sk }`, DynamoDB values or paths to them). */
+  readonly key: object;
+  /** The Delete's condition, with its names and values when it has any. */
+  readonly condition: { readonly expression: string; readonly names?: object; readonly values?: object };
+  /** CPU units taken off the counter: a DynamoDB number or a path to one. */
+  readonly weight: unknown;
+  readonly comment: string;
+}
+
+/**
+ * One transaction that deletes a lease and takes one task and its weight off the counter, all or
+ * nothing (the release after an item, and the cleanup's give-back of an ended holder's lease).
+ * Granted as dynamodb:DeleteItem: TransactWriteItems is authorized per action it holds (the
+ * Update is granted with the table's other writes).
+ */
+export function leaseGiveBack(scope: Construct, giveBack: LeaseGiveBack): tasks.CallAwsService {
+  const { table, condition } = giveBack;
+  return new tasks.CallAwsService(scope, giveBack.stateName, {
+    stateName: giveBack.stateName,
+    service: 'dynamodb',
+    action: 'transactWriteItems',
+    iamResources: [table.tableArn],
+    iamAction: 'dynamodb:DeleteItem',
+    parameters: {
+      TransactItems: [
+        {
+          Delete: {
+            TableName: table.tableName,
+            Key: giveBack.key,
+            ConditionExpression: condition.expression,
+            ...(condition.names ? { ExpressionAttributeNames: condition.names } : {}),
+            ...(condition.values ? { ExpressionAttributeValues: condition.values } : {}),
+          },
+        },
+        counterGiveBack(table.tableName, giveBack.weight),
+      ],
+    },
+    resultPath: sfn.JsonPath.DISCARD,
+    comment: giveBack.comment,
+  });
+}
+
 /**
  * The counter's part of giving a slot back (with the lease's delete, in one transaction): one
  * task and its `weight` (CPU units, a DynamoDB number or a path to one) taken off.
  */
-export function counterGiveBack(tableName: string, weight: unknown): object {
+function counterGiveBack(tableName: string, weight: unknown): object {
   return {
     Update: {
       TableName: tableName,
