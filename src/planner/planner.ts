@@ -88,13 +88,21 @@ export interface FanOutPlanOptions {
   readonly seed?: number;
 
   /**
-   * Whether the first wave starts at the RunTask rate (the construct's `launchPacing`).
+   * Whether items start at the RunTask rate (the construct's `launchPacing`).
    *
    * @default - as the construct decides with `expectedItemCount` set to `items`: paced when the cap
    * is above 100 and an unpaced first wave would throttle more than 5% of the items; never with a
    * pool or batching
    */
   readonly launchPacing?: boolean;
+
+  /**
+   * Model the earlier pacing policy, which paced the first wave only (items below the cap), to
+   * compare it with the construct's pacing of every item.
+   *
+   * @default false
+   */
+  readonly firstWavePacingOnly?: boolean;
 
   /**
    * A concurrency pool shared with other fan-outs: the run gets what the others leave of it.
@@ -185,9 +193,9 @@ export interface FanOutPlan {
   readonly stepFunctionsCostUsd: number;
   /** All of the above, in USD. */
   readonly totalCostUsd: number;
-  /** True when the first wave is paced (one Wait state per item). */
+  /** True when every item is paced (one Wait state per item). */
   readonly launchPacing: boolean;
-  /** Why the first wave is paced or not. */
+  /** Why the items are paced or not. */
   readonly launchPacingReason: string;
   /**
    * What a shared pool does to the run.
@@ -269,7 +277,7 @@ export class FanOutPlanner {
       extraThrottleRate,
       seed: options.seed,
       runTaskCallsPerSecond: withPool ? callRate : undefined,
-      launchPacing: pacing.paced ? { firstWave: pacing.firstWave, callsPerSecond: pacing.callsPerSecond } : undefined,
+      launchPacing: pacing.paced ? { callsPerSecond: pacing.callsPerSecond, firstWave: options.firstWavePacingOnly ? maxConcurrency : undefined } : undefined,
     });
     const run = simulate(pool !== undefined);
 
