@@ -112,7 +112,10 @@ export function decideLaunchPacing(input: LaunchPacingInput): LaunchPacingDecisi
 /** Where a Distributed Map child finds the run's start time (`$$.Execution.StartTime`, set by the Map's ItemSelector). */
 export const RUN_START_FIELD = 'runStartTime';
 
-/** Where a Distributed Map child finds its item's index (`$$.Map.Item.Index`, set by the Map's ItemSelector). */
+/**
+ * Where a Distributed Map child finds its item's index (`$$.Map.Item.Index`): the `index` the
+ * Map's ItemSelector sets for every item (see workflow/map-input.ts).
+ */
 export const ITEM_INDEX_FIELD = 'index';
 
 /**

@@ -21,6 +21,14 @@ export const DEFAULT_INTERFACE_ENDPOINTS = 3;
 /** State transitions a run spends outside the items (count, choose, Map, summary, end). */
 export const TRANSITIONS_PER_RUN = 6;
 
+/**
+ * State transitions a pooled item spends on the pool when it finds room: taking the slot, giving
+ * it back, and the item's record after the release (a task followed by a release cannot end the
+ * item itself). Waiting for room is not counted: the plan gives the Map the pool's room as its
+ * cap, so no child waits but for the pool's pacing window.
+ */
+export const POOL_TRANSITIONS_PER_ITEM = 3;
+
 
 /** What to plan. */
 export interface FanOutPlanOptions {
@@ -288,8 +296,10 @@ export class FanOutPlanner {
       : run.itemsSucceeded * billed(batchSeconds);
     const vcpuHours = taskVcpus * billedTaskHours;
     const gbHours = (memoryLimitMiB / MIB_PER_GIB) * billedTaskHours;
-    // One transition per attempt of the Task state, one per failure record, and the run's own.
-    const stateTransitions = TRANSITIONS_PER_RUN + run.runTaskCalls + run.itemsLost + run.pacingStates;
+    // One transition per attempt of the Task state, one per failure record, the pacing Wait, the
+    // pool's states, and the run's own.
+    const stateTransitions = TRANSITIONS_PER_RUN + run.runTaskCalls + run.itemsLost + run.pacingStates
+      + (pool ? POOL_TRANSITIONS_PER_ITEM * tasks : 0);
     const arm64 = options.cpuArchitecture === FanOutCpuArchitecture.ARM64;
     const vcpuCostUsd = vcpuHours * (arm64 ? PRICE_FARGATE_ARM64_VCPU_HOUR_USD : PRICE_FARGATE_VCPU_HOUR_USD);
     const memoryCostUsd = gbHours * (arm64 ? PRICE_FARGATE_ARM64_GB_HOUR_USD : PRICE_FARGATE_GB_HOUR_USD);

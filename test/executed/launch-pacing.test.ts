@@ -37,7 +37,8 @@ function isBilledTransition(event: any): boolean {
 async function run(options: { cap: number; items: number; taskSeconds: number; launchPacing?: boolean }): Promise<PacedRun> {
   const { cap, taskSeconds } = options;
   const items = makeItems(options.items);
-  const synth = fanOutWith({ mode: FanOutMode.DISTRIBUTED, maxConcurrency: cap, ...(options.launchPacing === undefined ? {} : { launchPacing: options.launchPacing }) });
+  const pacing = options.launchPacing === undefined ? {} : { launchPacing: options.launchPacing };
+  const synth = fanOutWith({ mode: FanOutMode.DISTRIBUTED, maxConcurrency: cap, ...pacing });
   const ecs = new SimulatedEcs({ taskDurationMs: taskSeconds * 1000, seed: 7 });
   let rootTransitions = 0;
   let childTransitions = 0;
