@@ -275,6 +275,7 @@ export class FanOutPlanner {
       batched: itemsPerTask > 1,
       expectedItemCount: tasks,
     });
+    const firstWave = options.firstWavePacingOnly ? maxConcurrency : undefined;
     const simulate = (withPool: boolean) => simulateLaunches({
       items: tasks,
       taskSeconds: batchSeconds,
@@ -285,7 +286,7 @@ export class FanOutPlanner {
       extraThrottleRate,
       seed: options.seed,
       runTaskCallsPerSecond: withPool ? callRate : undefined,
-      launchPacing: pacing.paced ? { callsPerSecond: pacing.callsPerSecond, firstWave: options.firstWavePacingOnly ? maxConcurrency : undefined } : undefined,
+      launchPacing: pacing.paced ? { callsPerSecond: pacing.callsPerSecond, firstWave } : undefined,
     });
     const run = simulate(pool !== undefined);
 
