@@ -55,8 +55,8 @@ export interface FargateFanOutProps extends FanOutTaskOptions, FanOutNetworkOpti
    * Only for items run one by one in a Distributed Map without a `concurrencyPool`.
    *
    * @default - paced when the Distributed Map's cap is above 100, where an unpaced first wave
-   * throttles several RunTask calls per item, unless `expectedItemCount` is so large that those
-   * throttled calls stay under 5% of the items
+   * throttles several RunTask calls per item and tasks shorter than cap / 20 seconds would call
+   * RunTask faster than the rate after it
    */
   readonly launchPacing?: boolean;
 

@@ -24,14 +24,11 @@ describe('decideLaunchPacing', () => {
     expect(decision.reason).toMatch(/a redriven run keeps its start time, so its items do not wait/);
   });
 
-  test('expectedItemCount: a long run whose unpaced first wave throttles under 5% of its items is not paced', () => {
-    // A first wave of 500 throttles about 1,513 calls (the estimate): 3% of 50,000 items, 15% of 10,000.
-    const long = decideLaunchPacing({ ...distributed, maxConcurrency: 500, expectedItemCount: 50_000 });
-    expect(long.paced).toBe(false);
-    expect(long.reason).toMatch(/throttles about 1513 calls, at most 5% of the 50000 expected items/);
-    const short = decideLaunchPacing({ ...distributed, maxConcurrency: 500, expectedItemCount: 10_000 });
-    expect(short.paced).toBe(true);
-    expect(short.reason).toMatch(/throttles about 1513 calls, over 5% of the 10000 expected items/);
+  test('a cap of 500 is paced: its first wave throttles about 1,513 calls, and tasks under 25 s would outrun the rate after it', () => {
+    // 142 x (500 / 100)^1.47 = 142 x 10.66 = 1,513; ceil(500 / 20) = 25 s.
+    const decision = decideLaunchPacing({ ...distributed, maxConcurrency: 500 });
+    expect(decision.paced).toBe(true);
+    expect(decision.reason).toMatch(/the cap is above 100, where an unpaced first wave throttles about 1513 calls and tasks shorter than 25 s would call RunTask faster than the rate after it/);
   });
 
   test('launchPacing true paces a small cap, false turns a large one off', () => {

@@ -30,7 +30,6 @@ describe('launch pacing in the synthesized workflow', () => {
   test.each([
     ['the default cap of 100', {}],
     ['launchPacing false', { maxConcurrency: 1000, launchPacing: false }],
-    ['a long expected run', { maxConcurrency: 500, expectedItemCount: 50_000 }],
   ])('not paced with %s: no Wait, no start-time field', (_name, props) => {
     const { definition, fanOut } = synthFanOut(withImage({ mode: FanOutMode.DISTRIBUTED, ...props }));
     const map = distributedMap(definition);
