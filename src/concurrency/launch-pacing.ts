@@ -1,4 +1,4 @@
-import { FARGATE_RUN_TASK_BURST, FARGATE_RUN_TASK_CALLS_PER_SECOND, SFN_WAIT_TIMESTAMP_RESOLUTION_MS } from '../facts';
+import { FARGATE_RUN_TASK_BURST, FARGATE_RUN_TASK_CALLS_PER_SECOND, SFN_WAIT_SECONDS_MAX } from '../facts';
 
 /**
  * The largest cap left unpaced by default: 5 seconds of RunTask calls. Up to it, the throttle
@@ -111,12 +111,16 @@ export const RUN_START_FIELD = 'runStartTime';
 export const ITEM_INDEX_FIELD = 'index';
 
 /**
- * The JSONata expression of the time item `i` may start: `runStart + floor(i / rate)` seconds, as
- * an RFC 3339 UTC time in whole seconds (a Wait's Timestamp is read to the second, see
- * SFN_WAIT_TIMESTAMP_RESOLUTION_MS). JSONPath intrinsics have no date arithmetic, hence JSONata.
+ * The JSONata expression of the seconds item `i` waits: until `runStart + floor(i / rate)` seconds,
+ * counted from the moment its Wait is entered (`$states.context.State.EnteredTime`), rounded up to
+ * a whole second, and 0 when that time has passed (an item that starts late, after an earlier one
+ * ended, goes on at once). A `Seconds` of 0 is documented (SFN_WAIT_SECONDS_MAX), a past
+ * `Timestamp` is not, hence seconds. Rounding up makes an item call at most a second after its
+ * due time, never before it. JSONPath intrinsics have no date arithmetic, hence JSONata.
  */
-export function launchTimestampExpression(rate: number): string {
-  const start = `$toMillis($states.input.${RUN_START_FIELD})`;
-  const offset = `$floor($states.input.${ITEM_INDEX_FIELD} / ${rate}) * ${SFN_WAIT_TIMESTAMP_RESOLUTION_MS}`;
-  return `{% $fromMillis(${start} + ${offset}, '[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01]Z') %}`;
+export function launchWaitSecondsExpression(rate: number): string {
+  const due = `$toMillis($states.input.${RUN_START_FIELD}) + $floor($states.input.${ITEM_INDEX_FIELD} / ${rate}) * 1000`;
+  const entered = '$toMillis($states.context.State.EnteredTime)';
+  // At most SFN_WAIT_SECONDS_MAX: a run would need 20 x 99,999,999 items to reach it.
+  return `{% $min([${SFN_WAIT_SECONDS_MAX}, $max([0, $ceil((${due} - ${entered}) / 1000)])]) %}`;
 }
