@@ -5,7 +5,6 @@ import { HandWrittenStack } from './hand-written-stack';
 import { ExampleStack } from '../examples/example-stack';
 import { FanOutPlan, FanOutPlanner, FanOutRetryPolicy } from '../src';
 import { makespanLowerBound, simulateLaunches } from '../src/planner/launch-simulation';
-import { TRANSITIONS_PER_RUN } from '../src/planner/planner';
 import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY } from '../src/retries/private/throttle-retry';
 
 /**
@@ -14,7 +13,8 @@ import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY } from '../src/retries/private/throt
  * 1. 10,000 one-minute items against Fargate's launch limits (burst 100 / 20 per second, 20
  *    RunTask calls per second), vCPU quota out of the way, with four launch policies. Makespan is
  *    given as a ratio to the lower bound no schedule can beat.
- * 2. Launch pacing of the first wave against today's policy, per cap (planner model).
+ * 2. Launch pacing of every item against the first wave only and no pacing, per cap and task
+ *    duration (planner model).
  * 3. Synth time of the example stack against the same stack written by hand with the L2s.
  */
 const ITEMS = 10_000;
@@ -38,9 +38,10 @@ for (const cap of [100, 1000, 10_000]) {
   }
 }
 
-// Launch pacing of the first wave (issue 14): today's policy (every first-wave item calls RunTask
-// at once, the retry spreads what is throttled) against the construct's decision (paced above a
-// cap of 100), in the same run. Transitions per item count the RunTask attempts and the pacing Wait.
+// Launch pacing (issues 14 and 23): no pacing, the earlier policy (the first wave paced, later
+// items unpaced) and the construct's (every item paced above a cap of 100), in the same run, with
+// tasks of 10 s, 30 s and 5 min. Transitions per item are the planner's billed transitions (the
+// run's own states, every Task attempt, the pacing Wait) over the items.
 interface PacingScenario {
   name: string;
   items: number;
@@ -48,32 +49,43 @@ interface PacingScenario {
   cpu?: number;
   maxConcurrency: number;
   vcpuQuota: number;
-  /** The cap `maxVcpus` set to the quota gives, for a third row. */
+  /** The cap `maxVcpus` set to the quota gives, for another row. */
   cappedByVcpus?: number;
 }
-const pacingScenarios: PacingScenario[] = [
-  { name: `cap 100, ${ITEMS} x 60 s`, items: ITEMS, taskDuration: Duration.seconds(TASK_SECONDS), maxConcurrency: 100, vcpuQuota: 1e6 },
-  { name: `cap 1,000, ${ITEMS} x 60 s`, items: ITEMS, taskDuration: Duration.seconds(TASK_SECONDS), maxConcurrency: 1000, vcpuQuota: 1e6 },
-  { name: `cap 10,000, ${ITEMS} x 60 s`, items: ITEMS, taskDuration: Duration.seconds(TASK_SECONDS), maxConcurrency: 10_000, vcpuQuota: 1e6 },
-  { name: 'cap 2,000, quota 100 vCPU, 5000 x 30 s of 1 vCPU', items: 5000, taskDuration: Duration.seconds(30), cpu: 1024, maxConcurrency: 2000, vcpuQuota: 100, cappedByVcpus: 100 },
-];
-console.log('\nLaunch pacing: today\'s policy against the construct\'s (same run; targets: transitions/item <= 2, <= 1.1 at cap 100; throttled/item <= 0.05; makespan/bound <= 1.05)');
-console.log(pad('scenario', 52) + pad('policy', 34) + pad('transitions/item', 18) + pad('throttled/item', 16) + 'makespan/bound');
+const pacingScenarios: PacingScenario[] = [];
+for (const cap of [100, 1000, 10_000]) {
+  for (const seconds of [10, 30, 300]) {
+    pacingScenarios.push({ name: `cap ${cap.toLocaleString('en-US')}, ${ITEMS} x ${seconds} s`, items: ITEMS, taskDuration: Duration.seconds(seconds), maxConcurrency: cap, vcpuQuota: 1e6 });
+  }
+}
+pacingScenarios.push({ name: 'cap 2,000, quota 100 vCPU, 5000 x 30 s of 1 vCPU', items: 5000, taskDuration: Duration.seconds(30), cpu: 1024, maxConcurrency: 2000, vcpuQuota: 100, cappedByVcpus: 100 });
+console.log('\nLaunch pacing, planner model: every item paced (the construct) beside the first wave paced (the earlier policy) and no pacing, same run');
+console.log('(targets: transitions/item <= 2, <= 1.1 at cap 100; throttled/item <= 0.05; makespan/bound <= 1.05; "vs first wave" is every-item / first-wave)');
+console.log(pad('scenario', 52) + pad('policy', 40) + pad('transitions/item', 18) + pad('throttled/item', 16) + pad('makespan/bound', 16) + 'vs first wave (transitions, throttled, makespan)');
 for (const scenario of pacingScenarios) {
   const { name, cappedByVcpus, ...options } = scenario;
+  const firstWave = FanOutPlanner.plan({ ...options, firstWavePacingOnly: true });
   const rows: Array<[string, FanOutPlan]> = [
-    ['today (unpaced)', FanOutPlanner.plan({ ...options, launchPacing: false })],
-    ['new (decided)', FanOutPlanner.plan(options)],
+    ['no pacing', FanOutPlanner.plan({ ...options, launchPacing: false })],
+    ['earlier: first wave paced', firstWave],
+    ['construct: every item paced', FanOutPlanner.plan(options)],
     ...(cappedByVcpus !== undefined
-      ? [[`new, maxVcpus ${cappedByVcpus} (cap ${cappedByVcpus})`, FanOutPlanner.plan({ ...options, maxConcurrency: cappedByVcpus })] as [string, FanOutPlan]]
+      ? [[`construct, maxVcpus ${cappedByVcpus}`, FanOutPlanner.plan({ ...options, maxConcurrency: cappedByVcpus })] as [string, FanOutPlan]]
       : []),
   ];
+  const perItem = (plan: FanOutPlan) => plan.stateTransitions / plan.items;
+  const throttled = (plan: FanOutPlan) => plan.throttledCalls / plan.items;
+  const makespan = (plan: FanOutPlan) => plan.makespanSeconds / plan.lowerBoundSeconds;
+  const ratio = (a: number, b: number) => (b === 0 ? (a === 0 ? '1.00' : 'inf') : (a / b).toFixed(2));
   for (const [policy, plan] of rows) {
-    const label = `${policy}${plan.launchPacing ? ', paced' : ''}`;
-    console.log(pad(name, 52) + pad(label, 34)
-      + pad(((plan.stateTransitions - TRANSITIONS_PER_RUN) / plan.items).toFixed(3), 18)
-      + pad((plan.throttledCalls / plan.items).toFixed(4), 16)
-      + `${(plan.makespanSeconds / plan.lowerBoundSeconds).toFixed(3)}x`);
+    const label = `${policy}${plan.launchPacing || policy === 'no pacing' ? '' : ' (not here)'}`;
+    const versus = policy.startsWith('construct: every item')
+      ? `${ratio(perItem(plan), perItem(firstWave))}, ${ratio(throttled(plan), throttled(firstWave))}, ${ratio(makespan(plan), makespan(firstWave))}`
+      : '';
+    console.log(pad(name, 52) + pad(label, 40)
+      + pad(perItem(plan).toFixed(3), 18)
+      + pad(throttled(plan).toFixed(4), 16)
+      + pad(`${makespan(plan).toFixed(3)}x`, 16) + versus);
   }
 }
 

@@ -86,7 +86,7 @@ export interface FanOutDecisions {
   /** True when the mode builds an inline Map. */
   readonly hasInlineMap: boolean;
   readonly concurrency: ConcurrencyDecision;
-  /** Whether a Distributed Map's first wave starts at the RunTask rate. */
+  /** Whether a Distributed Map's items start at the RunTask rate. */
   readonly launchPacing: LaunchPacingDecision;
   readonly tolerance: FailureTolerance;
   /** The item batches; undefined when each task runs one item. */
@@ -180,7 +180,6 @@ export function decideFanOut(props: FargateFanOutProps): FanOutDecisions {
     maxConcurrency: concurrency.maxConcurrency,
     pooled: pool !== undefined,
     batched: props.itemBatching !== undefined,
-    expectedItemCount: props.expectedItemCount,
   });
   const childAttempts = launchPacing.paced ? { ...attempts, launchPacingEvents: LAUNCH_PACING_CHILD_EVENTS } : attempts;
   const distributedThrottle = distributed ? resolveDistributedThrottleRetry(props.distributedThrottleRetry, childAttempts, throttle) : undefined;

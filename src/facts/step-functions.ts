@@ -123,3 +123,13 @@ export const SFN_MAX_TASK_TIMEOUT_SECONDS = 99_999_999;
  * Source: https://docs.aws.amazon.com/step-functions/latest/dg/maprun-fail-threshold.html
  */
 export const ERROR_EXCEED_TOLERATED_FAILURE_THRESHOLD = 'States.ExceedToleratedFailureThreshold';
+
+/**
+ * A Wait state's `Seconds`: an integer from 0 to 99,999,999; in a JSONata state, an expression that
+ * evaluates to one. 0 is in the documented range, so a paced item whose second has passed waits 0 s
+ * (launch pacing computes its wait this way rather than as a `Timestamp`, for which AWS does not
+ * say what a time already past does).
+ * Source: https://docs.aws.amazon.com/step-functions/latest/dg/state-wait.html
+ */
+export const SFN_WAIT_SECONDS_MAX = 99_999_999;
+

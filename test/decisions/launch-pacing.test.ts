@@ -1,6 +1,6 @@
-import { decideLaunchPacing, launchDelayExpression, PACING_MIN_UNPACED_CAP } from '../../src/concurrency/launch-pacing';
-import { FARGATE_RUN_TASK_CALLS_PER_SECOND, SFN_MAX_NESTED_INTRINSICS } from '../../src/facts';
-import { installPromiseWithResolvers } from '../harness/execute-workflow';
+import { decideLaunchPacing, launchWaitSecondsExpression, PACING_MIN_UNPACED_CAP } from '../../src/concurrency/launch-pacing';
+import { FARGATE_RUN_TASK_CALLS_PER_SECOND } from '../../src/facts';
+import { evaluateTemplate } from '../harness/jsonata-states';
 
 const distributed = { hasDistributedMap: true, pooled: false, batched: false };
 
@@ -8,28 +8,27 @@ describe('decideLaunchPacing', () => {
   test('the default cap of 100 is not paced: a Wait per item would cost more than the throttled calls it saves', () => {
     const decision = decideLaunchPacing({ ...distributed, maxConcurrency: 100 });
     expect(PACING_MIN_UNPACED_CAP).toBe(100);
-    expect(decision).toMatchObject({ paced: false, firstWave: 0 });
+    expect(decision).toMatchObject({ paced: false, firstWaveSeconds: 0 });
     expect(decision.reason).toMatch(/a first wave of 100 \(at most 100\) throttles about one call per item/);
   });
 
   test.each([
-    [101, 101, 5],
-    [1000, 1000, 49],
-    [10_000, 10_000, 499],
-  ])('a cap of %d is paced: %d items at 20 per second, the last group after %d s', (cap, firstWave, lastDelay) => {
+    // ceil(cap / 20) - 1: 101 -> 6 - 1 = 5; 1,000 -> 50 - 1 = 49; 10,000 -> 500 - 1 = 499.
+    [101, 5],
+    [1000, 49],
+    [10_000, 499],
+  ])('a cap of %d is paced: every item at 20 per second, the first wave over %d s', (cap, firstWaveSeconds) => {
     const decision = decideLaunchPacing({ ...distributed, maxConcurrency: cap });
-    expect(decision).toMatchObject({ paced: true, firstWave, callsPerSecond: FARGATE_RUN_TASK_CALLS_PER_SECOND, lastDelaySeconds: lastDelay });
-    expect(decision.reason).toMatch(new RegExp(`^the first ${cap} items start 20 per second over ${lastDelay} s`));
+    expect(decision).toMatchObject({ paced: true, callsPerSecond: FARGATE_RUN_TASK_CALLS_PER_SECOND, firstWaveSeconds });
+    expect(decision.reason).toMatch(new RegExp(`^every item starts no earlier than floor\\(index / 20\\) s after the run's start, 20 RunTask calls per second \\(the first ${cap} over ${firstWaveSeconds} s`));
+    expect(decision.reason).toMatch(/a redriven run keeps its start time, so its items do not wait/);
   });
 
-  test('expectedItemCount: a long run whose unpaced first wave throttles under 5% of its items is not paced', () => {
-    // A first wave of 500 throttles about 1,513 calls (the estimate): 3% of 50,000 items, 15% of 10,000.
-    const long = decideLaunchPacing({ ...distributed, maxConcurrency: 500, expectedItemCount: 50_000 });
-    expect(long.paced).toBe(false);
-    expect(long.reason).toMatch(/throttles about 1513 calls, at most 5% of the 50000 expected items/);
-    const short = decideLaunchPacing({ ...distributed, maxConcurrency: 500, expectedItemCount: 10_000 });
-    expect(short.paced).toBe(true);
-    expect(short.reason).toMatch(/throttles about 1513 calls, over 5% of the 10000 expected items/);
+  test('a cap of 500 is paced: its first wave throttles about 1,513 calls, and tasks under 25 s would outrun the rate after it', () => {
+    // 142 x (500 / 100)^1.47 = 142 x 10.66 = 1,513; ceil(500 / 20) = 25 s.
+    const decision = decideLaunchPacing({ ...distributed, maxConcurrency: 500 });
+    expect(decision.paced).toBe(true);
+    expect(decision.reason).toMatch(/the cap is above 100, where an unpaced first wave throttles about 1513 calls and tasks shorter than 25 s would call RunTask faster than the rate after it/);
   });
 
   test('launchPacing true paces a small cap, false turns a large one off', () => {
@@ -58,45 +57,34 @@ describe('decideLaunchPacing', () => {
   });
 });
 
-describe('launchDelayExpression, evaluated by the interpreter', () => {
-  installPromiseWithResolvers();
-  // The interpreter is typed as ESM; required as the harness does.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { StateMachine } = require('aws-local-stepfunctions');
-  async function delays(cap: number, rate: number, indexes: number[]): Promise<number[]> {
-    const machine = new StateMachine({
-      StartAt: 'Map',
-      States: {
-        Map: {
-          Type: 'Map',
-          ItemsPath: '$.items',
-          MaxConcurrency: 0,
-          ItemSelector: { 'delay.$': launchDelayExpression(cap, rate) },
-          ItemProcessor: { StartAt: 'Keep', States: { Keep: { Type: 'Pass', End: true } } },
-          End: true,
-        },
-      },
-    } as any);
-    // The Map's items stand in for indexes: an array long enough to reach the largest.
-    const items = Array.from({ length: Math.max(...indexes) + 1 }, (_, i) => i);
-    const out: Array<{ delay: number }> = await machine.run({ items }).result;
-    return indexes.map((i) => out[i].delay);
-  }
+describe('launchWaitSecondsExpression, evaluated with jsonata', () => {
+  // The run started at 10:00:00.734; item i is due floor(i / 20) s after that.
+  const start = '2025-01-01T10:00:00.734Z';
+  const waits = async (index: number, enteredTime: string, runStartTime = start) =>
+    evaluateTemplate(launchWaitSecondsExpression(20), { input: { runStartTime, index }, context: { State: { EnteredTime: enteredTime } } });
 
-  test('nests no more intrinsic functions than a field may hold', () => {
-    expect(launchDelayExpression(10_000, 20).match(/States\.\w+\(/g)!.length).toBeLessThanOrEqual(SFN_MAX_NESTED_INTRINSICS);
+  test('an item entering its Wait at the run\'s start waits floor(i / 20) s, rounded up to the second', async () => {
+    // Entered 266 ms after the start (10:00:01.000): due at 0.734 + floor(i / 20) s from 10:00:00.
+    // i = 0 and 19: due 10:00:00.734, already 266 ms past: 0 s.
+    expect(await waits(0, '2025-01-01T10:00:01.000Z')).toBe(0);
+    expect(await waits(19, '2025-01-01T10:00:01.000Z')).toBe(0);
+    // i = 20: due 10:00:01.734, 734 ms ahead: 1 s. i = 999: floor(999 / 20) = 49 s, due 10:00:49.734,
+    // 48.734 s ahead: 49 s. i = 1,000: 50 s, due 10:00:50.734: 50 s. i = 9,999: 499 s: 499 s.
+    expect(await waits(20, '2025-01-01T10:00:01.000Z')).toBe(1);
+    expect(await waits(999, '2025-01-01T10:00:01.000Z')).toBe(49);
+    expect(await waits(1000, '2025-01-01T10:00:01.000Z')).toBe(50);
+    expect(await waits(9999, '2025-01-01T10:00:01.000Z')).toBe(499);
   });
 
-  test('floor(index / rate) in the first wave, 0 after it', async () => {
-    const indexes = [0, 19, 20, 39, 40, 999, 1000, 1001, 2500];
-    expect(await delays(1000, 20, indexes)).toEqual([0, 0, 1, 1, 2, 49, 0, 0, 0]);
+  test('an item that starts after its second (an earlier item ended first) waits 0 s', async () => {
+    // i = 2,000 is due 100 s after the start, 10:01:40.734; entered at 10:05:00, 3 min 19 s late.
+    expect(await waits(2000, '2025-01-01T10:05:00.000Z')).toBe(0);
+    // Entered exactly when due: 0 s.
+    expect(await waits(2000, '2025-01-01T10:01:40.734Z')).toBe(0);
   });
 
-  test('the largest cap: 10,000 items in 500 groups; indexes past the 1,000-element ArrayRange get 0', async () => {
-    // The same expression with the index read from the input, to reach large indexes quickly.
-    const expression = launchDelayExpression(10_000, 20).split('$$.Map.Item.Index').join('$.i');
-    const machine = new StateMachine({ StartAt: 'Delay', States: { Delay: { Type: 'Pass', Parameters: { 'delay.$': expression }, End: true } } } as any);
-    const delayOf = async (i: number) => ((await machine.run({ i }).result) as { delay: number }).delay;
-    expect(await Promise.all([0, 19, 20, 9_999, 10_000, 20_000, 99_999_999].map(delayOf))).toEqual([0, 0, 1, 499, 0, 0, 0]);
+  test('across midnight and a year\'s end', async () => {
+    // 2,000 / 20 = 100 s after 23:59:30 is 00:01:10 the next day (and year); entered at 00:00:00, 70 s ahead.
+    expect(await waits(2000, '2026-01-01T00:00:00Z', '2025-12-31T23:59:30Z')).toBe(70);
   });
 });

@@ -233,13 +233,13 @@ export async function executeWorkflow(definition: object, input: unknown, option
   }
   // Handlers of one execution: the shared ones, and those of its Distributed Maps and JSONata
   // states, which know the execution's start and input.
-  const runOptionsFor = (startTime: number, input: unknown) => ({
+  const runOptionsFor = (startTime: number, executionInput: unknown) => ({
     context: options.context,
     overrides: {
       taskResourceLocalHandlers: {
         ...handlers,
-        ...distributedMapHandlers({ startTime, input, context: options.context }),
-        ...jsonataHandlers(rewrite.jsonataStates, handlers, { startTime, input, context: options.context }),
+        ...distributedMapHandlers({ startTime, input: executionInput, context: options.context }),
+        ...jsonataHandlers(rewrite.jsonataStates, handlers, { startTime, input: executionInput, context: options.context }),
       },
     },
   });

@@ -41,7 +41,12 @@ describe('JSONata Wait', () => {
     const calls: Array<{ item: number; atMs: number }> = [];
     const items = Array.from({ length: 60 }, (_, i) => i);
     const result = await executeWorkflow(pacedDistributedMap(PACE_BY_INDEX), { items }, {
-      taskHandlers: { Work: (params: any) => { calls.push({ item: params.item, atMs: Date.now() - DEFAULT_START_TIME }); return { done: params.item }; } },
+      taskHandlers: {
+        Work: (params: any) => {
+          calls.push({ item: params.item, atMs: Date.now() - DEFAULT_START_TIME });
+          return { done: params.item };
+        },
+      },
     });
     expect(result.status).toBe('SUCCEEDED');
     expect(result.output).toEqual(items.map((item) => ({ done: item })));
@@ -138,7 +143,9 @@ describe('JSONata Pass and Task', () => {
       StartAt: 'Call',
       States: {
         Call: {
-          Type: 'Task', QueryLanguage: 'JSONata', Resource: 'arn:aws:states:::aws-sdk:servicequotas:getServiceQuota',
+          Type: 'Task',
+          QueryLanguage: 'JSONata',
+          Resource: 'arn:aws:states:::aws-sdk:servicequotas:getServiceQuota',
           Arguments: { ServiceCode: 'fargate', QuotaCode: '{% $states.input.code %}', Entered: '{% $states.context.State.EnteredTime %}' },
           Output: '{% { "vcpus": $states.result.Quota.Value, "code": $states.input.code } %}',
           Next: 'Raw',
@@ -165,7 +172,9 @@ describe('JSONata Pass and Task', () => {
       StartAt: 'Call',
       States: {
         Call: {
-          Type: 'Task', QueryLanguage: 'JSONata', Resource: 'arn:aws:states:::aws-sdk:servicequotas:getServiceQuota',
+          Type: 'Task',
+          QueryLanguage: 'JSONata',
+          Resource: 'arn:aws:states:::aws-sdk:servicequotas:getServiceQuota',
           Arguments: { QuotaCode: 'L-3032A538' },
           Retry: [{ ErrorEquals: ['ServiceQuotas.TooManyRequestsException'], IntervalSeconds: 2, MaxAttempts: 2, BackoffRate: 1 }],
           Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Fallback' }],
