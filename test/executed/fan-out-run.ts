@@ -88,6 +88,7 @@ export async function runFanOut(
       [StateNames.DISTRIBUTED_TASK]: runTask,
       [StateNames.INLINE_ON_DEMAND_TASK]: runTask,
       [StateNames.DISTRIBUTED_ON_DEMAND_TASK]: runTask,
+      [StateNames.READ_VCPU_QUOTA]: ecs.getServiceQuota,
       [StateNames.INLINE_FIND_TIMED_OUT_TASK]: ecs.listTasks,
       [StateNames.DISTRIBUTED_FIND_TIMED_OUT_TASK]: ecs.listTasks,
       [StateNames.INLINE_STOP_TIMED_OUT_TASK]: ecs.stopTask,
