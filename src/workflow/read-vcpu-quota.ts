@@ -12,6 +12,9 @@ import { GET_SERVICE_QUOTA_ACTION } from '../facts';
 /** The state that reads the quota. */
 export const READ_VCPU_QUOTA_STATE = 'ReadVcpuQuota';
 
+/** The state that keeps the synth-time cap when the quota could not be read. */
+export const QUOTA_NOT_READ_STATE = 'QuotaNotRead';
+
 /**
  * Where the run's cap is: a field of the state data up to the Maps, and a variable (of the same
  * name) that the summary copies into the execution's output.
@@ -52,21 +55,28 @@ export function capFromQuotaExpression(decision: VcpuQuotaDecision): string {
     + ` : "the ${decision.quotaName} quota, " & $string($quota) & " vCPU, holds no task ${per}; the cap of ${maxConcurrency} is kept"})`;
 }
 
-/** The JSONata expression of the cap when the quota could not be read: the synth-time caps, and the error. */
+/**
+ * The JSONata expression of the cap when the quota could not be read: the synth-time caps, and
+ * the error (the input of the state the read's Catch goes to: `{ Error, Cause }`).
+ */
 export function capNotReadExpression(decision: VcpuQuotaDecision): string {
   return `{"maxConcurrency": ${decision.maxConcurrency}, "inlineMaxConcurrency": ${decision.inlineMaxConcurrency}, "quotaRead": false,`
-    + ` "reason": "the ${decision.quotaName} quota could not be read (" & $states.errorOutput.Error & "); the cap of ${decision.maxConcurrency} is kept"}`;
+    + ` "reason": "the ${decision.quotaName} quota could not be read (" & $states.input.Error & "); the cap of ${decision.maxConcurrency} is kept"}`;
 }
 
-/** The state data with the cap added. */
-function withCap(capExpression: string): string {
-  return `{% $merge([$states.input, {"${CONCURRENCY_CAP_FIELD}": ${capExpression}}]) %}`;
+/** `data` with the cap added. */
+function withCap(data: string, capExpression: string): string {
+  return `{% $merge([${data}, {"${CONCURRENCY_CAP_FIELD}": ${capExpression}}]) %}`;
 }
 
 /**
  * Reads the quota (the AWS SDK integration, no Lambda) and goes on to `next` with the cap in the
  * state data, whether the read succeeded or failed (every error caught: AWS does not document
- * whether a quota never raised is answered, see facts/service-quotas.ts).
+ * whether a quota never raised is answered, see facts/service-quotas.ts). A failed read passes
+ * QuotaNotRead, which rebuilds the state data from the execution's input: the read is the
+ * workflow's first state, so its input is the execution's (a Catch's own Output would do the
+ * same in one state less, but only on the failure path, and the offline harness runs no Catch
+ * Output).
  */
 export function readVcpuQuota(scope: Construct, decision: VcpuQuotaDecision, next: sfn.IChainable): sfn.IChainable {
   if (!decision.reads || !decision.serviceCode || !decision.quotaCode) {
@@ -82,13 +92,16 @@ export function readVcpuQuota(scope: Construct, decision: VcpuQuotaDecision, nex
     // action may not authorize on would deny every read.
     iamResources: ['*'],
     iamAction: GET_SERVICE_QUOTA_ACTION,
-    outputs: withCap(capFromQuotaExpression(decision)),
+    outputs: withCap('$states.input', capFromQuotaExpression(decision)),
     assign: { [CONCURRENCY_CAP_FIELD]: `{% ${capFromQuotaExpression(decision)} %}` },
   });
-  read.addCatch(next, {
-    errors: [sfn.Errors.ALL],
-    outputs: withCap(capNotReadExpression(decision)),
+  const notRead = sfn.Pass.jsonata(scope, 'QuotaNotRead', {
+    stateName: QUOTA_NOT_READ_STATE,
+    comment: `The quota could not be read: the cap stays ${decision.maxConcurrency}, and the run's output says why.`,
+    outputs: withCap('$states.context.Execution.Input', capNotReadExpression(decision)),
     assign: { [CONCURRENCY_CAP_FIELD]: `{% ${capNotReadExpression(decision)} %}` },
   });
+  read.addCatch(notRead, { errors: [sfn.Errors.ALL] });
+  notRead.next(next);
   return read.next(next);
 }

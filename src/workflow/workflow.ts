@@ -5,12 +5,13 @@ import { buildDistributedMap } from './distributed-map';
 import { buildInlineMap } from './inline-map';
 import { ItemRunnerSources, ItemStateNames } from './item/item-runner';
 import { requireItemsPath } from './map-input';
-import { READ_VCPU_QUOTA_STATE, readVcpuQuota } from './read-vcpu-quota';
+import { QUOTA_NOT_READ_STATE, READ_VCPU_QUOTA_STATE, readVcpuQuota } from './read-vcpu-quota';
 import { FanOutMode } from '../mode/mode';
 
 /** Names of the states the workflow is made of; tests and the offline harness use them. */
 export const StateNames = {
   READ_VCPU_QUOTA: READ_VCPU_QUOTA_STATE,
+  QUOTA_NOT_READ: QUOTA_NOT_READ_STATE,
   COUNT_ITEMS: 'CountItems',
   CHOOSE_MAP: 'ChooseMap',
   INLINE_MAP: 'RunItemsInline',

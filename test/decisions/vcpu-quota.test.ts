@@ -103,7 +103,7 @@ describe('the JSONata the workflow evaluates agrees with capWithinQuota', () => 
 
   test('a failed read keeps the cap and names the error', async () => {
     const cap = await jsonata(capNotReadExpression(decideVcpuQuota(base))).evaluate({}, {
-      states: { input: {}, errorOutput: { Error: 'ServiceQuotas.NoSuchResourceException', Cause: '...' } },
+      states: { input: { Error: 'ServiceQuotas.NoSuchResourceException', Cause: '...' } },
     });
     expect(cap).toEqual({
       maxConcurrency: 2000,

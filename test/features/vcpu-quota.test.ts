@@ -20,10 +20,13 @@ describe('the vCPU quota read in the synthesized workflow', () => {
     // The cap goes into the state data for the Map and into a variable for the summary.
     expect(read.Output).toMatch(/^\{% \$merge\(\[\$states\.input, \{"concurrencyCap": .*\$floor\(\$round\(\$quota \/ 1, 6\)\).*\}\]\) %\}$/);
     expect(read.Assign.concurrencyCap).toMatch(/\$tasks < 2000/);
-    // Every error of the read goes on to the Map, with the synth-time cap and the error's name.
-    expect(read.Catch).toEqual([expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: StateNames.DISTRIBUTED_MAP })]);
-    expect(read.Catch[0].Output).toMatch(/"maxConcurrency": 2000, .*"quotaRead": false, .*\$states\.errorOutput\.Error/);
-    expect(read.Catch[0].Assign.concurrencyCap).toMatch(/"quotaRead": false/);
+    // Every error of the read goes on to the Map through QuotaNotRead, with the synth-time cap and
+    // the error's name, the state data rebuilt from the execution's input (the read is the first state).
+    expect(read.Catch).toEqual([{ ErrorEquals: ['States.ALL'], Next: StateNames.QUOTA_NOT_READ }]);
+    const notRead = definition.States[StateNames.QUOTA_NOT_READ];
+    expect(notRead).toMatchObject({ Type: 'Pass', QueryLanguage: 'JSONata', Next: StateNames.DISTRIBUTED_MAP });
+    expect(notRead.Output).toMatch(/^\{% \$merge\(\[\$states\.context\.Execution\.Input, \{"concurrencyCap": \{"maxConcurrency": 2000, .*"quotaRead": false, .*\$states\.input\.Error/);
+    expect(notRead.Assign.concurrencyCap).toMatch(/"quotaRead": false/);
   });
 
   test('the Distributed Map reads its cap from MaxConcurrencyPath, and the summary puts it in the output', () => {

@@ -29,7 +29,7 @@ describe('simulated GetServiceQuota', () => {
     const ecs = new SimulatedEcs({ serviceQuotaError: 'ServiceQuotas.AccessDeniedException' });
     const error: any = await ecs.getServiceQuota(params).catch((e) => e);
     expect(error.name).toBe('ServiceQuotas.AccessDeniedException');
-    const cap = await jsonata(capNotReadExpression(decision)).evaluate({}, { states: { input: {}, errorOutput: { Error: error.name, Cause: error.message } } });
+    const cap = await jsonata(capNotReadExpression(decision)).evaluate({}, { states: { input: { Error: error.name, Cause: error.message } } });
     expect(cap).toMatchObject({ maxConcurrency: 2000, quotaRead: false });
     expect(cap.reason).toMatch(/could not be read \(ServiceQuotas.AccessDeniedException\)/);
   });
