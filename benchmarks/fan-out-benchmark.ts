@@ -5,7 +5,7 @@ import { HandWrittenStack } from './hand-written-stack';
 import { ExampleStack } from '../examples/example-stack';
 import { FanOutPlan, FanOutPlanner, FanOutRetryPolicy } from '../src';
 import { makespanLowerBound, simulateLaunches } from '../src/planner/launch-simulation';
-import { TRANSITIONS_PER_RUN } from '../src/planner/planner';
+import { QUOTA_READ_TRANSITIONS, TRANSITIONS_PER_RUN } from '../src/planner/planner';
 import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY } from '../src/retries/private/throttle-retry';
 
 /**
@@ -50,29 +50,38 @@ interface PacingScenario {
   vcpuQuota: number;
   /** The cap `maxVcpus` set to the quota gives, for a third row. */
   cappedByVcpus?: number;
+  /** True for the quota case: today's row does not read the quota; the construct's does (issue 23.3). */
+  undeclaredQuota?: boolean;
 }
 const pacingScenarios: PacingScenario[] = [
   { name: `cap 100, ${ITEMS} x 60 s`, items: ITEMS, taskDuration: Duration.seconds(TASK_SECONDS), maxConcurrency: 100, vcpuQuota: 1e6 },
   { name: `cap 1,000, ${ITEMS} x 60 s`, items: ITEMS, taskDuration: Duration.seconds(TASK_SECONDS), maxConcurrency: 1000, vcpuQuota: 1e6 },
   { name: `cap 10,000, ${ITEMS} x 60 s`, items: ITEMS, taskDuration: Duration.seconds(TASK_SECONDS), maxConcurrency: 10_000, vcpuQuota: 1e6 },
-  { name: 'cap 2,000, quota 100 vCPU, 5000 x 30 s of 1 vCPU', items: 5000, taskDuration: Duration.seconds(30), cpu: 1024, maxConcurrency: 2000, vcpuQuota: 100, cappedByVcpus: 100 },
+  {
+    name: `cap 2,000, quota 100 vCPU (undeclared), ${ITEMS} x 30 s of 1 vCPU`, items: ITEMS, taskDuration: Duration.seconds(30), cpu: 1024,
+    maxConcurrency: 2000, vcpuQuota: 100, cappedByVcpus: 100, undeclaredQuota: true,
+  },
 ];
 console.log('\nLaunch pacing: today\'s policy against the construct\'s (same run; targets: transitions/item <= 2, <= 1.1 at cap 100; throttled/item <= 0.05; makespan/bound <= 1.05)');
-console.log(pad('scenario', 52) + pad('policy', 34) + pad('transitions/item', 18) + pad('throttled/item', 16) + 'makespan/bound');
+console.log(pad('scenario', 60) + pad('policy', 44) + pad('transitions/item', 18) + pad('throttled/item', 16) + pad('quota-refused/item', 20) + 'makespan/bound');
 for (const scenario of pacingScenarios) {
-  const { name, cappedByVcpus, ...options } = scenario;
+  const { name, cappedByVcpus, undeclaredQuota, ...options } = scenario;
+  // Today's policy reads no quota; the construct reads it unless maxVcpus or a pool is set.
   const rows: Array<[string, FanOutPlan]> = [
-    ['today (unpaced)', FanOutPlanner.plan({ ...options, launchPacing: false })],
-    ['new (decided)', FanOutPlanner.plan(options)],
+    ['today (unpaced)', FanOutPlanner.plan({ ...options, launchPacing: false, readsVcpuQuota: false })],
+    [undeclaredQuota ? 'new (decided, quota read)' : 'new (decided)', FanOutPlanner.plan(options)],
+    ...(undeclaredQuota ? [['new, quota read, unpaced', FanOutPlanner.plan({ ...options, launchPacing: false })] as [string, FanOutPlan]] : []),
     ...(cappedByVcpus !== undefined
-      ? [[`new, maxVcpus ${cappedByVcpus} (cap ${cappedByVcpus})`, FanOutPlanner.plan({ ...options, maxConcurrency: cappedByVcpus })] as [string, FanOutPlan]]
+      ? [[`new, maxVcpus ${cappedByVcpus} (cap ${cappedByVcpus})`, FanOutPlanner.plan({ ...options, maxConcurrency: cappedByVcpus, readsVcpuQuota: false })] as [string, FanOutPlan]]
       : []),
   ];
   for (const [policy, plan] of rows) {
-    const label = `${policy}${plan.launchPacing ? ', paced' : ''}`;
-    console.log(pad(name, 52) + pad(label, 34)
-      + pad(((plan.stateTransitions - TRANSITIONS_PER_RUN) / plan.items).toFixed(3), 18)
+    const label = `${policy}${plan.launchPacing ? ', paced' : ''}${plan.runCap !== options.maxConcurrency ? ` (run cap ${plan.runCap})` : ''}`;
+    const runTransitions = TRANSITIONS_PER_RUN - (plan.readsVcpuQuota ? 0 : QUOTA_READ_TRANSITIONS);
+    console.log(pad(name, 60) + pad(label, 44)
+      + pad(((plan.stateTransitions - runTransitions) / plan.items).toFixed(3), 18)
       + pad((plan.throttledCalls / plan.items).toFixed(4), 16)
+      + pad((plan.capacityFailures / plan.items).toFixed(4), 20)
       + `${(plan.makespanSeconds / plan.lowerBoundSeconds).toFixed(3)}x`);
   }
 }
