@@ -63,7 +63,7 @@ const pacingScenarios: PacingScenario[] = [
   },
 ];
 console.log('\nLaunch pacing: today\'s policy against the construct\'s (same run; targets: transitions/item <= 2, <= 1.1 at cap 100; throttled/item <= 0.05; makespan/bound <= 1.05)');
-console.log(pad('scenario', 60) + pad('policy', 44) + pad('transitions/item', 18) + pad('throttled/item', 16) + pad('quota-refused/item', 20) + 'makespan/bound');
+console.log(pad('scenario', 66) + pad('policy', 46) + pad('transitions/item', 18) + pad('throttled/item', 16) + pad('quota-refused/item', 20) + 'makespan/bound');
 for (const scenario of pacingScenarios) {
   const { name, cappedByVcpus, undeclaredQuota, ...options } = scenario;
   // Today's policy reads no quota; the construct reads it unless maxVcpus or a pool is set.
@@ -76,9 +76,9 @@ for (const scenario of pacingScenarios) {
       : []),
   ];
   for (const [policy, plan] of rows) {
-    const label = `${policy}${plan.launchPacing ? ', paced' : ''}${plan.runCap !== options.maxConcurrency ? ` (run cap ${plan.runCap})` : ''}`;
+    const label = `${policy}${plan.launchPacing ? ', paced' : ''}${plan.readsVcpuQuota && plan.runCap !== options.maxConcurrency ? ` (run cap ${plan.runCap})` : ''}`;
     const runTransitions = TRANSITIONS_PER_RUN - (plan.readsVcpuQuota ? 0 : QUOTA_READ_TRANSITIONS);
-    console.log(pad(name, 60) + pad(label, 44)
+    console.log(pad(name, 66) + pad(label, 46)
       + pad(((plan.stateTransitions - runTransitions) / plan.items).toFixed(3), 18)
       + pad((plan.throttledCalls / plan.items).toFixed(4), 16)
       + pad((plan.capacityFailures / plan.items).toFixed(4), 20)

@@ -253,9 +253,6 @@ export function decideFanOut(props: FargateFanOutProps): FanOutDecisions {
     warnings: decideWarnings({
       image: props.image,
       cluster: props.cluster,
-      maxVcpus: props.maxVcpus,
-      inlineMaxConcurrency: inline ? concurrency.inlineMaxConcurrency : undefined,
-      taskVcpus: task.vcpus,
       createsVpc: network.createVpc,
       capacity,
     }),
