@@ -6,7 +6,7 @@
  * rule starting a cleanup workflow).
  *
  * Unlike `executeWorkflow`, it does not rewrite Distributed Maps, measure payloads or estimate
- * history; it gives each execution the context object fields the concurrency pool reads:
+ * history (it runs JSONata Wait, Pass and Task states as `executeWorkflow` does, see jsonata-states.ts); it gives each execution the context object fields the concurrency pool reads:
  * `$$.Execution.Id` and `$$.Execution.Name`, and `$$.State.EnteredTime`, which the interpreter
  * does not set: here it is the virtual time at which the field is read, which for a Task's
  * parameters is when the state is entered (a retry reads it again; on AWS it keeps the state's
@@ -15,6 +15,7 @@
 import * as FakeTimers from '@sinonjs/fake-timers';
 import { DEFAULT_START_TIME, installPromiseWithResolvers, TaskHandler } from './execute-workflow';
 import { activateIndefinitePathCorrection, correctIndefinitePathsByDefault } from './indefinite-paths';
+import { jsonataHandlers, JsonataStates, restoreStateType, rewriteAllJsonataStates } from './jsonata-states';
 import { seededRandom } from './simulated-ecs';
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
@@ -66,7 +67,7 @@ export class ConcurrentRunner {
   private readonly interpreter: Interpreter;
   private pending = 0;
   private startTime = DEFAULT_START_TIME;
-  private readonly machines = new Map<any, any>();
+  private readonly machines = new Map<any, { machine: any; jsonataStates: JsonataStates }>();
   private clockInstalled = false;
   private readonly deferred: Array<{ ms: number; fn: () => void }> = [];
   /** Virtual ms the run lasted (set when `run` returns). */
@@ -112,22 +113,33 @@ export class ConcurrentRunner {
     if (this.executions.has(arn)) throw new Error(`ConcurrentRunner: execution ${arn} already exists`);
     const record: ExecutionRecord = { arn, spec, status: 'RUNNING', startMs: this.now() };
     this.executions.set(arn, record);
-    let machine = this.machines.get(spec.definition);
-    if (!machine) {
-      machine = new this.interpreter.StateMachine(spec.definition, { validationOptions: { noValidate: true } });
-      this.machines.set(spec.definition, machine);
+    let compiled = this.machines.get(spec.definition);
+    if (!compiled) {
+      const definition = JSON.parse(JSON.stringify(spec.definition));
+      const jsonataStates = rewriteAllJsonataStates(definition);
+      compiled = { machine: new this.interpreter.StateMachine(definition, { validationOptions: { noValidate: true } }), jsonataStates };
+      this.machines.set(spec.definition, compiled);
     }
+    const { machine, jsonataStates } = compiled;
     const context = {
       Execution: { Id: arn, Name: spec.name },
       StateMachine: { Id: `${ACCOUNT_PREFIX}:stateMachine:${spec.stateMachineName}`, Name: spec.stateMachineName },
       State: { get EnteredTime() { return new Date().toISOString(); } },
     };
-    const execution = machine.run(spec.input ?? {}, { context, overrides: { taskResourceLocalHandlers: this.options.taskHandlers } });
+    const input = spec.input ?? {};
+    const handlers = jsonataStates.size === 0 ? this.options.taskHandlers : {
+      ...this.options.taskHandlers,
+      ...jsonataHandlers(jsonataStates, this.options.taskHandlers, { startTime: Date.now(), input, context: { Execution: context.Execution, StateMachine: context.StateMachine } }),
+    };
+    const execution = machine.run(input, { context, overrides: { taskResourceLocalHandlers: handlers } });
     if (spec.abortAtMs !== undefined) {
       setTimeout(() => { if (record.status === 'RUNNING') execution.abort(); }, Math.max(0, spec.abortAtMs - this.now()));
     }
     const consumed = (async () => {
-      for await (const event of execution.eventLogs) this.options.onEvent?.(event, record);
+      for await (const event of execution.eventLogs) {
+        restoreStateType(jsonataStates, event);
+        this.options.onEvent?.(event, record);
+      }
     })();
     execution.result.then(
       (output: unknown) => { record.status = 'SUCCEEDED'; record.output = output; },

@@ -1,6 +1,7 @@
 import * as FakeTimers from '@sinonjs/fake-timers';
 import { HistoryCounter, InterpreterEvent } from './history-budget';
 import { activateIndefinitePathCorrection, correctIndefinitePathsByDefault } from './indefinite-paths';
+import { isJsonataState, JsonataStates, jsonataHandlers, restoreStateType, rewriteJsonataStates } from './jsonata-states';
 import { seededRandom } from './simulated-ecs';
 
 /** Step Functions payload quota: 262,144 bytes of UTF-8 JSON (aws-facts.md 1.1). */
@@ -230,12 +231,24 @@ export async function executeWorkflow(definition: object, input: unknown, option
       handlers[name] = async (params: any) => describeMapRun(mapRuns, params.MapRunArn);
     }
   }
-  const runOptions = { overrides: { taskResourceLocalHandlers: handlers } };
+  // Handlers of one execution: the shared ones, and those of its Distributed Maps and JSONata
+  // states, which know the execution's start and input.
+  const runOptionsFor = (startTime: number, input: unknown) => ({
+    context: options.context,
+    overrides: {
+      taskResourceLocalHandlers: {
+        ...handlers,
+        ...distributedMapHandlers({ startTime, input, context: options.context }),
+        ...jsonataHandlers(rewrite.jsonataStates, handlers, { startTime, input, context: options.context }),
+      },
+    },
+  });
 
   // Consumes an execution's events: payload sizes, history estimate, callbacks.
   const consume = async (events: AsyncIterable<any>, execution: string, history: HistoryCounter, keep?: any[]) => {
     const mapResultBytes = new Map<string, number>();
     for await (const event of events) {
+      restoreStateType(rewrite.jsonataStates, event);
       history.add(event as InterpreterEvent);
       keep?.push(event);
       options.onEvent?.(event, execution);
@@ -270,7 +283,7 @@ export async function executeWorkflow(definition: object, input: unknown, option
   };
 
   // Runs a Distributed Map state: items, ItemSelector, ItemBatcher, children, tolerance, ResultWriter.
-  const runDistributedMap = async (name: string, state: any, mapInput: any): Promise<unknown> => {
+  const runDistributedMap = async (name: string, state: any, mapInput: any, parent: ParentExecution): Promise<unknown> => {
     let items: unknown[];
     if (state.ItemReader) {
       const provided = distributedItemsFor(options.distributedItems, name)!;
@@ -281,10 +294,10 @@ export async function executeWorkflow(definition: object, input: unknown, option
       items = maxItems !== undefined && maxItems > 0 ? provided.slice(0, maxItems) : [...provided];
       const selector = state.ItemSelector ?? state.Parameters;
       if (selector) {
-        items = await selectItems(StateMachine, { ItemsPath: '$$.__harnessItems', ItemSelector: selector }, mapInput, { __harnessItems: items });
+        items = await selectItems(StateMachine, { ItemsPath: '$$.__harnessItems', ItemSelector: selector }, mapInput, parent, { __harnessItems: items });
       }
     } else if (state.ItemsPath || state.ItemSelector || state.Parameters) {
-      items = await selectItems(StateMachine, { ItemsPath: state.ItemsPath, ItemSelector: state.ItemSelector ?? state.Parameters }, mapInput);
+      items = await selectItems(StateMachine, { ItemsPath: state.ItemsPath, ItemSelector: state.ItemSelector ?? state.Parameters }, mapInput, parent);
     } else {
       if (!Array.isArray(mapInput)) throw new Error(`Distributed Map '${name}': input is not an array and there is no ItemsPath or ItemReader`);
       items = mapInput;
@@ -339,7 +352,7 @@ export async function executeWorkflow(definition: object, input: unknown, option
     let next = 0;
     let stopped = false;
     const runChild = async (index: number) => {
-      const execution = child.run(childInputs[index], { ...runOptions, context: options.context });
+      const execution = child.run(childInputs[index], runOptionsFor(Date.now(), childInputs[index]));
       running.add(execution.abort);
       report.childTimes[index] = { start: Date.now() };
       inFlight++;
@@ -402,9 +415,12 @@ export async function executeWorkflow(definition: object, input: unknown, option
     return report.results;
   };
 
-  for (const [name, spec] of rewrite.distributedMaps) {
-    handlers[name] = (mapInput: any) => runDistributedMap(name, spec, mapInput);
-  }
+  // A Distributed Map's ItemSelector reads the context of the execution running the Map.
+  const distributedMapHandlers = (parent: ParentExecution) => {
+    const byName: Record<string, TaskHandler> = {};
+    for (const [name, spec] of rewrite.distributedMaps) byName[name] = (mapInput: any) => runDistributedMap(name, spec, mapInput, parent);
+    return byName;
+  };
 
   // Virtual time and a repeatable Math.random (FULL jitter) for the run.
   const startTime = options.startTime ?? DEFAULT_START_TIME;
@@ -423,7 +439,7 @@ export async function executeWorkflow(definition: object, input: unknown, option
   };
   try {
     const machine = new StateMachine(rewrite.definition, { validationOptions: { noValidate: true } });
-    const execution = machine.run(input, { ...runOptions, context: options.context });
+    const execution = machine.run(input, runOptionsFor(startTime, input));
     const consumed = consume(execution.eventLogs, 'root', rootHistory, events);
     execution.result.then(
       (output) => { run.outcome = { ok: true, output }; },
@@ -486,24 +502,30 @@ interface Rewrite {
   /** Distributed Map states by name: the original state, its ItemProcessor rewritten in turn. */
   distributedMaps: Map<string, any>;
   taskResources: Map<string, string>;
+  /** JSONata states (any depth) by name, as written; rewritten into harness Task states (see jsonata-states.ts). */
+  jsonataStates: JsonataStates;
 }
 
 /**
  * Replaces every Distributed Map state (at any depth) with a Task state of the same name,
  * keeping InputPath, ResultSelector, ResultPath, OutputPath, Retry, Catch, Next/End; the harness
- * handles that Task by running the Map itself.
+ * handles that Task by running the Map itself. Then replaces every JSONata Wait, Pass and Task
+ * state with a harness Task state (see jsonata-states.ts).
  */
 export function rewriteDefinition(definition: any): Rewrite {
   const distributedMaps = new Map<string, any>();
   const taskResources = new Map<string, string>();
-  const walk = (machine: any) => {
+  const jsonataStates: JsonataStates = new Map();
+  const walk = (machine: any, queryLanguage: string | undefined) => {
     for (const [name, state] of Object.entries<any>(machine?.States ?? {})) {
       if (state.Type === 'Task' && typeof state.Resource === 'string') taskResources.set(name, state.Resource);
-      if (state.Type === 'Parallel') (state.Branches ?? []).forEach(walk);
+      const inner = state.QueryLanguage ?? queryLanguage;
+      if (state.Type === 'Parallel') (state.Branches ?? []).forEach((branch: any) => walk(branch, inner));
       if (state.Type !== 'Map') continue;
       const processor = state.ItemProcessor ?? state.Iterator;
-      walk(processor);
+      walk(processor, inner);
       if (processor?.ProcessorConfig?.Mode !== 'DISTRIBUTED') continue;
+      if (isJsonataState(state, queryLanguage)) throw new Error(`Distributed Map '${name}' is a JSONata state; the harness runs JSONPath Distributed Maps only`);
       if (distributedMaps.has(name)) {
         throw new Error(`Two Distributed Map states are named '${name}'; the harness needs unique names`);
       }
@@ -520,9 +542,11 @@ export function rewriteDefinition(definition: any): Rewrite {
       }
       machine.States[name] = task;
     }
+    // After the Maps above: a JSONata Map is refused there, and nested machines were walked.
+    rewriteJsonataStates(machine, queryLanguage, jsonataStates);
   };
-  walk(definition);
-  return { definition, distributedMaps, taskResources };
+  walk(definition, definition.QueryLanguage);
+  return { definition, distributedMaps, taskResources, jsonataStates };
 }
 
 /**
@@ -570,8 +594,32 @@ function distributedItemsFor(items: ExecuteWorkflowOptions['distributedItems'], 
   return (items as Record<string, readonly unknown[]>)[stateName];
 }
 
-/** Runs ItemsPath and ItemSelector through the interpreter, as an inline Map of Pass states. */
-async function selectItems(SM: Interpreter['StateMachine'], fields: { ItemsPath?: string; ItemSelector?: unknown }, input: unknown, context?: object): Promise<unknown[]> {
+/** The execution that runs a Distributed Map state. */
+interface ParentExecution {
+  /** ms since epoch. */
+  readonly startTime: number;
+  readonly input: unknown;
+  /** The caller's context object (its `Execution` fields are kept). */
+  readonly context?: Record<string, any>;
+}
+
+/** Where `selectItems` puts the parent execution's `$$.Execution` (the interpreter sets its own run's). */
+const PARENT_EXECUTION_FIELD = '__harnessParentExecution';
+
+/**
+ * Runs ItemsPath and ItemSelector through the interpreter, as an inline Map of Pass states.
+ * `$$.Execution.StartTime` and `$$.Execution.Input` in the selector are the parent execution's, as
+ * on AWS (the selector is read with `$$.Execution.` renamed, since the interpreter's own run
+ * would give its own start).
+ */
+async function selectItems(SM: Interpreter['StateMachine'], fields: { ItemsPath?: string; ItemSelector?: unknown }, input: unknown, parent: ParentExecution, extraContext?: object): Promise<unknown[]> {
+  const context = {
+    ...extraContext,
+    [PARENT_EXECUTION_FIELD]: { ...parent.context?.Execution, StartTime: new Date(parent.startTime).toISOString(), Input: parent.input },
+  };
+  if (fields.ItemSelector) {
+    fields = { ...fields, ItemSelector: JSON.parse(JSON.stringify(fields.ItemSelector).split('$$.Execution.').join(`$$.${PARENT_EXECUTION_FIELD}.`)) };
+  }
   const map: Record<string, unknown> = {
     Type: 'Map',
     MaxConcurrency: 1000,

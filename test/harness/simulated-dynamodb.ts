@@ -10,9 +10,6 @@
  * transactions guarantee. It does not model throttling, transaction conflicts or eventual
  * consistency (every read is strongly consistent).
  */
-// jsonata is a CommonJS `export =` module, and this project has no esModuleInterop.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-import jsonata = require('jsonata');
 import { SimulatedStatesError } from './simulated-ecs';
 
 export type AttributeValue = { S?: string; N?: string; BOOL?: boolean; NULL?: boolean; M?: Record<string, AttributeValue>; L?: AttributeValue[] };
@@ -81,9 +78,8 @@ export class SimulatedDynamoDb {
   /**
    * Local handlers for every Task state of `definition` (at any depth) whose resource is a
    * DynamoDB integration: `arn:aws:states:::dynamodb:<action>` or
-   * `arn:aws:states:::aws-sdk:dynamodb:<action>`, by state name. A state whose QueryLanguage is
-   * JSONata gets its `Arguments` evaluated here (the interpreter runs JSONPath only and hands the
-   * handler the state's input): see `jsonataArguments`.
+   * `arn:aws:states:::aws-sdk:dynamodb:<action>`, by state name. A JSONata state's `Arguments`
+   * are evaluated by the harness before its handler is called (see jsonata-states.ts).
    */
   handlersFor(...definitions: any[]): Record<string, (params: any) => Promise<any>> {
     const handlers: Record<string, (params: any) => Promise<any>> = {};
@@ -98,9 +94,7 @@ export class SimulatedDynamoDb {
         if (!match) continue;
         const prefix = optimized ? OPTIMIZED_PREFIX : SDK_PREFIX;
         const action = match[1];
-        handlers[name] = state.QueryLanguage === 'JSONata'
-          ? async (input: any) => this.call(action, await jsonataArguments(state.Arguments ?? {}, input), prefix)
-          : (params: any) => this.call(action, params, prefix);
+        handlers[name] = (params: any) => this.call(action, params, prefix);
       }
     };
     definitions.forEach(walk);
@@ -314,30 +308,6 @@ export class SimulatedDynamoDb {
     if (part === undefined) throw new SimulatedStatesError(`${SDK_PREFIX}.ValidationException`, 'The provided key element does not match the schema');
     return JSON.stringify([part, schema.sortKey ? item[schema.sortKey] : null]);
   }
-}
-
-/**
- * Evaluates a JSONata state's `Arguments` as Step Functions does: every string that is one
- * `{% expression %}` is replaced by the expression's value, with `$states.input` the state's
- * input and `$states.context.State.EnteredTime` now (virtual time, under the harness's fake
- * clock). Other context fields are not modelled.
- */
-export async function jsonataArguments(template: any, input: any): Promise<any> {
-  const states = { input, context: { State: { EnteredTime: new Date().toISOString() } } };
-  const walk = async (value: any): Promise<any> => {
-    if (typeof value === 'string') {
-      const match = /^\{%([\s\S]*)%\}$/.exec(value);
-      return match ? jsonata(match[1]).evaluate({}, { states }) : value;
-    }
-    if (Array.isArray(value)) return Promise.all(value.map(walk));
-    if (value && typeof value === 'object') {
-      const result: Record<string, any> = {};
-      for (const [key, inner] of Object.entries(value)) result[key] = await walk(inner);
-      return result;
-    }
-    return value;
-  };
-  return walk(template);
 }
 
 interface Plan {
