@@ -58,8 +58,14 @@ const pacingScenarios: PacingScenario[] = [
   { name: `cap 1,000, ${ITEMS} x 60 s`, items: ITEMS, taskDuration: Duration.seconds(TASK_SECONDS), maxConcurrency: 1000, vcpuQuota: 1e6 },
   { name: `cap 10,000, ${ITEMS} x 60 s`, items: ITEMS, taskDuration: Duration.seconds(TASK_SECONDS), maxConcurrency: 10_000, vcpuQuota: 1e6 },
   {
-    name: `cap 2,000, quota 100 vCPU (undeclared), ${ITEMS} x 30 s of 1 vCPU`, items: ITEMS, taskDuration: Duration.seconds(30), cpu: 1024,
-    maxConcurrency: 2000, vcpuQuota: 100, cappedByVcpus: 100, undeclaredQuota: true,
+    name: `cap 2,000, quota 100 vCPU (undeclared), ${ITEMS} x 30 s of 1 vCPU`,
+    items: ITEMS,
+    taskDuration: Duration.seconds(30),
+    cpu: 1024,
+    maxConcurrency: 2000,
+    vcpuQuota: 100,
+    cappedByVcpus: 100,
+    undeclaredQuota: true,
   },
 ];
 console.log('\nLaunch pacing: today\'s policy against the construct\'s (same run; targets: transitions/item <= 2, <= 1.1 at cap 100; throttled/item <= 0.05; makespan/bound <= 1.05)');

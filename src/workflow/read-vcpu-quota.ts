@@ -50,7 +50,7 @@ export function capFromQuotaExpression(decision: VcpuQuotaDecision): string {
     + ` ? {"maxConcurrency": $tasks, "inlineMaxConcurrency": $min([${inlineMaxConcurrency}, $tasks]), "quotaRead": true, "quotaVcpus": $quota,`
     + ` "reason": "the ${decision.quotaName} quota, " & $string($quota) & " vCPU, holds " & $string($tasks) & " tasks ${per}, fewer than the cap of ${maxConcurrency}"}`
     + ` : {"maxConcurrency": ${maxConcurrency}, "inlineMaxConcurrency": ${inlineMaxConcurrency}, "quotaRead": true, "quotaVcpus": $quota,`
-    + ` "reason": $tasks >= 1`
+    + ' "reason": $tasks >= 1'
     + ` ? "the ${decision.quotaName} quota, " & $string($quota) & " vCPU, holds " & $string($tasks) & " tasks ${per}, at least the cap of ${maxConcurrency}, which is kept"`
     + ` : "the ${decision.quotaName} quota, " & $string($quota) & " vCPU, holds no task ${per}; the cap of ${maxConcurrency} is kept"})`;
 }

@@ -58,7 +58,10 @@ export interface FanOutRun {
   readonly result: ExecuteWorkflowResult;
   /** The output of the Summarize state (the Fail state hides it from the execution output). */
   readonly summary: {
-    itemCount: number; failedCount: number; failedItems: Array<{ index: number; error: string }>; message: string;
+    itemCount: number;
+    failedCount: number;
+    failedItems: Array<{ index: number; error: string }>;
+    message: string;
     /** The run's cap, when it was read from the account's vCPU quota (see workflow/read-vcpu-quota.ts). */
     concurrencyCap?: { maxConcurrency: number; inlineMaxConcurrency: number; quotaRead: boolean; quotaVcpus?: number; reason: string };
   } | undefined;

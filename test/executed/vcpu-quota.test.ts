@@ -25,7 +25,9 @@ const ITEMS = makeItems(atScale(10_000, 1_000));
 
 async function run(serviceQuotaError?: string) {
   const synth = fanOutWith({ mode: FanOutMode.DISTRIBUTED, maxConcurrency: CAP, cpu: 1024, memoryLimitMiB: 2048 });
-  const ecs = new SimulatedEcs({ taskDurationMs: TASK_SECONDS * 1000, taskVcpu: 1, taskMemoryMiB: 2048, vcpuQuota: QUOTA_VCPUS, seed: 7, serviceQuotaError });
+  const ecs = new SimulatedEcs({
+    taskDurationMs: TASK_SECONDS * 1000, taskVcpu: 1, taskMemoryMiB: 2048, vcpuQuota: QUOTA_VCPUS, seed: 7, serviceQuotaError,
+  });
   let waits = 0;
   const result = await runFanOut(synth, ITEMS, ecs, {
     measurePayloads: false,

@@ -138,7 +138,9 @@ describe('JSONata Pass and Task', () => {
       StartAt: 'Call',
       States: {
         Call: {
-          Type: 'Task', QueryLanguage: 'JSONata', Resource: 'arn:aws:states:::aws-sdk:servicequotas:getServiceQuota',
+          Type: 'Task',
+          QueryLanguage: 'JSONata',
+          Resource: 'arn:aws:states:::aws-sdk:servicequotas:getServiceQuota',
           Arguments: { ServiceCode: 'fargate', QuotaCode: '{% $states.input.code %}', Entered: '{% $states.context.State.EnteredTime %}' },
           Output: '{% { "vcpus": $states.result.Quota.Value, "code": $states.input.code } %}',
           Next: 'Raw',
@@ -165,7 +167,9 @@ describe('JSONata Pass and Task', () => {
       StartAt: 'Call',
       States: {
         Call: {
-          Type: 'Task', QueryLanguage: 'JSONata', Resource: 'arn:aws:states:::aws-sdk:servicequotas:getServiceQuota',
+          Type: 'Task',
+          QueryLanguage: 'JSONata',
+          Resource: 'arn:aws:states:::aws-sdk:servicequotas:getServiceQuota',
           Arguments: { QuotaCode: 'L-3032A538' },
           Retry: [{ ErrorEquals: ['ServiceQuotas.TooManyRequestsException'], IntervalSeconds: 2, MaxAttempts: 2, BackoffRate: 1 }],
           Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Fallback' }],

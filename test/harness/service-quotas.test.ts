@@ -1,13 +1,15 @@
 import jsonata from 'jsonata';
+import { SimulatedEcs } from './simulated-ecs';
 import { FanOutCapacity } from '../../src';
 import { decideVcpuQuota } from '../../src/concurrency/vcpu-quota';
 import { capFromQuotaExpression, capNotReadExpression } from '../../src/workflow/read-vcpu-quota';
-import { SimulatedEcs } from './simulated-ecs';
 
 // The simulated GetServiceQuota, as the workflow's ReadVcpuQuota state sees it: its answer and
 // its error go through the state's own JSONata expressions.
 describe('simulated GetServiceQuota', () => {
-  const decision = decideVcpuQuota({ pooled: false, capacity: FanOutCapacity.ON_DEMAND, taskVcpus: 1, maxConcurrency: 2000, inlineMaxConcurrency: 40 });
+  const decision = decideVcpuQuota({
+    pooled: false, capacity: FanOutCapacity.ON_DEMAND, taskVcpus: 1, maxConcurrency: 2000, inlineMaxConcurrency: 40,
+  });
   const params = { ServiceCode: decision.serviceCode, QuotaCode: decision.quotaCode };
 
   test('answers the simulated vCPU quota as Quota.Value, which caps a 2,000 cap of 1-vCPU tasks at 100', async () => {

@@ -36,13 +36,25 @@ describe('harness variables', () => {
 
   test('only paths to a variable are rewritten', () => {
     const parameters: any = {
-      'a.$': '$capRecord', 'b.$': '$capRecord.cap', 'c.$': '$.x', 'd.$': '$$.Map.Item.Index', 'e.$': '$', 'f.$': "States.Format('{}', $.x)",
-      'g': '$notAPath', 'nested': { 'h.$': '$v[0]' },
+      'a.$': '$capRecord',
+      'b.$': '$capRecord.cap',
+      'c.$': '$.x',
+      'd.$': '$$.Map.Item.Index',
+      'e.$': '$',
+      'f.$': "States.Format('{}', $.x)",
+      'g': '$notAPath',
+      'nested': { 'h.$': '$v[0]' },
     };
     rewriteVariableReferences(parameters);
     expect(parameters).toEqual({
-      'a.$': '$$.Variables.capRecord', 'b.$': '$$.Variables.capRecord.cap', 'c.$': '$.x', 'd.$': '$$.Map.Item.Index', 'e.$': '$', 'f.$': "States.Format('{}', $.x)",
-      'g': '$notAPath', 'nested': { 'h.$': '$$.Variables.v[0]' },
+      'a.$': '$$.Variables.capRecord',
+      'b.$': '$$.Variables.capRecord.cap',
+      'c.$': '$.x',
+      'd.$': '$$.Map.Item.Index',
+      'e.$': '$',
+      'f.$': "States.Format('{}', $.x)",
+      'g': '$notAPath',
+      'nested': { 'h.$': '$$.Variables.v[0]' },
     });
   });
 
