@@ -89,7 +89,7 @@ export interface FanOutDecisions {
   readonly concurrency: ConcurrencyDecision;
   /** Whether each run reads the account's Fargate vCPU quota and lowers the caps to it. */
   readonly vcpuQuota: VcpuQuotaDecision;
-  /** Whether a Distributed Map's first wave starts at the RunTask rate. */
+  /** Whether a Distributed Map's items start at the RunTask rate. */
   readonly launchPacing: LaunchPacingDecision;
   readonly tolerance: FailureTolerance;
   /** The item batches; undefined when each task runs one item. */

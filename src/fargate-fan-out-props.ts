@@ -47,9 +47,11 @@ export interface FargateFanOutProps extends FanOutTaskOptions, FanOutNetworkOpti
   readonly maxConcurrency?: number;
 
   /**
-   * Start the first wave of a Distributed Map at the RunTask rate (20 calls per second) instead of
-   * all at once: item i of the first `maxConcurrency` waits floor(i / 20) seconds in a Wait state
-   * (one billed state transition per item); later items start when earlier ones end and do not wait.
+   * Start the items of a Distributed Map at the RunTask rate (20 calls per second): item i waits in
+   * a Wait state (one billed state transition per item) until floor(i / 20) seconds after the
+   * run's start, a time already past for an item that starts late, which goes on at once. So no
+   * second sees more calls than the rate admits, whatever the tasks' durations. A redriven run
+   * keeps its start time, so its items do not wait (the throttle retry spreads them).
    * Only for items run one by one in a Distributed Map without a `concurrencyPool`.
    *
    * @default - paced when the Distributed Map's cap is above 100, where an unpaced first wave

@@ -5,7 +5,7 @@ import { FanOutMode } from '../mode/mode';
  * Parallel tasks when neither `maxConcurrency` nor `maxVcpus` is set, in a Distributed Map:
  * Fargate's launch burst (100). RunTask admits 20 calls a second, bursts included, so a first
  * wave of 100 has about 142 throttled calls (the retry's jitter spreads them, about 1% of a
- * 10,000-item run); later launches are paced by tasks finishing. Above this cap the first wave is
+ * 10,000-item run); later launches are paced by tasks finishing. Above this cap every item is
  * paced (see launch-pacing.ts).
  */
 export const DEFAULT_DISTRIBUTED_MAX_CONCURRENCY = FARGATE_LAUNCH_BURST;

@@ -1,4 +1,4 @@
-import { FARGATE_RUN_TASK_BURST, FARGATE_RUN_TASK_CALLS_PER_SECOND, SFN_ARRAY_RANGE_MAX_ITEMS } from '../facts';
+import { FARGATE_RUN_TASK_BURST, FARGATE_RUN_TASK_CALLS_PER_SECOND, SFN_WAIT_TIMESTAMP_RESOLUTION_MS } from '../facts';
 
 /**
  * The largest cap whose first wave is left unpaced by default: 5 seconds of RunTask calls. Up to
@@ -23,7 +23,7 @@ export function estimatedUnpacedFirstWaveThrottles(cap: number): number {
 }
 
 
-/** What pacing the first wave depends on. */
+/** What pacing the launches depends on. */
 export interface LaunchPacingInput {
   /** `launchPacing` as set; undefined to decide. */
   readonly requested?: boolean;
@@ -45,28 +45,28 @@ export interface LaunchPacingInput {
   readonly expectedItemCount?: number;
 }
 
-/** Whether the first wave is paced, at what rate, and why. */
+/** Whether every item is paced, at what rate, and why. */
 export interface LaunchPacingDecision {
   readonly paced: boolean;
-  /** RunTask calls started per second of the first wave (the item index's group of this size waits one second more). */
+  /** RunTask calls started per second: item `i` starts no earlier than `floor(i / callsPerSecond)` s after the run's start. */
   readonly callsPerSecond: number;
-  /** Items paced: the first wave (the cap); 0 when not paced. */
-  readonly firstWave: number;
-  /** Seconds the paced first wave takes to start: ceil(cap / rate) - 1 for its last group. */
-  readonly lastDelaySeconds: number;
+  /** Seconds the paced first wave (the cap's items) takes to start: ceil(cap / rate) - 1; 0 when not paced. */
+  readonly firstWaveSeconds: number;
   readonly reason: string;
 }
 
 /**
- * Paces the first wave of a Distributed Map when its cap lets more RunTask calls start at once
- * than the RunTask rate admits by a wide margin (cap above PACING_MIN_UNPACED_CAP): item `i` of
- * the first `cap` waits `floor(i / rate)` seconds, so that `rate` calls start each second; later
- * items, which start when an earlier item ends, do not wait. Not paced: the inline Map (at most
- * 40 at once), batches (no index), and a pool (its own pacing windows hold the rate).
+ * Paces every item of a Distributed Map when its cap lets more RunTask calls start at once than
+ * the RunTask rate admits by a wide margin (cap above PACING_MIN_UNPACED_CAP): item `i` waits
+ * until `floor(i / rate)` seconds after the run's start, an absolute time, so that at most `rate`
+ * calls start in any second whatever the tasks' durations: an item that starts after its second
+ * (its slot came free late) does not wait at all, and one that starts early (short tasks freed
+ * its slot while the first wave was still launching) waits its turn. Not paced: the inline Map (at
+ * most 40 at once), batches (no index), and a pool (its own pacing windows hold the rate).
  */
 export function decideLaunchPacing(input: LaunchPacingInput): LaunchPacingDecision {
   const rate = input.callsPerSecond ?? FARGATE_RUN_TASK_CALLS_PER_SECOND;
-  const off = (reason: string): LaunchPacingDecision => ({ paced: false, callsPerSecond: rate, firstWave: 0, lastDelaySeconds: 0, reason });
+  const off = (reason: string): LaunchPacingDecision => ({ paced: false, callsPerSecond: rate, firstWaveSeconds: 0, reason });
   const refuse = (why: string) => {
     throw new Error(`launchPacing can be true only for items run one by one in a Distributed Map without a concurrencyPool; ${why}`);
   };
@@ -82,20 +82,15 @@ export function decideLaunchPacing(input: LaunchPacingInput): LaunchPacingDecisi
     if (input.requested === true) refuse('with itemBatching a batch carries no item index to pace by');
     return off('not paced: with itemBatching a batch carries no item index to pace by');
   }
-  // The delay is counted with States.ArrayRange (see launchDelayExpression): one element a group.
-  const groups = Math.ceil(input.maxConcurrency / rate);
-  if (groups > SFN_ARRAY_RANGE_MAX_ITEMS) {
-    // Not reachable with the documented rate (10,000 / 20 = 500 groups); kept for a lower rate.
-    if (input.requested === true) refuse(`a first wave of ${input.maxConcurrency} at ${rate} per second takes more than ${SFN_ARRAY_RANGE_MAX_ITEMS} seconds`);
-    return off(`not paced: a first wave of ${input.maxConcurrency} at ${rate} per second takes more than ${SFN_ARRAY_RANGE_MAX_ITEMS} seconds`);
-  }
+  const firstWaveSeconds = Math.ceil(input.maxConcurrency / rate) - 1;
   const paced = (why: string): LaunchPacingDecision => ({
     paced: true,
     callsPerSecond: rate,
-    firstWave: input.maxConcurrency,
-    lastDelaySeconds: groups - 1,
-    reason: `the first ${input.maxConcurrency} items start ${rate} per second over ${groups - 1} s (the RunTask rate; ${why}); `
-      + 'each item passes one Wait state (a billed transition), later items do not wait',
+    firstWaveSeconds,
+    reason: `every item starts no earlier than floor(index / ${rate}) s after the run's start, ${rate} RunTask calls per second `
+      + `(the first ${input.maxConcurrency} over ${firstWaveSeconds} s; ${why}); each item passes one Wait state (a billed transition), `
+      + 'which an item starting after its second leaves at once; a redriven run keeps its start time, so its items do not wait '
+      + 'and the throttle retry spreads them',
   });
   if (input.requested === false) {
     return off(`not paced (launchPacing is false): a first wave of ${input.maxConcurrency} meets a RunTask rate of ${rate} per second with burst ${FARGATE_RUN_TASK_BURST}, and the throttle retry spreads it`);
@@ -114,22 +109,22 @@ export function decideLaunchPacing(input: LaunchPacingInput): LaunchPacingDecisi
     + (input.expectedItemCount !== undefined ? `, over ${PACING_THROTTLED_SHARE_TARGET * 100}% of the ${input.expectedItemCount} expected items` : ''));
 }
 
-/** Where a Distributed Map child finds its first-wave delay (set by the Map's ItemSelector). */
-export const LAUNCH_DELAY_FIELD = 'launchDelaySeconds';
+/** Where a Distributed Map child finds the run's start time (`$$.Execution.StartTime`, set by the Map's ItemSelector). */
+export const RUN_START_FIELD = 'runStartTime';
 
 /**
- * The ItemSelector expression of an item's delay in seconds, from its index `i`
- * (`$$.Map.Item.Index`): `floor(i / rate)` for `i < cap`, else 0. JSONPath intrinsics only (the
- * offline interpreter has no JSONata), 9 of the 10 a field may nest:
- * - `States.MathAdd(i, -cap)` is negative exactly in the first wave; formatted after an 'x' and
- *   split at '-', it gives 2 parts there and 1 after it;
- * - that count picks `i` or 0 from `[0, 0, i]`;
- * - `States.ArrayRange(0, that, rate)` has `floor(that / rate) + 1` elements (at most 1,000:
- *   see `SFN_ARRAY_RANGE_MAX_ITEMS`), less one.
+ * Where a Distributed Map child finds its item's index (`$$.Map.Item.Index`): the `index` the
+ * Map's ItemSelector sets for every item (see workflow/map-input.ts).
  */
-export function launchDelayExpression(cap: number, rate: number): string {
-  const index = '$$.Map.Item.Index';
-  const parts = `States.ArrayLength(States.StringSplit(States.Format('x{}', States.MathAdd(${index}, -${cap})), '-'))`;
-  const inWave = `States.ArrayGetItem(States.Array(0, 0, ${index}), ${parts})`;
-  return `States.MathAdd(States.ArrayLength(States.ArrayRange(0, ${inWave}, ${rate})), -1)`;
+export const ITEM_INDEX_FIELD = 'index';
+
+/**
+ * The JSONata expression of the time item `i` may start: `runStart + floor(i / rate)` seconds, as
+ * an RFC 3339 UTC time in whole seconds (a Wait's Timestamp is read to the second, see
+ * SFN_WAIT_TIMESTAMP_RESOLUTION_MS). JSONPath intrinsics have no date arithmetic, hence JSONata.
+ */
+export function launchTimestampExpression(rate: number): string {
+  const start = `$toMillis($states.input.${RUN_START_FIELD})`;
+  const offset = `$floor($states.input.${ITEM_INDEX_FIELD} / ${rate}) * ${SFN_WAIT_TIMESTAMP_RESOLUTION_MS}`;
+  return `{% $fromMillis(${start} + ${offset}, '[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01]Z') %}`;
 }

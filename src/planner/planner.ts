@@ -28,6 +28,14 @@ export const QUOTA_READ_TRANSITIONS = 1;
  */
 export const TRANSITIONS_PER_RUN = 6 + QUOTA_READ_TRANSITIONS;
 
+/**
+ * State transitions a pooled item spends on the pool when it finds room: taking the slot, giving
+ * it back, and the item's record after the release (a task followed by a release cannot end the
+ * item itself). Waiting for room is not counted: the plan gives the Map the pool's room as its
+ * cap, so no child waits but for the pool's pacing window.
+ */
+export const POOL_TRANSITIONS_PER_ITEM = 3;
+
 
 /** What to plan. */
 export interface FanOutPlanOptions {
@@ -105,13 +113,21 @@ export interface FanOutPlanOptions {
   readonly seed?: number;
 
   /**
-   * Whether the first wave starts at the RunTask rate (the construct's `launchPacing`).
+   * Whether items start at the RunTask rate (the construct's `launchPacing`).
    *
    * @default - as the construct decides with `expectedItemCount` set to `items`: paced when the cap
    * is above 100 and an unpaced first wave would throttle more than 5% of the items; never with a
    * pool or batching
    */
   readonly launchPacing?: boolean;
+
+  /**
+   * Model the earlier pacing policy, which paced the first wave only (items below the cap), to
+   * compare it with the construct's pacing of every item.
+   *
+   * @default false
+   */
+  readonly firstWavePacingOnly?: boolean;
 
   /**
    * A concurrency pool shared with other fan-outs: the run gets what the others leave of it.
@@ -206,9 +222,9 @@ export interface FanOutPlan {
   readonly readsVcpuQuota: boolean;
   /** The cap the run uses: `maxConcurrency`, lowered to what the quota holds when it is read. */
   readonly runCap: number;
-  /** True when the first wave is paced (one Wait state per item). */
+  /** True when every item is paced (one Wait state per item). */
   readonly launchPacing: boolean;
-  /** Why the first wave is paced or not. */
+  /** Why the items are paced or not. */
   readonly launchPacingReason: string;
   /**
    * What a shared pool does to the run.
@@ -284,6 +300,7 @@ export class FanOutPlanner {
       batched: itemsPerTask > 1,
       expectedItemCount: tasks,
     });
+    const firstWave = options.firstWavePacingOnly ? maxConcurrency : undefined;
     const simulate = (withPool: boolean) => simulateLaunches({
       items: tasks,
       taskSeconds: batchSeconds,
@@ -294,7 +311,7 @@ export class FanOutPlanner {
       extraThrottleRate,
       seed: options.seed,
       runTaskCallsPerSecond: withPool ? callRate : undefined,
-      launchPacing: pacing.paced ? { firstWave: pacing.firstWave, callsPerSecond: pacing.callsPerSecond } : undefined,
+      launchPacing: pacing.paced ? { callsPerSecond: pacing.callsPerSecond, firstWave } : undefined,
     });
     const run = simulate(pool !== undefined);
 
@@ -305,9 +322,11 @@ export class FanOutPlanner {
       : run.itemsSucceeded * billed(batchSeconds);
     const vcpuHours = taskVcpus * billedTaskHours;
     const gbHours = (memoryLimitMiB / MIB_PER_GIB) * billedTaskHours;
-    // One transition per attempt of the Task state, one per failure record, and the run's own.
+    // One transition per attempt of the Task state, one per failure record, the pacing Wait, the
+    // pool's states, and the run's own (the quota read among them when it is read).
     const runTransitions = TRANSITIONS_PER_RUN - (readsVcpuQuota ? 0 : QUOTA_READ_TRANSITIONS);
-    const stateTransitions = runTransitions + run.runTaskCalls + run.itemsLost + run.pacingStates;
+    const stateTransitions = runTransitions + run.runTaskCalls + run.itemsLost + run.pacingStates
+      + (pool ? POOL_TRANSITIONS_PER_ITEM * tasks : 0);
     const arm64 = options.cpuArchitecture === FanOutCpuArchitecture.ARM64;
     const vcpuCostUsd = vcpuHours * (arm64 ? PRICE_FARGATE_ARM64_VCPU_HOUR_USD : PRICE_FARGATE_VCPU_HOUR_USD);
     const memoryCostUsd = gbHours * (arm64 ? PRICE_FARGATE_ARM64_GB_HOUR_USD : PRICE_FARGATE_GB_HOUR_USD);

@@ -7,7 +7,7 @@ import { itemSelector, requireItemsPath } from './map-input';
 import { concurrencyCapInSummary, MAX_CONCURRENCY_PATH } from './read-vcpu-quota';
 import { FailureTolerance } from './tolerance';
 import { DISTRIBUTED_MAP_LABEL, FanOutWorkflowProps, StateNames, WorkflowEnds } from './workflow';
-import { LAUNCH_DELAY_FIELD, launchDelayExpression } from '../concurrency/launch-pacing';
+import { RUN_START_FIELD } from '../concurrency/launch-pacing';
 import { ERROR_EXCEED_TOLERATED_FAILURE_THRESHOLD } from '../facts';
 
 /**
@@ -24,7 +24,6 @@ export function buildDistributedMap(scope: Construct, props: FanOutWorkflowProps
   const itemBatcher = batching
     ? new sfn.ItemBatcher({ maxItemsPerBatch: batching.maxItems, maxInputBytesPerBatch: batching.maxInputBytes, batchInput: startState })
     : undefined;
-  const launchDelay = launchPacing.paced ? launchDelayExpression(launchPacing.firstWave, launchPacing.callsPerSecond) : undefined;
   const map = sfn.DistributedMap.jsonPath(scope, 'DistributedMap', {
     stateName: StateNames.DISTRIBUTED_MAP,
     comment: itemBatcher
@@ -37,8 +36,8 @@ export function buildDistributedMap(scope: Construct, props: FanOutWorkflowProps
     // A batch carries the items as they are (`{ Items: [...] }`); one item gets its index too.
     itemSelector: itemBatcher ? undefined : {
       ...itemSelector(startState),
-      // The first wave's delay (see launch-pacing.ts), read by the child's first state.
-      ...(launchDelay ? { [LAUNCH_DELAY_FIELD]: sfn.JsonPath.numberAt(launchDelay) } : {}),
+      // The run's start, from which the child's pacing Wait counts its item's second (see launch-pacing.ts).
+      ...(launchPacing.paced ? { [RUN_START_FIELD]: sfn.JsonPath.stringAt('$$.Execution.StartTime') } : {}),
     },
     itemBatcher: itemBatcher,
     // The run's cap, when each run reads it from the account's vCPU quota (read-vcpu-quota.ts).

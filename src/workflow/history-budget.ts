@@ -69,11 +69,11 @@ export interface ItemRetryAttempts {
    * @default 0
    */
   readonly poolEvents?: number;
-  /** Events a Distributed Map child spends in its first-wave Wait (see launch-pacing.ts). @default 0 */
+  /** Events a Distributed Map child spends in its pacing Wait (see launch-pacing.ts). @default 0 */
   readonly launchPacingEvents?: number;
 }
 
-/** The first-wave Wait of a paced Distributed Map child: its Entered and Exited events. */
+/** The pacing Wait of a paced Distributed Map child: its Entered and Exited events. */
 export const LAUNCH_PACING_CHILD_EVENTS = HISTORY_EVENTS_PER_PASS_STATE;
 
 /**

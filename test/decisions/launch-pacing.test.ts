@@ -1,6 +1,6 @@
-import { decideLaunchPacing, launchDelayExpression, PACING_MIN_UNPACED_CAP } from '../../src/concurrency/launch-pacing';
-import { FARGATE_RUN_TASK_CALLS_PER_SECOND, SFN_MAX_NESTED_INTRINSICS } from '../../src/facts';
-import { installPromiseWithResolvers } from '../harness/execute-workflow';
+import { decideLaunchPacing, launchTimestampExpression, PACING_MIN_UNPACED_CAP } from '../../src/concurrency/launch-pacing';
+import { FARGATE_RUN_TASK_CALLS_PER_SECOND } from '../../src/facts';
+import { evaluateTemplate } from '../harness/jsonata-states';
 
 const distributed = { hasDistributedMap: true, pooled: false, batched: false };
 
@@ -8,18 +8,20 @@ describe('decideLaunchPacing', () => {
   test('the default cap of 100 is not paced: a Wait per item would cost more than the throttled calls it saves', () => {
     const decision = decideLaunchPacing({ ...distributed, maxConcurrency: 100 });
     expect(PACING_MIN_UNPACED_CAP).toBe(100);
-    expect(decision).toMatchObject({ paced: false, firstWave: 0 });
+    expect(decision).toMatchObject({ paced: false, firstWaveSeconds: 0 });
     expect(decision.reason).toMatch(/a first wave of 100 \(at most 100\) throttles about one call per item/);
   });
 
   test.each([
-    [101, 101, 5],
-    [1000, 1000, 49],
-    [10_000, 10_000, 499],
-  ])('a cap of %d is paced: %d items at 20 per second, the last group after %d s', (cap, firstWave, lastDelay) => {
+    // ceil(cap / 20) - 1: 101 -> 6 - 1 = 5; 1,000 -> 50 - 1 = 49; 10,000 -> 500 - 1 = 499.
+    [101, 5],
+    [1000, 49],
+    [10_000, 499],
+  ])('a cap of %d is paced: every item at 20 per second, the first wave over %d s', (cap, firstWaveSeconds) => {
     const decision = decideLaunchPacing({ ...distributed, maxConcurrency: cap });
-    expect(decision).toMatchObject({ paced: true, firstWave, callsPerSecond: FARGATE_RUN_TASK_CALLS_PER_SECOND, lastDelaySeconds: lastDelay });
-    expect(decision.reason).toMatch(new RegExp(`^the first ${cap} items start 20 per second over ${lastDelay} s`));
+    expect(decision).toMatchObject({ paced: true, callsPerSecond: FARGATE_RUN_TASK_CALLS_PER_SECOND, firstWaveSeconds });
+    expect(decision.reason).toMatch(new RegExp(`^every item starts no earlier than floor\\(index / 20\\) s after the run's start, 20 RunTask calls per second \\(the first ${cap} over ${firstWaveSeconds} s`));
+    expect(decision.reason).toMatch(/a redriven run keeps its start time, so its items do not wait/);
   });
 
   test('expectedItemCount: a long run whose unpaced first wave throttles under 5% of its items is not paced', () => {
@@ -58,45 +60,24 @@ describe('decideLaunchPacing', () => {
   });
 });
 
-describe('launchDelayExpression, evaluated by the interpreter', () => {
-  installPromiseWithResolvers();
-  // The interpreter is typed as ESM; required as the harness does.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { StateMachine } = require('aws-local-stepfunctions');
-  async function delays(cap: number, rate: number, indexes: number[]): Promise<number[]> {
-    const machine = new StateMachine({
-      StartAt: 'Map',
-      States: {
-        Map: {
-          Type: 'Map',
-          ItemsPath: '$.items',
-          MaxConcurrency: 0,
-          ItemSelector: { 'delay.$': launchDelayExpression(cap, rate) },
-          ItemProcessor: { StartAt: 'Keep', States: { Keep: { Type: 'Pass', End: true } } },
-          End: true,
-        },
-      },
-    } as any);
-    // The Map's items stand in for indexes: an array long enough to reach the largest.
-    const items = Array.from({ length: Math.max(...indexes) + 1 }, (_, i) => i);
-    const out: Array<{ delay: number }> = await machine.run({ items }).result;
-    return indexes.map((i) => out[i].delay);
-  }
+describe('launchTimestampExpression, evaluated with jsonata', () => {
+  const at = async (runStartTime: string, index: number) =>
+    evaluateTemplate(launchTimestampExpression(20), { input: { runStartTime, index } });
 
-  test('nests no more intrinsic functions than a field may hold', () => {
-    expect(launchDelayExpression(10_000, 20).match(/States\.\w+\(/g)!.length).toBeLessThanOrEqual(SFN_MAX_NESTED_INTRINSICS);
+  test('item i is due floor(i / 20) s after the run\'s start, in whole seconds with a Z', async () => {
+    // floor(0 / 20) = 0, floor(19 / 20) = 0, floor(20 / 20) = 1, floor(999 / 20) = 49, floor(1,000 / 20) = 50,
+    // floor(9,999 / 20) = 499 s = 8 min 19 s; the start's 734 ms are dropped (a Wait reads whole seconds).
+    const start = '2025-01-01T10:00:00.734Z';
+    expect(await at(start, 0)).toBe('2025-01-01T10:00:00Z');
+    expect(await at(start, 19)).toBe('2025-01-01T10:00:00Z');
+    expect(await at(start, 20)).toBe('2025-01-01T10:00:01Z');
+    expect(await at(start, 999)).toBe('2025-01-01T10:00:49Z');
+    expect(await at(start, 1000)).toBe('2025-01-01T10:00:50Z');
+    expect(await at(start, 9999)).toBe('2025-01-01T10:08:19Z');
   });
 
-  test('floor(index / rate) in the first wave, 0 after it', async () => {
-    const indexes = [0, 19, 20, 39, 40, 999, 1000, 1001, 2500];
-    expect(await delays(1000, 20, indexes)).toEqual([0, 0, 1, 1, 2, 49, 0, 0, 0]);
-  });
-
-  test('the largest cap: 10,000 items in 500 groups; indexes past the 1,000-element ArrayRange get 0', async () => {
-    // The same expression with the index read from the input, to reach large indexes quickly.
-    const expression = launchDelayExpression(10_000, 20).split('$$.Map.Item.Index').join('$.i');
-    const machine = new StateMachine({ StartAt: 'Delay', States: { Delay: { Type: 'Pass', Parameters: { 'delay.$': expression }, End: true } } } as any);
-    const delayOf = async (i: number) => ((await machine.run({ i }).result) as { delay: number }).delay;
-    expect(await Promise.all([0, 19, 20, 9_999, 10_000, 20_000, 99_999_999].map(delayOf))).toEqual([0, 0, 1, 499, 0, 0, 0]);
+  test('across midnight and a year\'s end', async () => {
+    // 2,000 / 20 = 100 s after 23:59:30 is 00:01:10 the next day (and year).
+    expect(await at('2025-12-31T23:59:30Z', 2000)).toBe('2026-01-01T00:01:10Z');
   });
 });

@@ -1,12 +1,12 @@
 /**
- * Pacing of the first wave (issue 14, item 4), executed: the synthesized workflow runs against the
- * simulated ECS with AWS's documented buckets only (RunTask 20 calls a second, burst 20; Fargate
- * launches burst 100, 20 a second), no random throttling. At a cap of 1,000 the construct paces the
- * first wave by default; the same run with `launchPacing: false` is today's policy, and misses the
- * throttle target by far.
+ * Launch pacing (issue 23 item 2, issue 28 item 2), executed: the synthesized workflow runs against
+ * the simulated ECS with AWS's documented buckets only (RunTask 20 calls a second, burst 20; Fargate
+ * launches burst 100, 20 a second), no random throttling. Above a cap of 100 the construct paces
+ * every item: item i waits (a JSONata Wait, run by the harness) until floor(i / 20) s after the
+ * run's start, so that refills after short tasks cannot collide with the first wave.
  *
- * Transitions per item count what the launch policy adds to an item's path, as the planner does:
- * the Task state's attempts (every RunTask call, retries included) and the pacing Wait.
+ * Transitions per item are counted from the executed events as AWS bills them: every state
+ * entered in the root and in every child execution, plus every retry of a state.
  */
 import { expectEveryItemAccountedFor, fanOutWith, makeItems, runFanOut } from './fan-out-run';
 import { FanOutMode } from '../../src';
@@ -15,99 +15,103 @@ import { ItemStateNames } from '../../src/workflow/item/item-runner';
 import { SimulatedEcs } from '../harness/simulated-ecs';
 import { atScale, count, SCALE_NOTE } from '../util/scale';
 
-jest.setTimeout(120_000);
-
-const CAP = 1000;
-/** Two waves: the second starts as the first ends, and must not wait. */
-const ITEMS = makeItems(2 * CAP);
-const TASK_SECONDS = 60;
+jest.setTimeout(300_000);
 
 interface PacedRun {
+  /** Billed transitions per item: the run's own states and every child's, over the items. */
   readonly transitionsPerItem: number;
+  /** Billed transitions of the children (the items' own states) per item. */
+  readonly childTransitionsPerItem: number;
   readonly throttledPerItem: number;
   readonly makespanOverBound: number;
-  /** Seconds each item's Wait was told to wait, by item index. */
-  readonly waits: Map<number, number>;
+  /** When each item's pacing Wait ended, ms after the run's start, by item index. */
+  readonly waitEnds: Map<number, number>;
   readonly describe: string;
 }
 
-async function run(launchPacing?: boolean, cap = CAP, items = ITEMS): Promise<PacedRun> {
-  const synth = fanOutWith({ mode: FanOutMode.DISTRIBUTED, maxConcurrency: cap, ...(launchPacing === undefined ? {} : { launchPacing }) });
-  const ecs = new SimulatedEcs({ taskDurationMs: TASK_SECONDS * 1000, seed: 7 });
-  const waits = new Map<number, number>();
+/** State transitions as AWS bills them: each state entered (root and children), each retry. */
+function isBilledTransition(event: any): boolean {
+  return event.type === 'StateEntered' || event.type === 'StateRetried';
+}
+
+async function run(options: { cap: number; items: number; taskSeconds: number; launchPacing?: boolean }): Promise<PacedRun> {
+  const { cap, taskSeconds } = options;
+  const items = makeItems(options.items);
+  const pacing = options.launchPacing === undefined ? {} : { launchPacing: options.launchPacing };
+  const synth = fanOutWith({ mode: FanOutMode.DISTRIBUTED, maxConcurrency: cap, ...pacing });
+  const ecs = new SimulatedEcs({ taskDurationMs: taskSeconds * 1000, seed: 7 });
+  let rootTransitions = 0;
+  let childTransitions = 0;
+  const waitEnds = new Map<number, number>();
+  let startMs: number | undefined;
   const result = await runFanOut(synth, items, ecs, {
     measurePayloads: false,
-    onEvent: (event) => {
-      if (event.type === 'StateEntered' && event.state?.name === ItemStateNames.DISTRIBUTED_PACE_LAUNCH) {
-        waits.set(event.state.input.index, event.state.input.launchDelaySeconds);
+    onEvent: (event, execution) => {
+      startMs ??= Date.now();
+      if (isBilledTransition(event)) {
+        if (execution === 'root') rootTransitions++;
+        else childTransitions++;
+      }
+      if (event.type === 'StateExited' && event.state?.name === ItemStateNames.DISTRIBUTED_PACE_LAUNCH) {
+        waitEnds.set(event.state.input.index, Date.now() - startMs);
       }
     },
   });
   expectEveryItemAccountedFor(result, cap);
   expect(result.result.status).toBe('SUCCEEDED');
-  const bound = makespanLowerBound({ items: items.length, taskSeconds: TASK_SECONDS, parallel: cap, launchBurst: 20, launchRatePerSecond: 20 });
+  const bound = makespanLowerBound({ items: items.length, taskSeconds, parallel: cap, launchBurst: 20, launchRatePerSecond: 20 });
   return {
-    transitionsPerItem: (ecs.runTaskCalls + waits.size) / items.length,
+    transitionsPerItem: (rootTransitions + childTransitions) / items.length,
+    childTransitionsPerItem: childTransitions / items.length,
     throttledPerItem: ecs.throttled / items.length,
     makespanOverBound: result.result.virtualMs / 1000 / bound,
-    waits,
+    waitEnds,
     describe: result.describe,
   };
 }
 
-test(`maxConcurrency ${CAP}, paced by default: throttled calls at most 5% of the items, at most 2 transitions per item, makespan within 1.05x of the bound`, async () => {
-  const paced = await run();
+/**
+ * The issue's 10,000 items at full scale (FANOUT_TEST_SCALE=full, .ci/run); 3,000 by default. At
+ * the default cap (not paced) the first wave throttles about 137 calls whatever the run's length:
+ * 1.4% of 10,000 items, 4.6% of 3,000 (6.9% of 2,000 would miss the 5% target; launchPacing: true
+ * paces such a short run).
+ */
+const TARGET_ITEMS = atScale(10_000, 3_000);
 
-  expect(paced.waits.size).toBe(ITEMS.length);
-  // The first wave waits floor(index / 20) s: 20 items a second over 49 s; the second wave does not wait.
-  for (const [index, seconds] of paced.waits) {
-    expect(seconds).toBe(index < CAP ? Math.floor(index / 20) : 0);
-  }
-  expect(paced.throttledPerItem).toBeLessThanOrEqual(0.05);
-  // Measured: exactly 2.000, the bound itself, with no margin on purpose: each item passes its
-  // Wait and makes one RunTask call, and the paced first wave calls at the RunTask rate, so no
-  // call is throttled. One throttled call would take it over 2; pacing that works throttles none.
-  expect(paced.throttledPerItem).toBe(0);
-  expect(paced.transitionsPerItem).toBeLessThanOrEqual(2);
-  expect(paced.makespanOverBound).toBeLessThanOrEqual(1.05);
-  console.log(`paced: ${paced.transitionsPerItem.toFixed(3)} transitions/item, ${paced.throttledPerItem.toFixed(4)} throttled/item, `
-    + `makespan ${paced.makespanOverBound.toFixed(3)}x the bound; ${paced.describe}`);
+describe(`every item paced, ${count(TARGET_ITEMS)} items of 10 s, 30 s and 5 min, no random throttling ${SCALE_NOTE}`, () => {
+  test.each([
+    // The default cap is not paced: one Task state per item, and what its first second throttles.
+    [100, 10, 1.1], [100, 30, 1.1], [100, 300, 1.1],
+    // Paced: a Wait and a Task state per item, and no throttled call (a retry would be one more).
+    [1000, 10, 2], [1000, 30, 2], [1000, 300, 2],
+    [10_000, 10, 2], [10_000, 30, 2], [10_000, 300, 2],
+  ])('maxConcurrency %d, %d s tasks: at most %d transitions per item, throttled calls at most 5% of the items, makespan within 1.05x of the bound', async (cap, taskSeconds, maxTransitions) => {
+    const result = await run({ cap, items: TARGET_ITEMS, taskSeconds });
+
+    console.log(`cap ${cap}, ${taskSeconds} s tasks: ${result.transitionsPerItem.toFixed(4)} transitions/item (${result.childTransitionsPerItem.toFixed(4)} in the children), `
+      + `${result.throttledPerItem.toFixed(4)} throttled/item, makespan ${result.makespanOverBound.toFixed(3)}x the bound; ${result.describe}`);
+    expect(result.waitEnds.size).toBe(cap > 100 ? TARGET_ITEMS : 0);
+    // No item leaves its Wait before floor(index / 20) s (the run starts on a whole second).
+    for (const [index, endMs] of result.waitEnds) expect(endMs).toBeGreaterThanOrEqual(Math.floor(index / 20) * 1000);
+    // The items' own states meet the target as stated: paced, exactly 2 per item (Wait and Task,
+    // no throttled retry, which would take it over 2).
+    expect(result.childTransitionsPerItem).toBeLessThanOrEqual(maxTransitions);
+    // With the run's own 5 states (Map, DescribeMapRun, summary, ...): 5 / 3,000 = 0.0017 per item
+    // at the reduced scale, 0.0005 at 10,000 items, under the 0.002 allowed.
+    expect(result.transitionsPerItem).toBeLessThanOrEqual(maxTransitions + 0.002);
+    expect(result.throttledPerItem).toBeLessThanOrEqual(0.05);
+    expect(result.makespanOverBound).toBeLessThanOrEqual(1.05);
+  });
 });
 
-test(`today's policy (launchPacing false) at maxConcurrency ${CAP}: the first wave is throttled far past 5% of the items`, async () => {
-  const unpaced = await run(false);
+test('launchPacing false at maxConcurrency 1,000 (the unpaced policy): the first wave is throttled far past 5% of the items', async () => {
+  const unpaced = await run({ cap: 1000, items: 2000, taskSeconds: 60, launchPacing: false });
 
-  expect(unpaced.waits.size).toBe(0);
+  expect(unpaced.waitEnds.size).toBe(0);
   expect(unpaced.throttledPerItem).toBeGreaterThan(0.05);
   console.log(`unpaced: ${unpaced.transitionsPerItem.toFixed(3)} transitions/item, ${unpaced.throttledPerItem.toFixed(4)} throttled/item, `
     + `makespan ${unpaced.makespanOverBound.toFixed(3)}x the bound; ${unpaced.describe}`);
 });
-
-/**
- * The benchmark's 10,000 items at full scale (FANOUT_TEST_SCALE=full, .ci/run); 5,000 by default.
- * At the default cap the first wave throttles 137 calls whatever the run's length: 1.4% of 10,000
- * items, 2.7% of 5,000 (6.9% of 2,000: a short run at the default cap misses the 5% target, and
- * launchPacing: true paces it). At a cap of 10,000, 5,000 items are one paced wave of 250 s
- * instead of 500 s.
- */
-const TARGET_ITEMS = atScale(10_000, 5_000);
-
-test.each([
-  // The default cap is not paced: what its first second throttles is below the targets.
-  [100, TARGET_ITEMS, 1.1],
-  // Paced: each item passes its Wait and makes one RunTask call, none throttled (2.000 measured,
-  // the bound itself: see the paced test above).
-  [10_000, TARGET_ITEMS, 2],
-])(`maxConcurrency %d with its default pacing decision, %d items: within the targets (at most %d transitions per item, 5%% throttled, 1.05x the bound) ${SCALE_NOTE}`, async (cap, items, maxTransitions) => {
-  const result = await run(undefined, cap, makeItems(items));
-
-  expect(result.waits.size).toBe(cap > 100 ? items : 0);
-  expect(result.transitionsPerItem).toBeLessThanOrEqual(maxTransitions);
-  expect(result.throttledPerItem).toBeLessThanOrEqual(0.05);
-  expect(result.makespanOverBound).toBeLessThanOrEqual(1.05);
-  console.log(`cap ${cap}: ${result.transitionsPerItem.toFixed(3)} transitions/item, ${result.throttledPerItem.toFixed(4)} throttled/item, `
-    + `makespan ${result.makespanOverBound.toFixed(3)}x the bound; ${result.describe}`);
-}, 300_000);
 
 /**
  * The undeclared run makes 18 RunTask calls an item: 90,000 calls for 5,000 items, most of this

@@ -129,7 +129,11 @@ export class ConcurrentRunner {
     const input = spec.input ?? {};
     const handlers = jsonataStates.size === 0 ? this.options.taskHandlers : {
       ...this.options.taskHandlers,
-      ...jsonataHandlers(jsonataStates, this.options.taskHandlers, { startTime: Date.now(), input, context: { Execution: context.Execution, StateMachine: context.StateMachine } }),
+      ...jsonataHandlers(jsonataStates, this.options.taskHandlers, {
+        startTime: Date.now(),
+        input,
+        context: { Execution: context.Execution, StateMachine: context.StateMachine },
+      }),
     };
     const execution = machine.run(input, { context, overrides: { taskResourceLocalHandlers: handlers } });
     if (spec.abortAtMs !== undefined) {

@@ -234,15 +234,15 @@ export async function executeWorkflow(definition: object, input: unknown, option
   // Handlers of one execution: the shared ones, and those of its Distributed Maps and JSONata
   // states, which know the execution's start and input.
   // Each execution has its own variables (see jsonata-states.ts), at $$.Variables for JSONPath.
-  const runOptionsFor = (startTime: number, input: unknown) => {
+  const runOptionsFor = (startTime: number, executionInput: unknown) => {
     const variables: Record<string, unknown> = {};
     return {
       context: { ...options.context, [VARIABLES_CONTEXT_FIELD]: variables },
       overrides: {
         taskResourceLocalHandlers: {
           ...handlers,
-          ...distributedMapHandlers({ startTime, input, context: options.context }),
-          ...jsonataHandlers(rewrite.jsonataStates, handlers, { startTime, input, context: options.context, variables }),
+          ...distributedMapHandlers({ startTime, input: executionInput, context: options.context }),
+          ...jsonataHandlers(rewrite.jsonataStates, handlers, { startTime, input: executionInput, context: options.context, variables }),
         },
       },
     };

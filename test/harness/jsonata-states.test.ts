@@ -41,7 +41,12 @@ describe('JSONata Wait', () => {
     const calls: Array<{ item: number; atMs: number }> = [];
     const items = Array.from({ length: 60 }, (_, i) => i);
     const result = await executeWorkflow(pacedDistributedMap(PACE_BY_INDEX), { items }, {
-      taskHandlers: { Work: (params: any) => { calls.push({ item: params.item, atMs: Date.now() - DEFAULT_START_TIME }); return { done: params.item }; } },
+      taskHandlers: {
+        Work: (params: any) => {
+          calls.push({ item: params.item, atMs: Date.now() - DEFAULT_START_TIME });
+          return { done: params.item };
+        },
+      },
     });
     expect(result.status).toBe('SUCCEEDED');
     expect(result.output).toEqual(items.map((item) => ({ done: item })));
@@ -213,7 +218,13 @@ describe('fails', () => {
     expect(() => rewriteAllJsonataStates({
       StartAt: 'A',
       States: {
-        A: { Type: 'Task', QueryLanguage: 'JSONata', Resource: 'arn:aws:states:::harness:x', Catch: [{ ErrorEquals: ['States.ALL'], Assign: { x: 1 }, Next: 'B' }], End: true },
+        A: {
+          Type: 'Task',
+          QueryLanguage: 'JSONata',
+          Resource: 'arn:aws:states:::harness:x',
+          Catch: [{ ErrorEquals: ['States.ALL'], Assign: { x: 1 }, Next: 'B' }],
+          End: true,
+        },
         B: { Type: 'Succeed' },
       },
     })).toThrow(/'A'.*Catch's Assign/);

@@ -127,7 +127,9 @@ type Handler = (params: any) => Promise<any> | any;
  * Local handlers for the rewritten states of one execution, by state name: a Task's handler
  * calls `taskHandlers[name]` with its evaluated Arguments.
  */
-export function jsonataHandlers(states: JsonataStates, taskHandlers: Record<string, Handler>, execution: JsonataExecutionContext): Record<string, Handler> {
+export function jsonataHandlers(
+  states: JsonataStates, taskHandlers: Record<string, Handler>, execution: JsonataExecutionContext,
+): Record<string, Handler> {
   const handlers: Record<string, Handler> = {};
   for (const [name, state] of states) {
     const contextNow = () => ({

@@ -192,8 +192,21 @@ describe('launch pacing of the first wave (issue 14, item 4)', () => {
     // The last group starts at 499 s and runs 60 s; the bound is (10,000 - 20) / 20 + 60.
     expect(plan.makespanSeconds).toBe(559);
     expect(plan.lowerBoundSeconds).toBe(559);
-    expect(plan.launchPacingReason).toMatch(/^the first 10000 items start 20 per second over 499 s/);
+    expect(plan.launchPacingReason).toMatch(/^every item starts no earlier than floor\(index \/ 20\) s after the run's start, 20 RunTask calls per second \(the first 10000 over 499 s/);
     expect(formatPlanReport(plan)).toMatch(/launch pacing: +paced/);
+  });
+
+  test.each([10, 30])('short tasks (%d s) at cap 1,000: every item paced holds the targets; the first wave paced alone throttles over a call per item', (seconds) => {
+    const options = { items: 10_000, taskDuration: Duration.seconds(seconds), maxConcurrency: 1000, vcpuQuota: 1e6 };
+    const everyItem = FanOutPlanner.plan(options);
+    const firstWave = FanOutPlanner.plan({ ...options, firstWavePacingOnly: true });
+    // Every item: a Wait and one RunTask call each, none throttled: 2 x 10,000 + the run's own states.
+    expect(everyItem.stateTransitions).toBe(TRANSITIONS_PER_RUN + 2 * 10_000);
+    expect(everyItem.throttledCalls).toBe(0);
+    expect(everyItem.makespanSeconds / everyItem.lowerBoundSeconds).toBeLessThanOrEqual(1.05);
+    // The first wave alone (the earlier policy): its refills collide with it (planner: 1.70 and 1.12
+    // throttled calls per item with 10 s and 30 s tasks).
+    expect(firstWave.throttledCalls / firstWave.items).toBeGreaterThan(1);
   });
 
   test('a vCPU quota below the cap, not read (today): pacing the first wave does not stop the waiting items from hammering RunTask; maxVcpus (the cap) does', () => {

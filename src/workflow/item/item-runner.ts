@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import { buildCallbackRunner } from './callback-runner';
 import { initialItemState } from './item-state';
 import { buildRunJobRunner } from './run-job-runner';
-import { LAUNCH_DELAY_FIELD } from '../../concurrency/launch-pacing';
+import { launchTimestampExpression } from '../../concurrency/launch-pacing';
 import { PoolBinding } from '../../concurrency-pool/private/pool-table';
 import { FanOutDecisions } from '../../fan-out-decisions';
 
@@ -80,13 +80,14 @@ export interface ItemRunnerPlacement {
 /**
  * Builds the states that run one item (or batch) where the workflow places it: with the run job
  * (`ecs:runTask.sync`, see run-job-runner.ts) or the callback pattern (`.waitForTaskToken`, see
- * callback-runner.ts), after the first-wave Wait of a paced Distributed Map child.
+ * callback-runner.ts), after the pacing Wait of a paced Distributed Map child.
  */
 export function buildItemRunner(scope: Construct, sources: ItemRunnerSources, placement: ItemRunnerPlacement): sfn.IChainable {
   const runner = sources.decisions.callback
     ? buildCallbackRunner(scope, sources, placement)
     : buildRunJobRunner(scope, sources, placement);
-  return sources.decisions.launchPacing.paced && placement.inChild ? paceLaunch(scope).next(runner) : runner;
+  const { launchPacing } = sources.decisions;
+  return launchPacing.paced && placement.inChild ? paceLaunch(scope, launchPacing.callsPerSecond).next(runner) : runner;
 }
 
 /**
@@ -112,13 +113,17 @@ export function stateNameFor(inlineName: string, placement: ItemRunnerPlacement)
 }
 
 /**
- * The first-wave Wait of a paced Distributed Map child: the seconds its ItemSelector computed
- * from the item's index (0 after the first wave, which completes at once).
+ * The pacing Wait of a Distributed Map child: until the second its index is due at (see
+ * launch-pacing.ts), which for an item starting late is already past, so it goes on at once.
+ * JSONata, as JSONPath has no date arithmetic; its output is its input, the item, for the
+ * JSONPath states that follow.
  */
-function paceLaunch(scope: Construct): sfn.Wait {
-  return new sfn.Wait(scope, 'ChildPaceLaunch', {
+function paceLaunch(scope: Construct, callsPerSecond: number): sfn.Wait {
+  return sfn.Wait.jsonata(scope, 'ChildPaceLaunch', {
     stateName: ItemStateNames.DISTRIBUTED_PACE_LAUNCH,
-    comment: 'Starts the first wave at the RunTask rate: this item\'s group of the first wave waits its second; later items wait 0 s.',
-    time: sfn.WaitTime.secondsPath(`$.${LAUNCH_DELAY_FIELD}`),
+    comment: `Starts items at the RunTask rate: item i waits until floor(i / ${callsPerSecond}) s after the run's start, if that is still ahead.`,
+    time: sfn.WaitTime.timestamp(launchTimestampExpression(callsPerSecond)),
+    // Said outright rather than left to the default output: the next states read the item.
+    outputs: '{% $states.input %}',
   });
 }
