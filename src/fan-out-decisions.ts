@@ -191,7 +191,6 @@ export function decideFanOut(props: FargateFanOutProps): FanOutDecisions {
     maxConcurrency: concurrency.maxConcurrency,
     pooled: pool !== undefined,
     batched: props.itemBatching !== undefined,
-    expectedItemCount: props.expectedItemCount,
   });
   const childAttempts = launchPacing.paced ? { ...attempts, launchPacingEvents: LAUNCH_PACING_CHILD_EVENTS } : attempts;
   const distributedThrottle = distributed ? resolveDistributedThrottleRetry(props.distributedThrottleRetry, childAttempts, throttle) : undefined;

@@ -50,14 +50,14 @@ export interface FargateFanOutProps extends FanOutTaskOptions, FanOutNetworkOpti
   /**
    * Start the items of a Distributed Map at the RunTask rate (20 calls per second): item i waits in
    * a Wait state (one billed state transition per item) until floor(i / 20) seconds after the
-   * run's start, a time already past for an item that starts late, which goes on at once. So no
-   * second sees more calls than the rate admits, whatever the tasks' durations. A redriven run
-   * keeps its start time, so its items do not wait (the throttle retry spreads them).
+   * run's start, a time already past for an item that starts late, which goes on at once. No
+   * second then sees more calls than the rate admits, whatever the tasks' durations. A redriven
+   * run keeps its start time, so its items do not wait (the throttle retry spreads them).
    * Only for items run one by one in a Distributed Map without a `concurrencyPool`.
    *
    * @default - paced when the Distributed Map's cap is above 100, where an unpaced first wave
-   * throttles several RunTask calls per item, unless `expectedItemCount` is so large that those
-   * throttled calls stay under 5% of the items
+   * throttles several RunTask calls per item and tasks shorter than cap / 20 seconds would call
+   * RunTask faster than the rate after it
    */
   readonly launchPacing?: boolean;
 

@@ -1,16 +1,17 @@
-import { FARGATE_RUN_TASK_BURST, FARGATE_RUN_TASK_CALLS_PER_SECOND, SFN_WAIT_TIMESTAMP_RESOLUTION_MS } from '../facts';
+import { FARGATE_RUN_TASK_BURST, FARGATE_RUN_TASK_CALLS_PER_SECOND, SFN_WAIT_SECONDS_MAX } from '../facts';
 
 /**
- * The largest cap whose first wave is left unpaced by default: 5 seconds of RunTask calls. Up to
- * it, the throttle retry's jitter spreads the first wave at a cost of about 1.4 throttled calls
- * per first-wave item (142 at a cap of 100, about 1% of a 10,000-item run); above it throttled
- * calls grow faster than the cap (4,293 for a first wave of 1,000, 122,393 for one of 10,000, in
- * the planner's model), while pacing costs every item one Wait state (one billed transition).
+ * The largest cap left unpaced by default: 5 seconds of RunTask calls. Up to it, the throttle
+ * retry's jitter spreads the first wave at a cost of about 1.4 throttled calls per first-wave item
+ * (142 at a cap of 100, about 1% of a 10,000-item run), and refills stay under the RunTask rate for
+ * tasks of 5 s or more (cap / rate); above it throttled calls grow faster than the cap (4,293 for a
+ * first wave of 1,000, 122,393 for one of 10,000, in the planner's model), and tasks shorter than
+ * cap / rate make refills collide with the first wave however long the run is (the planner: 0.58
+ * throttled calls per item for 50,000 items of 10 s at a cap of 500), while pacing costs every
+ * item one Wait state (one billed transition). The construct does not know the tasks' durations,
+ * so a large `expectedItemCount` does not exempt a cap above this one.
  */
 export const PACING_MIN_UNPACED_CAP = 5 * FARGATE_RUN_TASK_CALLS_PER_SECOND;
-
-/** The throttle target pacing aims at: throttled RunTask calls at most this share of the items. */
-export const PACING_THROTTLED_SHARE_TARGET = 0.05;
 
 /**
  * Throttled RunTask calls of an unpaced first wave of `cap` items (all calling at once, the default
@@ -37,12 +38,6 @@ export interface LaunchPacingInput {
   readonly batched: boolean;
   /** RunTask calls admitted per second. @default 20 */
   readonly callsPerSecond?: number;
-  /**
-   * Items a run is expected to have (`expectedItemCount`; the planner's `items`): a run long
-   * enough to keep an unpaced first wave's throttled calls under 5% of its items is not paced.
-   * @default - unknown: decided by the cap alone
-   */
-  readonly expectedItemCount?: number;
 }
 
 /** Whether every item is paced, at what rate, and why. */
@@ -102,11 +97,8 @@ export function decideLaunchPacing(input: LaunchPacingInput): LaunchPacingDecisi
     return off(`not paced: a first wave of ${input.maxConcurrency} (at most ${PACING_MIN_UNPACED_CAP}) throttles about one call per item, which the throttle retry spreads for less than a Wait state per item costs`);
   }
   const throttles = Math.round(estimatedUnpacedFirstWaveThrottles(input.maxConcurrency));
-  if (input.expectedItemCount !== undefined && throttles <= PACING_THROTTLED_SHARE_TARGET * input.expectedItemCount) {
-    return off(`not paced: an unpaced first wave of ${input.maxConcurrency} throttles about ${throttles} calls, at most ${PACING_THROTTLED_SHARE_TARGET * 100}% of the ${input.expectedItemCount} expected items, for less than a Wait state per item costs`);
-  }
-  return paced(`the cap is above ${PACING_MIN_UNPACED_CAP}, where an unpaced first wave throttles about ${throttles} calls`
-    + (input.expectedItemCount !== undefined ? `, over ${PACING_THROTTLED_SHARE_TARGET * 100}% of the ${input.expectedItemCount} expected items` : ''));
+  return paced(`the cap is above ${PACING_MIN_UNPACED_CAP}, where an unpaced first wave throttles about ${throttles} calls `
+    + `and tasks shorter than ${Math.ceil(input.maxConcurrency / rate)} s would call RunTask faster than the rate after it`);
 }
 
 /** Where a Distributed Map child finds the run's start time (`$$.Execution.StartTime`, set by the Map's ItemSelector). */
@@ -119,12 +111,16 @@ export const RUN_START_FIELD = 'runStartTime';
 export const ITEM_INDEX_FIELD = 'index';
 
 /**
- * The JSONata expression of the time item `i` may start: `runStart + floor(i / rate)` seconds, as
- * an RFC 3339 UTC time in whole seconds (a Wait's Timestamp is read to the second, see
- * SFN_WAIT_TIMESTAMP_RESOLUTION_MS). JSONPath intrinsics have no date arithmetic, hence JSONata.
+ * The JSONata expression of the seconds item `i` waits: until `runStart + floor(i / rate)` seconds,
+ * counted from the moment its Wait is entered (`$states.context.State.EnteredTime`), rounded up to
+ * a whole second, and 0 when that time has passed (an item that starts late, after an earlier one
+ * ended, goes on at once). A `Seconds` of 0 is documented (SFN_WAIT_SECONDS_MAX), a past
+ * `Timestamp` is not, hence seconds. Rounding up makes an item call at most a second after its
+ * due time, never before it. JSONPath intrinsics have no date arithmetic, hence JSONata.
  */
-export function launchTimestampExpression(rate: number): string {
-  const start = `$toMillis($states.input.${RUN_START_FIELD})`;
-  const offset = `$floor($states.input.${ITEM_INDEX_FIELD} / ${rate}) * ${SFN_WAIT_TIMESTAMP_RESOLUTION_MS}`;
-  return `{% $fromMillis(${start} + ${offset}, '[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01]Z') %}`;
+export function launchWaitSecondsExpression(rate: number): string {
+  const due = `$toMillis($states.input.${RUN_START_FIELD}) + $floor($states.input.${ITEM_INDEX_FIELD} / ${rate}) * 1000`;
+  const entered = '$toMillis($states.context.State.EnteredTime)';
+  // At most SFN_WAIT_SECONDS_MAX: a run would need 20 x 99,999,999 items to reach it.
+  return `{% $min([${SFN_WAIT_SECONDS_MAX}, $max([0, $ceil((${due} - ${entered}) / 1000)])]) %}`;
 }

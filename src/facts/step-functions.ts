@@ -126,14 +126,11 @@ export const SFN_MAX_TASK_TIMEOUT_SECONDS = 99_999_999;
 export const ERROR_EXCEED_TOLERATED_FAILURE_THRESHOLD = 'States.ExceedToleratedFailureThreshold';
 
 /**
- * A Wait state's `Timestamp` is the absolute time to wait until; Step Functions reads it to the
- * second and drops its milliseconds. In a JSONata state it may be an expression giving an RFC 3339
- * string with an uppercase T and Z. Launch pacing gives whole-second timestamps, so the drop
- * changes nothing.
- * ⚠ AWS does not say in so many words what a timestamp already past does; "wait until" a past time
- * is no wait, which is how pacing reads it (a late item goes on at once). Were it refused instead,
- * every paced item that starts after its second would fail: the executed tests assume the first.
+ * A Wait state's `Seconds`: an integer from 0 to 99,999,999; in a JSONata state, an expression that
+ * evaluates to one. 0 is in the documented range, so a paced item whose second has passed waits 0 s
+ * (launch pacing computes its wait this way rather than as a `Timestamp`, for which AWS does not
+ * say what a time already past does).
  * Source: https://docs.aws.amazon.com/step-functions/latest/dg/state-wait.html
  */
-export const SFN_WAIT_TIMESTAMP_RESOLUTION_MS = 1000;
+export const SFN_WAIT_SECONDS_MAX = 99_999_999;
 

@@ -115,9 +115,8 @@ export interface FanOutPlanOptions {
   /**
    * Whether items start at the RunTask rate (the construct's `launchPacing`).
    *
-   * @default - as the construct decides with `expectedItemCount` set to `items`: paced when the cap
-   * is above 100 and an unpaced first wave would throttle more than 5% of the items; never with a
-   * pool or batching
+   * @default - as the construct decides: paced when the cap is above 100; never with a pool or
+   * batching
    */
   readonly launchPacing?: boolean;
 
@@ -298,7 +297,6 @@ export class FanOutPlanner {
       maxConcurrency,
       pooled: pool !== undefined,
       batched: itemsPerTask > 1,
-      expectedItemCount: tasks,
     });
     const firstWave = options.firstWavePacingOnly ? maxConcurrency : undefined;
     const simulate = (withPool: boolean) => simulateLaunches({

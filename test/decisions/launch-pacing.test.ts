@@ -1,4 +1,4 @@
-import { decideLaunchPacing, launchTimestampExpression, PACING_MIN_UNPACED_CAP } from '../../src/concurrency/launch-pacing';
+import { decideLaunchPacing, launchWaitSecondsExpression, PACING_MIN_UNPACED_CAP } from '../../src/concurrency/launch-pacing';
 import { FARGATE_RUN_TASK_CALLS_PER_SECOND } from '../../src/facts';
 import { evaluateTemplate } from '../harness/jsonata-states';
 
@@ -24,14 +24,11 @@ describe('decideLaunchPacing', () => {
     expect(decision.reason).toMatch(/a redriven run keeps its start time, so its items do not wait/);
   });
 
-  test('expectedItemCount: a long run whose unpaced first wave throttles under 5% of its items is not paced', () => {
-    // A first wave of 500 throttles about 1,513 calls (the estimate): 3% of 50,000 items, 15% of 10,000.
-    const long = decideLaunchPacing({ ...distributed, maxConcurrency: 500, expectedItemCount: 50_000 });
-    expect(long.paced).toBe(false);
-    expect(long.reason).toMatch(/throttles about 1513 calls, at most 5% of the 50000 expected items/);
-    const short = decideLaunchPacing({ ...distributed, maxConcurrency: 500, expectedItemCount: 10_000 });
-    expect(short.paced).toBe(true);
-    expect(short.reason).toMatch(/throttles about 1513 calls, over 5% of the 10000 expected items/);
+  test('a cap of 500 is paced: its first wave throttles about 1,513 calls, and tasks under 25 s would outrun the rate after it', () => {
+    // 142 x (500 / 100)^1.47 = 142 x 10.66 = 1,513; ceil(500 / 20) = 25 s.
+    const decision = decideLaunchPacing({ ...distributed, maxConcurrency: 500 });
+    expect(decision.paced).toBe(true);
+    expect(decision.reason).toMatch(/the cap is above 100, where an unpaced first wave throttles about 1513 calls and tasks shorter than 25 s would call RunTask faster than the rate after it/);
   });
 
   test('launchPacing true paces a small cap, false turns a large one off', () => {
@@ -60,24 +57,34 @@ describe('decideLaunchPacing', () => {
   });
 });
 
-describe('launchTimestampExpression, evaluated with jsonata', () => {
-  const at = async (runStartTime: string, index: number) =>
-    evaluateTemplate(launchTimestampExpression(20), { input: { runStartTime, index } });
+describe('launchWaitSecondsExpression, evaluated with jsonata', () => {
+  // The run started at 10:00:00.734; item i is due floor(i / 20) s after that.
+  const start = '2025-01-01T10:00:00.734Z';
+  const waits = async (index: number, enteredTime: string, runStartTime = start) =>
+    evaluateTemplate(launchWaitSecondsExpression(20), { input: { runStartTime, index }, context: { State: { EnteredTime: enteredTime } } });
 
-  test('item i is due floor(i / 20) s after the run\'s start, in whole seconds with a Z', async () => {
-    // floor(0 / 20) = 0, floor(19 / 20) = 0, floor(20 / 20) = 1, floor(999 / 20) = 49, floor(1,000 / 20) = 50,
-    // floor(9,999 / 20) = 499 s = 8 min 19 s; the start's 734 ms are dropped (a Wait reads whole seconds).
-    const start = '2025-01-01T10:00:00.734Z';
-    expect(await at(start, 0)).toBe('2025-01-01T10:00:00Z');
-    expect(await at(start, 19)).toBe('2025-01-01T10:00:00Z');
-    expect(await at(start, 20)).toBe('2025-01-01T10:00:01Z');
-    expect(await at(start, 999)).toBe('2025-01-01T10:00:49Z');
-    expect(await at(start, 1000)).toBe('2025-01-01T10:00:50Z');
-    expect(await at(start, 9999)).toBe('2025-01-01T10:08:19Z');
+  test('an item entering its Wait at the run\'s start waits floor(i / 20) s, rounded up to the second', async () => {
+    // Entered 266 ms after the start (10:00:01.000): due at 0.734 + floor(i / 20) s from 10:00:00.
+    // i = 0 and 19: due 10:00:00.734, already 266 ms past: 0 s.
+    expect(await waits(0, '2025-01-01T10:00:01.000Z')).toBe(0);
+    expect(await waits(19, '2025-01-01T10:00:01.000Z')).toBe(0);
+    // i = 20: due 10:00:01.734, 734 ms ahead: 1 s. i = 999: floor(999 / 20) = 49 s, due 10:00:49.734,
+    // 48.734 s ahead: 49 s. i = 1,000: 50 s, due 10:00:50.734: 50 s. i = 9,999: 499 s: 499 s.
+    expect(await waits(20, '2025-01-01T10:00:01.000Z')).toBe(1);
+    expect(await waits(999, '2025-01-01T10:00:01.000Z')).toBe(49);
+    expect(await waits(1000, '2025-01-01T10:00:01.000Z')).toBe(50);
+    expect(await waits(9999, '2025-01-01T10:00:01.000Z')).toBe(499);
+  });
+
+  test('an item that starts after its second (an earlier item ended first) waits 0 s', async () => {
+    // i = 2,000 is due 100 s after the start, 10:01:40.734; entered at 10:05:00, 3 min 19 s late.
+    expect(await waits(2000, '2025-01-01T10:05:00.000Z')).toBe(0);
+    // Entered exactly when due: 0 s.
+    expect(await waits(2000, '2025-01-01T10:01:40.734Z')).toBe(0);
   });
 
   test('across midnight and a year\'s end', async () => {
-    // 2,000 / 20 = 100 s after 23:59:30 is 00:01:10 the next day (and year).
-    expect(await at('2025-12-31T23:59:30Z', 2000)).toBe('2026-01-01T00:01:10Z');
+    // 2,000 / 20 = 100 s after 23:59:30 is 00:01:10 the next day (and year); entered at 00:00:00, 70 s ahead.
+    expect(await waits(2000, '2026-01-01T00:00:00Z', '2025-12-31T23:59:30Z')).toBe(70);
   });
 });

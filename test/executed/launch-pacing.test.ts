@@ -126,11 +126,15 @@ test(`a vCPU quota below the cap (100 vCPUs, 1-vCPU tasks, cap 2,000): declared 
   const quotaRun = async (props: Parameters<typeof fanOutWith>[0], items: ReturnType<typeof makeItems>, serviceQuotaError?: string) => {
     const synth = fanOutWith({ mode: FanOutMode.DISTRIBUTED, cpu: 1024, memoryLimitMiB: 2048, ...props });
     const ecs = new SimulatedEcs({ taskDurationMs: 30_000, taskVcpu: 1, taskMemoryMiB: 2048, vcpuQuota: 100, seed: 9, serviceQuotaError });
-    const result = await runFanOut(synth, items, ecs, { measurePayloads: false });
+    let transitions = 0;
+    const onEvent = (event: any) => {
+      if (isBilledTransition(event)) transitions++;
+    };
+    const result = await runFanOut(synth, items, ecs, { measurePayloads: false, onEvent });
     expectEveryItemAccountedFor(result, synth.fanOut.maxConcurrency);
     const bound = makespanLowerBound({ items: items.length, taskSeconds: 30, parallel: 100, launchBurst: 20, launchRatePerSecond: 20 });
     return {
-      transitionsPerItem: ecs.runTaskCalls / items.length,
+      transitionsPerItem: transitions / items.length,
       throttledPerItem: (ecs.throttled + ecs.capacityFailures) / items.length,
       makespanOverBound: result.result.virtualMs / 1000 / bound,
       describe: result.describe,

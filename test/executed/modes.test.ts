@@ -99,7 +99,7 @@ describe('DISTRIBUTED mode', () => {
   });
 
   test('maxConcurrency 250: in flight reaches 250 and never more, though RunTask admits 20 calls a second', async () => {
-    // Unpaced (launchPacing tells the first wave to start at the RunTask rate; see launch-pacing.test.ts).
+    // Unpaced (launchPacing starts every item at the RunTask rate; see launch-pacing.test.ts).
     const synth = fanOutWith({ mode: FanOutMode.DISTRIBUTED, maxConcurrency: 250, launchPacing: false });
     const ecs = new SimulatedEcs({ seed: 22 });
 

@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import { buildCallbackRunner } from './callback-runner';
 import { initialItemState } from './item-state';
 import { buildRunJobRunner } from './run-job-runner';
-import { launchTimestampExpression } from '../../concurrency/launch-pacing';
+import { launchWaitSecondsExpression } from '../../concurrency/launch-pacing';
 import { PoolBinding } from '../../concurrency-pool/private/pool-table';
 import { FanOutDecisions } from '../../fan-out-decisions';
 
@@ -114,7 +114,7 @@ export function stateNameFor(inlineName: string, placement: ItemRunnerPlacement)
 
 /**
  * The pacing Wait of a Distributed Map child: until the second its index is due at (see
- * launch-pacing.ts), which for an item starting late is already past, so it goes on at once.
+ * launch-pacing.ts); 0 s for an item starting late, after that second.
  * JSONata, as JSONPath has no date arithmetic; its output is its input, the item, for the
  * JSONPath states that follow.
  */
@@ -122,7 +122,7 @@ function paceLaunch(scope: Construct, callsPerSecond: number): sfn.Wait {
   return sfn.Wait.jsonata(scope, 'ChildPaceLaunch', {
     stateName: ItemStateNames.DISTRIBUTED_PACE_LAUNCH,
     comment: `Starts items at the RunTask rate: item i waits until floor(i / ${callsPerSecond}) s after the run's start, if that is still ahead.`,
-    time: sfn.WaitTime.timestamp(launchTimestampExpression(callsPerSecond)),
+    time: sfn.WaitTime.seconds(launchWaitSecondsExpression(callsPerSecond)),
     // Said outright rather than left to the default output: the next states read the item.
     outputs: '{% $states.input %}',
   });
