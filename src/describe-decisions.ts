@@ -28,6 +28,7 @@ export function describeDecisions(decisions: FanOutDecisions, task: DescribedTas
     `items: ${decisions.items.description}`,
     ...(decisions.hasInlineMap ? [`inline Map: at most ${decisions.historyBudget.inlineMaxItems} items (${decisions.historyBudget.reason})`] : []),
     `max concurrency: ${decisions.concurrency.maxConcurrency} (${decisions.concurrency.reason})`,
+    `vCPU quota: ${decisions.vcpuQuota.reason}`,
     ...(decisions.pool ? [`concurrency pool: ${decisions.pool.reason}`] : []),
     `launch pacing: ${decisions.launchPacing.reason}`,
     ...(decisions.callback

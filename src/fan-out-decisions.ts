@@ -3,6 +3,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { ConcurrencyDecision, decideConcurrency, tasksWithinVcpuBudget } from './concurrency/concurrency';
 import { decideLaunchPacing, LaunchPacingDecision } from './concurrency/launch-pacing';
+import { decideVcpuQuota, VcpuQuotaDecision } from './concurrency/vcpu-quota';
 import { decidePoolUse, PoolUseDecision } from './concurrency-pool/private/pool-use';
 import { DashboardDecision, decideDashboard } from './dashboard/private/decide-dashboard';
 import { CPU_UNITS_PER_VCPU } from './facts';
@@ -86,6 +87,8 @@ export interface FanOutDecisions {
   /** True when the mode builds an inline Map. */
   readonly hasInlineMap: boolean;
   readonly concurrency: ConcurrencyDecision;
+  /** Whether each run reads the account's Fargate vCPU quota and lowers the caps to it. */
+  readonly vcpuQuota: VcpuQuotaDecision;
   /** Whether a Distributed Map's items start at the RunTask rate. */
   readonly launchPacing: LaunchPacingDecision;
   readonly tolerance: FailureTolerance;
@@ -171,6 +174,14 @@ export function decideFanOut(props: FargateFanOutProps): FanOutDecisions {
   const distributed = hasDistributedMap(mode.mode);
   const inline = hasInlineMap(mode.mode);
   const concurrency = decideConcurrency({ mode: mode.mode, maxConcurrency: props.maxConcurrency, maxVcpus: props.maxVcpus, taskVcpus: task.vcpus });
+  const vcpuQuota = decideVcpuQuota({
+    maxVcpus: props.maxVcpus,
+    pooled: pool !== undefined,
+    capacity,
+    taskVcpus: task.vcpus,
+    maxConcurrency: concurrency.maxConcurrency,
+    inlineMaxConcurrency: concurrency.inlineMaxConcurrency,
+  });
   if (!distributed && props.distributedThrottleRetry) {
     throw new Error(`distributedThrottleRetry applies to Distributed Map children only; the ${mode.mode} mode built here has none (set throttleRetry instead)`);
   }
@@ -221,6 +232,7 @@ export function decideFanOut(props: FargateFanOutProps): FanOutDecisions {
     hasDistributedMap: distributed,
     hasInlineMap: inline,
     concurrency,
+    vcpuQuota,
     launchPacing,
     tolerance,
     batching,
@@ -240,9 +252,6 @@ export function decideFanOut(props: FargateFanOutProps): FanOutDecisions {
     warnings: decideWarnings({
       image: props.image,
       cluster: props.cluster,
-      maxVcpus: props.maxVcpus,
-      inlineMaxConcurrency: inline ? concurrency.inlineMaxConcurrency : undefined,
-      taskVcpus: task.vcpus,
       createsVpc: network.createVpc,
       capacity,
     }),

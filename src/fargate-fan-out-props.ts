@@ -42,7 +42,8 @@ export interface FargateFanOutProps extends FanOutTaskOptions, FanOutNetworkOpti
    * The most tasks running at once (1 to 10,000; at most 40 with an inline Map).
    *
    * @default - 100 in a Distributed Map (Fargate's launch burst), 40 in an inline Map, or what
-   * `maxVcpus` allows
+   * `maxVcpus` allows; lowered at run time to what the account's vCPU quota holds, without
+   * `maxVcpus` or a pool
    */
   readonly maxConcurrency?: number;
 
@@ -62,10 +63,13 @@ export interface FargateFanOutProps extends FanOutTaskOptions, FanOutNetworkOpti
 
   /**
    * A budget of vCPUs for the tasks running at once, as AWS Batch's maxvCpus: the cap becomes
-   * floor(maxVcpus / task vCPU). Set it to your Fargate vCPU quota (or a share of it) to stay
-   * under the quota instead of retrying against it.
+   * floor(maxVcpus / task vCPU). Set it to a share of your Fargate vCPU quota, or to skip
+   * reading the quota.
    *
-   * @default - no budget
+   * @default - no budget of yours: without a `concurrencyPool`, each run reads the account's
+   * Fargate vCPU quota (On-Demand, or Spot with a Spot capacity) and lowers the cap to the tasks
+   * it holds; if it cannot be read, the cap stays as decided. The execution's output says which
+   * (`concurrencyCap`).
    */
   readonly maxVcpus?: number;
 

@@ -1,5 +1,4 @@
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import { FARGATE_DEFAULT_VCPU_QUOTA } from './facts';
 import { FanOutCapacity } from './task/capacity';
 
 /** A warning for the user, shown at synth (`Annotations.addWarningV2`). */
@@ -16,12 +15,6 @@ export interface WarningsInput {
   readonly image?: ecs.ContainerImage;
   /** The cluster given, if any. */
   readonly cluster?: ecs.ICluster;
-  /** The `maxVcpus` budget, if set. */
-  readonly maxVcpus?: number;
-  /** The cap of the inline Map, when one is built. */
-  readonly inlineMaxConcurrency?: number;
-  /** vCPUs of one task. */
-  readonly taskVcpus: number;
   /** True when the construct creates a VPC without internet access. */
   readonly createsVpc: boolean;
   readonly capacity: FanOutCapacity;
@@ -30,24 +23,13 @@ export interface WarningsInput {
 /**
  * Configurations that synthesize and may work, but probably not as the user expects:
  *
- * - the inline Map's cap asks for more vCPUs than AWS's default quota: tasks refused for the
- *   quota wait in the inline retries, which are short (they share the parent's history), so some
- *   items can run out of attempts (Distributed Map children wait far longer);
  * - a public-registry image with the VPC the construct creates, which has no internet route;
  * - Spot with an imported cluster, whose capacity providers cannot be checked.
  */
 export function decideWarnings(input: WarningsInput): FanOutWarning[] {
+  // No warning about the inline Map's cap against the vCPU quota: without maxVcpus (or a pool,
+  // which has no inline Map) each run reads the quota and caps the Map to it (vcpu-quota.ts).
   const warnings: FanOutWarning[] = [];
-  if (input.inlineMaxConcurrency !== undefined && input.maxVcpus === undefined) {
-    const vcpusAtCap = input.inlineMaxConcurrency * input.taskVcpus;
-    if (vcpusAtCap > FARGATE_DEFAULT_VCPU_QUOTA) {
-      warnings.push({
-        id: 'cdk-fargate-fan-out:vcpuQuota',
-        message: `The inline Map runs ${input.inlineMaxConcurrency} tasks of ${input.taskVcpus} vCPU, ${vcpusAtCap} vCPUs at once, more than AWS's default Fargate quota of ${FARGATE_DEFAULT_VCPU_QUOTA}. `
-          + 'Set maxVcpus to your account\'s quota so that tasks wait in the Map instead of retrying against the quota, where items can run out of attempts.',
-      });
-    }
-  }
   if (input.createsVpc && input.image instanceof ecs.RepositoryImage) {
     warnings.push({
       id: 'cdk-fargate-fan-out:imageWithoutInternet',

@@ -10,6 +10,19 @@ import { actionsOf, allStates, expectValidAsl, newStack, stateMachineStatements,
 
 /** Retried natively on every RunTask: rate and capacity errors (ECS.InvalidParameterException has its own quick retrier). */
 const THROTTLE_ERRORS = ['ECS.AmazonECSException', 'AmazonECS.Unknown'];
+
+/**
+ * The caps decided at synth: the run keeps them when the vCPU quota holds more or cannot be read
+ * (QuotaNotRead's cap), and the Maps read the run's cap from MaxConcurrencyPath.
+ */
+function synthCaps(definition: any): { maxConcurrency: number; inlineMaxConcurrency: number } {
+  const states = allStates(definition);
+  for (const map of ['RunItemsDistributed', 'RunItemsInline']) {
+    if (states[map]) expect(states[map].MaxConcurrencyPath).toMatch(/^\$\.concurrencyCap\./);
+  }
+  const found = /"maxConcurrency": (\d+), "inlineMaxConcurrency": (\d+)/.exec(definition.States.QuotaNotRead.Output)!;
+  return { maxConcurrency: Number(found[1]), inlineMaxConcurrency: Number(found[2]) };
+}
 const INVALID_PARAMETER_RETRY = { ErrorEquals: ['ECS.InvalidParameterException'], IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2, JitterStrategy: 'FULL' };
 
 describe('the per-item task', () => {
@@ -146,7 +159,9 @@ describe('modes', () => {
   test('INLINE builds one inline Map and no child executions', () => {
     const { definition, fanOut, template } = synthFanOut(withImage({ mode: FanOutMode.INLINE }));
     expect(fanOut.mode).toBe(FanOutMode.INLINE);
-    expect(definition.StartAt).toBe('RunItemsInline');
+    // The vCPU quota read comes first (see features/vcpu-quota.test.ts), then the Map.
+    expect(definition.StartAt).toBe('ReadVcpuQuota');
+    expect(definition.States.ReadVcpuQuota.Next).toBe('RunItemsInline');
     expect(definition.States.RunItemsInline.ItemProcessor.ProcessorConfig).toEqual({ Mode: 'INLINE' });
     expect(definition.States.RunItemsDistributed).toBeUndefined();
     expect(actionsOf(stateMachineStatements(template))).not.toContain('states:StartExecution');
@@ -156,7 +171,8 @@ describe('modes', () => {
     const { definition, fanOut } = synthFanOut(withImage({ mode: FanOutMode.DISTRIBUTED }));
     expect(fanOut.mode).toBe(FanOutMode.DISTRIBUTED);
     const map = definition.States.RunItemsDistributed;
-    expect(definition.StartAt).toBe('RunItemsDistributed');
+    expect(definition.StartAt).toBe('ReadVcpuQuota');
+    expect(definition.States.ReadVcpuQuota.Next).toBe('RunItemsDistributed');
     expect(map.ItemProcessor.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
     expect(map.Label).toBe('FanOut');
     expect(map.ItemsPath).toBe('$.items');
@@ -178,13 +194,14 @@ describe('modes', () => {
   test('AUTO with maxConcurrency above 40 builds a Distributed Map', () => {
     const { fanOut, definition } = synthFanOut(withImage({ expectedItemCount: 100, maxConcurrency: 200 }));
     expect(fanOut.mode).toBe(FanOutMode.DISTRIBUTED);
-    expect(definition.States.RunItemsDistributed.MaxConcurrency).toBe(200);
+    expect(synthCaps(definition).maxConcurrency).toBe(200);
   });
 
   test('AUTO without a count decides at run time by the array length', () => {
     const { definition, fanOut } = synthFanOut(withImage());
     expect(fanOut.mode).toBe(FanOutMode.RUN_TIME);
-    expect(definition.StartAt).toBe('CountItems');
+    expect(definition.StartAt).toBe('ReadVcpuQuota');
+    expect(definition.States.ReadVcpuQuota.Next).toBe('CountItems');
     expect(definition.States.CountItems).toEqual(expect.objectContaining({
       Type: 'Pass',
       Parameters: { 'itemCount.$': 'States.ArrayLength($.items)' },
@@ -304,7 +321,7 @@ describe('the Distributed Map writes its results to S3 and counts them with Desc
 describe('concurrency caps', () => {
   test('maxConcurrency becomes the Distributed Map MaxConcurrency', () => {
     const { definition, fanOut } = synthFanOut(withImage({ mode: FanOutMode.DISTRIBUTED, maxConcurrency: 750 }));
-    expect(definition.States.RunItemsDistributed.MaxConcurrency).toBe(750);
+    expect(synthCaps(definition).maxConcurrency).toBe(750);
     expect(fanOut.maxConcurrency).toBe(750);
   });
 
@@ -316,13 +333,12 @@ describe('concurrency caps', () => {
 
   test('the default Distributed cap is 100 and the inline cap 40', () => {
     const { definition } = synthFanOut(withImage({ mode: FanOutMode.RUN_TIME }));
-    expect(definition.States.RunItemsDistributed.MaxConcurrency).toBe(100);
-    expect(definition.States.RunItemsInline.MaxConcurrency).toBe(40);
+    expect(synthCaps(definition)).toEqual({ maxConcurrency: 100, inlineMaxConcurrency: 40 });
   });
 
   test('an inline cap below 40 is used as is', () => {
     const { definition } = synthFanOut(withImage({ mode: FanOutMode.INLINE, maxConcurrency: 7 }));
-    expect(definition.States.RunItemsInline.MaxConcurrency).toBe(7);
+    expect(synthCaps(definition).inlineMaxConcurrency).toBe(7);
   });
 });
 
@@ -390,6 +406,8 @@ describe('IAM of the state machine', () => {
       'logs:GetLogDelivery', 'logs:ListLogDeliveries', 'logs:PutResourcePolicy', 'logs:UpdateLogDelivery',
       // Failure records (see above).
       's3:PutObject', 's3:PutObject',
+      // The account's vCPU quota, read at the start of each run (see features/vcpu-quota.test.ts).
+      'servicequotas:GetServiceQuota',
       'xray:GetSamplingRules', 'xray:GetSamplingTargets', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments',
     ]);
     const passRole = statements.find((s) => s.Action === 'iam:PassRole');
@@ -531,14 +549,9 @@ test('the asl-validator check used on every definition rejects a broken one', ()
 });
 
 describe('warnings about Fargate limits', () => {
-  test('an inline cap that needs more vCPUs than the default quota warns, naming maxVcpus', () => {
+  test('an inline cap above the default quota does not warn: each run reads the quota and caps the inline Map to it', () => {
     const { stack } = synthFanOut(withImage({ mode: FanOutMode.INLINE }));
-    Annotations.fromStack(stack).hasWarning('/TestStack/FanOut', Match.stringLikeRegexp('inline Map runs 40 tasks of 0.25 vCPU, 10 vCPUs at once.*Set maxVcpus'));
-  });
-
-  test('setting maxVcpus silences it', () => {
-    const { stack } = synthFanOut(withImage({ mode: FanOutMode.INLINE, maxVcpus: 10 }));
-    Annotations.fromStack(stack).hasNoWarning('/TestStack/FanOut', Match.stringLikeRegexp('vCPUs at once'));
+    Annotations.fromStack(stack).hasNoWarning('/TestStack/FanOut', Match.stringLikeRegexp('vCPU'));
   });
 
   test('a Distributed Map does not warn: its children wait for the quota in their own histories', () => {

@@ -13,6 +13,7 @@ const ACTIONS_THAT_REQUIRE_STAR: Record<string, string> = {
   'ecs:DescribeTasks': 'the .sync integration polls tasks whose ARNs are not known in advance (AWS\'s own ecs:runTask.sync policy uses *)',
   'ecr:GetAuthorizationToken': 'ecr:GetAuthorizationToken has no resource-level permissions',
   'ecs:ListTasks': 'ecs:ListTasks cannot be scoped to tasks; the callback pattern lists only its own timed-out task, by its startedBy id, in its cluster',
+  'servicequotas:GetServiceQuota': 'servicequotas:GetServiceQuota reads one number (the Fargate vCPU quota) and changes nothing; whether it can be scoped to a quota ARN is not confirmed, and a scope it ignored would deny every read (facts/service-quotas.ts)',
   'xray:PutTraceSegments': 'X-Ray actions have no resource-level permissions',
   'xray:PutTelemetryRecords': 'X-Ray actions have no resource-level permissions',
   'xray:GetSamplingRules': 'X-Ray actions have no resource-level permissions',

@@ -14,3 +14,4 @@ export * from './triggers';
 export * from './concurrency-pool';
 export * from './cloudwatch';
 export * from './vpc-endpoints';
+export * from './service-quotas';

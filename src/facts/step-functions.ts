@@ -71,8 +71,9 @@ export const HISTORY_EVENTS_PER_PASS_STATE = 2;
 export const CHILD_HISTORY_OVERHEAD_EVENTS = 20;
 
 /**
- * History events the parent execution spends outside the per-item iterations (start, item
- * count, Map entered/exited, summary, end), rounded up generously: at most 32 today (1 start,
+ * History events the parent execution spends outside the per-item iterations (start, quota read,
+ * item count, Map entered/exited, summary, end), rounded up generously: at most 39 today (1 start,
+ * 5 for reading the vCPU quota and 2 for QuotaNotRead when the read fails (read-vcpu-quota.ts),
  * 2+2 count and choice, 4 Map, 16 for the inline summary's lists: a Choice and a Pass for each of
  * at most 4 (inline-map.ts, pickedFromResults), 2 summary, 2+2 outcome, 1 end).
  * Source: derived from the workflow this construct builds.

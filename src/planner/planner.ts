@@ -6,6 +6,7 @@ import { formatPlanReport } from './plan-report';
 import { checkInteger } from '../checks';
 import { DEFAULT_DISTRIBUTED_MAX_CONCURRENCY } from '../concurrency/concurrency';
 import { decideLaunchPacing } from '../concurrency/launch-pacing';
+import { capWithinQuota } from '../concurrency/vcpu-quota';
 import { MAX_ITEMS_PER_BATCH } from '../items/private/batch-limits';
 import { networkIdleCost } from '../network/idle-cost';
 import { CREATED_VPC_MAX_AZS } from '../network/network';
@@ -18,8 +19,14 @@ import { checkFargateTaskSize, DEFAULT_CPU, smallestMemoryFor, vcpusOf } from '.
 /** Interface endpoints of the default configuration: ECR API, ECR Docker, CloudWatch Logs. */
 export const DEFAULT_INTERFACE_ENDPOINTS = 3;
 
-/** State transitions a run spends outside the items (count, choose, Map, summary, end). */
-export const TRANSITIONS_PER_RUN = 6;
+/** State transitions of reading the vCPU quota: one state when it is read (two when the read fails). */
+export const QUOTA_READ_TRANSITIONS = 1;
+
+/**
+ * State transitions a run spends outside the items (the quota read, count, choose, Map, summary,
+ * end); one fewer when the quota is not read.
+ */
+export const TRANSITIONS_PER_RUN = 6 + QUOTA_READ_TRANSITIONS;
 
 /**
  * State transitions a pooled item spends on the pool when it finds room: taking the slot, giving
@@ -72,6 +79,16 @@ export interface FanOutPlanOptions {
    * @default 6 (AWS's default; read yours in Service Quotas)
    */
   readonly vcpuQuota?: number;
+
+  /**
+   * Whether the run reads the account's vCPU quota (`vcpuQuota`) at its start and lowers its cap
+   * to the tasks the quota holds, as the construct does unless `maxVcpus` or a concurrency pool
+   * is set. False models a run that does not (today's policy before issue 23): it meets the
+   * quota with its full cap and retries what the quota refuses.
+   *
+   * @default - true, false with a pool
+   */
+  readonly readsVcpuQuota?: boolean;
 
   /**
    * The retry for throttling and capacity errors.
@@ -200,6 +217,10 @@ export interface FanOutPlan {
   readonly stepFunctionsCostUsd: number;
   /** All of the above, in USD. */
   readonly totalCostUsd: number;
+  /** True when the run reads the vCPU quota and caps itself to it (one more state per run). */
+  readonly readsVcpuQuota: boolean;
+  /** The cap the run uses: `maxConcurrency`, lowered to what the quota holds when it is read. */
+  readonly runCap: number;
   /** True when every item is paced (one Wait state per item). */
   readonly launchPacing: boolean;
   /** Why the items are paced or not. */
@@ -254,7 +275,10 @@ export class FanOutPlanner {
     const batchSeconds = itemsPerTask * itemSeconds;
 
     const pool = options.pool ? poolShare(options.pool, taskVcpus) : undefined;
-    const cap = pool ? Math.min(maxConcurrency, pool.cap) : maxConcurrency;
+    // The construct reads the quota unless a pool (or maxVcpus, which is a cap here) is set.
+    const readsVcpuQuota = options.readsVcpuQuota ?? pool === undefined;
+    const runCap = readsVcpuQuota ? capWithinQuota(maxConcurrency, vcpuQuota, taskVcpus).cap : maxConcurrency;
+    const cap = pool ? Math.min(runCap, pool.cap) : runCap;
     const callRate = pool ? pool.callsPerSecond : FARGATE_RUN_TASK_CALLS_PER_SECOND;
     const byQuota = Math.floor(vcpuQuota / taskVcpus + 1e-9);
     const parallel = Math.min(cap, byQuota);
@@ -265,8 +289,9 @@ export class FanOutPlanner {
     const lowerBound = makespanLowerBound({ ...launches, parallel });
     const slotBound = Math.ceil(tasks / parallel) * batchSeconds;
     const rateBound = makespanLowerBound({ ...launches, parallel: Number.MAX_SAFE_INTEGER });
-    const bindingLimit = rateBound > slotBound ? 'launch rate' : byQuota < cap ? 'vCPU quota' : pool && pool.cap < maxConcurrency ? 'concurrency pool' : 'concurrency cap';
+    const bindingLimit = rateBound > slotBound ? 'launch rate' : byQuota < cap || runCap < maxConcurrency ? 'vCPU quota' : pool && pool.cap < maxConcurrency ? 'concurrency pool' : 'concurrency cap';
 
+    // Pacing is decided at synth, from the cap the construct is given, not the one the run reads.
     const pacing = decideLaunchPacing({
       requested: options.launchPacing,
       hasDistributedMap: true,
@@ -279,7 +304,7 @@ export class FanOutPlanner {
       items: tasks,
       taskSeconds: batchSeconds,
       taskVcpus,
-      maxConcurrency: withPool ? cap : maxConcurrency,
+      maxConcurrency: withPool ? cap : runCap,
       vcpuQuota,
       retry,
       extraThrottleRate,
@@ -297,8 +322,9 @@ export class FanOutPlanner {
     const vcpuHours = taskVcpus * billedTaskHours;
     const gbHours = (memoryLimitMiB / MIB_PER_GIB) * billedTaskHours;
     // One transition per attempt of the Task state, one per failure record, the pacing Wait, the
-    // pool's states, and the run's own.
-    const stateTransitions = TRANSITIONS_PER_RUN + run.runTaskCalls + run.itemsLost + run.pacingStates
+    // pool's states, and the run's own (the quota read among them when it is read).
+    const runTransitions = TRANSITIONS_PER_RUN - (readsVcpuQuota ? 0 : QUOTA_READ_TRANSITIONS);
+    const stateTransitions = runTransitions + run.runTaskCalls + run.itemsLost + run.pacingStates
       + (pool ? POOL_TRANSITIONS_PER_ITEM * tasks : 0);
     const arm64 = options.cpuArchitecture === FanOutCpuArchitecture.ARM64;
     const vcpuCostUsd = vcpuHours * (arm64 ? PRICE_FARGATE_ARM64_VCPU_HOUR_USD : PRICE_FARGATE_VCPU_HOUR_USD);
@@ -335,6 +361,8 @@ export class FanOutPlanner {
       stepFunctionsCostUsd,
       totalCostUsd: vcpuCostUsd + memoryCostUsd + storageCostUsd + stepFunctionsCostUsd,
       cpuArchitecture: options.cpuArchitecture ?? FanOutCpuArchitecture.X86_64,
+      readsVcpuQuota,
+      runCap,
       launchPacing: pacing.paced,
       launchPacingReason: pacing.reason,
       pool: pool ? {

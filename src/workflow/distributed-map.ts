@@ -4,6 +4,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { buildItemRunner, itemStartState } from './item/item-runner';
 import { itemSelector, requireItemsPath } from './map-input';
+import { concurrencyCapInSummary, MAX_CONCURRENCY_PATH } from './read-vcpu-quota';
 import { FailureTolerance } from './tolerance';
 import { DISTRIBUTED_MAP_LABEL, FanOutWorkflowProps, StateNames, WorkflowEnds } from './workflow';
 import { RUN_START_FIELD } from '../concurrency/launch-pacing';
@@ -39,7 +40,10 @@ export function buildDistributedMap(scope: Construct, props: FanOutWorkflowProps
       ...(launchPacing.paced ? { [RUN_START_FIELD]: sfn.JsonPath.stringAt('$$.Execution.StartTime') } : {}),
     },
     itemBatcher: itemBatcher,
-    maxConcurrency: decisions.concurrency.maxConcurrency,
+    // The run's cap, when each run reads it from the account's vCPU quota (read-vcpu-quota.ts).
+    ...(decisions.vcpuQuota.reads
+      ? { maxConcurrencyPath: MAX_CONCURRENCY_PATH }
+      : { maxConcurrency: decisions.concurrency.maxConcurrency }),
     label: DISTRIBUTED_MAP_LABEL,
     // Without a threshold every item runs and the failures are counted at the end; with one,
     // the Map Run stops as soon as it is exceeded.
@@ -94,6 +98,7 @@ export function buildDistributedMap(scope: Construct, props: FanOutWorkflowProps
       failedCount: sfn.JsonPath.numberAt('$.counts.failed'),
       mapRunArn: sfn.JsonPath.stringAt('$.MapRunArn'),
       results: sfn.JsonPath.objectAt('$.ResultWriterDetails'),
+      ...(decisions.vcpuQuota.reads ? concurrencyCapInSummary() : {}),
       message: sfn.JsonPath.format('{} of {} items failed; the failed items, with their errors, are listed next to s3://{}/{}',
         sfn.JsonPath.stringAt('$.counts.failed'), sfn.JsonPath.stringAt('$.counts.total'),
         sfn.JsonPath.stringAt('$.ResultWriterDetails.Bucket'), sfn.JsonPath.stringAt('$.ResultWriterDetails.Key')),

@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { failedRecord } from './item/item-record';
 import { buildItemRunner, itemStartState } from './item/item-runner';
 import { itemSelector, requireItemsPath } from './map-input';
+import { concurrencyCapInSummary, INLINE_MAX_CONCURRENCY_PATH } from './read-vcpu-quota';
 import { FanOutWorkflowProps, StateNames, WorkflowEnds } from './workflow';
 import {
   CapacityProviderNames, HISTORY_EVENTS_PER_PASS_STATE, HISTORY_EVENTS_PER_RETRY, HISTORY_EVENTS_PER_SDK_CALL,
@@ -33,7 +34,9 @@ export function buildInlineMap(scope: Construct, props: FanOutWorkflowProps, end
     comment: 'Runs one Fargate task per item, inside this execution.',
     itemsPath: requireItemsPath(decisions),
     itemSelector: itemSelector(startState),
-    maxConcurrency: decisions.concurrency.inlineMaxConcurrency,
+    ...(decisions.vcpuQuota.reads
+      ? { maxConcurrencyPath: INLINE_MAX_CONCURRENCY_PATH }
+      : { maxConcurrency: decisions.concurrency.inlineMaxConcurrency }),
     resultSelector: summaryOfResults(pickedFromResults(decisions.reportsCapacity, decisions.callback)),
   });
   map.itemProcessor(inlineItemProcessor(scope, props));
@@ -54,6 +57,7 @@ export function buildInlineMap(scope: Construct, props: FanOutWorkflowProps, end
       } : {}),
       // Each failed item's record (item, error, cause) is a file here, named by its index.
       failuresWrittenTo: sfn.JsonPath.format(failuresAt, sfn.JsonPath.stringAt('$$.Execution.Name')),
+      ...(decisions.vcpuQuota.reads ? concurrencyCapInSummary() : {}),
       message: sfn.JsonPath.format('{} of {} items failed', sfn.JsonPath.stringAt('$.failedItems.count'), sfn.JsonPath.stringAt('$.itemCount')),
     },
   });

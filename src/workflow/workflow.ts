@@ -5,10 +5,13 @@ import { buildDistributedMap } from './distributed-map';
 import { buildInlineMap } from './inline-map';
 import { ItemRunnerSources, ItemStateNames } from './item/item-runner';
 import { requireItemsPath } from './map-input';
+import { QUOTA_NOT_READ_STATE, READ_VCPU_QUOTA_STATE, readVcpuQuota } from './read-vcpu-quota';
 import { FanOutMode } from '../mode/mode';
 
 /** Names of the states the workflow is made of; tests and the offline harness use them. */
 export const StateNames = {
+  READ_VCPU_QUOTA: READ_VCPU_QUOTA_STATE,
+  QUOTA_NOT_READ: QUOTA_NOT_READ_STATE,
   COUNT_ITEMS: 'CountItems',
   CHOOSE_MAP: 'ChooseMap',
   INLINE_MAP: 'RunItemsInline',
@@ -90,13 +93,19 @@ export class FanOutWorkflow extends Construct {
         .otherwise(succeeded);
     const ends: WorkflowEnds = { outcome, itemsFailed };
 
+    const runItems = this.runItems(props, ends);
+    // The quota read comes first, so that every Map reads the run's cap from the state data.
+    this.definition = decisions.vcpuQuota.reads ? readVcpuQuota(this, decisions.vcpuQuota, runItems) : runItems;
+  }
+
+  /** The Map(s) and what follows them, by mode. */
+  private runItems(props: FanOutWorkflowProps, ends: WorkflowEnds): sfn.IChainable {
+    const { decisions } = props;
     switch (decisions.mode.mode) {
       case FanOutMode.INLINE:
-        this.definition = buildInlineMap(this, props, ends);
-        break;
+        return buildInlineMap(this, props, ends);
       case FanOutMode.DISTRIBUTED:
-        this.definition = buildDistributedMap(this, props, ends);
-        break;
+        return buildDistributedMap(this, props, ends);
       case FanOutMode.RUN_TIME: {
         const inlineMaxItems = decisions.historyBudget.inlineMaxItems;
         const countItems = new sfn.Pass(this, 'CountItems', {
@@ -111,8 +120,7 @@ export class FanOutWorkflow extends Construct {
         })
           .when(sfn.Condition.numberLessThanEquals('$.fanOut.itemCount', inlineMaxItems), buildInlineMap(this, props, ends))
           .otherwise(buildDistributedMap(this, props, ends));
-        this.definition = countItems.next(choose);
-        break;
+        return countItems.next(choose);
       }
       default:
         throw new Error(`FanOutWorkflow: unexpected mode ${decisions.mode.mode}`);

@@ -2,6 +2,7 @@ import { flatItemRecord } from '../../cli/src/report/item-record';
 import { FanOutIntegrationPattern, FanOutMode, FargateFanOutProps } from '../../src';
 import { INLINE_MAP_MAX_CONCURRENCY } from '../../src/facts';
 import { ERROR_SPOT_INTERRUPTED } from '../../src/retries/private/spot';
+import { INLINE_MAX_CONCURRENCY_PATH, MAX_CONCURRENCY_PATH } from '../../src/workflow/read-vcpu-quota';
 import { ITEMS_FAILED_ERROR, StateNames } from '../../src/workflow/workflow';
 import { executeWorkflow, ExecuteWorkflowOptions, ExecuteWorkflowResult, PAYLOAD_LIMIT_BYTES } from '../harness/execute-workflow';
 import { HISTORY_EVENT_LIMIT } from '../harness/history-budget';
@@ -56,7 +57,14 @@ export interface FanOutRun {
   readonly ecs: SimulatedEcs;
   readonly result: ExecuteWorkflowResult;
   /** The output of the Summarize state (the Fail state hides it from the execution output). */
-  readonly summary: { itemCount: number; failedCount: number; failedItems: Array<{ index: number; error: string }>; message: string } | undefined;
+  readonly summary: {
+    itemCount: number;
+    failedCount: number;
+    failedItems: Array<{ index: number; error: string }>;
+    message: string;
+    /** The run's cap, when it was read from the account's vCPU quota (see workflow/read-vcpu-quota.ts). */
+    concurrencyCap?: { maxConcurrency: number; inlineMaxConcurrency: number; quotaRead: boolean; quotaVcpus?: number; reason: string };
+  } | undefined;
   /** Which Map ran the items. */
   readonly mapRan: 'inline' | 'distributed' | 'none';
   /** The inline Map's failure records written to S3, by key. */
@@ -88,6 +96,7 @@ export async function runFanOut(
       [StateNames.DISTRIBUTED_TASK]: runTask,
       [StateNames.INLINE_ON_DEMAND_TASK]: runTask,
       [StateNames.DISTRIBUTED_ON_DEMAND_TASK]: runTask,
+      [StateNames.READ_VCPU_QUOTA]: ecs.getServiceQuota,
       [StateNames.INLINE_FIND_TIMED_OUT_TASK]: ecs.listTasks,
       [StateNames.DISTRIBUTED_FIND_TIMED_OUT_TASK]: ecs.listTasks,
       [StateNames.INLINE_STOP_TIMED_OUT_TASK]: ecs.stopTask,
@@ -402,7 +411,16 @@ export function expectEveryItemAccountedFor(run: FanOutRun, expectedCap?: number
   const cap = effectiveCap(run);
   if (expectedCap !== undefined) expect(cap).toBe(expectedCap);
   const mapState = run.mapRan === 'inline' ? StateNames.INLINE_MAP : StateNames.DISTRIBUTED_MAP;
-  if (run.mapRan !== 'none') expect(allStates(run.definition)[mapState].MaxConcurrency).toBe(cap);
+  if (run.mapRan !== 'none') {
+    const map = allStates(run.definition)[mapState];
+    if (map.MaxConcurrencyPath) {
+      // The cap the run read: the summary says it, and the Map read it from where the quota read put it.
+      expect(map.MaxConcurrencyPath).toBe(run.mapRan === 'inline' ? INLINE_MAX_CONCURRENCY_PATH : MAX_CONCURRENCY_PATH);
+      expect(summary?.concurrencyCap).toBeDefined();
+    } else {
+      expect(map.MaxConcurrency).toBe(cap);
+    }
+  }
   // A cap is a limit: a run that fills it meets it exactly (maxInFlight === cap), never more.
   expect(ecs.maxInFlight).toBeLessThanOrEqual(cap);
   for (const mapRun of result.mapRuns) expect(mapRun.maxChildrenInFlight).toBeLessThanOrEqual(cap);
@@ -419,8 +437,10 @@ export function inlineCapOf(run: { fanOut: FanOutRun['fanOut'] }): number {
   return run.fanOut.mode === FanOutMode.INLINE ? run.fanOut.maxConcurrency : Math.min(run.fanOut.maxConcurrency, INLINE_MAP_MAX_CONCURRENCY);
 }
 
-/** The cap of the Map that ran the items. */
+/** The cap of the Map that ran the items: as the run read it from the vCPU quota, else as synthesized. */
 export function effectiveCap(run: FanOutRun): number {
+  const read = run.summary?.concurrencyCap;
+  if (read) return run.mapRan === 'inline' ? read.inlineMaxConcurrency : read.maxConcurrency;
   return run.mapRan === 'inline' ? inlineCapOf(run) : run.fanOut.maxConcurrency;
 }
 

@@ -10,6 +10,9 @@ import { FanOutMode } from '../../src';
 import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY, DEFAULT_THROTTLE_RETRY, INVALID_PARAMETER_QUICK_RETRIES } from '../../src/retries/private/throttle-retry';
 import { StateNames } from '../../src/workflow/workflow';
 import { CONTAINER_OVERRIDES_MAX_CHARS, EcsErrors, itemKey, SimulatedEcs, Attempt } from '../harness/simulated-ecs';
+
+/** What the simulated GetServiceQuota answers where a test needs a quota the run cannot read. */
+const QUOTA_DENIED = 'ServiceQuotas.AccessDeniedException';
 import { atScale, count, SCALE_NOTE } from '../util/scale';
 
 jest.setTimeout(120_000);
@@ -123,10 +126,11 @@ describe('capacity faults are retried and end in success', () => {
     expect(run.result.history.total).toBeLessThan(200 * 14);
   });
 
-  test('a vCPU quota below cap x task vCPU (10 vCPU < 100 x 0.25): the excess calls are refused and retried, and all succeed', async () => {
+  test('a vCPU quota below cap x task vCPU (10 vCPU < 100 x 0.25), not readable: the excess calls are refused and retried, and all succeed', async () => {
     const synth = fanOutWith({ mode: FanOutMode.DISTRIBUTED });
     expect(synth.fanOut.maxConcurrency * 0.25).toBe(25);
-    const ecs = new SimulatedEcs({ vcpuQuota: 10, seed: 63 });
+    // The quota read is denied, so the run keeps the cap of 100 (read, it would cap at 40: test/executed/vcpu-quota.test.ts).
+    const ecs = new SimulatedEcs({ vcpuQuota: 10, seed: 63, serviceQuotaError: QUOTA_DENIED });
 
     const run = await runFanOut(synth, makeItems(200), ecs);
 
@@ -162,7 +166,10 @@ describe('problems the executed tests found in the construct, and their fixes (s
     const synth = fanOutWith({ mode: FanOutMode.DISTRIBUTED });
     expect(synth.fanOut.distributedThrottleRetryPolicy).toEqual(DEFAULT_DISTRIBUTED_THROTTLE_RETRY);
     const items = makeItems(starvedItems);
-    const ecs = new SimulatedEcs({ vcpuQuota: 10, taskDurationMs: (item: any) => 30_000 + ((item.id * 7919) % 60_000), seed: 65 });
+    // The quota read is denied, as for an account whose quota the run cannot know.
+    const ecs = new SimulatedEcs({
+      vcpuQuota: 10, taskDurationMs: (item: any) => 30_000 + ((item.id * 7919) % 60_000), seed: 65, serviceQuotaError: QUOTA_DENIED,
+    });
 
     const run = await runFanOut(synth, items, ecs);
 
@@ -184,7 +191,8 @@ describe('problems the executed tests found in the construct, and their fixes (s
     // vCPU quota of 5 against 40 x 0.25 vCPU, those 1,782 items wrote about 26,000 events.
     const synth = fanOutWith({});
     const threshold = runTimeThreshold(synth.definition);
-    const ecs = new SimulatedEcs({ vcpuQuota: 5, seed: 66 });
+    // The quota read is denied: the inline Map keeps its cap of 40 and retries against the quota.
+    const ecs = new SimulatedEcs({ vcpuQuota: 5, seed: 66, serviceQuotaError: QUOTA_DENIED });
 
     const run = await runFanOut(synth, makeItems(threshold), ecs);
 

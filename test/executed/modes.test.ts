@@ -8,6 +8,7 @@ import { FanOutCapacity, FanOutMode } from '../../src';
 import { DEFAULT_START_FAILURE_RETRY } from '../../src/retries/private/rule-kinds';
 import { DEFAULT_THROTTLE_RETRY, INVALID_PARAMETER_QUICK_RETRIES } from '../../src/retries/private/throttle-retry';
 import { inlineMaxItems, itemRetryAttempts } from '../../src/workflow/history-budget';
+import { INLINE_MAX_CONCURRENCY_PATH, MAX_CONCURRENCY_PATH } from '../../src/workflow/read-vcpu-quota';
 import { StateNames } from '../../src/workflow/workflow';
 import { CONTAINER_OVERRIDES_MAX_CHARS, EcsErrors, itemKey, SimulatedEcs } from '../harness/simulated-ecs';
 import { allStates } from '../util/synth';
@@ -21,7 +22,8 @@ describe('INLINE mode', () => {
   test('300 items with throttled RunTask and VPC calls: each runs exactly once, 40 at a time, and the execution succeeds', async () => {
     const synth = fanOutWith({ mode: FanOutMode.INLINE });
     expect(synth.fanOut.mode).toBe(FanOutMode.INLINE);
-    expect(allStates(synth.definition)[StateNames.INLINE_MAP].MaxConcurrency).toBe(40);
+    // The run's cap, read from the quota read's state data (40: the simulated quota is unlimited).
+    expect(allStates(synth.definition)[StateNames.INLINE_MAP].MaxConcurrencyPath).toBe(INLINE_MAX_CONCURRENCY_PATH);
     const ecs = new SimulatedEcs({ throttleRate: 0.2, vpcThrottleRate: 0.05, seed: 11 });
 
     const run = await runFanOut(synth, makeItems(300), ecs);
@@ -37,6 +39,14 @@ describe('INLINE mode', () => {
       failedItems: [],
       message: '0 of 300 items failed',
       failuresWrittenTo: 's3://FanOutResults2D1C8C06/fan-out-results/inline/harness-execution/',
+      // The run read the (simulated, unlimited) quota and kept its cap.
+      concurrencyCap: {
+        maxConcurrency: 40,
+        inlineMaxConcurrency: 40,
+        quotaRead: true,
+        quotaVcpus: 1_000_000,
+        reason: 'the Fargate On-Demand vCPU resource count quota, 1000000 vCPU, holds 4000000 tasks of 0.25 vCPU, at least the cap of 40, which is kept',
+      },
     });
   });
 
@@ -75,7 +85,7 @@ describe('DISTRIBUTED mode', () => {
   test('1,000 items with throttling and capacity faults: one child each, at most fanOut.maxConcurrency (100) at a time', async () => {
     const synth = fanOutWith({ mode: FanOutMode.DISTRIBUTED });
     expect(synth.fanOut.maxConcurrency).toBe(100);
-    expect(allStates(synth.definition)[StateNames.DISTRIBUTED_MAP].MaxConcurrency).toBe(100);
+    expect(allStates(synth.definition)[StateNames.DISTRIBUTED_MAP].MaxConcurrencyPath).toBe(MAX_CONCURRENCY_PATH);
     const ecs = new SimulatedEcs({ throttleRate: 0.2, capacityFailureRate: 0.1, seed: 21 });
 
     const run = await runFanOut(synth, makeItems(1000), ecs);
@@ -138,8 +148,10 @@ describe('RUN_TIME mode (the default without expectedItemCount)', () => {
     expect(INLINE_MAX_ITEMS).toBe(50);
     expect(allStates(definition)[StateNames.CHOOSE_MAP].Choices[0].NumericLessThanEquals).toBe(INLINE_MAX_ITEMS);
     const states = allStates(definition);
-    expect(states[StateNames.INLINE_MAP].MaxConcurrency).toBe(inlineCapOf({ fanOut }));
-    expect(states[StateNames.DISTRIBUTED_MAP].MaxConcurrency).toBe(fanOut.maxConcurrency);
+    // Their caps are read at run time (see features/vcpu-quota.test.ts): at most these.
+    expect(states[StateNames.INLINE_MAP].MaxConcurrencyPath).toBe(INLINE_MAX_CONCURRENCY_PATH);
+    expect(states[StateNames.DISTRIBUTED_MAP].MaxConcurrencyPath).toBe(MAX_CONCURRENCY_PATH);
+    expect([inlineCapOf({ fanOut }), fanOut.maxConcurrency]).toEqual([40, 100]);
   });
 
   test('a short array (50 items) runs in the inline Map', async () => {
@@ -169,7 +181,8 @@ describe('RUN_TIME mode (the default without expectedItemCount)', () => {
     const failedAttempts = ecs.runTaskCalls - ecs.tasksSucceeded;
     expect(failedAttempts).toBeGreaterThan(INLINE_MAX_ITEMS / 4);
     expect(run.result.history.byEventType.TaskFailed).toBe(failedAttempts);
-    expect(run.result.history.byEventType.TaskSucceeded).toBe(INLINE_MAX_ITEMS);
+    // Each item's task, and the run's quota read.
+    expect(run.result.history.byEventType.TaskSucceeded).toBe(INLINE_MAX_ITEMS + 1);
     expect(run.result.history.total).toBeLessThan(HISTORY_EVENT_LIMIT);
     console.log(`RUN_TIME inline at the threshold: ${run.describe}; ~${run.result.history.total} history events`);
   });

@@ -1,7 +1,7 @@
 import * as FakeTimers from '@sinonjs/fake-timers';
 import { HistoryCounter, InterpreterEvent } from './history-budget';
 import { activateIndefinitePathCorrection, correctIndefinitePathsByDefault } from './indefinite-paths';
-import { isJsonataState, JsonataStates, jsonataHandlers, restoreStateType, rewriteJsonataStates } from './jsonata-states';
+import { isJsonataState, JsonataStates, jsonataHandlers, restoreStateType, rewriteJsonataStates, rewriteVariableReferences, VARIABLES_CONTEXT_FIELD } from './jsonata-states';
 import { seededRandom } from './simulated-ecs';
 
 /** Step Functions payload quota: 262,144 bytes of UTF-8 JSON (aws-facts.md 1.1). */
@@ -233,16 +233,20 @@ export async function executeWorkflow(definition: object, input: unknown, option
   }
   // Handlers of one execution: the shared ones, and those of its Distributed Maps and JSONata
   // states, which know the execution's start and input.
-  const runOptionsFor = (startTime: number, executionInput: unknown) => ({
-    context: options.context,
-    overrides: {
-      taskResourceLocalHandlers: {
-        ...handlers,
-        ...distributedMapHandlers({ startTime, input: executionInput, context: options.context }),
-        ...jsonataHandlers(rewrite.jsonataStates, handlers, { startTime, input: executionInput, context: options.context }),
+  // Each execution has its own variables (see jsonata-states.ts), at $$.Variables for JSONPath.
+  const runOptionsFor = (startTime: number, executionInput: unknown) => {
+    const variables: Record<string, unknown> = {};
+    return {
+      context: { ...options.context, [VARIABLES_CONTEXT_FIELD]: variables },
+      overrides: {
+        taskResourceLocalHandlers: {
+          ...handlers,
+          ...distributedMapHandlers({ startTime, input: executionInput, context: options.context }),
+          ...jsonataHandlers(rewrite.jsonataStates, handlers, { startTime, input: executionInput, context: options.context, variables }),
+        },
       },
-    },
-  });
+    };
+  };
 
   // Consumes an execution's events: payload sizes, history estimate, callbacks.
   const consume = async (events: AsyncIterable<any>, execution: string, history: HistoryCounter, keep?: any[]) => {
@@ -513,6 +517,8 @@ interface Rewrite {
  * state with a harness Task state (see jsonata-states.ts).
  */
 export function rewriteDefinition(definition: any): Rewrite {
+  // JSONPath reads of variables ($name) become reads of the context ($$.Variables.name).
+  rewriteVariableReferences(definition);
   const distributedMaps = new Map<string, any>();
   const taskResources = new Map<string, string>();
   const jsonataStates: JsonataStates = new Map();

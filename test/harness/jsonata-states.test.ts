@@ -214,10 +214,20 @@ describe('JSONata Pass and Task', () => {
 });
 
 describe('fails', () => {
-  test('fails for what the harness does not run: Assign, a JSONata Choice', () => {
+  test('fails for what the harness does not run: a Catch\'s Assign, a JSONata Choice', () => {
     expect(() => rewriteAllJsonataStates({
-      StartAt: 'A', States: { A: { Type: 'Pass', QueryLanguage: 'JSONata', Assign: { x: 1 }, End: true } },
-    })).toThrow(/'A'.*Assign/);
+      StartAt: 'A',
+      States: {
+        A: {
+          Type: 'Task',
+          QueryLanguage: 'JSONata',
+          Resource: 'arn:aws:states:::harness:x',
+          Catch: [{ ErrorEquals: ['States.ALL'], Assign: { x: 1 }, Next: 'B' }],
+          End: true,
+        },
+        B: { Type: 'Succeed' },
+      },
+    })).toThrow(/'A'.*Catch's Assign/);
     expect(() => rewriteAllJsonataStates({
       QueryLanguage: 'JSONata', StartAt: 'C', States: { C: { Type: 'Choice', Choices: [], Default: 'D' }, D: { Type: 'Succeed' } },
     })).toThrow(/'C' is a Choice state/);

@@ -18,8 +18,17 @@
  * the state, `State.Name`, and `State.EnteredTime` (the virtual time the handler is called: for a
  * retried Task, the attempt's time, where AWS keeps the first entry's), merged over the caller's
  * context. Events keep the original state type (see `originalType`), so histories and transition
- * counts are those of a Wait, Pass or Task state. Variables (`Assign`) and JSONata Choice, Map,
- * Parallel, Succeed and Fail states are not supported: the rewrite throws, naming the state.
+ * counts are those of a Wait, Pass or Task state. JSONata Choice, Map, Parallel, Succeed and Fail
+ * states, and a Catch's `Output` or `Assign`, are not supported: the rewrite throws, naming the state.
+ *
+ * Variables: a state's `Assign` is evaluated with the same `$states` as its `Output` (and, as AWS
+ * does, with the variables as they were before the state) and then written to the execution's
+ * variables (`JsonataExecutionContext.variables`), which JSONata expressions read as `$name`.
+ * JSONPath states read them as `$name` too: `rewriteVariableReferences` turns such a path into
+ * `$$.Variables.name`, and the harness puts the execution's variables at `$$.Variables`. Scope
+ * is the execution: a Distributed Map child has its own (empty) variables, as AWS documents; an
+ * inline Map's iterations share the parent's (AWS gives them a scope of their own, which matters
+ * only to an iteration that assigns, which the construct's do not).
  */
 // jsonata is a CommonJS `export =` module, and this project has no esModuleInterop.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -51,8 +60,8 @@ export function rewriteJsonataStates(machine: any, inherited: string | undefined
     if (!SUPPORTED_TYPES.has(state.Type)) {
       throw new Error(`JSONata state '${name}' is a ${state.Type} state; the harness runs JSONata Wait, Pass and Task states only`);
     }
-    if (state.Assign !== undefined || (state.Catch ?? []).some((c: any) => c.Assign !== undefined || c.Output !== undefined)) {
-      throw new Error(`JSONata state '${name}' assigns variables or shapes a Catch output; the harness does not support Assign or Catch Output`);
+    if ((state.Catch ?? []).some((c: any) => c.Assign !== undefined || c.Output !== undefined)) {
+      throw new Error(`JSONata state '${name}' assigns variables or shapes the output in a Catch; the harness does not support a Catch's Assign or Output`);
     }
     if (into.has(name)) throw new Error(`Two JSONata states are named '${name}'; the harness needs unique names`);
     into.set(name, state);
@@ -105,6 +114,11 @@ export interface JsonataExecutionContext {
   readonly input: unknown;
   /** More context fields (merged under the ones above). */
   readonly context?: Record<string, any>;
+  /**
+   * The execution's variables, written by `Assign` and read by JSONata as `$name`.
+   * @default - a state with Assign throws
+   */
+  readonly variables?: Record<string, unknown>;
 }
 
 type Handler = (params: any) => Promise<any> | any;
@@ -129,22 +143,29 @@ export function jsonataHandlers(
           const context = contextNow();
           const handler = taskHandlers[name];
           if (!handler) throw new Error(`No task handler for JSONata Task state '${name}'`);
-          const args = state.Arguments === undefined ? undefined : await evaluateTemplate(state.Arguments, { input, context });
+          const args = state.Arguments === undefined ? undefined : await evaluateTemplate(state.Arguments, { input, context }, execution.variables);
           const result = await handler(args);
-          return state.Output === undefined ? result : evaluateTemplate(state.Output, { input, result, context });
+          const output = state.Output === undefined ? result : await evaluateTemplate(state.Output, { input, result, context }, execution.variables);
+          await assign(name, state, { input, result, context }, execution.variables);
+          return output;
         };
         break;
       case 'Pass':
-        handlers[name] = async (input: any) => (state.Output === undefined
-          ? input
-          : evaluateTemplate(state.Output, { input, context: contextNow() }));
+        handlers[name] = async (input: any) => {
+          const context = contextNow();
+          const output = state.Output === undefined ? input : await evaluateTemplate(state.Output, { input, context }, execution.variables);
+          await assign(name, state, { input, context }, execution.variables);
+          return output;
+        };
         break;
       case 'Wait':
         handlers[name] = async (input: any) => {
           const context = contextNow();
-          const ms = await waitMs(name, state, { input, context });
+          const ms = await waitMs(name, state, { input, context }, execution.variables);
           if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms));
-          return state.Output === undefined ? input : evaluateTemplate(state.Output, { input, context });
+          const output = state.Output === undefined ? input : await evaluateTemplate(state.Output, { input, context }, execution.variables);
+          await assign(name, state, { input, context }, execution.variables);
+          return output;
         };
         break;
       default:
@@ -154,17 +175,28 @@ export function jsonataHandlers(
   return handlers;
 }
 
+/**
+ * Evaluates a state's `Assign` with the variables as they were before the state (all of it
+ * first, as AWS evaluates every assignment before any is made), then writes it to `variables`.
+ */
+async function assign(name: string, state: any, states: Record<string, unknown>, variables: Record<string, unknown> | undefined): Promise<void> {
+  if (state.Assign === undefined) return;
+  if (!variables) throw new Error(`JSONata state '${name}' assigns variables; run it with the execution's variables`);
+  const assigned = await evaluateTemplate(state.Assign, states, variables);
+  Object.assign(variables, assigned);
+}
+
 /** Milliseconds a JSONata Wait sleeps from now: its Seconds, or until its Timestamp (whole seconds). */
-async function waitMs(name: string, state: any, states: Record<string, unknown>): Promise<number> {
+async function waitMs(name: string, state: any, states: Record<string, unknown>, variables?: Record<string, unknown>): Promise<number> {
   if (state.Seconds !== undefined) {
-    const seconds = await evaluateTemplate(state.Seconds, states);
+    const seconds = await evaluateTemplate(state.Seconds, states, variables);
     if (!Number.isInteger(seconds) || seconds < 0 || seconds > 99_999_999) {
       throw statesError('States.QueryEvaluationError', `Wait '${name}': Seconds ${JSON.stringify(seconds)} is not an integer from 0 to 99999999`);
     }
     return seconds * 1000;
   }
   if (state.Timestamp !== undefined) {
-    const timestamp = await evaluateTemplate(state.Timestamp, states);
+    const timestamp = await evaluateTemplate(state.Timestamp, states, variables);
     // RFC 3339 with an uppercase T and Z (no numeric offset), as the Wait state documents.
     if (typeof timestamp !== 'string' || !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(timestamp)) {
       throw statesError('States.QueryEvaluationError', `Wait '${name}': Timestamp ${JSON.stringify(timestamp)} is not an RFC 3339 time ending in Z`);
@@ -177,26 +209,50 @@ async function waitMs(name: string, state: any, states: Record<string, unknown>)
 
 /**
  * Evaluates a JSONata template as Step Functions does: a string that is one `{% expression %}`
- * becomes the expression's value (with `$states`), objects and arrays are walked, anything else
- * is kept as written.
+ * becomes the expression's value (with `$states` and the execution's variables), objects and
+ * arrays are walked, anything else is kept as written.
  */
-export async function evaluateTemplate(template: any, states: Record<string, unknown>): Promise<any> {
+export async function evaluateTemplate(template: any, states: Record<string, unknown>, variables: Record<string, unknown> = {}): Promise<any> {
   if (typeof template === 'string') {
     const match = /^\{%([\s\S]*)%\}$/.exec(template);
     if (!match) return template;
     try {
-      return await compiled(match[1]).evaluate({}, { states });
+      return await compiled(match[1]).evaluate({}, { ...variables, states });
     } catch (err: any) {
       throw statesError('States.QueryEvaluationError', `${err?.message ?? err} in ${template}`);
     }
   }
-  if (Array.isArray(template)) return Promise.all(template.map((item) => evaluateTemplate(item, states)));
+  if (Array.isArray(template)) return Promise.all(template.map((item) => evaluateTemplate(item, states, variables)));
   if (template && typeof template === 'object') {
     const result: Record<string, any> = {};
-    for (const [key, value] of Object.entries(template)) result[key] = await evaluateTemplate(value, states);
+    for (const [key, value] of Object.entries(template)) result[key] = await evaluateTemplate(value, states, variables);
     return result;
   }
   return template;
+}
+
+/** Where the harness puts an execution's variables in the context object, for JSONPath states. */
+export const VARIABLES_CONTEXT_FIELD = 'Variables';
+
+/**
+ * Rewrites, in place, every JSONPath reference to a variable (`"field.$": "$name"` or
+ * `"$name.sub"`, in Parameters, ItemSelector, ResultSelector and Arguments-free states at any
+ * depth) into a context path, `$$.Variables.name`, which aws-local-stepfunctions can read.
+ * Paths to the state (`$`, `$.x`, `$[0]`), to the context (`$$`) and intrinsics are left alone.
+ */
+export function rewriteVariableReferences(value: any): void {
+  if (Array.isArray(value)) {
+    value.forEach(rewriteVariableReferences);
+    return;
+  }
+  if (!value || typeof value !== 'object') return;
+  for (const [key, inner] of Object.entries(value)) {
+    if (key.endsWith('.$') && typeof inner === 'string' && /^\$[A-Za-z_][A-Za-z0-9_]*([.[].*)?$/.test(inner)) {
+      value[key] = `$$.${VARIABLES_CONTEXT_FIELD}.${inner.slice(1)}`;
+    } else {
+      rewriteVariableReferences(inner);
+    }
+  }
 }
 
 /** Compiled expressions by text: a fan-out evaluates the same few expressions for every item. */

@@ -113,8 +113,18 @@ export interface SimulatedEcsOptions {
   readonly runTaskCallsPerSecond?: number;
   /** RunTask API bucket burst. @default - same as runTaskCallsPerSecond */
   readonly runTaskBurst?: number;
-  /** Fargate vCPU quota; running tasks × taskVcpu may not exceed it. @default Infinity */
+  /**
+   * Fargate vCPU quota; running tasks × taskVcpu may not exceed it. GetServiceQuota
+   * (getServiceQuota) answers it as `Quota.Value`, or 1,000,000 when it is Infinity.
+   * @default Infinity
+   */
   readonly vcpuQuota?: number;
+  /**
+   * The error GetServiceQuota fails with instead of answering, as the AWS SDK integration names
+   * it (e.g. `ServiceQuotas.AccessDeniedException`).
+   * @default - it answers
+   */
+  readonly serviceQuotaError?: string;
   /** vCPU of one task. @default 0.25 */
   readonly taskVcpu?: number;
   /** Memory of one task in MiB (only echoed in the task description). @default 512 */
@@ -284,8 +294,8 @@ export function itemKey(item: unknown): string {
  * Use `runTaskSync` as the local handler; everything runs in virtual time.
  */
 export class SimulatedEcs {
-  readonly options: Required<Omit<SimulatedEcsOptions, 'exitCodeFor' | 'itemKeyOf' | 'runTaskBurst' | 'callbackFor' | 'heartbeatSeconds' | 'spotInterruptionExitCode' | 'startFailureFor' | 'memoryNeededMiB' | 'throttleFirstCalls' | 'invalidRequestFor' | 'sdkThrottleError'>> &
-  Pick<SimulatedEcsOptions, 'exitCodeFor' | 'itemKeyOf' | 'callbackFor' | 'heartbeatSeconds' | 'spotInterruptionExitCode' | 'startFailureFor' | 'memoryNeededMiB' | 'throttleFirstCalls' | 'invalidRequestFor' | 'sdkThrottleError'> & { runTaskBurst: number };
+  readonly options: Required<Omit<SimulatedEcsOptions, 'exitCodeFor' | 'itemKeyOf' | 'runTaskBurst' | 'callbackFor' | 'heartbeatSeconds' | 'spotInterruptionExitCode' | 'startFailureFor' | 'memoryNeededMiB' | 'throttleFirstCalls' | 'invalidRequestFor' | 'sdkThrottleError' | 'serviceQuotaError'>> &
+  Pick<SimulatedEcsOptions, 'exitCodeFor' | 'itemKeyOf' | 'callbackFor' | 'heartbeatSeconds' | 'spotInterruptionExitCode' | 'startFailureFor' | 'memoryNeededMiB' | 'throttleFirstCalls' | 'invalidRequestFor' | 'sdkThrottleError' | 'serviceQuotaError'> & { runTaskBurst: number };
 
   /** Every RunTask call, including throttled ones. */
   runTaskCalls = 0;
@@ -315,6 +325,8 @@ export class SimulatedEcs {
   tasksStoppedByStopTask = 0;
   launchRateFailures = 0;
   vcpuQuotaFailures = 0;
+  /** GetServiceQuota calls answered or failed. */
+  serviceQuotaReads = 0;
   invalidRequests = 0;
   tasksStarted = 0;
   /** Started tasks that carried a FANOUT_ITEMS batch. */
@@ -357,6 +369,7 @@ export class SimulatedEcs {
       runTaskCallsPerSecond,
       runTaskBurst: options.runTaskBurst ?? runTaskCallsPerSecond,
       vcpuQuota: options.vcpuQuota ?? Infinity,
+      serviceQuotaError: options.serviceQuotaError,
       taskVcpu: options.taskVcpu ?? 0.25,
       taskMemoryMiB: options.taskMemoryMiB ?? 512,
       taskDurationMs: options.taskDurationMs ?? 60_000,
@@ -387,6 +400,32 @@ export class SimulatedEcs {
     this.runTaskCallback = this.runTaskCallback.bind(this);
     this.listTasks = this.listTasks.bind(this);
     this.stopTask = this.stopTask.bind(this);
+    this.getServiceQuota = this.getServiceQuota.bind(this);
+  }
+
+  /**
+   * The local handler for `aws-sdk:servicequotas:getServiceQuota`: the vCPU quota as Service
+   * Quotas documents the answer (`{ Quota: { Value, ... } }`, Value in vCPUs), or the error set.
+   */
+  async getServiceQuota(params: any): Promise<any> {
+    this.serviceQuotaReads++;
+    if (this.options.serviceQuotaError) {
+      throw new SimulatedStatesError(this.options.serviceQuotaError, `Simulated: GetServiceQuota ${params?.ServiceCode}/${params?.QuotaCode} failed.`);
+    }
+    const { region, account, vcpuQuota } = this.options;
+    return {
+      Quota: {
+        ServiceCode: params.ServiceCode,
+        ServiceName: 'AWS Fargate',
+        QuotaArn: `arn:aws:servicequotas:${region}:${account}:${params.ServiceCode}/${params.QuotaCode}`,
+        QuotaCode: params.QuotaCode,
+        QuotaName: 'Fargate vCPU resource count',
+        Value: Number.isFinite(vcpuQuota) ? vcpuQuota : 1_000_000,
+        Unit: 'None',
+        Adjustable: true,
+        GlobalQuota: false,
+      },
+    };
   }
 
   /** The local handler for a `runTask.sync` Task state. */

@@ -3,7 +3,7 @@ import { FanOutPlanner } from '../../src';
 import { estimatedUnpacedFirstWaveThrottles } from '../../src/concurrency/launch-pacing';
 import { makespanLowerBound, simulateLaunches } from '../../src/planner/launch-simulation';
 import { formatPlanReport } from '../../src/planner/plan-report';
-import { TRANSITIONS_PER_RUN } from '../../src/planner/planner';
+import { QUOTA_READ_TRANSITIONS, TRANSITIONS_PER_RUN } from '../../src/planner/planner';
 import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY } from '../../src/retries/private/throttle-retry';
 import { FanOutCpuArchitecture } from '../../src/task/cpu-architecture';
 
@@ -39,9 +39,9 @@ describe('FanOutPlanner.plan, hand-computed cases', () => {
     expect(plan.gbHours).toBeCloseTo(1000 * 0.5 / 60, 9);
     expect(plan.vcpuCostUsd).toBeCloseTo(4.16667 * 0.04048, 4);
     expect(plan.memoryCostUsd).toBeCloseTo(8.33333 * 0.004445, 4);
-    // 1,000 task transitions + 6 for the run, at $0.025 per 1,000.
-    expect(plan.stateTransitions).toBe(1006);
-    expect(plan.stepFunctionsCostUsd).toBeCloseTo(1006 * 0.000025, 9);
+    // 1,000 task transitions + 7 for the run (the quota read included), at $0.025 per 1,000.
+    expect(plan.stateTransitions).toBe(1007);
+    expect(plan.stepFunctionsCostUsd).toBeCloseTo(1007 * 0.000025, 9);
     expect(plan.totalCostUsd).toBeCloseTo(plan.vcpuCostUsd + plan.memoryCostUsd + plan.stepFunctionsCostUsd, 9);
   });
 
@@ -266,17 +266,49 @@ describe('launch pacing of the first wave (issue 14, item 4)', () => {
     expect(firstWave.throttledCalls / firstWave.items).toBeGreaterThan(1);
   });
 
-  test('a vCPU quota below the cap: pacing the first wave does not stop the waiting items from hammering RunTask; maxVcpus (the cap) does', () => {
+  test('a vCPU quota below the cap, not read (today): pacing the first wave does not stop the waiting items from hammering RunTask; maxVcpus (the cap) does', () => {
     // The issue's case: 5,000 tasks of 1 vCPU, 100 vCPU, cap 2,000 (30-second tasks here).
-    const options = { items: 5000, taskDuration: Duration.seconds(30), cpu: 1024, vcpuQuota: 100 };
+    const options = { items: 5000, taskDuration: Duration.seconds(30), cpu: 1024, vcpuQuota: 100, readsVcpuQuota: false };
     const paced = FanOutPlanner.plan({ ...options, maxConcurrency: 2000 });
     expect(paced.launchPacing).toBe(true);
-    expect((paced.stateTransitions - TRANSITIONS_PER_RUN) / paced.items).toBeGreaterThan(10);
+    expect(paced.runCap).toBe(2000);
+    expect((paced.stateTransitions - (TRANSITIONS_PER_RUN - QUOTA_READ_TRANSITIONS)) / paced.items).toBeGreaterThan(10);
     // With the cap at what the quota holds (maxVcpus: 100 gives maxConcurrency 100), no item waits in RunTask.
     const capped = FanOutPlanner.plan({ ...options, maxConcurrency: 100 });
-    expect((capped.stateTransitions - TRANSITIONS_PER_RUN) / capped.items).toBeLessThanOrEqual(1.1);
+    expect((capped.stateTransitions - (TRANSITIONS_PER_RUN - QUOTA_READ_TRANSITIONS)) / capped.items).toBeLessThanOrEqual(1.1);
     expect(capped.throttledCalls / capped.items).toBeLessThanOrEqual(0.05);
     expect(capped.makespanSeconds / capped.lowerBoundSeconds).toBeLessThanOrEqual(1.05);
+  });
+});
+
+describe('the vCPU quota read at run time (issue 23, item 3)', () => {
+  const options = { items: 10_000, taskDuration: Duration.seconds(30), cpu: 1024, vcpuQuota: 100, maxConcurrency: 2000 };
+
+  test('read by default: the run caps itself at the 100 tasks the quota holds, and nothing is refused for the quota', () => {
+    const plan = FanOutPlanner.plan(options);
+    expect(plan.readsVcpuQuota).toBe(true);
+    expect(plan.runCap).toBe(100);
+    expect(plan.bindingLimit).toBe('vCPU quota');
+    expect(plan.capacityFailures).toBe(0);
+    expect(plan.throttledCalls / plan.items).toBeLessThanOrEqual(0.05);
+    // The quota read is one state per run, not per item: per item, the task's attempts and the
+    // pacing Wait (decided at synth on the cap of 2,000; see the unpaced case below).
+    expect((plan.stateTransitions - TRANSITIONS_PER_RUN) / plan.items).toBeLessThan(2.01);
+    // The same run that does not read it meets the quota with 2,000 and retries: a retry storm.
+    const today = FanOutPlanner.plan({ ...options, readsVcpuQuota: false });
+    expect(today.capacityFailures / today.items).toBeGreaterThan(1);
+    expect(today.stateTransitions - plan.stateTransitions).toBeGreaterThan(10 * options.items);
+  });
+
+  test('unpaced, the run read at its quota is within 1.05x of the exact bound', () => {
+    const plan = FanOutPlanner.plan({ ...options, launchPacing: false });
+    expect(plan.makespanSeconds / plan.lowerBoundSeconds).toBeLessThanOrEqual(1.05);
+    expect((plan.stateTransitions - TRANSITIONS_PER_RUN) / plan.items).toBeLessThanOrEqual(1.1);
+  });
+
+  test('a quota that holds more than the cap, or a pool, leaves the cap as given', () => {
+    expect(FanOutPlanner.plan({ ...options, vcpuQuota: 1e6 }).runCap).toBe(2000);
+    expect(FanOutPlanner.plan({ ...options, readsVcpuQuota: false }).runCap).toBe(2000);
   });
 });
 
