@@ -100,30 +100,30 @@ describe('FanOutPlanner.plan, hand-computed cases', () => {
 
 describe('pricing the architecture and the ephemeral storage', () => {
   // 10 items of one hour, 1 vCPU and 2 GB each, 10 at a time: 10 task-hours, so 10 vCPU-hours
-  // and 20 GB-hours; 10 RunTask transitions + 6 for the run = 16 transitions at $0.000025 = $0.0004.
+  // and 20 GB-hours; 10 RunTask transitions + 7 for the run (6, and the vCPU quota read) = 17 transitions at $0.000025 = $0.000425.
   const run = { items: 10, taskDuration: Duration.hours(1), cpu: 1024, memoryLimitMiB: 2048, maxConcurrency: 10, vcpuQuota: 100 };
 
-  test('X86_64 at the default 20 GiB: $0.4048 + $0.0889 + $0.0004, no storage', () => {
-    // 10 vCPU-h x $0.04048 = $0.4048; 20 GB-h x $0.004445 = $0.0889; total $0.4941.
+  test('X86_64 at the default 20 GiB: $0.4048 + $0.0889 + $0.000425, no storage', () => {
+    // 10 vCPU-h x $0.04048 = $0.4048; 20 GB-h x $0.004445 = $0.0889; total $0.494125 with the transitions.
     const plan = FanOutPlanner.plan(run);
     expect(plan.cpuArchitecture).toBe(FanOutCpuArchitecture.X86_64);
     expect(plan.vcpuCostUsd).toBeCloseTo(0.4048, 9);
     expect(plan.memoryCostUsd).toBeCloseTo(0.0889, 9);
     expect(plan.storageGbHours).toBe(0);
     expect(plan.storageCostUsd).toBe(0);
-    expect(plan.totalCostUsd).toBeCloseTo(0.4941, 9);
+    expect(plan.totalCostUsd).toBeCloseTo(0.494125, 9);
   });
 
-  test('ARM64 with 50 GiB: $0.3238 + $0.0712 + $0.0333 of storage + $0.0004', () => {
+  test('ARM64 with 50 GiB: $0.3238 + $0.0712 + $0.0333 of storage + $0.000425', () => {
     // 10 vCPU-h x $0.03238 = $0.3238; 20 GB-h x $0.00356 = $0.0712;
-    // (50 - 20 included) GiB x 10 h = 300 GB-h x $0.000111 = $0.0333; total $0.4287.
+    // (50 - 20 included) GiB x 10 h = 300 GB-h x $0.000111 = $0.0333; total $0.428725 with the transitions.
     const plan = FanOutPlanner.plan({ ...run, cpuArchitecture: FanOutCpuArchitecture.ARM64, ephemeralStorageGiB: 50 });
     expect(plan.cpuArchitecture).toBe(FanOutCpuArchitecture.ARM64);
     expect(plan.vcpuCostUsd).toBeCloseTo(0.3238, 9);
     expect(plan.memoryCostUsd).toBeCloseTo(0.0712, 9);
     expect(plan.storageGbHours).toBeCloseTo(300, 9);
     expect(plan.storageCostUsd).toBeCloseTo(0.0333, 9);
-    expect(plan.totalCostUsd).toBeCloseTo(0.4287, 9);
+    expect(plan.totalCostUsd).toBeCloseTo(0.428725, 9);
   });
 
   test('storage is billed per task with the one-minute minimum: 21 GiB for 10 s tasks', () => {

@@ -76,7 +76,7 @@ describe('report --arm64 --ephemeral-storage', () => {
 
   test('prices both tasks at the ARM64 rates with 30 GiB above the included 20, and the planner alike', async () => {
     // Per task $0.04283 (worked above); 2 tasks: $0.08566, of which storage 60 GB-h x $0.000111 = $0.00666.
-    // Transitions: 6 for the run + 2 tasks = 8 x $0.000025 = $0.0002; total $0.08586.
+    // Transitions: 7 for the run (6, and the vCPU quota read) + 2 tasks = 9 x $0.000025 = $0.000225; total $0.085885.
     const json: string[] = [];
     const dir = await twoItemRun();
     expect(await runReportCommand([dir, '--arm64', '--ephemeral-storage', '50', '--json'], (t) => json.push(t))).toBe(0);
@@ -85,7 +85,7 @@ describe('report --arm64 --ephemeral-storage', () => {
     expect(report.cost.fargateUsd).toBeCloseTo(0.08566, 12);
     expect(report.cost.storageGbHours).toBeCloseTo(60, 9);
     expect(report.cost.storageUsd).toBeCloseTo(0.00666, 12);
-    expect(report.cost.totalUsd).toBeCloseTo(0.08586, 12);
+    expect(report.cost.totalUsd).toBeCloseTo(0.085885, 12);
     // The planner, given the same two hour-long tasks, prices the same ARM64 rates and storage.
     const plan = report.prediction.plan;
     expect(plan.cpuArchitecture).toBe('ARM64');
