@@ -42,7 +42,8 @@ describe('cost', () => {
     expect(taskCost({ ...hour }, DEFAULT_PRICES, { cpu: 512, memoryMiB: 1024 })!.usd).toBeCloseTo(0.5 * 0.04048 + 0.004445, 12);
   });
 
-  test('transitions: the planner\'s count (6 per run) plus tasks started and failure records', () => {
-    expect(estimateTransitions(100, 3)).toBe(109);
+  test('transitions: the planner\'s count (7 per run: 6 fixed states and the vCPU quota read) plus tasks started and failure records', () => {
+    // 7 per run + 100 tasks started + 3 failure records = 110.
+    expect(estimateTransitions(100, 3)).toBe(110);
   });
 });
