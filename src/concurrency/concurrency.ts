@@ -33,12 +33,21 @@ export interface ConcurrencyDecision {
 }
 
 /**
- * `floor(maxVcpus / taskVcpus)`: how many tasks a vCPU budget holds at once, as AWS Batch counts
- * a compute environment's maxvCpus. Throws, naming the prop, when not even one task fits.
+ * `floor(vcpus / taskVcpus)`: how many tasks a number of vCPUs holds at once (a `maxVcpus` budget,
+ * or the account's vCPU quota), as AWS Batch counts a compute environment's maxvCpus; 0 when not
+ * even one task fits.
+ */
+export function tasksHeldByVcpus(vcpus: number, taskVcpus: number): number {
+  // Round before flooring so that 0.75 / 0.25 is 3, not 2.9999.
+  return Math.floor(Math.round((vcpus / taskVcpus) * 1e6) / 1e6);
+}
+
+/**
+ * `floor(maxVcpus / taskVcpus)`: how many tasks a vCPU budget holds at once. Throws, naming the
+ * prop, when not even one task fits.
  */
 export function tasksWithinVcpuBudget(maxVcpus: number, taskVcpus: number): number {
-  // Round before flooring so that 0.75 / 0.25 is 3, not 2.9999.
-  const tasks = Math.floor(Math.round((maxVcpus / taskVcpus) * 1e6) / 1e6);
+  const tasks = tasksHeldByVcpus(maxVcpus, taskVcpus);
   if (tasks < 1) {
     throw new Error(`maxVcpus must be at least the vCPUs of one task (${taskVcpus}), got ${maxVcpus}`);
   }

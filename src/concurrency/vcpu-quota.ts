@@ -1,6 +1,7 @@
 import {
   FARGATE_ON_DEMAND_VCPU_QUOTA_CODE, FARGATE_SERVICE_CODE, FARGATE_SPOT_VCPU_QUOTA_CODE,
 } from '../facts';
+import { tasksHeldByVcpus } from './concurrency';
 import { FanOutCapacity } from '../task/capacity';
 
 /** What reading the account's Fargate vCPU quota depends on. */
@@ -72,17 +73,12 @@ export function decideVcpuQuota(input: VcpuQuotaInput): VcpuQuotaDecision {
 }
 
 /**
- * floor(quota / taskVcpus), rounded as tasksWithinVcpuBudget rounds (so 0.75 / 0.25 is 3): the
- * tasks a quota holds at once. The JSONata expression of the workflow computes the same
- * (vcpuQuotaCapExpression); this is the reference the tests and the planner use.
+ * The cap a run uses once the quota is read: the synth-time cap, lowered to what the quota holds
+ * (at least one task). The workflow's JSONata computes the same (capFromQuotaExpression in
+ * workflow/read-vcpu-quota.ts); this is the reference the tests and the planner use.
  */
-export function tasksWithinQuota(quotaVcpus: number, taskVcpus: number): number {
-  return Math.floor(Math.round((quotaVcpus / taskVcpus) * 1e6) / 1e6);
-}
-
-/** The cap a run uses once the quota is read: the synth-time cap, lowered to what the quota holds (at least one task). */
 export function capWithinQuota(synthCap: number, quotaVcpus: number, taskVcpus: number): { cap: number; fromQuota: boolean } {
-  const tasks = tasksWithinQuota(quotaVcpus, taskVcpus);
+  const tasks = tasksHeldByVcpus(quotaVcpus, taskVcpus);
   if (tasks < 1) {
     return { cap: synthCap, fromQuota: false };
   }

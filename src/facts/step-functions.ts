@@ -101,18 +101,6 @@ export const SFN_MAX_DELAY_SECONDS_LIMIT = 31_622_401;
 export const SFN_MAX_EXECUTION_SECONDS = 365 * 24 * 60 * 60;
 
 /**
- * `States.ArrayRange` returns at most 1,000 elements (more fails the state with States.Runtime).
- * Source: https://docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html (States.ArrayRange)
- */
-export const SFN_ARRAY_RANGE_MAX_ITEMS = 1000;
-
-/**
- * An intrinsic-function field may nest at most 10 intrinsic functions.
- * Source: https://docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html
- */
-export const SFN_MAX_NESTED_INTRINSICS = 10;
-
-/**
  * Task `TimeoutSeconds` ceiling (the default when unset).
  * Source: https://docs.aws.amazon.com/step-functions/latest/dg/state-task.html
  */

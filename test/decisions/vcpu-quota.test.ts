@@ -1,6 +1,7 @@
 import jsonata from 'jsonata';
 import { FanOutCapacity } from '../../src';
-import { capWithinQuota, decideVcpuQuota, tasksWithinQuota, VcpuQuotaInput } from '../../src/concurrency/vcpu-quota';
+import { tasksHeldByVcpus } from '../../src/concurrency/concurrency';
+import { capWithinQuota, decideVcpuQuota, VcpuQuotaInput } from '../../src/concurrency/vcpu-quota';
 import { FARGATE_ON_DEMAND_VCPU_QUOTA_CODE, FARGATE_SPOT_VCPU_QUOTA_CODE } from '../../src/facts';
 import { capFromQuotaExpression, capNotReadExpression } from '../../src/workflow/read-vcpu-quota';
 
@@ -57,9 +58,9 @@ describe('the cap within the quota', () => {
     expect(capWithinQuota(synthCap, quota, vcpus)).toEqual({ cap, fromQuota });
   });
 
-  test('tasksWithinQuota rounds before flooring', () => {
-    expect(tasksWithinQuota(0.75, 0.25)).toBe(3);
-    expect(tasksWithinQuota(6, 4)).toBe(1);
+  test('tasksHeldByVcpus rounds before flooring', () => {
+    expect(tasksHeldByVcpus(0.75, 0.25)).toBe(3);
+    expect(tasksHeldByVcpus(6, 4)).toBe(1);
   });
 });
 
