@@ -4,6 +4,7 @@ import {
   FARGATE_RUN_TASK_CALLS_PER_SECOND,
 } from '../facts';
 import { seededRandom } from './seeded-random';
+import { tasksHeldByVcpus } from '../concurrency/concurrency';
 import { FanOutRetryPolicy } from '../retries/retry-options';
 
 /**
@@ -83,7 +84,7 @@ export function simulateLaunches(input: LaunchSimulationInput): LaunchSimulation
   const callRate = input.runTaskCallsPerSecond ?? FARGATE_RUN_TASK_CALLS_PER_SECOND;
   const calls = new Bucket(callRate, callRate);
   const launches = new Bucket(input.launchBurst ?? FARGATE_LAUNCH_BURST, input.launchRatePerSecond ?? FARGATE_LAUNCH_RATE_PER_SECOND);
-  const maxRunningByQuota = Math.floor(input.vcpuQuota / input.taskVcpus + 1e-9);
+  const maxRunningByQuota = tasksHeldByVcpus(input.vcpuQuota, input.taskVcpus);
   const events = new EventQueue();
   const failuresByItem = new Int32Array(input.items);
 

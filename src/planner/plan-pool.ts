@@ -1,4 +1,5 @@
 import { checkInteger } from '../checks';
+import { tasksHeldByVcpus } from '../concurrency/concurrency';
 import { POOL_MAX_TASKS_LIMIT } from '../concurrency-pool/private/decide-pool';
 import { FARGATE_RUN_TASK_CALLS_PER_SECOND } from '../facts';
 
@@ -82,7 +83,7 @@ export function poolShare(pool: FanOutPlanPool, taskVcpus: number): { cap: numbe
     if (!(pool.maxVcpus > 0)) {
       throw new Error(`pool.maxVcpus must be above 0, got ${pool.maxVcpus}`);
     }
-    limits.push([Math.floor((pool.maxVcpus - otherVcpus) / taskVcpus + 1e-9), `maxVcpus ${pool.maxVcpus} less ${otherVcpus} held by other fan-outs, in tasks of ${taskVcpus} vCPU`]);
+    limits.push([tasksHeldByVcpus(pool.maxVcpus - otherVcpus, taskVcpus), `maxVcpus ${pool.maxVcpus} less ${otherVcpus} held by other fan-outs, in tasks of ${taskVcpus} vCPU`]);
   }
   const [cap, capReason] = limits.length > 0
     ? limits.reduce((a, b) => (b[0] < a[0] ? b : a))

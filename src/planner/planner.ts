@@ -4,7 +4,7 @@ import { makespanLowerBound, simulateLaunches } from './launch-simulation';
 import { FanOutPlanPool, FanOutPlanPoolEffect, poolShare } from './plan-pool';
 import { formatPlanReport } from './plan-report';
 import { checkInteger } from '../checks';
-import { DEFAULT_DISTRIBUTED_MAX_CONCURRENCY } from '../concurrency/concurrency';
+import { DEFAULT_DISTRIBUTED_MAX_CONCURRENCY, tasksHeldByVcpus } from '../concurrency/concurrency';
 import { decideLaunchPacing } from '../concurrency/launch-pacing';
 import { capWithinQuota } from '../concurrency/vcpu-quota';
 import { MAX_ITEMS_PER_BATCH } from '../items/private/batch-limits';
@@ -280,7 +280,7 @@ export class FanOutPlanner {
     const runCap = readsVcpuQuota ? capWithinQuota(maxConcurrency, vcpuQuota, taskVcpus).cap : maxConcurrency;
     const cap = pool ? Math.min(runCap, pool.cap) : runCap;
     const callRate = pool ? pool.callsPerSecond : FARGATE_RUN_TASK_CALLS_PER_SECOND;
-    const byQuota = Math.floor(vcpuQuota / taskVcpus + 1e-9);
+    const byQuota = tasksHeldByVcpus(vcpuQuota, taskVcpus);
     const parallel = Math.min(cap, byQuota);
     // Step Functions launches one task per RunTask call, so the call bucket caps the burst too.
     const launchBurst = Math.min(FARGATE_LAUNCH_BURST, callRate);
