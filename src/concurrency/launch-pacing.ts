@@ -53,7 +53,8 @@ export interface LaunchPacingDecision {
 /**
  * Paces every item of a Distributed Map when its cap lets more RunTask calls start at once than
  * the RunTask rate admits by a wide margin (cap above PACING_MIN_UNPACED_CAP): item `i` waits
- * until `floor(i / rate)` seconds after the run's start, an absolute time, so that at most `rate`
+ * until `floor(i / rate)` seconds after the run's start (the seconds left when its Wait is
+ * entered, see launchWaitSecondsExpression), so that at most `rate`
  * calls start in any second whatever the tasks' durations: an item that starts after its second
  * (its slot came free late) does not wait at all, and one that starts early (short tasks freed
  * its slot while the first wave was still launching) waits its turn. Not paced: the inline Map (at
