@@ -96,7 +96,8 @@ export function useLocalStackFanOut(options: { correctIndefinitePaths: boolean }
     // maxVcpus: no vCPU quota read, a JSONata state, which LocalStack cannot evaluate offline (it downloads a
     // Java library). 10 vCPUs hold 40 tasks of 0.25 vCPU, the inline Map's cap: the same modes, unpaced.
     for (const [machine, { props }] of Object.entries(MACHINES)) {
-      arns.set(machine as MachineName, await api.createStateMachine(machine, forLocalStack(synthFanOut(withImage({ maxVcpus: 10, ...props })).definition)));
+      const { definition } = synthFanOut(withImage({ maxVcpus: 10, ...props }));
+      arns.set(machine as MachineName, await api.createStateMachine(machine, forLocalStack(definition)));
     }
   }, INSTALL_TIMEOUT_MS);
 
