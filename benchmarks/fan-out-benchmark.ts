@@ -4,7 +4,8 @@ import { App, Duration } from 'aws-cdk-lib';
 import { HandWrittenStack } from './hand-written-stack';
 import { ExampleStack } from '../examples/example-stack';
 import { FanOutPlan, FanOutPlanner, FanOutRetryPolicy } from '../src';
-import { makespanLowerBound, simulateLaunches } from '../src/planner/launch-simulation';
+import { simulateLaunches } from '../src/planner/launch-simulation';
+import { makespanLowerBound } from '../src/planner/makespan-lower-bound';
 import { QUOTA_READ_TRANSITIONS, TRANSITIONS_PER_RUN } from '../src/planner/planner';
 import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY } from '../src/retries/private/throttle-retry';
 

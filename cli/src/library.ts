@@ -8,7 +8,8 @@
 export { Duration } from 'aws-cdk-lib';
 export { FanOutPlanner, TRANSITIONS_PER_RUN } from 'cdk-fargate-fan-out/lib/planner/planner';
 export { formatPlanReport } from 'cdk-fargate-fan-out/lib/planner/plan-report';
-export type { FanOutPlan, FanOutPlanOptions } from 'cdk-fargate-fan-out/lib/planner/planner';
+export type { FanOutPlan } from 'cdk-fargate-fan-out/lib/planner/plan';
+export type { FanOutPlanOptions } from 'cdk-fargate-fan-out/lib/planner/plan-options';
 export { seededRandom } from 'cdk-fargate-fan-out/lib/planner/seeded-random';
 export { FanOutCpuArchitecture } from 'cdk-fargate-fan-out/lib/task/cpu-architecture';
 export {

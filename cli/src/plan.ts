@@ -1,3 +1,4 @@
+import { parseCommandLine } from './command-line';
 import { Duration, FanOutCpuArchitecture, FanOutPlanOptions, FanOutPlanner, formatPlanReport } from './library';
 
 export const PLAN_USAGE = `usage: cdk-fargate-fan-out plan --items N --duration 5m [options]
@@ -25,34 +26,19 @@ export const PLAN_USAGE = `usage: cdk-fargate-fan-out plan --items N --duration 
 
 /** Parses `plan` arguments into planner options; throws with the usage on bad input. */
 export function parsePlanArguments(args: string[]): { options: FanOutPlanOptions; json: boolean } {
-  const values = new Map<string, string>();
-  let json = false;
-  let arm64 = false;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (arg === '--json') {
-      json = true;
-    } else if (arg === '--arm64') {
-      arm64 = true;
-    } else if (arg.startsWith('--') && i + 1 < args.length) {
-      values.set(arg.slice(2), args[++i]);
-    } else {
-      throw new Error(`unexpected argument '${arg}'\n${PLAN_USAGE}`);
-    }
-  }
-  const known = ['items', 'duration', 'cpu', 'memory', 'max-concurrency', 'items-per-task', 'vcpu-quota', 'throttle-rate', 'ephemeral-storage', 'interface-endpoints', 'azs'];
-  for (const key of values.keys()) {
-    if (!known.includes(key)) {
-      throw new Error(`unknown option --${key}\n${PLAN_USAGE}`);
-    }
-  }
+  const { values, flags } = parseCommandLine(args, {
+    valued: ['items', 'duration', 'cpu', 'memory', 'max-concurrency', 'items-per-task', 'vcpu-quota', 'throttle-rate', 'ephemeral-storage', 'interface-endpoints', 'azs'],
+    flags: ['json', 'arm64'],
+    maxPositionals: 0,
+    usage: PLAN_USAGE,
+  });
   if (!values.has('items') || !values.has('duration')) {
     throw new Error(`--items and --duration are required\n${PLAN_USAGE}`);
   }
   const number = (key: string) => (values.has(key) ? parseNumber(key, values.get(key)!) : undefined);
   const vcpus = number('cpu');
   return {
-    json,
+    json: flags.has('json'),
     options: {
       items: number('items')!,
       taskDuration: parseDuration(values.get('duration')!),
@@ -62,7 +48,7 @@ export function parsePlanArguments(args: string[]): { options: FanOutPlanOptions
       itemsPerTask: number('items-per-task'),
       vcpuQuota: number('vcpu-quota'),
       extraThrottleRate: number('throttle-rate'),
-      cpuArchitecture: arm64 ? FanOutCpuArchitecture.ARM64 : undefined,
+      cpuArchitecture: flags.has('arm64') ? FanOutCpuArchitecture.ARM64 : undefined,
       ephemeralStorageGiB: number('ephemeral-storage'),
       interfaceEndpoints: number('interface-endpoints'),
       availabilityZones: number('azs'),

@@ -3,7 +3,9 @@ import {
   FARGATE_LAUNCH_RATE_PER_SECOND,
   FARGATE_RUN_TASK_CALLS_PER_SECOND,
 } from '../facts';
+import { EventQueue } from './event-queue';
 import { seededRandom } from './seeded-random';
+import { TokenBucket } from './token-bucket';
 import { tasksHeldByVcpus } from '../concurrency/concurrency';
 import { FanOutRetryPolicy } from '../retries/retry-options';
 
@@ -82,8 +84,8 @@ export interface LaunchSimulationResult {
 export function simulateLaunches(input: LaunchSimulationInput): LaunchSimulationResult {
   const random = seededRandom(input.seed ?? 1);
   const callRate = input.runTaskCallsPerSecond ?? FARGATE_RUN_TASK_CALLS_PER_SECOND;
-  const calls = new Bucket(callRate, callRate);
-  const launches = new Bucket(input.launchBurst ?? FARGATE_LAUNCH_BURST, input.launchRatePerSecond ?? FARGATE_LAUNCH_RATE_PER_SECOND);
+  const calls = new TokenBucket(callRate, callRate);
+  const launches = new TokenBucket(input.launchBurst ?? FARGATE_LAUNCH_BURST, input.launchRatePerSecond ?? FARGATE_LAUNCH_RATE_PER_SECOND);
   const maxRunningByQuota = tasksHeldByVcpus(input.vcpuQuota, input.taskVcpus);
   const events = new EventQueue();
   const failuresByItem = new Int32Array(input.items);
@@ -170,40 +172,6 @@ export function simulateLaunches(input: LaunchSimulationInput): LaunchSimulation
   };
 }
 
-/** A run the makespan bound is computed for. */
-export interface MakespanBoundInput {
-  /** Tasks to run (items, or batches). */
-  readonly items: number;
-  /** How long each task runs. */
-  readonly taskSeconds: number;
-  /** Most tasks running at once. */
-  readonly parallel: number;
-  /** Launches admitted at once before the steady rate applies. */
-  readonly launchBurst: number;
-  /** Launches admitted per second after the burst. */
-  readonly launchRatePerSecond: number;
-}
-
-/**
- * A lower bound on the makespan that no schedule can beat: the k-th task to start cannot start
- * before the launch limits allow k launches (a burst, then a steady rate; one task per RunTask
- * call, as Step Functions calls it), nor before the (k - parallel)-th task, started earlier,
- * has finished. The last start plus one task duration bounds the makespan.
- */
-export function makespanLowerBound(run: MakespanBoundInput): number {
-  const { items, taskSeconds, parallel, launchBurst, launchRatePerSecond } = run;
-  if (items <= 0) {
-    return 0;
-  }
-  const starts = new Float64Array(items);
-  for (let k = 0; k < items; k++) {
-    const byRate = k < launchBurst ? 0 : (k - launchBurst + 1) / launchRatePerSecond;
-    const bySlot = k >= parallel ? starts[k - parallel] + taskSeconds : 0;
-    starts[k] = Math.max(byRate, bySlot);
-  }
-  return starts[items - 1] + taskSeconds;
-}
-
 /** Seconds until the next attempt after the `failures`-th failure, or undefined to give up. */
 function nextDelay(input: LaunchSimulationInput, failures: number, random: () => number, time: number): number | undefined {
   if (input.pollingSeconds !== undefined) {
@@ -222,92 +190,3 @@ function nextDelay(input: LaunchSimulationInput, failures: number, random: () =>
 
 const ATTEMPT = 0;
 const FINISH = 1;
-
-/** A token bucket that refills continuously with simulated time. */
-class Bucket {
-  private tokens: number;
-  private updatedAt = 0;
-
-  constructor(private readonly capacity: number, private readonly refillPerSecond: number) {
-    this.tokens = capacity;
-  }
-
-  public tryTake(time: number): boolean {
-    this.tokens = Math.min(this.capacity, this.tokens + (time - this.updatedAt) * this.refillPerSecond);
-    this.updatedAt = time;
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
-      return true;
-    }
-    return false;
-  }
-}
-
-/** A binary min-heap of events by time (ties in insertion order). */
-class EventQueue {
-  private readonly times: number[] = [];
-  private readonly items: number[] = [];
-  private readonly kinds: number[] = [];
-  private readonly order: number[] = [];
-  private counter = 0;
-
-  public get size(): number {
-    return this.times.length;
-  }
-
-  public push(time: number, item: number, kind: number): void {
-    this.times.push(time);
-    this.items.push(item);
-    this.kinds.push(kind);
-    this.order.push(this.counter++);
-    let i = this.times.length - 1;
-    while (i > 0) {
-      const parent = Math.floor((i - 1) / 2);
-      if (!this.less(i, parent)) {
-        break;
-      }
-      this.swap(i, parent);
-      i = parent;
-    }
-  }
-
-  public pop(): { time: number; item: number; kind: number } {
-    const top = { time: this.times[0], item: this.items[0], kind: this.kinds[0] };
-    const last = this.times.length - 1;
-    this.swap(0, last);
-    this.times.pop();
-    this.items.pop();
-    this.kinds.pop();
-    this.order.pop();
-    let i = 0;
-    for (;;) {
-      const left = 2 * i + 1;
-      const right = left + 1;
-      let smallest = i;
-      if (left < this.times.length && this.less(left, smallest)) {
-        smallest = left;
-      }
-      if (right < this.times.length && this.less(right, smallest)) {
-        smallest = right;
-      }
-      if (smallest === i) {
-        break;
-      }
-      this.swap(i, smallest);
-      i = smallest;
-    }
-    return top;
-  }
-
-  private less(a: number, b: number): boolean {
-    return this.times[a] < this.times[b] || (this.times[a] === this.times[b] && this.order[a] < this.order[b]);
-  }
-
-  private swap(a: number, b: number): void {
-    for (const array of [this.times, this.items, this.kinds, this.order]) {
-      const t = array[a];
-      array[a] = array[b];
-      array[b] = t;
-    }
-  }
-}

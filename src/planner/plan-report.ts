@@ -1,4 +1,4 @@
-import type { FanOutPlan } from './planner';
+import type { FanOutPlan } from './plan';
 import { FanOutCpuArchitecture } from '../task/cpu-architecture';
 
 /** A short plain-text report of a plan. */

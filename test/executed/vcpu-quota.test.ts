@@ -11,7 +11,7 @@
  */
 import { expectEveryItemAccountedFor, fanOutWith, makeItems, runFanOut } from './fan-out-run';
 import { FanOutMode } from '../../src';
-import { makespanLowerBound } from '../../src/planner/launch-simulation';
+import { makespanLowerBound } from '../../src/planner/makespan-lower-bound';
 import { SimulatedEcs } from '../harness/simulated-ecs';
 import { atScale, count, SCALE_NOTE } from '../util/scale';
 

@@ -1,7 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import { FanOutPlanner } from '../../src';
 import { estimatedUnpacedFirstWaveThrottles } from '../../src/concurrency/launch-pacing';
-import { makespanLowerBound, simulateLaunches } from '../../src/planner/launch-simulation';
+import { simulateLaunches } from '../../src/planner/launch-simulation';
+import { makespanLowerBound } from '../../src/planner/makespan-lower-bound';
 import { formatPlanReport } from '../../src/planner/plan-report';
 import { QUOTA_READ_TRANSITIONS, TRANSITIONS_PER_RUN } from '../../src/planner/planner';
 import { DEFAULT_DISTRIBUTED_THROTTLE_RETRY } from '../../src/retries/private/throttle-retry';

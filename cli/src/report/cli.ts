@@ -7,6 +7,7 @@ import { scanRun } from './read-run';
 import { formatHtmlReport } from './report-html';
 import { formatTextReport } from './report-text';
 import { ItemResult, RunInfo, RunResults } from './run-results';
+import { parseCommandLine } from '../command-line';
 import { FARGATE_MAX_EPHEMERAL_STORAGE_GIB, FARGATE_MIN_EPHEMERAL_STORAGE_GIB, FanOutCpuArchitecture } from '../library';
 
 export const REPORT_USAGE = `usage: cdk-fargate-fan-out report <execution ARN | s3://bucket/prefix | folder> [options]
@@ -55,27 +56,14 @@ const NUMERIC = ['cpu', 'memory', 'ephemeral-storage', 'max-concurrency', 'vcpu-
 
 /** Parses `report` arguments; throws with the usage on bad input. */
 export function parseReportArguments(args: string[]): ReportArguments {
-  let source: string | undefined;
-  let json = false;
-  let arm64 = false;
-  const values = new Map<string, string>();
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (arg === '--json') {
-      json = true;
-    } else if (arg === '--arm64') {
-      arm64 = true;
-    } else if (arg.startsWith('--')) {
-      const key = arg.slice(2);
-      if (!NUMERIC.includes(key) && key !== 'html' && key !== 'prices') throw new Error(`unknown option ${arg}\n${REPORT_USAGE}`);
-      if (i + 1 >= args.length) throw new Error(`${arg} needs a value\n${REPORT_USAGE}`);
-      values.set(key, args[++i]);
-    } else if (source === undefined) {
-      source = arg;
-    } else {
-      throw new Error(`unexpected argument '${arg}': give one run\n${REPORT_USAGE}`);
-    }
-  }
+  const { values, flags, positionals } = parseCommandLine(args, {
+    valued: [...NUMERIC, 'html', 'prices'],
+    flags: ['json', 'arm64'],
+    maxPositionals: 1,
+    positionalHint: 'give one run',
+    usage: REPORT_USAGE,
+  });
+  const source = positionals[0];
   if (source === undefined) throw new Error(`name the run to report\n${REPORT_USAGE}`);
   const number = (key: string): number | undefined => {
     const text = values.get(key);
@@ -100,13 +88,13 @@ export function parseReportArguments(args: string[]): ReportArguments {
   }
   return {
     source,
-    json,
+    json: flags.has('json'),
     html: values.get('html'),
     pricesFile: values.get('prices'),
     prices,
     cpu: number('cpu'),
     memoryMiB: number('memory'),
-    cpuArchitecture: arm64 ? FanOutCpuArchitecture.ARM64 : FanOutCpuArchitecture.X86_64,
+    cpuArchitecture: flags.has('arm64') ? FanOutCpuArchitecture.ARM64 : FanOutCpuArchitecture.X86_64,
     ephemeralStorageGiB,
     maxConcurrency,
     vcpuQuota: number('vcpu-quota'),

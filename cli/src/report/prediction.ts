@@ -1,4 +1,5 @@
-import { PredictionBasis, RunReport } from './aggregate';
+import { PredictionBasis } from './aggregate';
+import { RunReport } from './run-report';
 import { CPU_UNITS_PER_VCPU, Duration, FARGATE_DEFAULT_VCPU_QUOTA, FanOutCpuArchitecture, FanOutPlan, FanOutPlanner } from '../library';
 
 /** What the planner was asked, and where each input came from. */

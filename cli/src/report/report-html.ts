@@ -1,7 +1,8 @@
-import { RunReport, Timeline } from './aggregate';
 import { escapeHtml } from './escape';
 import { formatCount, formatSeconds, formatTime, formatUsd, percent } from './format';
 import { Prediction } from './prediction';
+import { RunReport } from './run-report';
+import { Timeline } from './timeline';
 import { TIMELINE_COLOURS, timelineSvg } from './timeline-svg';
 import { FanOutCpuArchitecture } from '../library';
 

@@ -1,6 +1,6 @@
-import { RunReport } from './aggregate';
 import { formatCount, formatSeconds, formatTime, formatUsd, percent } from './format';
 import { Prediction } from './prediction';
+import { RunReport } from './run-report';
 import { FanOutCpuArchitecture } from '../library';
 
 /** The report in plain text, for a terminal. */

@@ -1,6 +1,7 @@
-import { TaskRun, Timeline } from './aggregate';
 import { escapeHtml } from './escape';
 import { formatSeconds } from './format';
+import { TaskRun } from './task-runs';
+import { Timeline } from './timeline';
 import { CapacityProviderNames } from '../library';
 
 /** Colours of the picture, by what a task was. */

@@ -2,6 +2,7 @@ import { promises as fs } from 'fs';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { parseItems } from './items-file';
 import { SFN_MAX_INPUT_BYTES, consoleLinkOf } from '../aws-limits';
+import { parseCommandLine } from '../command-line';
 import { PacedSfn, regionOf } from '../paced-sfn';
 import { Output, runWatch } from '../watch/watch';
 
@@ -31,16 +32,13 @@ export interface StartArguments {
 
 /** Parses `start` arguments; throws with the usage on bad input. */
 export function parseStartArguments(args: string[]): StartArguments {
-  let stateMachineArn: string | undefined;
-  let watch = false;
-  const values = new Map<string, string>();
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (arg === '--watch') {watch = true;} else if (['--items', '--input', '--name', '--interval'].includes(arg)) {
-      if (i + 1 >= args.length) throw new Error(`${arg} needs a value\n${START_USAGE}`);
-      values.set(arg.slice(2), args[++i]);
-    } else if (arg.startsWith('--')) {throw new Error(`unknown option ${arg}\n${START_USAGE}`);} else if (stateMachineArn === undefined) {stateMachineArn = arg;} else {throw new Error(`unexpected argument '${arg}'\n${START_USAGE}`);}
-  }
+  const { values, flags, positionals } = parseCommandLine(args, {
+    valued: ['items', 'input', 'name', 'interval'],
+    flags: ['watch'],
+    maxPositionals: 1,
+    usage: START_USAGE,
+  });
+  const stateMachineArn = positionals[0];
   if (stateMachineArn === undefined) throw new Error(`name the state machine to start\n${START_USAGE}`);
   if (!/^arn:aws[a-z-]*:states:[^:]+:\d{12}:stateMachine:[^:]+$/.test(stateMachineArn)) {
     throw new Error(`'${stateMachineArn}' is not a state machine ARN (arn:aws:states:<region>:<account>:stateMachine:<name>)`);
@@ -48,7 +46,7 @@ export function parseStartArguments(args: string[]): StartArguments {
   const interval = values.get('interval');
   const intervalSeconds = interval === undefined ? undefined : Number(interval);
   if (intervalSeconds !== undefined && !(intervalSeconds >= 1)) throw new Error(`--interval must be a number of seconds, at least 1, got '${interval}'`);
-  return { stateMachineArn, items: values.get('items'), input: values.get('input'), name: values.get('name'), watch, intervalSeconds };
+  return { stateMachineArn, items: values.get('items'), input: values.get('input'), name: values.get('name'), watch: flags.has('watch'), intervalSeconds };
 }
 
 /**

@@ -3,6 +3,7 @@ import {
   EXIT_CODES, EXIT_INTERRUPTED, HistoryProgress, Progress, formatDuration, formatPlainLine, formatProgressLine, progressOfMapRun,
 } from './progress';
 import { EXECUTION_END_STATUSES, consoleLinkOf } from '../aws-limits';
+import { parseCommandLine } from '../command-line';
 import { PacedSfn, regionOf } from '../paced-sfn';
 
 export const WATCH_USAGE = `usage: cdk-fargate-fan-out watch <execution ARN> [--interval S]
@@ -32,15 +33,12 @@ export interface WatchOptions {
 
 /** Parses `watch` arguments; throws with the usage on bad input. */
 export function parseWatchArguments(args: string[]): { executionArn: string; intervalSeconds?: number } {
-  let executionArn: string | undefined;
-  let intervalSeconds: number | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (arg === '--interval') {
-      const value = Number(args[++i]);
-      if (!(value >= 1)) throw new Error(`--interval must be a number of seconds, at least 1, got '${args[i] ?? ''}'\n${WATCH_USAGE}`);
-      intervalSeconds = value;
-    } else if (arg.startsWith('--')) {throw new Error(`unknown option ${arg}\n${WATCH_USAGE}`);} else if (executionArn === undefined) {executionArn = arg;} else {throw new Error(`unexpected argument '${arg}'\n${WATCH_USAGE}`);}
+  const { values, positionals } = parseCommandLine(args, { valued: ['interval'], flags: [], maxPositionals: 1, usage: WATCH_USAGE });
+  const executionArn = positionals[0];
+  const interval = values.get('interval');
+  const intervalSeconds = interval === undefined ? undefined : Number(interval);
+  if (intervalSeconds !== undefined && !(intervalSeconds >= 1)) {
+    throw new Error(`--interval must be a number of seconds, at least 1, got '${interval}'\n${WATCH_USAGE}`);
   }
   if (executionArn === undefined) throw new Error(`name the execution to watch\n${WATCH_USAGE}`);
   if (!/^arn:aws[a-z-]*:states:[^:]+:\d{12}:execution:[^:]+:[^:]+$/.test(executionArn)) {

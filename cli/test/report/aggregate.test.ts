@@ -5,10 +5,12 @@
  */
 import { itemKey } from '../../../test/harness/simulated-ecs';
 import { account, launched, simulatedCost, startedTasks, writtenDistributedRun, writtenInlineRun, WrittenRun } from '../../../test/report/executed-run';
-import { aggregateRun, concurrencyCurve, RunReport, tasksOf } from '../../src/report/aggregate';
+import { aggregateRun } from '../../src/report/aggregate';
 import { DEFAULT_PRICES } from '../../src/report/prices';
 import { readRun } from '../../src/report/read-run';
+import { RunReport } from '../../src/report/run-report';
 import { RunResults } from '../../src/report/run-results';
+import { concurrencyCurve, tasksOf } from '../../src/report/task-runs';
 
 jest.setTimeout(120_000);
 

@@ -10,7 +10,7 @@ import { promises as fs, mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
 import { writeResultWriterRun, WrittenResultWriterRun } from './result-writer-run';
-import { FAILED_ITEMS_LISTED } from '../../src/report/aggregate';
+import { FAILED_ITEMS_LISTED } from '../../src/report/failure-collector';
 
 jest.setTimeout(600_000);
 
