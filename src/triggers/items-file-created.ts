@@ -10,7 +10,7 @@ import { Construct, IConstruct } from 'constructs';
 import { TEMPLATED_RECORD_SELECTOR } from './object-created';
 import { FargateFanOut } from '../fargate-fan-out';
 import { sameBucket, sendObjectCreatedEvents } from './private/bucket-events';
-import { buildDeadLetterAlarm, buildTriggerQueues } from './private/dead-letters';
+import { alarmOnDeadLetters, buildTriggerQueues } from './private/dead-letters';
 import { buildTriggerPipe } from './private/pipe';
 import { TriggerStarter } from './private/starter';
 import { RunForEachItemsFileCreatedOptions } from './trigger-options';
@@ -77,14 +77,12 @@ export class ItemsFileCreatedTrigger extends Construct {
     this.deadLetterQueue = queues.deadLetterQueue;
     this.rule = sendObjectCreatedEvents(this, { ...watched, ...queues, bucket: props.bucket });
     this.starter = new TriggerStarter(this, 'Starter', {
-      fanOut: target.stateMachine,
+      target,
       recordSelector: TEMPLATED_RECORD_SELECTOR,
       fanOutInput: {
         [S3_OBJECT_INPUT_FIELDS.bucket]: sfn.JsonPath.stringAt('$.items[0].bucket'),
         [S3_OBJECT_INPUT_FIELDS.key]: sfn.JsonPath.stringAt('$.items[0].key'),
       },
-      logRetention: target.logRetention,
-      logRemovalPolicy: target.logRemovalPolicy,
     }).stateMachine;
     this.pipe = buildTriggerPipe(this, { queue: this.queue, starter: this.starter, batching, inputTemplate: ITEMS_FILE_RECORD_TEMPLATE });
 
@@ -94,10 +92,7 @@ export class ItemsFileCreatedTrigger extends Construct {
     props.bucket.encryptionKey?.grantDecrypt(target.stateMachine);
     Aspects.of(fanOut).add(new WatchedFilesAcknowledgement(files));
 
-    if (target.alarms) {
-      this.deadLetterAlarm = buildDeadLetterAlarm(this, this.deadLetterQueue, 'An items-file event');
-      target.alarms.push(this.deadLetterAlarm);
-    }
+    this.deadLetterAlarm = alarmOnDeadLetters(this, target, this.deadLetterQueue, 'An items-file event');
   }
 }
 

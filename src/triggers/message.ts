@@ -7,7 +7,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { FargateFanOut } from '../fargate-fan-out';
 import { buildClaimTable } from './private/claims';
-import { buildDeadLetterAlarm } from './private/dead-letters';
+import { alarmOnDeadLetters } from './private/dead-letters';
 import { decideClaimRetention, decideTriggerBatching, inputFieldsOfItemsPath } from './private/decide-triggers';
 import { buildTriggerPipe } from './private/pipe';
 import { nestedInput, TriggerStarter } from './private/starter';
@@ -71,11 +71,9 @@ export class MessageTrigger extends Construct {
     this.claimTable = buildClaimTable(this);
     this.claimRetentionReason = retention.reason;
     this.starter = new TriggerStarter(this, 'Starter', {
-      fanOut: target.stateMachine,
+      target,
       recordSelector: MESSAGE_RECORD_SELECTOR,
       fanOutInput: nestedInput(itemsFields, sfn.JsonPath.listAt('$.items')),
-      logRetention: target.logRetention,
-      logRemovalPolicy: target.logRemovalPolicy,
       claims: { table: this.claimTable, retention },
     }).stateMachine;
     this.pipe = buildTriggerPipe(this, { queue: props.queue, starter: this.starter, batching });
@@ -83,9 +81,8 @@ export class MessageTrigger extends Construct {
     if (!deadLetterQueue) {
       Annotations.of(this).addWarningV2('cdk-fargate-fan-out:messageDeadLetterQueue',
         `The queue ${props.queue.node.path} has no dead-letter queue this construct can see: a message whose batch cannot be started is retried until the queue's retention period ends, then lost. Give the queue a deadLetterQueue (maxReceiveCount 5 or so) and an alarm on it.`);
-    } else if (target.alarms) {
-      this.deadLetterAlarm = buildDeadLetterAlarm(this, deadLetterQueue, 'A message');
-      target.alarms.push(this.deadLetterAlarm);
+    } else {
+      this.deadLetterAlarm = alarmOnDeadLetters(this, target, deadLetterQueue, 'A message');
     }
   }
 }

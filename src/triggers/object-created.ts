@@ -9,7 +9,7 @@ import { Construct } from 'constructs';
 import { FargateFanOut } from '../fargate-fan-out';
 import { sameBucket, sendObjectCreatedEvents } from './private/bucket-events';
 import { buildClaimTable } from './private/claims';
-import { buildDeadLetterAlarm, buildTriggerQueues } from './private/dead-letters';
+import { alarmOnDeadLetters, buildTriggerQueues } from './private/dead-letters';
 import { checkResultLoop, decideClaimRetention, decideTriggerBatching, inputFieldsOfItemsPath, validateWatchedObjects } from './private/decide-triggers';
 import { buildTriggerPipe } from './private/pipe';
 import { nestedInput, TriggerStarter } from './private/starter';
@@ -95,17 +95,12 @@ export class ObjectCreatedTrigger extends Construct {
     this.claimTable = buildClaimTable(this);
     this.claimRetentionReason = retention.reason;
     this.starter = new TriggerStarter(this, 'Starter', {
-      fanOut: target.stateMachine,
+      target,
       recordSelector: OBJECT_CREATED_RECORD_SELECTOR,
       fanOutInput: nestedInput(itemsFields, sfn.JsonPath.listAt('$.items')),
-      logRetention: target.logRetention,
-      logRemovalPolicy: target.logRemovalPolicy,
       claims: { table: this.claimTable, retention },
     }).stateMachine;
     this.pipe = buildTriggerPipe(this, { queue: this.queue, starter: this.starter, batching, inputTemplate: OBJECT_CREATED_RECORD_TEMPLATE });
-    if (target.alarms) {
-      this.deadLetterAlarm = buildDeadLetterAlarm(this, this.deadLetterQueue, 'An object-created event');
-      target.alarms.push(this.deadLetterAlarm);
-    }
+    this.deadLetterAlarm = alarmOnDeadLetters(this, target, this.deadLetterQueue, 'An object-created event');
   }
 }

@@ -4,7 +4,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { buildDeadLetterAlarm, buildDeadLetterQueue } from './private/dead-letters';
+import { alarmOnDeadLetters, buildDeadLetterQueue } from './private/dead-letters';
 import { RunOnScheduleOptions } from './trigger-options';
 import { EVENTBRIDGE_MAX_EVENT_AGE_SECONDS, EVENTBRIDGE_MAX_RETRY_ATTEMPTS } from '../facts';
 import { FargateFanOut } from '../fargate-fan-out';
@@ -55,9 +55,6 @@ export class ScheduleTrigger extends Construct {
         maxEventAge: Duration.seconds(EVENTBRIDGE_MAX_EVENT_AGE_SECONDS),
       }),
     });
-    if (target.alarms) {
-      this.deadLetterAlarm = buildDeadLetterAlarm(this, deadLetterQueue, 'A scheduled start');
-      target.alarms.push(this.deadLetterAlarm);
-    }
+    this.deadLetterAlarm = alarmOnDeadLetters(this, target, deadLetterQueue, 'A scheduled start');
   }
 }

@@ -346,3 +346,30 @@ describe('runOnSchedule', () => {
     expect(() => fanOut.runOnSchedule(scheduler.ScheduleExpression.rate(Duration.hours(1)))).toThrow(/^input: the fan-out reads the items at \$\.items/);
   });
 });
+
+describe('each trigger\'s dead-letter alarm joins the fan-out\'s alarms, and follows createAlarms', () => {
+  const triggers: Array<[string, object, (fanOut: FargateFanOut) => { deadLetterAlarm?: unknown }]> = [
+    ['runForEachObjectCreated', {}, (fanOut) => fanOut.runForEachObjectCreated(new s3.Bucket(fanOut, 'Uploads'))],
+    ['runForEachItemsFileCreated', { items: FanOutItems.fromS3ObjectInInput(FanOutItemsFormat.CSV) },
+      (fanOut) => fanOut.runForEachItemsFileCreated(new s3.Bucket(fanOut, 'Files'), { format: FanOutItemsFormat.CSV })],
+    ['runForEachMessage', {}, (fanOut) => {
+      const deadLetterQueue = new sqs.Queue(fanOut, 'Dlq', { enforceSSL: true });
+      return fanOut.runForEachMessage(new sqs.Queue(fanOut, 'Jobs', { enforceSSL: true, deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: 3 } }));
+    }],
+    ['runOnSchedule', {}, (fanOut) => fanOut.runOnSchedule(scheduler.ScheduleExpression.rate(Duration.hours(1)), { input: scheduler.ScheduleTargetInput.fromObject({ items: [1, 2] }) })],
+  ];
+
+  test.each(triggers)('%s', (_name, props, addTrigger) => {
+    const on = fanOutIn(newStack(), props);
+    const alarmsBefore = on.fanOut.alarms.length;
+    const trigger = addTrigger(on.fanOut);
+    expect(trigger.deadLetterAlarm).toBeDefined();
+    expect(on.fanOut.alarms).toHaveLength(alarmsBefore + 1);
+    expect(on.fanOut.alarms).toContain(trigger.deadLetterAlarm);
+
+    const off = fanOutIn(newStack(), { ...props, createAlarms: false });
+    expect(addTrigger(off.fanOut).deadLetterAlarm).toBeUndefined();
+    expect(off.fanOut.alarms).toEqual([]);
+    Template.fromStack(off.stack).resourceCountIs('AWS::CloudWatch::Alarm', 0);
+  });
+});

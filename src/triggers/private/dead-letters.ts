@@ -3,6 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DEAD_LETTER_RETENTION, TRIGGER_MAX_RECEIVE_COUNT, TriggerBatching } from './decide-triggers';
+import { TriggerTarget } from './trigger-target';
 
 /** A trigger's queues: the buffer a pipe reads, and where what cannot be started ends up. */
 export interface TriggerQueues {
@@ -36,9 +37,15 @@ export function buildTriggerQueues(scope: Construct, batching: TriggerBatching):
   return { queue, deadLetterQueue };
 }
 
-/** An alarm on the first message in a dead-letter queue: an event that did not start the fan-out. */
-export function buildDeadLetterAlarm(scope: Construct, deadLetterQueue: sqs.IQueue, what: string): cloudwatch.Alarm {
-  return new cloudwatch.Alarm(scope, 'DeadLetterAlarm', {
+/**
+ * An alarm on the first message in a dead-letter queue (an event that did not start the fan-out),
+ * added to the fan-out's alarms; none when the fan-out's createAlarms is false.
+ */
+export function alarmOnDeadLetters(scope: Construct, target: TriggerTarget, deadLetterQueue: sqs.IQueue, what: string): cloudwatch.Alarm | undefined {
+  if (!target.alarms) {
+    return undefined;
+  }
+  const alarm = new cloudwatch.Alarm(scope, 'DeadLetterAlarm', {
     metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM }),
     threshold: 1,
     evaluationPeriods: 1,
@@ -46,4 +53,6 @@ export function buildDeadLetterAlarm(scope: Construct, deadLetterQueue: sqs.IQue
     treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     alarmDescription: `${what} could not start the fan-out and waits in the dead-letter queue ${deadLetterQueue.node.path}.`,
   });
+  target.alarms.push(alarm);
+  return alarm;
 }

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
@@ -8,13 +8,14 @@ import { TriggerClaims } from './claims';
 import { STARTER_TIMEOUT } from './decide-triggers';
 import { buildListKeptRecords, buildListRecords } from './record-lists';
 import { StarterStateNames } from './starter-state-names';
+import { TriggerTarget } from './trigger-target';
 import { ERRORS_EXECUTION_ALREADY_EXISTS } from '../../facts';
 
 
 /** What a starter needs. */
 export interface TriggerStarterProps {
-  /** The fan-out to start. */
-  readonly fanOut: sfn.IStateMachine;
+  /** The fan-out to start, and where the starter's logs go. */
+  readonly target: TriggerTarget;
   /**
    * Turns one record of the pipe's batch into `{ id, item }` (an ItemSelector, evaluated per
    * record with `$$.Map.Item.Value`): `id` names the record, `item` is what the fan-out runs.
@@ -26,10 +27,6 @@ export interface TriggerStarterProps {
    * state after NameExecution.
    */
   readonly fanOutInput: { [key: string]: any };
-  /** How long the starter's logs are kept. */
-  readonly logRetention: logs.RetentionDays;
-  /** What `cdk destroy` does with the starter's logs. */
-  readonly logRemovalPolicy?: RemovalPolicy;
   /**
    * Where started records are recorded, so that a record delivered again in another batch is
    * dropped.
@@ -107,7 +104,7 @@ export class TriggerStarter extends Construct {
     const start = new tasks.StepFunctionsStartExecution(this, 'Start', {
       stateName: StarterStateNames.START,
       comment: 'Starts the fan-out for the batch (idempotent by name).',
-      stateMachine: props.fanOut,
+      stateMachine: props.target.stateMachine,
       name: sfn.JsonPath.stringAt('$.name'),
       input: sfn.TaskInput.fromObject(props.fanOutInput),
       integrationPattern: sfn.IntegrationPattern.REQUEST_RESPONSE,
@@ -153,7 +150,7 @@ export class TriggerStarter extends Construct {
       definition = toItems.next(buildListRecords(this)).next(nameBatch).next(start).next(started);
     }
 
-    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: props.logRemovalPolicy });
+    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.target.logRetention, removalPolicy: props.target.logRemovalPolicy });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineType: sfn.StateMachineType.EXPRESS,
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
