@@ -156,7 +156,9 @@ describe('runForEachObjectCreated', () => {
     expect(check.LookUpClaim).toMatchObject({ ResultPath: '$.claimed', Parameters: { ConsistentRead: true, Key: { id: { 'S.$': '$.claim' } } } });
     expect(check.LookUpClaim.Resource).toMatch(/:dynamodb:getItem$/);
     expect(check.StartedBefore.Choices).toEqual([{ Variable: '$.claimed.Item', IsPresent: true, Next: 'Drop' }]);
-    expect(check.Drop.Parameters).toEqual({ 'id.$': '$.id', 'claims': [], 'items': [] });
+    expect(check.Drop.Parameters).toEqual({ 'id.$': '$.id', 'claims': [] });
+    // The items started are the kept records' (ListKeptRecords): no other copy of an item per record.
+    expect(check.Keep.Parameters).toEqual({ 'id.$': '$.id', 'claims.$': 'States.Array($.claim)', 'kept': { 'claim.$': '$.claim', 'item.$': '$.item' } });
     // Nothing left: succeed, so that the pipe deletes the batch.
     expect(states.RecordsToItems.Next).toBe('AnythingToStart');
     expect(states.AnythingToStart).toMatchObject({ Choices: [{ Variable: '$.text', StringMatches: '*"kept"*', Next: 'ListKeptRecords' }], Default: 'AllStartedBefore' });

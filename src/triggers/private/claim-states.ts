@@ -20,7 +20,10 @@ const DYNAMODB_RETRY: sfn.RetryProps = {
   jitterStrategy: sfn.JitterType.FULL,
 };
 
-/** Per record: `{ id, claims: [claim], items: [item] }`, or empty lists when its claim exists. */
+/**
+ * Per record: `{ id, claims: [claim], kept: { claim, item } }`, or `{ id, claims: [] }` when its
+ * claim exists (ListKeptRecords lists the claims, and the items of what was kept).
+ */
 export function buildDropStartedBefore(scope: Construct, claims: TriggerClaims): sfn.IChainable {
   const lookUp = new tasks.DynamoGetItem(scope, 'LookUpClaim', {
     stateName: StarterStateNames.LOOK_UP_CLAIM,
@@ -35,15 +38,14 @@ export function buildDropStartedBefore(scope: Construct, claims: TriggerClaims):
   const drop = new sfn.Pass(scope, 'Drop', {
     stateName: StarterStateNames.DROP,
     comment: 'Started by an earlier batch: not started again.',
-    parameters: { 'id.$': '$.id', 'claims': [], 'items': [] },
+    parameters: { 'id.$': '$.id', 'claims': [] },
   });
   const keep = new sfn.Pass(scope, 'Keep', {
     stateName: StarterStateNames.KEEP,
     parameters: {
       'id.$': '$.id',
       'claims.$': 'States.Array($.claim)',
-      'items.$': 'States.Array($.item)',
-      // Two copies of one event or message in this batch have the same { claim, item } (see dropCopiesInBatch).
+      // Two copies of one event or message in this batch have the same { claim, item } (see ListKeptRecords).
       'kept': { 'claim.$': '$.claim', 'item.$': '$.item' },
     },
   });
