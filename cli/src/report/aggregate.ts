@@ -4,7 +4,7 @@ import { Numbers, quantile } from './numbers';
 import { Prices } from './prices';
 import { CapacityUse, RunReport } from './run-report';
 import { ItemResult, RunInfo, RunResults } from './run-results';
-import { TaskRun, tasksOfResult } from './task-runs';
+import { isTimed, TaskRun, tasksOfResult } from './task-runs';
 import { Timeline, TimelineCollector } from './timeline';
 import { CapacityProviderNames, FanOutCpuArchitecture } from '../library';
 
@@ -124,9 +124,9 @@ export class RunAggregator {
     if (task.stoppedAt !== undefined) {
       this.lastTaskStop = this.lastTaskStop === undefined ? task.stoppedAt : Math.max(this.lastTaskStop, task.stoppedAt);
     }
-    if (task.startedAt === undefined || task.stoppedAt === undefined) return;
+    if (!isTimed(task)) return;
     if (task.last && !task.failed) this.successful.push((task.stoppedAt - task.startedAt) / 1000);
-    this.timeline.add({ ...task, startedAt: task.startedAt, stoppedAt: task.stoppedAt });
+    this.timeline.add(task);
   }
 
   /** The report, the timeline and the prediction's basis, once every result was added. */

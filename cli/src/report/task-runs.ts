@@ -22,6 +22,14 @@ export interface TaskRun {
   readonly failed: boolean;
 }
 
+/** A task that started and stopped: what the timeline, the curve and run times count. */
+export type TimedTaskRun = TaskRun & { readonly startedAt: number; readonly stoppedAt: number };
+
+/** True when the task has its start and its stop. */
+export function isTimed(task: TaskRun): task is TimedTaskRun {
+  return task.startedAt !== undefined && task.stoppedAt !== undefined;
+}
+
 /** The tasks of one result, the last first in its record, numbered from the item's first. */
 export function tasksOfResult(result: ItemResult, r: number): TaskRun[] {
   const recorded = result.record?.tasks ?? [];
@@ -53,7 +61,7 @@ export function tasksOf(run: RunResults): TaskRun[] {
 export function concurrencyCurve(tasks: readonly TaskRun[]): Array<[number, number, number]> {
   const events: Array<[number, number, number]> = [];
   for (const t of tasks) {
-    if (t.startedAt === undefined || t.stoppedAt === undefined) continue;
+    if (!isTimed(t)) continue;
     const spot = t.capacity === CapacityProviderNames.SPOT ? 1 : 0;
     events.push([t.startedAt, 1, spot], [t.stoppedAt, -1, -spot]);
   }

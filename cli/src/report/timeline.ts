@@ -1,5 +1,5 @@
 import { Numbers } from './numbers';
-import { TaskRun } from './task-runs';
+import { TaskRun, TimedTaskRun } from './task-runs';
 import { CapacityProviderNames, seededRandom } from '../library';
 
 /** Tasks the timeline draws at most (a uniform sample of the run's, plus its failed items'). */
@@ -37,7 +37,7 @@ export class TimelineCollector {
   private readonly random = seededRandom(0x5eed);
 
   /** Adds a task that started and stopped. */
-  public add(task: TaskRun & { readonly startedAt: number; readonly stoppedAt: number }): void {
+  public add(task: TimedTaskRun): void {
     this.starts.push(task.startedAt);
     this.stops.push(task.stoppedAt);
     if (task.capacity === CapacityProviderNames.SPOT) {
