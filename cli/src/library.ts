@@ -12,6 +12,7 @@ export type { FanOutPlan } from 'cdk-fargate-fan-out/lib/planner/plan';
 export type { FanOutPlanOptions } from 'cdk-fargate-fan-out/lib/planner/plan-options';
 export { seededRandom } from 'cdk-fargate-fan-out/lib/planner/seeded-random';
 export { FanOutCpuArchitecture } from 'cdk-fargate-fan-out/lib/task/cpu-architecture';
+export { billedStorageGib } from 'cdk-fargate-fan-out/lib/task/private/task-size';
 export {
   CPU_UNITS_PER_VCPU, CapacityProviderNames, FARGATE_DEFAULT_VCPU_QUOTA, FARGATE_MINIMUM_BILLED_SECONDS, FARGATE_SPOT_MAX_DISCOUNT,
   FARGATE_INCLUDED_EPHEMERAL_STORAGE_GIB, FARGATE_MAX_EPHEMERAL_STORAGE_GIB, FARGATE_MIN_EPHEMERAL_STORAGE_GIB,

@@ -1,4 +1,5 @@
 import type { FanOutPlan } from './plan';
+import { FARGATE_INCLUDED_EPHEMERAL_STORAGE_GIB } from '../facts';
 import { FanOutCpuArchitecture } from '../task/cpu-architecture';
 
 /** A short plain-text report of a plan. */
@@ -13,7 +14,7 @@ export function formatPlanReport(plan: FanOutPlan): string {
     `items lost:          ${plan.itemsLost}`,
     `state transitions:   ${plan.stateTransitions}`,
     `Fargate:             ${plan.vcpuHours.toFixed(2)} vCPU-hours $${plan.vcpuCostUsd.toFixed(2)} + ${plan.gbHours.toFixed(2)} GB-hours $${plan.memoryCostUsd.toFixed(2)}`,
-    ...(plan.storageGbHours > 0 ? [`ephemeral storage:   ${plan.storageGbHours.toFixed(2)} GB-hours above the included 20 GiB $${plan.storageCostUsd.toFixed(2)}`] : []),
+    ...(plan.storageGbHours > 0 ? [`ephemeral storage:   ${plan.storageGbHours.toFixed(2)} GB-hours above the included ${FARGATE_INCLUDED_EPHEMERAL_STORAGE_GIB} GiB $${plan.storageCostUsd.toFixed(2)}`] : []),
     `launch pacing:       ${plan.launchPacing ? 'paced' : 'not paced'}`,
     ...(plan.pool ? [`concurrency pool:    ${plan.pool.effectiveCap} tasks at once, ${plan.pool.runTaskCallsPerSecond} RunTask calls/s; adds ${formatSeconds(plan.pool.addedSeconds)} (${plan.pool.reason})`] : []),
     `Step Functions:      $${plan.stepFunctionsCostUsd.toFixed(2)}`,

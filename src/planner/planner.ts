@@ -1,4 +1,4 @@
-import { DISTRIBUTED_MAP_MAX_CONCURRENCY, FARGATE_DEFAULT_VCPU_QUOTA, FARGATE_LAUNCH_BURST, FARGATE_LAUNCH_RATE_PER_SECOND, FARGATE_RUN_TASK_CALLS_PER_SECOND, FARGATE_INCLUDED_EPHEMERAL_STORAGE_GIB, FARGATE_MIN_EPHEMERAL_STORAGE_GIB, FARGATE_MAX_EPHEMERAL_STORAGE_GIB } from '../facts';
+import { DISTRIBUTED_MAP_MAX_CONCURRENCY, FARGATE_DEFAULT_VCPU_QUOTA, FARGATE_LAUNCH_BURST, FARGATE_LAUNCH_RATE_PER_SECOND, FARGATE_RUN_TASK_CALLS_PER_SECOND, FARGATE_MIN_EPHEMERAL_STORAGE_GIB, FARGATE_MAX_EPHEMERAL_STORAGE_GIB } from '../facts';
 import { simulateLaunches } from './launch-simulation';
 import { makespanLowerBound } from './makespan-lower-bound';
 import { FanOutPlan } from './plan';
@@ -116,7 +116,7 @@ export class FanOutPlanner {
       tasksSucceeded: run.itemsSucceeded,
       taskVcpus,
       memoryLimitMiB,
-      ephemeralStorageGiB: options.ephemeralStorageGiB ?? FARGATE_INCLUDED_EPHEMERAL_STORAGE_GIB,
+      ephemeralStorageGiB: options.ephemeralStorageGiB,
       cpuArchitecture,
       stateTransitions,
     });

@@ -1,9 +1,10 @@
 import {
-  FARGATE_INCLUDED_EPHEMERAL_STORAGE_GIB, FARGATE_MINIMUM_BILLED_SECONDS, MIB_PER_GIB, PRICE_FARGATE_ARM64_GB_HOUR_USD,
+  FARGATE_MINIMUM_BILLED_SECONDS, MIB_PER_GIB, PRICE_FARGATE_ARM64_GB_HOUR_USD,
   PRICE_FARGATE_ARM64_VCPU_HOUR_USD, PRICE_FARGATE_EPHEMERAL_STORAGE_GB_HOUR_USD, PRICE_FARGATE_GB_HOUR_USD,
   PRICE_FARGATE_VCPU_HOUR_USD, PRICE_SFN_STANDARD_PER_TRANSITION_USD,
 } from '../facts';
 import { FanOutCpuArchitecture } from '../task/cpu-architecture';
+import { billedStorageGib } from '../task/private/task-size';
 
 /** A planned run, as much of it as its bill needs. */
 export interface BilledRun {
@@ -19,8 +20,8 @@ export interface BilledRun {
   readonly taskVcpus: number;
   /** Memory of one task in MiB. */
   readonly memoryLimitMiB: number;
-  /** Ephemeral storage of one task in GiB. */
-  readonly ephemeralStorageGiB: number;
+  /** Ephemeral storage of one task in GiB; undefined: the included 20 GiB. */
+  readonly ephemeralStorageGiB?: number;
   /** Which processors run the tasks. */
   readonly cpuArchitecture: FanOutCpuArchitecture;
   /** Step Functions state transitions of the run. */
@@ -54,7 +55,7 @@ export function billRun(run: BilledRun): RunBill {
   const arm64 = run.cpuArchitecture === FanOutCpuArchitecture.ARM64;
   const vcpuHours = run.taskVcpus * taskHours;
   const gbHours = (run.memoryLimitMiB / MIB_PER_GIB) * taskHours;
-  const storageGbHours = Math.max(0, run.ephemeralStorageGiB - FARGATE_INCLUDED_EPHEMERAL_STORAGE_GIB) * taskHours;
+  const storageGbHours = billedStorageGib(run.ephemeralStorageGiB) * taskHours;
   const vcpuCostUsd = vcpuHours * (arm64 ? PRICE_FARGATE_ARM64_VCPU_HOUR_USD : PRICE_FARGATE_VCPU_HOUR_USD);
   const memoryCostUsd = gbHours * (arm64 ? PRICE_FARGATE_ARM64_GB_HOUR_USD : PRICE_FARGATE_GB_HOUR_USD);
   const storageCostUsd = storageGbHours * PRICE_FARGATE_EPHEMERAL_STORAGE_GB_HOUR_USD;

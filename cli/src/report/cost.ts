@@ -1,5 +1,5 @@
 import { Prices } from './prices';
-import { CPU_UNITS_PER_VCPU, CapacityProviderNames, FARGATE_INCLUDED_EPHEMERAL_STORAGE_GIB, FanOutCpuArchitecture, TRANSITIONS_PER_RUN } from '../library';
+import { CPU_UNITS_PER_VCPU, CapacityProviderNames, FanOutCpuArchitecture, TRANSITIONS_PER_RUN, billedStorageGib } from '../library';
 
 /** A task's size, when the record lacks it: from the command line. */
 export interface TaskSize {
@@ -52,8 +52,7 @@ export function taskCost(
   if (spot && prices.cpuArchitecture === FanOutCpuArchitecture.ARM64) {
     throw new Error(`--arm64: a task ran on ${CapacityProviderNames.SPOT}, which runs Linux X86_64 only, so this run's tasks are not ARM64 (leave out --arm64)`);
   }
-  const storageGib = fallback.ephemeralStorageGiB ?? FARGATE_INCLUDED_EPHEMERAL_STORAGE_GIB;
-  const storageGbHours = Math.max(0, storageGib - FARGATE_INCLUDED_EPHEMERAL_STORAGE_GIB) * hours;
+  const storageGbHours = billedStorageGib(fallback.ephemeralStorageGiB) * hours;
   const usd = (spot
     ? vcpuHours * prices.spotVcpuHour + gbHours * prices.spotGbHour
     : vcpuHours * prices.vcpuHour + gbHours * prices.gbHour) + storageGbHours * prices.storageGbHour;

@@ -4,7 +4,7 @@ import { Prediction } from './prediction';
 import { RunReport } from './run-report';
 import { Timeline } from './timeline';
 import { TIMELINE_COLOURS, timelineSvg } from './timeline-svg';
-import { FanOutCpuArchitecture } from '../library';
+import { FARGATE_INCLUDED_EPHEMERAL_STORAGE_GIB, FanOutCpuArchitecture } from '../library';
 
 const STYLE = `
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1d232b; margin: 24px auto; max-width: 1040px; padding: 0 16px; }
@@ -102,7 +102,7 @@ export function formatHtmlReport(report: RunReport, timeline: Timeline, predicti
       e(c.capacity), formatCount(c.tasks), formatCount(Math.round(c.taskSeconds)), c.vcpuHours.toFixed(3), c.gbHours.toFixed(3), formatUsd(c.costUsd),
     ]),
     ...(cost.storageGbHours > 0
-      ? [['ephemeral storage', '', '', '', `${cost.storageGbHours.toFixed(3)} GB-hours above 20 GiB`, `(${formatUsd(cost.storageUsd)} of the above)`]]
+      ? [['ephemeral storage', '', '', '', `${cost.storageGbHours.toFixed(3)} GB-hours above ${FARGATE_INCLUDED_EPHEMERAL_STORAGE_GIB} GiB`, `(${formatUsd(cost.storageUsd)} of the above)`]]
       : []),
     ['Step Functions', '', '', '', `${formatCount(cost.transitions)} transitions (a floor)`, formatUsd(cost.transitionsUsd)],
     ['<b>total</b>', '', '', '', '', `<b>${formatUsd(cost.totalUsd)}</b>`],

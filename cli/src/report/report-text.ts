@@ -1,7 +1,7 @@
 import { formatCount, formatSeconds, formatTime, formatUsd, percent } from './format';
 import { Prediction } from './prediction';
 import { RunReport } from './run-report';
-import { FanOutCpuArchitecture } from '../library';
+import { FARGATE_INCLUDED_EPHEMERAL_STORAGE_GIB, FanOutCpuArchitecture } from '../library';
 
 /** The report in plain text, for a terminal. */
 export function formatTextReport(report: RunReport, prediction: Prediction): string {
@@ -53,7 +53,7 @@ export function formatTextReport(report: RunReport, prediction: Prediction): str
     lines.push(`  ${use.capacity.padEnd(14)} ${String(use.tasks).padStart(6)} tasks  ${use.vcpuHours.toFixed(3)} vCPU-h  ${use.gbHours.toFixed(3)} GB-h  ${formatUsd(use.costUsd)}`);
   }
   if (cost.storageGbHours > 0) {
-    lines.push(`  ephemeral storage: ${cost.storageGbHours.toFixed(3)} GB-h above the included 20 GiB, ${formatUsd(cost.storageUsd)} of the Fargate cost`);
+    lines.push(`  ephemeral storage: ${cost.storageGbHours.toFixed(3)} GB-h above the included ${FARGATE_INCLUDED_EPHEMERAL_STORAGE_GIB} GiB, ${formatUsd(cost.storageUsd)} of the Fargate cost`);
   }
   lines.push(`  Fargate:           ${formatUsd(cost.fargateUsd)} (On-Demand ${formatUsd(cost.onDemandUsd)}, Spot ${formatUsd(cost.spotUsd)})`);
   lines.push(`  Step Functions:    ${formatUsd(cost.transitionsUsd)} for about ${formatCount(cost.transitions)} state transitions (an estimate: a floor)`);

@@ -107,8 +107,16 @@ export function decideTaskSize(input: TaskSizeInput): TaskSizeDecision {
     containerName: BUILT_CONTAINER_NAME,
     reason: `${input.cpu === undefined ? 'default: the smallest Fargate task' : `cpu ${cpu}`}, ${memoryLimitMiB} MiB, ${cpuArchitecture}`
       + `${input.cpuArchitecture === undefined ? ' (default)' : ''}, ${ephemeralStorageGiB} GiB of ephemeral storage`
-      + `${input.ephemeralStorageGiB === undefined ? ' (included)' : ` (${ephemeralStorageGiB - FARGATE_INCLUDED_EPHEMERAL_STORAGE_GIB} GiB above the included ${FARGATE_INCLUDED_EPHEMERAL_STORAGE_GIB} billed)`}.`,
+      + `${input.ephemeralStorageGiB === undefined ? ' (included)' : ` (${billedStorageGib(ephemeralStorageGiB)} GiB above the included ${FARGATE_INCLUDED_EPHEMERAL_STORAGE_GIB} billed)`}.`,
   };
+}
+
+/**
+ * GiB of a task's ephemeral storage that Fargate bills: what is above the included 20 GiB
+ * (undefined: the included storage, none billed).
+ */
+export function billedStorageGib(ephemeralStorageGiB: number | undefined): number {
+  return Math.max(0, (ephemeralStorageGiB ?? FARGATE_INCLUDED_EPHEMERAL_STORAGE_GIB) - FARGATE_INCLUDED_EPHEMERAL_STORAGE_GIB);
 }
 
 /**
