@@ -2,6 +2,8 @@
 import { runCli } from '../src/cli';
 import { parsePlanArguments, runPlanCommand } from '../src/plan';
 import { REPORT_USAGE } from '../src/report/cli';
+import { parseStartArguments } from '../src/start/start';
+import { parseWatchArguments } from '../src/watch/watch';
 
 describe('the plan CLI arguments', () => {
   test('parses the architecture, the ephemeral storage and the network the construct builds', () => {
@@ -108,3 +110,21 @@ describe('the command line asked for help', () => {
   });
 });
 
+
+describe('--interval of start and watch', () => {
+  const STATE_MACHINE = 'arn:aws:states:us-east-1:123456789012:stateMachine:fan-out';
+  const EXECUTION = 'arn:aws:states:us-east-1:123456789012:execution:fan-out:run-1';
+
+  test('is seconds between polls, at least 1; left out, the default applies', () => {
+    expect(parseWatchArguments([EXECUTION, '--interval', '2.5']).intervalSeconds).toBe(2.5);
+    expect(parseStartArguments([STATE_MACHINE, '--watch', '--interval=1']).intervalSeconds).toBe(1);
+    expect(parseWatchArguments([EXECUTION]).intervalSeconds).toBeUndefined();
+  });
+
+  test.each(['0', '0.5', 'often'])('refuses %p, naming the option (watch adds its usage)', (value) => {
+    expect(() => parseWatchArguments([EXECUTION, '--interval', value]))
+      .toThrow(new RegExp(`^--interval must be a number of seconds, at least 1, got '${value}'\\nusage: cdk-fargate-fan-out watch`));
+    expect(() => parseStartArguments([STATE_MACHINE, '--interval', value]))
+      .toThrow(new RegExp(`^--interval must be a number of seconds, at least 1, got '${value}'$`));
+  });
+});

@@ -4,7 +4,7 @@ import { parseItems } from './items-file';
 import { SFN_MAX_INPUT_BYTES, consoleLinkOf } from '../aws-limits';
 import { parseCommandLine } from '../command-line';
 import { PacedSfn, regionOf } from '../paced-sfn';
-import { Output, runWatch } from '../watch/watch';
+import { Output, parseIntervalSeconds, runWatch } from '../watch/watch';
 
 export const START_USAGE = `usage: cdk-fargate-fan-out start <state machine ARN> [--items FILE|-] [--input JSON] [--name NAME] [--watch]
 
@@ -43,9 +43,7 @@ export function parseStartArguments(args: string[]): StartArguments {
   if (!/^arn:aws[a-z-]*:states:[^:]+:\d{12}:stateMachine:[^:]+$/.test(stateMachineArn)) {
     throw new Error(`'${stateMachineArn}' is not a state machine ARN (arn:aws:states:<region>:<account>:stateMachine:<name>)`);
   }
-  const interval = values.get('interval');
-  const intervalSeconds = interval === undefined ? undefined : Number(interval);
-  if (intervalSeconds !== undefined && !(intervalSeconds >= 1)) throw new Error(`--interval must be a number of seconds, at least 1, got '${interval}'`);
+  const intervalSeconds = parseIntervalSeconds(values.get('interval'));
   return { stateMachineArn, items: values.get('items'), input: values.get('input'), name: values.get('name'), watch: flags.has('watch'), intervalSeconds };
 }
 

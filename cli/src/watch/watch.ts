@@ -31,15 +31,18 @@ export interface WatchOptions {
   readonly quietSeconds?: number;
 }
 
+/** `--interval` of `watch` and `start --watch`: seconds between polls, at least 1; throws naming the option, then `suffix`. */
+export function parseIntervalSeconds(text: string | undefined, suffix = ''): number | undefined {
+  const seconds = text === undefined ? undefined : Number(text);
+  if (seconds !== undefined && !(seconds >= 1)) throw new Error(`--interval must be a number of seconds, at least 1, got '${text}'${suffix}`);
+  return seconds;
+}
+
 /** Parses `watch` arguments; throws with the usage on bad input. */
 export function parseWatchArguments(args: string[]): { executionArn: string; intervalSeconds?: number } {
   const { values, positionals } = parseCommandLine(args, { valued: ['interval'], flags: [], maxPositionals: 1, usage: WATCH_USAGE });
   const executionArn = positionals[0];
-  const interval = values.get('interval');
-  const intervalSeconds = interval === undefined ? undefined : Number(interval);
-  if (intervalSeconds !== undefined && !(intervalSeconds >= 1)) {
-    throw new Error(`--interval must be a number of seconds, at least 1, got '${interval}'\n${WATCH_USAGE}`);
-  }
+  const intervalSeconds = parseIntervalSeconds(values.get('interval'), `\n${WATCH_USAGE}`);
   if (executionArn === undefined) throw new Error(`name the execution to watch\n${WATCH_USAGE}`);
   if (!/^arn:aws[a-z-]*:states:[^:]+:\d{12}:execution:[^:]+:[^:]+$/.test(executionArn)) {
     throw new Error(`'${executionArn}' is not an execution ARN (arn:aws:states:<region>:<account>:execution:<state machine>:<name>)`);
